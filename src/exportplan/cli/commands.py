@@ -1,0 +1,211 @@
+"""The commands of ``exportplan`` (registered on the group in main.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .main import (cli, current_workspace, emit_table, friendly, table_output, workspace_option)
+
+
+def _split_codes(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The region's name, e.g. 'Columbus Region'.")
+@click.option("--counties", default=None, help="County FIPS codes, comma-separated, e.g. 39049,39041.")
+@click.option("--cbsa", default=None, help="A metro (CBSA) code, expanded to its counties, e.g. 18140.")
+@click.option("--delineation", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The OMB delineation workbook (Census 'list 1' xlsx) for --cbsa; downloaded when not given.")
+@click.option("--reference-area", default="US000", show_default=True, help="QCEW reference area for LQs.")
+@click.option("--database-url", envvar="EXPORTPLAN_DATABASE_URL", default=None,
+              help="Keep the data in PostgreSQL (postgresql://user@host/db) instead of the workspace's SQLite file. "
+                   "Env: EXPORTPLAN_DATABASE_URL.")
+@click.option("--organization", default="", help="The organization writing the plan.")
+@click.option("--staff", type=float, default=0, help="Staff (FTE) working on exports.")
+@click.option("--budget", type=float, default=0, help="Annual budget for export work (USD).")
+@click.option("--state", default="", help="Two-letter state code (state exports, state targets).")
+@friendly
+def init(directory, name, counties, cbsa, delineation, reference_area, database_url, organization, staff, budget, state):
+    """Create a workspace for a region in DIRECTORY."""
+    from ..workspace import Workspace
+
+    ws = Workspace.init(directory, name=name, counties=_split_codes(counties), cbsa=cbsa,
+                        delineation=delineation, reference_area=reference_area, database_url=database_url,
+                        organization=organization, staff=staff, budget=budget, state=state)
+    click.echo(f"Created workspace '{ws.name}' in {ws.path} with counties {', '.join(ws.counties)}.")
+    click.echo(f"Next: exportplan -w {ws.path} fetch qcew --years 2019-2023   (or: import qcew FILE...)")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("sample-workspace"))
+@click.option("--force", is_flag=True, help="Replace DIRECTORY if it already holds a workspace.")
+@click.option("--database-url", envvar="EXPORTPLAN_DATABASE_URL", default=None,
+              help="Build the sample in PostgreSQL instead of SQLite.")
+@friendly
+def demo(directory, force, database_url):
+    """Build the SAMPLE workspace (invented data, clearly labelled) and show its analysis."""
+    from ..demo.builder import build_demo, show_demo
+
+    ws = build_demo(directory, force=force, database_url=database_url, echo=click.echo)
+    show_demo(ws, echo=click.echo)
+
+
+# ---- import ------------------------------------------------------------------
+@cli.group("import")
+def import_group():
+    """Load files you already have into the workspace (all or nothing)."""
+
+
+@import_group.command("qcew")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@workspace_option
+@click.pass_context
+@friendly
+def import_qcew(ctx, files):
+    """Load BLS QCEW CSV files (area/industry slices, by-area or single-file layouts)."""
+    ws = current_workspace(ctx)
+    click.echo(str(ws.import_qcew(files)))
+
+
+@import_group.command("clusters")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="Name for this crosswalk (default: the file name).")
+@click.option("--edited", is_flag=True, help="Mark the crosswalk as edited by the user (recorded with results).")
+@workspace_option
+@click.pass_context
+@friendly
+def import_clusters(ctx, file, name, edited):
+    """Load a cluster-definition crosswalk (NAICS -> US Cluster Mapping cluster)."""
+    ws = current_workspace(ctx)
+    click.echo(str(ws.import_clusters(file, name=name, edited=edited)))
+
+
+@import_group.command("peers")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="Name for this peer set (default: the file name).")
+@workspace_option
+@click.pass_context
+@friendly
+def import_peers(ctx, file, name):
+    """Load a peer set of regions' clusters (US Cluster Mapping layout) for strong-cluster flags."""
+    ws = current_workspace(ctx)
+    click.echo(str(ws.import_peers(file, name=name)))
+
+
+@import_group.command("titles")
+@click.argument("file", type=click.Path(path_type=Path))
+@workspace_option
+@click.pass_context
+@friendly
+def import_titles(ctx, file):
+    """Load NAICS titles (BLS industry_titles.csv or a Census NAICS code file)."""
+    ws = current_workspace(ctx)
+    click.echo(str(ws.import_titles(file)))
+
+
+# ---- fetch -------------------------------------------------------------------
+@cli.group("fetch")
+def fetch_group():
+    """Download public data from the publishers (needs internet)."""
+
+
+def _years(value: str) -> list[int]:
+    years: list[int] = []
+    for part in _split_codes(value):
+        try:
+            if "-" in part:
+                a, b = (int(x) for x in part.split("-", 1))
+                years += list(range(a, b + 1))
+            else:
+                years.append(int(part))
+        except ValueError:
+            raise click.BadParameter(f"{part!r} is not a year or a range like 2019-2023") from None
+    if not years:
+        raise click.BadParameter("give years like 2019-2023 or 2019,2023")
+    return years
+
+
+@fetch_group.command("qcew")
+@click.option("--years", required=True, help="Years, e.g. 2018-2023 or 2019,2023.")
+@click.option("--quarter", default="a", show_default=True, type=click.Choice(["a", "1", "2", "3", "4"]),
+              help="'a' for annual averages, or a quarter.")
+@click.option("--base-url", default=None, help="Another server with the BLS open-data layout (mirrors, tests).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@workspace_option
+@click.pass_context
+@friendly
+def fetch_qcew(ctx, years, quarter, base_url, no_progress):
+    """Download QCEW area slices for the region's counties and the reference area from BLS."""
+    ws = current_workspace(ctx)
+    click.echo(str(ws.fetch_qcew(_years(years), qtr=quarter, base_url=base_url, progress=not no_progress)))
+
+
+# ---- tables ------------------------------------------------------------------
+@cli.command()
+@click.option("--level", type=click.IntRange(2, 6), default=None, help="NAICS level 2-6 (default: all).")
+@click.option("--year", type=int, default=None, help="Year (default: the latest).")
+@click.option("--ownership", default=None, help="QCEW ownership: 5 private (default), 0 total, 1, 2, 3 government.")
+@click.option("--window", type=int, default=None, help="Growth window in years (default 5).")
+@click.option("--base", type=click.Choice(["bls", "ownership"]), default=None, help="LQ base (default bls).")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw the bubble chart (LQ x growth, size = employment) as PNG and SVG.")
+@click.option("--top", type=int, default=40, show_default=True, help="Rows to print.")
+@table_output
+@workspace_option
+@click.pass_context
+@friendly
+def industries(ctx, level, year, ownership, window, base, chart, top, fmt, output):
+    """Industries of the region: employment, establishments, pay, LQ, growth (ranked)."""
+    ws = current_workspace(ctx)
+    df = ws.industries(level=level, year=year, ownership=ownership, window=window, base=base)
+    meta = df.attrs.get("exportplan", {})
+    emit_table(df, fmt=fmt, output=output, meta=meta, title=meta.get("title"), max_rows=top,
+               columns=["naics", "title", "level", "year", "employment", "establishments", "avg_pay", "lq", "growth", "withheld"])
+    _notes(meta)
+    if chart:
+        for p in ws.bubble_chart(df, chart, label="title"):
+            click.echo(f"Wrote {p}")
+
+
+@cli.command()
+@click.option("--year", type=int, default=None, help="Year (default: the latest).")
+@click.option("--type", "ctype", type=click.Choice(["traded", "local", "all"]), default="all", show_default=True)
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw the bubble chart as PNG and SVG.")
+@click.option("--top", type=int, default=40, show_default=True, help="Rows to print.")
+@table_output
+@workspace_option
+@click.pass_context
+@friendly
+def clusters(ctx, year, ctype, chart, top, fmt, output):
+    """US Cluster Mapping clusters of the region: LQ, growth, strong flags (ranked)."""
+    ws = current_workspace(ctx)
+    df = ws.clusters(year=year, cluster_type=ctype)
+    meta = df.attrs.get("exportplan", {})
+    emit_table(df, fmt=fmt, output=output, meta=meta, title=meta.get("title"), max_rows=top,
+               columns=["cluster_code", "cluster_name", "type", "employment", "establishments", "lq", "growth", "strong", "withheld"])
+    _notes(meta)
+    if chart:
+        for p in ws.bubble_chart(df, chart, label="cluster_name"):
+            click.echo(f"Wrote {p}")
+
+
+@cli.command()
+@table_output
+@workspace_option
+@click.pass_context
+@friendly
+def sources(ctx, fmt, output):
+    """Every file and download the workspace holds data from (provenance)."""
+    ws = current_workspace(ctx)
+    df = ws.provenance()
+    emit_table(df, fmt=fmt, output=output, meta={"title": "Data sources"},
+               columns=["id", "kind", "publisher", "dataset", "vintage", "source", "rows", "imported_at"])
+
+
+def _notes(meta: dict) -> None:
+    for note in meta.get("notes", []):
+        click.echo(f"Note: {note}")

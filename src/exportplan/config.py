@@ -1,0 +1,106 @@
+"""Workspace settings: declared once here, with defaults and help text.
+
+A workspace folder holds ``exportplan.toml`` (readable, editable by hand) and,
+unless a database URL is given, the SQLite file ``exportplan.db``. Every
+setting is documented in docs/configuration.md (a test checks it).
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .errors import ExportPlanError
+
+CONFIG_FILE = "exportplan.toml"
+DB_FILE = "exportplan.db"
+DATABASE_URL_ENV = "EXPORTPLAN_DATABASE_URL"
+
+
+@dataclass(frozen=True)
+class Setting:
+    section: str
+    key: str
+    default: Any
+    help: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.section}.{self.key}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("workspace", "name", "", "The region's name, shown on every table and chart."),
+    Setting("workspace", "created", "", "When the workspace was made (UTC)."),
+    Setting("workspace", "sample_data", False, "True for the sample workspace: every output is labelled SAMPLE DATA."),
+    Setting("region", "counties", [], "The region's counties as 5-digit FIPS codes (text)."),
+    Setting("region", "cbsa", "", "The CBSA (metro) code the counties came from, if the region was made with --cbsa."),
+    Setting("region", "reference_area", "US000", "The QCEW area used as reference for LQs and shift-share (US000 = the US)."),
+    Setting("region", "centre", [], "The region's centre as [lat, lon]; empty: employment-weighted county centres."),
+    Setting("region", "state", "", "Two-letter state code, for state exports and state target industries."),
+    Setting("organization", "name", "", "The organization writing the plan."),
+    Setting("organization", "staff", 0, "Staff working on exports (full-time equivalents); sizes the plan's role."),
+    Setting("organization", "budget", 0, "Annual budget for export work, in US dollars."),
+    Setting("database", "url", "", f"Database URL (PostgreSQL); empty: the SQLite file {DB_FILE} in the workspace. The environment variable {DATABASE_URL_ENV} overrides it."),
+    Setting("analysis", "ownership", "5", "QCEW ownership code for industry tables: 5 private (default), 0 total, 1 federal, 2 state, 3 local government."),
+    Setting("analysis", "window", 5, "Growth window in years (growth, CAGR, shift-share)."),
+    Setting("analysis", "lq_base", "bls", "LQ base: 'bls' (all-ownership total covered employment, as BLS publishes) or 'ownership' (the same ownership's total)."),
+    Setting("analysis", "strong_threshold", 1.2, "LQ threshold for the strong-cluster fallback when no peer set is loaded."),
+    Setting("analysis", "crosswalk", "", "Name of the cluster crosswalk in use (the last one imported when empty)."),
+    Setting("analysis", "peer_set", "", "Name of the peer set used for cluster flags (the last one imported when empty)."),
+    Setting("analysis", "cache_dir", "", "Download cache folder; empty: .cache inside the workspace."),
+)
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for s in SETTINGS:
+        out.setdefault(s.section, {})[s.key] = s.default
+    return out
+
+
+def load(folder: Path) -> dict[str, dict[str, Any]]:
+    path = Path(folder) / CONFIG_FILE
+    if not path.is_file():
+        raise ExportPlanError(
+            f"{folder} is not an exportplan workspace (no {CONFIG_FILE}). "
+            "Create one with 'exportplan init DIR --name NAME --counties FIPS,...' or "
+            "point to one with -w DIR."
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ExportPlanError(f"{path} is not valid TOML: {exc}. Fix the line it names.") from exc
+    merged = defaults()
+    for section, values in data.items():
+        if isinstance(values, dict):
+            merged.setdefault(section, {}).update(values)
+        else:
+            merged[section] = values
+    return merged
+
+
+def save(folder: Path, config: dict[str, Any]) -> Path:
+    path = Path(folder) / CONFIG_FILE
+    tmp = path.with_suffix(".toml.tmp")
+    header = "# exportplan workspace settings; see docs/configuration.md\n"
+    tmp.write_text(header + tomli_w.dumps(_drop_none(config)), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _drop_none(value):
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def database_url(folder: Path, config: dict[str, Any]) -> str:
+    from .store.db import sqlite_url
+
+    url = os.environ.get(DATABASE_URL_ENV) or config.get("database", {}).get("url") or ""
+    return url or sqlite_url(Path(folder) / DB_FILE)

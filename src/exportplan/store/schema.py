@@ -1,0 +1,190 @@
+"""The workspace's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+This module describes the CURRENT schema, for queries. Changes to it are made
+by migrations in ``migrations/versions`` (never by ``create_all``), so that a
+workspace made by an older release upgrades without losing data.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+)
+
+metadata = MetaData()
+
+provenance = Table(
+    "provenance", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),  # qcew, crosswalk, peers, titles, targets, ...
+    Column("publisher", Text, nullable=False, default=""),
+    Column("dataset", Text, nullable=False, default=""),
+    Column("vintage", Text, nullable=False, default=""),
+    Column("source", Text, nullable=False, default=""),  # file name the user gave, or URL
+    Column("url", Text, nullable=False, default=""),
+    Column("retrieved_at", String(40), nullable=False, default=""),
+    Column("imported_at", String(40), nullable=False),
+    Column("sha256", String(64), nullable=False, default=""),
+    Column("rows", Integer, nullable=False, default=0),
+    Column("layout", String(60), nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+)
+
+qcew = Table(
+    "qcew", metadata,
+    Column("area_fips", String(5), primary_key=True),
+    Column("own_code", String(1), primary_key=True),
+    Column("industry_code", String(10), primary_key=True),
+    Column("size_code", String(2), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("qtr", String(1), primary_key=True),
+    Column("agglvl_code", String(2), nullable=False),
+    Column("disclosure_code", String(1), nullable=False, default=""),
+    Column("estabs", BigInteger),
+    Column("emplvl", Float),
+    Column("total_wages", Float),
+    Column("avg_annual_pay", Float),
+    Column("bls_lq_emplvl", Float),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+area_titles = Table(
+    "area_titles", metadata,
+    Column("area_fips", String(5), primary_key=True),
+    Column("title", Text, nullable=False),
+)
+
+industry_titles = Table(
+    "industry_titles", metadata,
+    Column("naics", String(10), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("source", Text, nullable=False, default=""),
+)
+
+crosswalks = Table(
+    "crosswalks", metadata,
+    Column("name", String(120), primary_key=True),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),  # of the mapping content, recorded with results
+    Column("edited", Boolean, nullable=False, default=False),
+    Column("active", Boolean, nullable=False, default=False),
+    Column("note", Text, nullable=False, default=""),
+)
+
+crosswalk_rows = Table(
+    "crosswalk_rows", metadata,
+    Column("crosswalk", String(120), ForeignKey("crosswalks.name"), primary_key=True),
+    Column("naics", String(6), primary_key=True),
+    Column("cluster_code", String(4), nullable=False, default=""),
+    Column("cluster_name", Text, nullable=False, default=""),
+    Column("type", String(10), nullable=False),
+    Column("subcluster", Text, nullable=False, default=""),
+)
+
+peer_clusters = Table(
+    "peer_clusters", metadata,
+    Column("peer_set", String(120), primary_key=True),
+    Column("region_code", String(20), primary_key=True),
+    Column("cluster_code", String(4), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("region_name", Text, nullable=False, default=""),
+    Column("region_type", String(40), nullable=False, default=""),
+    Column("cluster_name", Text, nullable=False, default=""),
+    Column("type", String(10), nullable=False, default=""),
+    Column("employment", Float),
+    Column("establishments", Float),
+    Column("lq", Float),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+# ---- release 0.2: inputs of the sector and market rankings (migration 0002) ----
+# Interim tables that company records will later feed (foreign parents, target
+# markets); each row keeps the provenance of the file it came from.
+
+targets = Table(
+    "targets", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target", Text, nullable=False),
+    Column("kind", String(10), nullable=False),  # naics | cluster
+    Column("priority", Integer, nullable=False, default=1),
+    Column("source", Text, nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+sector_fdi = Table(
+    "sector_fdi", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sector", Text, nullable=False),
+    Column("foreign_establishments", Float),
+    Column("foreign_companies", Float),
+    Column("jobs", Float),
+    Column("year", Integer),
+    Column("source", Text, nullable=False, default=""),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+assets = Table(
+    "assets", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sector", Text, nullable=False),
+    Column("asset", Text, nullable=False),
+    Column("strength", Integer, nullable=False, default=1),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+country_values = Table(
+    "country_values", metadata,
+    Column("iso3", String(3), primary_key=True),
+    Column("indicator", String(60), primary_key=True),
+    Column("year", Integer, primary_key=True),  # 0 when the value has no year
+    Column("value", Float),
+    Column("value_text", Text, nullable=False, default=""),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+exports = Table(
+    "exports", metadata,
+    Column("scope", String(10), primary_key=True),  # region | state | nation
+    Column("area", String(20), primary_key=True),
+    Column("iso3", String(3), primary_key=True),
+    Column("naics", String(10), primary_key=True),  # '' = all goods
+    Column("year", Integer, primary_key=True),
+    Column("value_usd", Float),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+partnerships = Table(
+    "partnerships", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("city", Text, nullable=False, default=""),
+    Column("partner", Text, nullable=False, default=""),
+    Column("iso3", String(3), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("since", Integer),
+    Column("strength", Integer, nullable=False, default=1),
+    Column("note", Text, nullable=False, default=""),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+fdi = Table(
+    "fdi", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("iso3", String(3), nullable=False),
+    Column("establishments", Float),
+    Column("jobs", Float),
+    Column("sector", Text, nullable=False, default=""),
+    Column("company", Text, nullable=False, default=""),
+    Column("year", Integer),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+survey = Table(
+    "survey", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("company", Text, nullable=False),
+    Column("iso3", String(3), nullable=False),
+    Column("weight", Float, nullable=False, default=1.0),
+    Column("year", Integer),
+    Column("note", Text, nullable=False, default=""),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
