@@ -1,0 +1,125 @@
+"""Sister-city (twin-town) partnerships of one U.S. city, from a directory scrape.
+
+Layout read here (a scrape of en.sistercity.info): columns ``country``,
+``city``, ``sister`` (plus an unnamed index column). Each row says that
+``city`` (in ``country``) is twinned with ``sister``. U.S. cities are written
+"City, State" ("Columbus, Ohio"); the partner has no country column, so its
+country is found, in this order, from:
+
+1. ``partner_countries`` given by the user ({"Hefei": "China"});
+2. the reverse row (the partner listed as a source city, twinned with ours);
+3. the partner's own rows as a source city, if they all name one country;
+4. a country after the last comma of the partner's name ("Lohne, Germany").
+
+Partners found only through the reverse rows are included too. A partner
+whose country stays unknown is kept with an empty ``iso3`` and listed in
+``report.unmapped`` (the fix: pass ``partner_countries``). The scrape has no
+start dates, so ``since`` is empty. This is not the official Sister Cities
+International registry; a region's own partnership records belong in its
+imported partnerships.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from exportplan.errors import ErrorTable, ExportPlanError
+from exportplan.sources.countries import SourceReport, file_provenance, normalize, to_iso3
+
+COLUMNS = ["city", "partner_city", "country", "iso3", "type", "since"]
+_REQUIRED = ("country", "city", "sister")
+_US = "USA"
+
+
+def read_sister_cities(path: str | Path, *, city: str, state: str | None = None,
+                       partner_countries: dict[str, str] | None = None,
+                       ) -> tuple[pd.DataFrame, SourceReport]:
+    """Partnerships of one U.S. city: columns city, partner_city, country, iso3, type, since.
+
+    ``city`` is the city's name ("Columbus"), ``state`` its state ("Ohio");
+    without ``state`` the name must be unique among U.S. cities in the file
+    (three Columbuses are not). ``type`` is ``sister_city``.
+    """
+    path = Path(path)
+    table = _read(path)
+    codes = {c: to_iso3(c, source="sistercity") for c in table["country"].unique()}
+    us_rows = table[table["country"].map(codes) == _US]
+    ours = _our_name(us_rows["city"], city, state, path.name)
+    overrides = {normalize(k): v for k, v in (partner_countries or {}).items()}
+    partners = _partners(table, ours)
+    report = SourceReport(provenance={})
+    rows = []
+    for partner, direct in partners:
+        country = overrides.get(normalize(partner)) or direct or _find_country(table, partner)
+        iso3 = to_iso3(country, source="sistercity") if country else None
+        if iso3 is None:
+            report.unmapped.append(partner)
+            report.problems.add("country of the partner city not known", file=path.name,
+                                column="sister", value=partner,
+                                fix=f"Pass partner_countries={{'{partner}': '<country>'}}")
+        rows.append({"city": ours, "partner_city": partner, "country": country or None,
+                     "iso3": iso3, "type": "sister_city", "since": None})
+    frame = pd.DataFrame(rows, columns=COLUMNS).astype(
+        {c: "string" for c in COLUMNS if c != "since"} | {"since": "Int64"})
+    report.provenance = file_provenance(path, publisher="sistercity.info (scrape)",
+                                        dataset="Twin towns and sister cities",
+                                        url="https://en.sistercity.info/", rows=len(frame),
+                                        layout="sistercity-scrape")
+    return frame, report
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise ExportPlanError(f"{path}: file not found. Give the path of the sister-city CSV.")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    problems = ErrorTable()
+    for column in _REQUIRED:
+        if column not in table.columns:
+            problems.add(f"column '{column}' is missing", file=path.name, row=1, column=column,
+                         fix="The file needs the columns country, city, sister")
+    problems.raise_if_any(f"Reading the sister-city file {path.name}")
+    return table[list(_REQUIRED)].apply(lambda s: s.str.strip())
+
+
+def _our_name(us_cities: pd.Series, city: str, state: str | None, file: str) -> str:
+    """The file's spelling of the chosen U.S. city ("Columbus, Ohio")."""
+    names = pd.Series(us_cities.unique(), dtype="string")
+    heads = names.str.split(",").str[0].map(normalize)
+    tails = names.str.split(",").str[1:].str.join(",").map(normalize)
+    match = heads == normalize(city)
+    if state is not None:
+        match &= tails == normalize(state)
+    found = names[match.to_numpy()].tolist()
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ExportPlanError(
+            f"{file}: no U.S. city '{city}{', ' + state if state else ''}' found. Check the "
+            "spelling; U.S. cities are written 'City, State' (e.g. 'Columbus, Ohio').")
+    raise ExportPlanError(
+        f"{file}: '{city}' matches several U.S. cities ({'; '.join(found)}). "
+        "Give the state too, e.g. state='Ohio'.")
+
+
+def _partners(table: pd.DataFrame, ours: str) -> list[tuple[str, str | None]]:
+    """(partner name, country if known directly) from forward and reverse rows, deduplicated."""
+    forward = table.loc[table["city"] == ours, "sister"].tolist()
+    reverse = table.loc[table["sister"] == ours, ["city", "country"]]
+    direct = dict(zip(reverse["city"], reverse["country"]))
+    out: dict[str, tuple[str, str | None]] = {}
+    for name in forward + [c for c in reverse["city"] if c not in forward]:
+        out.setdefault(normalize(name), (name, direct.get(name)))
+    return list(out.values())
+
+
+def _find_country(table: pd.DataFrame, partner: str) -> str | None:
+    """The partner's country from its own rows, else from a country name after its last comma."""
+    countries = table.loc[table["city"] == partner, "country"].unique().tolist()
+    if len(countries) == 1:
+        return countries[0]
+    if "," in partner:
+        tail = partner.rsplit(",", 1)[1].strip()
+        if to_iso3(tail, source="sistercity"):
+            return tail
+    return None
