@@ -1,0 +1,193 @@
+"""NAICS codes and titles: sectors and subsectors shipped, full titles on import.
+
+The package ships ``data/naics_titles.csv``: the Census titles of every NAICS
+sector (2-digit, including the ranges ``31-33``, ``44-45``, ``48-49``) and
+subsector (3-digit) for the 2017 and 2022 vintages, plus the QCEW aggregate
+codes (``10`` all industries, ``101``/``102`` domains, ``1011``-``1029``
+supersectors, ``99``/``999`` unclassified), whose vintage column is empty
+because they apply to every vintage. Deeper titles come from the user's own
+copy of a Census code file or the BLS ``industry_titles.csv``, read by
+:func:`read_titles_file`.
+
+>>> title_for("31-33")
+'Manufacturing'
+>>> naics_level("336411"), naics_level("44-45"), naics_level("1013")
+(6, 2, None)
+>>> naics_vintage_for_year(2020)
+2017
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from exportplan.errors import ExportPlanError
+
+#: Vintages whose sector and subsector titles ship with the package.
+SHIPPED_VINTAGES = (2017, 2022)
+#: NAICS 2017 changed no sector or subsector of NAICS 2012 (only 4- to
+#: 6-digit industries), so the 2017 titles serve 2012 data at these levels.
+SAME_TOP_LEVELS = {2012: 2017}
+#: QCEW data year -> NAICS vintage (BLS, cewindcode.htm and the 2022 schedule).
+_VINTAGE_STARTS = ((2022, 2022), (2017, 2017), (2011, 2012), (2007, 2007), (1990, 2002))
+
+_RANGE = re.compile(r"^\d\d-\d\d$")
+#: "NAICS 336411 Aircraft manufacturing", "NAICS07 311222 Soybean processing".
+_BLS_PREFIX = re.compile(r"^NAICS\d*\s+(\d\d(?:-\d\d)?\d*)\s+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+COLUMNS = ["naics", "title", "level"]
+
+
+def clean_code(code: object) -> str:
+    """A NAICS or QCEW industry code as text: stripped, ``31_33`` -> ``31-33``, no ``.0``."""
+    text = "" if code is None else str(code).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]  # a code that went through a spreadsheet as a number
+    return text.replace("_", "-")
+
+
+def naics_level(code: object) -> int | None:
+    """The NAICS level of a code: 2 (sector, incl. ranges) to 6; None for others.
+
+    QCEW aggregates (``10``, domains ``101``/``102``, supersectors
+    ``1011``-``1029``) are not NAICS codes: no NAICS sector starts with 10.
+    """
+    text = clean_code(code)
+    if _RANGE.match(text):
+        return 2
+    if not text.isdigit() or text.startswith("10") or not 2 <= len(text) <= 6:
+        return None
+    return len(text)
+
+
+def naics_vintage_for_year(year: int) -> int:
+    """The NAICS vintage QCEW uses for a data year (2017 for 2017-2021, 2022 from 2022)."""
+    for first_year, vintage in _VINTAGE_STARTS:
+        if int(year) >= first_year:
+            return vintage
+    raise ExportPlanError(f"QCEW data for {year} are coded in SIC, not NAICS (NAICS starts with "
+                          "1990 data). Choose a year from 1990 on.")
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> pd.DataFrame:
+    """The shipped title table (naics, title, level, vintage), read once."""
+    text = resources.files("exportplan").joinpath("data/naics_titles.csv").read_text("utf-8")
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    frame["level"] = pd.array([int(v) if v else None for v in frame["level"]], dtype="Int64")
+    return frame
+
+
+def _check_vintage(vintage: int | None) -> int:
+    """The shipped vintage that serves ``vintage`` (None -> the newest)."""
+    if vintage is None:
+        return SHIPPED_VINTAGES[-1]
+    served = SAME_TOP_LEVELS.get(int(vintage), int(vintage))
+    if served not in SHIPPED_VINTAGES:
+        raise ExportPlanError(
+            f"NAICS titles for vintage {vintage} are not shipped (shipped: "
+            f"{', '.join(map(str, SHIPPED_VINTAGES))}; 2012 uses 2017). Import the Census code "
+            "file of that vintage with exportplan.sources.naics.read_titles_file.")
+    return served
+
+
+def naics_titles(vintage: int | None = None) -> pd.DataFrame:
+    """Sector and subsector titles of a vintage (default the newest) plus QCEW aggregates.
+
+    Columns ``naics`` (text), ``title``, ``level`` (2, 3, or <NA> for QCEW
+    aggregates such as ``10``).
+    """
+    served = str(_check_vintage(vintage))
+    table = _shipped()
+    rows = table[(table["vintage"] == served) | (table["vintage"] == "")]
+    return rows[COLUMNS].reset_index(drop=True).copy()
+
+
+@lru_cache(maxsize=4)
+def _title_map(served: int) -> dict[str, str]:
+    titles = naics_titles(served)
+    mapping = dict(zip(titles["naics"], titles["title"], strict=True))
+    for code in [c for c in mapping if _RANGE.match(c)]:
+        first, last = (int(part) for part in code.split("-"))
+        for member in range(first, last + 1):  # BLS titles 31, 32, 33 as "31-33"
+            mapping.setdefault(str(member), mapping[code])
+    return mapping
+
+
+def title_for(code: object, vintage: int | None = None) -> str | None:
+    """The shipped title of a sector, subsector or QCEW aggregate code; None if not shipped.
+
+    Deeper codes have no shipped title: import them with :func:`read_titles_file`.
+    """
+    return _title_map(_check_vintage(vintage)).get(clean_code(code))
+
+
+def read_titles_file(path: str | Path) -> pd.DataFrame:
+    """Read a NAICS title file: BLS ``industry_titles.csv`` or a Census code file (CSV/XLSX).
+
+    Returns columns ``naics``, ``title``, ``level`` (see :func:`naics_level`).
+    The header row is found by pattern (a "code" and a "title" column), so
+    title rows above it are fine. BLS prefixes such as "NAICS 336411 " are
+    removed, and BLS's ``31`` titled "NAICS 31-33 Manufacturing" also yields
+    the ``31-33`` row. The vintage named in a Census header (e.g. "2017 NAICS
+    US Code") is kept in ``frame.attrs["vintage"]`` (None if not named).
+    """
+    rows = _read_rows(Path(path))
+    header_at, code_col, title_col = _find_header(rows, Path(path))
+    records: dict[str, str] = {}
+    for row in rows[header_at + 1:]:
+        code = clean_code(_cell(row, code_col))
+        title = " ".join(_cell(row, title_col).split())
+        if code and title:
+            _add_title(records, code, title)
+    frame = pd.DataFrame({"naics": list(records), "title": list(records.values())}, dtype=str)
+    frame["level"] = pd.array([naics_level(c) for c in frame["naics"]], dtype="Int64")
+    year = _YEAR.search(str(rows[header_at][code_col]))
+    frame.attrs["vintage"] = int(year.group()) if year else None
+    return frame
+
+
+def _add_title(records: dict[str, str], code: str, title: str) -> None:
+    """Store one title, stripping a BLS "NAICS <code> " prefix (first title wins)."""
+    match = _BLS_PREFIX.match(title)
+    if match:
+        title = title[match.end():]
+        if _RANGE.match(match.group(1)):
+            records.setdefault(match.group(1), title)
+    records.setdefault(code, title)
+
+
+def _cell(row: list, index: int) -> str:
+    value = row[index] if index < len(row) else None
+    return "" if value is None else str(value)
+
+
+def _read_rows(path: Path) -> list[list]:
+    """All rows of the first sheet (XLSX) or of the CSV, as lists of cells."""
+    if not path.is_file():
+        raise ExportPlanError(f"NAICS title file not found: {path}. Check the path.")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, header=None, dtype=str, sheet_name=0)
+        return [[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)]
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+        return list(csv.reader(fh))
+
+
+def _find_header(rows: list[list], path: Path) -> tuple[int, int, int]:
+    """(row index, code column, title column) of the first row naming both."""
+    for index, row in enumerate(rows[:30]):
+        cells = [str(c).strip().lower() if c is not None else "" for c in row]
+        codes = [i for i, c in enumerate(cells) if "code" in c and "seq" not in c]
+        titles = [i for i, c in enumerate(cells) if "title" in c]
+        if codes and titles:
+            return index, codes[0], titles[0]
+    raise ExportPlanError(
+        f"{path.name}: no header row with a code and a title column in the first 30 rows. "
+        "Expected the BLS layout (industry_code, industry_title) or a Census NAICS code file "
+        "(e.g. '2022 NAICS US Code', '2022 NAICS US Title').")

@@ -1,0 +1,254 @@
+"""The SAMPLE data generator: official layouts, consistent numbers, labelled, deterministic."""
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+import numpy as np
+import polars as pl
+import pytest
+
+from exportplan.demo import sample
+from exportplan.imports.tables import TABLES, read_table
+from exportplan.sources.clusters import read_crosswalk, read_uscmp_cluster_table
+from exportplan.sources.naics import naics_level, read_titles_file
+from exportplan.sources.qcew import read_qcew
+
+USER_TABLES = ("targets", "sector_fdi", "assets", "countries", "exports", "partnerships", "fdi",
+               "survey")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return sample.write_sample_files(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def qcew(files):
+    return pl.concat([read_qcew(path) for path in files.qcew])
+
+
+@pytest.fixture(scope="module")
+def counties(qcew):
+    return qcew.filter(pl.col("area_fips") != sample.US_AREA)
+
+
+def test_qcew_header_is_the_real_bls_annual_slice_header(files, shared_data):
+    with open(shared_data / "qcew/bls_qcew_2020_annual_area_39049.csv", newline="") as fh:
+        real = next(csv.reader(fh))
+    for path in files.qcew:
+        with open(path, newline="", encoding="utf-8") as fh:
+            assert next(csv.reader(fh)) == real
+    first_row = files.qcew[0].read_text(encoding="utf-8").splitlines()[1]
+    assert first_row.startswith('"99001","0","10","70","0","2018","A","",')  # BLS quoting
+
+
+def test_files_cover_three_counties_and_the_us_for_six_years(files, qcew):
+    assert len(files.qcew) == 24
+    assert files.years == [2018, 2019, 2020, 2021, 2022, 2023]
+    assert sorted(qcew["area_fips"].unique()) == ["99001", "99003", "99005", "US000"]
+    assert sorted(qcew["year"].unique()) == files.years
+    for path in files.qcew:
+        frame = read_qcew(path)
+        assert frame["area_fips"].n_unique() == 1 and frame["year"].n_unique() == 1
+        assert path.name == sample.qcew_file_name(frame["year"][0], frame["area_fips"][0])
+    assert set(qcew["layout"]) == {"annual-slice"}
+
+
+def test_agglvl_codes_match_ownership_and_industry_level(qcew):
+    def expected(row) -> str:
+        head = "1" if row["area_fips"] == "US000" else "7"
+        code, own = row["industry_code"], row["own_code"]
+        if code == "10":
+            return head + ("0" if own == "0" else "1")
+        if code in ("101", "102"):
+            return head + "2"
+        if code.startswith("10"):
+            return head + "3"
+        return head + str(naics_level(code) + 2)
+    rows = qcew.select("area_fips", "own_code", "industry_code", "agglvl_code").unique().to_dicts()
+    assert all(row["agglvl_code"] == expected(row) for row in rows)
+    assert set(qcew["own_code"]) == {"0", "1", "2", "3", "5"}
+    assert set(qcew.filter(pl.col("own_code") != "5")["industry_code"]) == {"10"}
+    six = qcew.filter(pl.col("agglvl_code") == "18")["industry_code"].unique()
+    assert 40 <= len(six) <= 60
+
+
+def test_withheld_cells_are_missing_and_never_totals(qcew, counties):
+    withheld = counties.filter(pl.col("disclosure_code") == "N")
+    share = withheld.height / counties.height
+    assert 0.01 < share < 0.15
+    assert withheld["emplvl"].null_count() == withheld.height
+    assert withheld["total_wages"].null_count() == withheld.height
+    assert withheld["bls_lq_emplvl"].null_count() == withheld.height
+    assert (withheld["estabs"] > 0).all()
+    assert set(withheld["agglvl_code"]) <= {"75", "76", "77", "78"}  # never sectors or totals
+    assert qcew.filter(pl.col("area_fips") == "US000", pl.col("disclosure_code") == "N").is_empty()
+    assert (counties["estabs"] > 0).all()
+
+
+def _parent(code: str) -> str:
+    if len(code) == 3:
+        return {"31": "31-33", "32": "31-33", "33": "31-33", "44": "44-45", "45": "44-45",
+                "48": "48-49", "49": "48-49"}.get(code[:2], code[:2])
+    return code[:-1]
+
+
+def test_children_sum_to_parents(qcew):
+    private = qcew.filter(pl.col("own_code") == "5", pl.col("agglvl_code").str.slice(1).is_in(
+        ["4", "5", "6", "7", "8"]))
+    sectors = private.filter(pl.col("agglvl_code").str.ends_with("4"))
+    detail = private.filter(~pl.col("agglvl_code").str.ends_with("4"))
+    kids = detail.with_columns(parent=pl.col("industry_code").map_elements(_parent, pl.String))
+    sums = kids.group_by("area_fips", "year", "parent").agg(
+        pl.col("estabs").sum().alias("kid_estabs"), pl.col("emplvl").sum().alias("kid_emp"),
+        pl.col("emplvl").null_count().alias("kid_hidden"))
+    joined = private.join(sums, left_on=["area_fips", "year", "industry_code"],
+                          right_on=["area_fips", "year", "parent"])
+    assert joined.height > 1000
+    assert (joined["estabs"] == joined["kid_estabs"]).all()  # establishments always published
+    open_rows = joined.filter(pl.col("kid_hidden") == 0, pl.col("emplvl").is_not_null())
+    assert open_rows.height > 900
+    assert (open_rows["emplvl"] == open_rows["kid_emp"]).all()
+    totals = qcew.filter(pl.col("industry_code") == "10")
+    private_total = totals.filter(pl.col("own_code") == "5").select("area_fips", "year", "emplvl")
+    sector_sum = sectors.group_by("area_fips", "year").agg(pl.col("emplvl").sum().alias("sectors"))
+    check = private_total.join(sector_sum, on=["area_fips", "year"])
+    assert check.height == 24 and (check["emplvl"] == check["sectors"]).all()
+    by_own = totals.group_by("area_fips", "year").agg(
+        pl.col("emplvl").filter(pl.col("own_code") == "0").sum().alias("all"),
+        pl.col("emplvl").filter(pl.col("own_code") != "0").sum().alias("parts"))
+    assert (by_own["all"] == by_own["parts"]).all()
+
+
+def test_a_withheld_cell_cannot_be_recovered_by_subtraction(qcew):
+    private = qcew.filter(pl.col("own_code") == "5", pl.col("area_fips") != "US000",
+                          pl.col("agglvl_code").is_in(["75", "76", "77", "78"]))
+    kids = private.with_columns(parent=pl.col("industry_code").map_elements(_parent, pl.String))
+    per_parent = kids.group_by("area_fips", "year", "parent").agg(
+        pl.col("emplvl").null_count().alias("hidden"))
+    shown = private.filter(pl.col("emplvl").is_not_null()).select(
+        "area_fips", "year", parent="industry_code")
+    sectors = qcew.filter(pl.col("agglvl_code") == "74").select("area_fips", "year",
+                                                              parent="industry_code")
+    published_parents = pl.concat([shown, sectors])
+    lone = per_parent.join(published_parents, on=["area_fips", "year", "parent"]).filter(
+        pl.col("hidden") == 1)
+    assert lone.is_empty()
+
+
+def test_sample_lqs_follow_the_bls_definition(qcew, counties):
+    base = qcew.filter(pl.col("own_code") == "0", pl.col("industry_code") == "10").select(
+        "area_fips", "year", total="emplvl")
+    us = qcew.filter(pl.col("area_fips") == "US000").join(base, on=["area_fips", "year"]).select(
+        "year", "own_code", "industry_code", us_emp="emplvl", us_total="total")
+    rows = (counties.filter(pl.col("emplvl").is_not_null())
+            .join(base, on=["area_fips", "year"])
+            .join(us, on=["year", "own_code", "industry_code"])
+            .with_columns(lq=(pl.col("emplvl") / pl.col("total")) / (pl.col("us_emp") / pl.col("us_total"))))
+    assert rows.height == counties["emplvl"].count()
+    assert (rows["lq"] - rows["bls_lq_emplvl"]).abs().max() <= 0.005 + 1e-9
+    assert rows["bls_lq_emplvl"].max() > 3 and rows["bls_lq_emplvl"].min() < 0.5  # specialised
+    assert (qcew.filter(pl.col("area_fips") == "US000")["bls_lq_emplvl"] == 1.0).all()
+
+
+def test_us_is_far_larger_and_trends_differ(qcew):
+    totals = qcew.filter(pl.col("own_code") == "0").select("area_fips", "year", "emplvl")
+    us = totals.filter(pl.col("area_fips") == "US000")["emplvl"].min()
+    assert us > 50 * totals.filter(pl.col("area_fips") != "US000")["emplvl"].max()
+    six = qcew.filter(pl.col("agglvl_code") == "18", pl.col("year").is_in([2018, 2023]))
+    wide = six.pivot(on="year", index="industry_code", values="emplvl")
+    growth = (wide["2023"] / wide["2018"]) ** (1 / 5) - 1
+    assert (growth > 0.04).sum() >= 3 and (growth < -0.01).sum() >= 3
+
+
+def test_codes_exist_in_both_naics_vintages_of_the_sample_years(qcew, shared_data):
+    codes = set(qcew.filter(pl.col("own_code") == "5", pl.col("industry_code").str.len_chars() >= 3,
+                            ~pl.col("industry_code").str.starts_with("10"))["industry_code"])
+    assert len(codes) > 150
+    for vintage in (2017, 2022):  # 2018-2021 data use NAICS 2017, 2022-2023 NAICS 2022
+        census = read_titles_file(shared_data / f"naics/census_naics{vintage}_codes_titles.csv")
+        assert codes <= set(census["naics"])
+
+
+def test_crosswalk_uses_official_clusters(files, qcew):
+    frame, report = read_crosswalk(files.crosswalk)
+    assert report.rows_kept == len(sample.CROSSWALK)
+    shipped = resources.files("exportplan").joinpath("data/clusters_uscmp.csv").read_text("utf-8")
+    official = {row["cluster_code"]: (row["cluster_name"], row["type"])
+                for row in csv.DictReader(shipped.splitlines())}
+    for row in frame.iter_rows(named=True):
+        assert official[row["cluster_code"]] == (row["cluster_name"], row["type"])
+    six = set(qcew.filter(pl.col("agglvl_code") == "78")["industry_code"])
+    assert set(frame["naics"]) <= six
+    traded = frame.filter(pl.col("type") == "traded")["cluster_code"].n_unique()
+    assert traded >= 10 and frame.filter(pl.col("type") == "local").height > 0
+
+
+def test_peer_set_in_the_cluster_mapping_layout(files, shared_data):
+    with open(shared_data / "clusters/uscmp_state_clusters_2016.csv", newline="") as fh:
+        real_header = next(csv.reader(fh))
+    with open(files.peers, newline="", encoding="utf-8") as fh:
+        assert next(csv.reader(fh)) == real_header
+    peers = read_uscmp_cluster_table(files.peers)
+    assert peers["region_code"].n_unique() == sample.PEER_COUNT
+    assert sorted(peers["year"].unique()) == files.years
+    traded = {code for _, code, _ in sample.CROSSWALK if sample.cluster_type(code) == "traded"}
+    assert set(peers["cluster_code"]) == traded and set(peers["type"]) == {"traded"}
+    assert (peers["employment"] > 0).all() and (peers["establishments"] > 0).all()
+    assert 0.1 < peers["strong"].mean() < 0.4  # flags follow the top-quartile rule
+
+
+@pytest.mark.parametrize("kind", USER_TABLES)
+def test_user_tables_load_with_the_importers(files, kind):
+    frame = read_table(kind, getattr(files, kind))
+    assert len(frame) > 0 and frame.attrs["warnings"] == []
+    assert kind in TABLES
+
+
+def test_market_tables_are_plausible(files):
+    exports = read_table("exports", files.exports)
+    totals = exports[exports["naics"] == ""]
+    assert sorted(totals["year"].unique()) == files.years and totals["country"].nunique() == 20
+    latest = totals[totals["year"] == 2023].set_index("country")["value_usd"]
+    assert latest.idxmax() == "CAN" and latest.rank(ascending=False)["MEX"] == 2
+    sectors = exports[exports["naics"] != ""].groupby(["country", "year"])["value_usd"].sum()
+    assert (sectors < totals.set_index(["country", "year"])["value_usd"].reindex(sectors.index)).all()
+    countries = read_table("countries", files.countries)
+    assert 20 <= countries["iso3"].nunique() <= 30
+    survey = read_table("survey", files.survey)
+    assert survey["company"].str.startswith("Sample Co. ").all()
+
+
+def test_county_centres_are_around_the_sample_centre(files):
+    rows = list(csv.DictReader(files.county_centres.read_text(encoding="utf-8").splitlines()[1:]))
+    assert [r["county_fips"] for r in rows] == files.counties
+    assert all(abs(float(r["lat"]) - 40.0) < 1 and abs(float(r["lon"]) + 83.0) < 1 for r in rows)
+    assert files.centre == (40.0, -83.0)
+
+
+def test_everything_is_labelled_sample(files):
+    paths = files.all_paths()
+    assert len(paths) == len(set(paths)) == len(list(files.folder.iterdir()))
+    assert all(p.name.startswith("SAMPLE_") for p in paths)
+    for kind in (*USER_TABLES, "county_centres"):
+        first = getattr(files, kind).read_text(encoding="utf-8").splitlines()[0]
+        assert "SAMPLE DATA" in first and "not real statistics" in first
+    assert "SAMPLE DATA" in files.readme.read_text(encoding="utf-8")
+    with open(files.crosswalk, newline="", encoding="utf-8") as fh:
+        assert all("SAMPLE DATA" in row["note"] for row in csv.DictReader(fh))
+    peers = read_uscmp_cluster_table(files.peers)
+    assert peers["region_name"].str.contains("(SAMPLE)", literal=True).all()
+    assert "SAMPLE" in files.region_name
+    for path in files.qcew:  # counties in state 99, which does not exist
+        area = path.stem.rsplit("_", 1)[1]
+        assert area == "US000" or area.startswith("99")
+
+
+def test_same_seed_same_bytes_other_seed_other_numbers(files, tmp_path):
+    again = sample.write_sample_files(tmp_path / "again", seed=2024)
+    for first, second in zip(files.all_paths(), again.all_paths(), strict=True):
+        assert first.name == second.name and first.read_bytes() == second.read_bytes()
+    frame = sample.build_qcew(np.random.default_rng([7, 0]))  # the QCEW part of seed 7
+    other = frame[(frame["area_fips"] == "99001") & (frame["year"] == 2023)]
+    assert other["annual_avg_emplvl"].sum() != read_qcew(files.qcew[5])["emplvl"].sum()
