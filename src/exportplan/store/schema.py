@@ -114,6 +114,7 @@ targets = Table(
 sector_fdi = Table(
     "sector_fdi", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False, default="naics"),  # naics | cluster
     Column("sector", Text, nullable=False),
     Column("foreign_establishments", Float),
     Column("foreign_companies", Float),
@@ -126,6 +127,7 @@ sector_fdi = Table(
 assets = Table(
     "assets", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False, default="naics"),  # naics | cluster
     Column("sector", Text, nullable=False),
     Column("asset", Text, nullable=False),
     Column("strength", Integer, nullable=False, default=1),
@@ -169,6 +171,7 @@ partnerships = Table(
 fdi = Table(
     "fdi", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False, default="naics"),  # naics | cluster
     Column("iso3", String(3), nullable=False),
     Column("establishments", Float),
     Column("jobs", Float),

@@ -21,16 +21,20 @@ def _id():
     return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
 
 
+def _kind():
+    return sa.Column("kind", sa.String(10), nullable=False)
+
+
 def upgrade() -> None:
     op.create_table("targets", _id(), sa.Column("target", sa.Text, nullable=False),
                     sa.Column("kind", sa.String(10), nullable=False),
                     sa.Column("priority", sa.Integer, nullable=False),
                     sa.Column("source", sa.Text, nullable=False), sa.Column("note", sa.Text, nullable=False), _prov())
-    op.create_table("sector_fdi", _id(), sa.Column("sector", sa.Text, nullable=False),
+    op.create_table("sector_fdi", _id(), sa.Column("sector", sa.Text, nullable=False), _kind(),
                     sa.Column("foreign_establishments", sa.Float), sa.Column("foreign_companies", sa.Float),
                     sa.Column("jobs", sa.Float), sa.Column("year", sa.Integer),
                     sa.Column("source", sa.Text, nullable=False), _prov())
-    op.create_table("assets", _id(), sa.Column("sector", sa.Text, nullable=False),
+    op.create_table("assets", _id(), sa.Column("sector", sa.Text, nullable=False), _kind(),
                     sa.Column("asset", sa.Text, nullable=False), sa.Column("strength", sa.Integer, nullable=False), _prov())
     op.create_table("country_values",
                     sa.Column("iso3", sa.String(3), primary_key=True),
@@ -48,7 +52,7 @@ def upgrade() -> None:
                     sa.Column("partner", sa.Text, nullable=False), sa.Column("iso3", sa.String(3), nullable=False),
                     sa.Column("type", sa.String(20), nullable=False), sa.Column("since", sa.Integer),
                     sa.Column("strength", sa.Integer, nullable=False), sa.Column("note", sa.Text, nullable=False), _prov())
-    op.create_table("fdi", _id(), sa.Column("iso3", sa.String(3), nullable=False),
+    op.create_table("fdi", _id(), sa.Column("iso3", sa.String(3), nullable=False), _kind(),
                     sa.Column("establishments", sa.Float), sa.Column("jobs", sa.Float),
                     sa.Column("sector", sa.Text, nullable=False), sa.Column("company", sa.Text, nullable=False),
                     sa.Column("year", sa.Integer), _prov())

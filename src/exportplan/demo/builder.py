@@ -1,0 +1,76 @@
+"""Build the SAMPLE workspace: the one builder that the demo command, the tests,
+the docs examples and (later) the browser tests all use.
+
+Everything it loads is invented by :mod:`exportplan.demo.sample` and labelled
+SAMPLE DATA wherever it appears.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from .. import config as cfg
+from ..errors import ExportPlanError
+from ..workspace import Workspace
+from . import sample
+
+SAMPLE_BANNER = "SAMPLE DATA — invented for demonstration, not real statistics"
+
+
+def build_demo(directory: str | Path = "sample-workspace", *, force: bool = False,
+               database_url: str | None = None, echo: Callable[[str], None] = lambda s: None) -> Workspace:
+    """Create the sample workspace in `directory` from freshly generated sample files."""
+    directory = Path(directory)
+    if (directory / cfg.CONFIG_FILE).exists():
+        if not force:
+            raise ExportPlanError(f"{directory} already holds a workspace; use --force to rebuild it.")
+        shutil.rmtree(directory)
+    files = sample.write_sample_files(directory / "sample-data")
+    echo(f"[{SAMPLE_BANNER}]")
+    echo(f"Building the sample workspace in {directory} ...")
+    ws = Workspace.init(
+        directory, name=files.region_name, counties=files.counties, database_url=database_url,
+        organization="Sample Economic Development Organization (SAMPLE)", staff=3, budget=250_000,
+        state="", centre=list(files.centre), sample_data=True,
+    )
+    for step in (lambda: ws.import_qcew(files.qcew),
+                 lambda: ws.import_clusters(files.crosswalk, name="SAMPLE crosswalk"),
+                 lambda: ws.import_peers(files.peers, name="SAMPLE peer regions")):
+        echo(str(step()))
+    for kind in _ranking_tables(ws):
+        path = getattr(files, kind)
+        echo(str(ws.import_table(kind, path)))
+    return ws
+
+
+def _ranking_tables(ws: Workspace) -> list[str]:
+    """The user tables this release can import (later issues add more)."""
+    return [k for k in ("targets", "sector_fdi", "assets", "countries", "exports", "partnerships", "fdi", "survey")
+            if hasattr(ws, "import_table") and k in ws.table_kinds()]
+
+
+def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
+    """Print the sample region's analysis and write its charts and tables to outputs/."""
+    from ..output.tables import render_text_table, write_table
+
+    out = ws.path / "outputs"
+    out.mkdir(exist_ok=True)
+    echo("")
+    echo(f"== {ws.name}: industries (3-digit NAICS, private) [{SAMPLE_BANNER}] ==")
+    ind = ws.industries(level=3)
+    echo(render_text_table(ind[["naics", "title", "employment", "establishments", "avg_pay", "lq", "growth", "withheld"]], max_rows=12))
+    for note in ind.attrs.get("exportplan", {}).get("notes", []):
+        echo(f"Note: {note}")
+    write_table(ind, out / "industries.xlsx", meta=ind.attrs.get("exportplan"))
+    echo("")
+    echo(f"== {ws.name}: traded clusters [{SAMPLE_BANNER}] ==")
+    cl = ws.clusters(cluster_type="traded")
+    echo(render_text_table(cl[["cluster_code", "cluster_name", "employment", "lq", "growth", "strong", "withheld"]], max_rows=12))
+    for note in cl.attrs.get("exportplan", {}).get("notes", []):
+        echo(f"Note: {note}")
+    write_table(cl, out / "clusters.csv", meta=cl.attrs.get("exportplan"))
+    charts = ws.bubble_chart(cl, out / "clusters_bubble.png", label="cluster_name")
+    echo("")
+    echo("Wrote " + ", ".join(str(p) for p in [out / "industries.xlsx", out / "clusters.csv", *charts]))
+    echo(f"Explore further: exportplan -w {ws.path} industries --level 4 | clusters | sources  (add --help to any)")
