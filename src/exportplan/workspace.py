@@ -26,9 +26,10 @@ from .ws.base import QCEW_COLUMNS, ImportReport, _check_fips  # noqa: F401
 from .ws.clusters import ClustersMixin
 from .ws.qcew import QcewMixin
 from .ws.tables import TablesMixin
+from .ws.analysis import AnalysisMixin
 
 
-class Workspace(QcewMixin, ClustersMixin, TablesMixin):
+class Workspace(QcewMixin, ClustersMixin, TablesMixin, AnalysisMixin):
     """A region's export-plan workspace: config file + database."""
 
     def __init__(self, path: Path, config: dict[str, Any], store: Store):

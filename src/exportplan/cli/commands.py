@@ -209,3 +209,39 @@ def sources(ctx, fmt, output):
 def _notes(meta: dict) -> None:
     for note in meta.get("notes", []):
         click.echo(f"Note: {note}")
+
+
+# ---- the user's own tables ---------------------------------------------------------
+def _user_table_command(kind: str, name: str, what: str) -> None:
+    @import_group.command(name, help=f"Load {what} (CSV or XLSX; all or nothing).\n\n"
+                                     f"See 'exportplan tables' for the columns.")
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option("--sheet", default=None, help="Sheet of an XLSX workbook (default: the first).")
+    @workspace_option
+    @click.pass_context
+    @friendly
+    def command(ctx, file, sheet):
+        ws = current_workspace(ctx)
+        click.echo(str(ws.import_table(kind, file, sheet=sheet)))
+
+
+for _kind, _name, _what in (
+        ("targets", "targets", "the state's target industries or clusters, with an optional priority"),
+        ("sector_fdi", "sector-fdi", "foreign-owned establishments or companies per sector"),
+        ("assets", "assets", "unique assets of sectors, flagged by staff"),
+        ("fdi", "fdi", "foreign-owned establishments in the region by parent country"),
+        ("survey", "survey", "exporter survey answers: the target markets companies name")):
+    _user_table_command(_kind, _name, _what)
+
+
+@cli.command()
+def tables():
+    """The columns of the tables 'exportplan import' accepts."""
+    from ..imports.tables import describe_tables
+
+    click.echo(describe_tables())
+
+
+@cli.group("rank")
+def rank_group():
+    """Rank target sectors or country markets (scores, reasons, robustness)."""

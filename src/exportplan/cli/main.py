@@ -91,4 +91,4 @@ def main(argv=None) -> None:
     cli.main(args=argv, prog_name="exportplan")
 
 
-from . import commands  # noqa: E402,F401  (registers the commands)
+from . import commands, markets, sectors  # noqa: E402,F401  (registers the commands)

@@ -1,0 +1,1 @@
+"""Commands for target country markets (import/fetch country data, rank markets)."""
