@@ -27,9 +27,11 @@ from .ws.clusters import ClustersMixin
 from .ws.qcew import QcewMixin
 from .ws.tables import TablesMixin
 from .ws.analysis import AnalysisMixin
+from .ws.markets import MarketsMixin
+from .ws.sectors import SectorsMixin
 
 
-class Workspace(QcewMixin, ClustersMixin, TablesMixin, AnalysisMixin):
+class Workspace(QcewMixin, ClustersMixin, TablesMixin, AnalysisMixin, SectorsMixin, MarketsMixin):
     """A region's export-plan workspace: config file + database."""
 
     def __init__(self, path: Path, config: dict[str, Any], store: Store):
