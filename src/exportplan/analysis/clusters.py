@@ -1,0 +1,250 @@
+"""Cluster measures: 6-digit QCEW rolled up into clusters, cluster LQ, the USCMP flags.
+
+Pure functions on polars frames (methods.md §2). Inputs:
+
+- area frames (:func:`exportplan.analysis.industry.region_sum` output, or a
+  one-area canonical QCEW frame) holding 6-digit private rows;
+- a crosswalk from :func:`exportplan.sources.clusters.read_crosswalk`
+  (naics, cluster_code, cluster_name, type, subcluster);
+- for flags, a peer set from
+  :func:`exportplan.sources.clusters.read_uscmp_cluster_table`.
+
+Cluster table columns (:func:`cluster_table`)::
+
+    cluster_code, cluster_name, type, year, employment, establishments, wages,
+    avg_pay, n_naics, withheld, base_withheld, lq, lq_base ('type' | 'all'),
+    start_year, growth, cagr
+
+``employment`` sums the disclosed 6-digit cells (a lower bound when
+``withheld > 0``); ``withheld`` is the share of the cluster's establishments in
+withheld cells. LQ and growth are null when that share exceeds
+``max_withheld`` (default 0), so withheld cells never pull them down.
+"""
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from exportplan.analysis.industry import _with_withheld, growth, ownership_code
+from exportplan.errors import ExportPlanError
+
+FLAGS = ("strong", "strong10", "significant", "qualifying")
+CLUSTER_BASES = ("type", "all")
+_GROUP = ["_key", "cluster_code", "cluster_name", "type"]
+
+
+# ---------------------------------------------------------------- sums and LQ
+
+def cluster_sums(frame: pl.DataFrame, crosswalk: pl.DataFrame, *, ownership: str = "5") -> pl.DataFrame:
+    """Sum an area frame's 6-digit rows of one ownership into clusters, per year.
+
+    Returns _key, cluster_code, cluster_name, type, year, employment,
+    establishments, wages, n_naics, est_withheld, withheld. ``_key`` is the
+    cluster code, else the name, else the type (type-only crosswalks).
+    """
+    own = ownership_code(ownership)
+    rows = _with_withheld(frame).filter(
+        (pl.col("own_code") == own) & pl.col("industry_code").str.contains(r"^[0-9]{6}$"))
+    if "qtr" in rows.columns:
+        rows = rows.filter(pl.col("qtr") == "A")
+    xwalk = crosswalk.select("naics", "cluster_code", "cluster_name", "type").with_columns(
+        _key=pl.coalesce(pl.col("cluster_code"), pl.lit("name:") + pl.col("cluster_name"),
+                         pl.lit("type:") + pl.col("type")))
+    joined = rows.join(xwalk, left_on="industry_code", right_on="naics", how="inner")
+    sums = joined.group_by([*_GROUP, "year"]).agg(
+        pl.when(pl.col("emplvl").is_not_null().any()).then(pl.col("emplvl").sum()).alias("employment"),
+        pl.col("estabs").sum().alias("establishments"),
+        pl.col("total_wages").sum().alias("wages"),
+        pl.len().cast(pl.UInt32).alias("n_naics"),
+        (pl.col("withheld") * pl.col("estabs")).sum().alias("est_withheld"),
+        pl.col("withheld").max().alias("_max_w"),
+    )
+    share = pl.when(pl.col("establishments") > 0).then(pl.col("est_withheld") / pl.col("establishments"))
+    return sums.with_columns(withheld=pl.coalesce(share, pl.col("_max_w"))).drop("_max_w")
+
+
+def _with_base(sums: pl.DataFrame, base: str) -> pl.DataFrame:
+    """Add the LQ base employment (``_base``) and its withheld share (``base_withheld``)."""
+    keys = ["year", "type"] if base == "type" else ["year"]
+    totals = sums.group_by(keys).agg(
+        pl.col("employment").sum().alias("_base"),
+        (pl.col("est_withheld").sum() / pl.col("establishments").sum()).alias("base_withheld"))
+    return sums.join(totals, on=keys, how="left")
+
+
+def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.DataFrame, *,
+                  year: int | None = None, window: int = 5, base: str = "type", ownership: str = "5",
+                  max_withheld: float = 0.0) -> pl.DataFrame:
+    """The region's clusters with employment, LQ, growth and withheld share.
+
+    ``region`` and ``reference`` are area frames with 6-digit rows (the
+    region summed over its counties first). ``base='type'`` (US Cluster
+    Mapping): ``LQ_c = (e_c / e_traded) / (N_c / N_traded)`` for a traded
+    cluster, the local totals for a local one; ``base='all'``: the sums over
+    all mapped clusters. The base is the disclosed sum (``base_withheld``
+    reports its withheld share). ``year`` defaults to the latest; growth
+    runs over ``window`` years (or from the earliest loaded year). Ranked by
+    employment, largest first. See the module docstring for the columns.
+    """
+    if base not in CLUSTER_BASES:
+        raise ExportPlanError(f"Unknown cluster LQ base {base!r}; use 'type' (traded/local, USCMP) or 'all'.")
+    reg = _with_base(cluster_sums(region, crosswalk, ownership=ownership), base)
+    ref = _with_base(cluster_sums(reference, crosswalk, ownership=ownership), base)
+    if reg.height == 0:
+        raise ExportPlanError("No 6-digit rows of the region match the crosswalk; load 6-digit QCEW data "
+                              "(agglvl 78) and check the crosswalk's NAICS vintage.")
+    year = int(year) if year is not None else int(reg.get_column("year").max())
+    table = _cluster_lq(reg.filter(pl.col("year") == year), ref.filter(pl.col("year") == year), base, max_withheld)
+    table = table.join(_cluster_growth(reg, year, window, max_withheld), on="_key", how="left")
+    return table.drop("_key", "est_withheld").sort(["employment", "cluster_name"], descending=[True, False],
+                                                   nulls_last=True)
+
+
+def _cluster_lq(reg: pl.DataFrame, ref: pl.DataFrame, base: str, max_withheld: float) -> pl.DataFrame:
+    ref = ref.select("_key", pl.col("employment").alias("_N"), pl.col("_base").alias("_Nb"),
+                     pl.col("withheld").alias("_rw"))
+    out = reg.join(ref, on="_key", how="left")
+    ok = ((pl.col("withheld") <= max_withheld) & (pl.col("_rw") <= max_withheld)
+          & (pl.col("_base") > 0) & (pl.col("_N") > 0) & (pl.col("_Nb") > 0))
+    lq = (pl.col("employment") / pl.col("_base")) / (pl.col("_N") / pl.col("_Nb"))
+    return out.with_columns(
+        avg_pay=pl.when(pl.col("employment") > 0).then(pl.col("wages") / pl.col("employment")),
+        lq=pl.when(ok).then(lq), lq_base=pl.lit(base),
+    ).drop("_N", "_Nb", "_rw", "_base")
+
+
+def _cluster_growth(sums: pl.DataFrame, year: int, window: int, max_withheld: float) -> pl.DataFrame:
+    years = [y for y in sums.get_column("year").unique().to_list() if y <= year]
+    if len(years) < 2:
+        return pl.DataFrame(schema={"_key": pl.String, "start_year": pl.Int32, "growth": pl.Float64,
+                                    "cagr": pl.Float64})
+    grown = growth(sums.select("_key", "year", pl.col("employment").alias("emplvl"), "withheld"),
+                   end_year=year, window=window, keys=["_key"], max_withheld=max_withheld)
+    return grown.select("_key", "start_year", "growth", "cagr")
+
+
+# ---------------------------------------------------------------- flags
+
+def cluster_flags(frame: pl.DataFrame, *, region_col: str = "region_code", cluster_col: str = "cluster_code",
+                  year_col: str = "year", lq_col: str = "lq", emp_col: str = "employment",
+                  est_col: str = "establishments", type_col: str = "type") -> pl.DataFrame:
+    """The four US Cluster Mapping flags for every region x cluster x year row.
+
+    Per cluster and year, percentiles (numpy's linear interpolation) are taken
+    across the regions with employment > 0 (LQ percentiles over those with an
+    LQ). With ``size = emp > P25(emp) and est > P25(est)``:
+    strong ``LQ >= P75(LQ) and LQ >= 1 and size``; strong10 the same with
+    P90; significant ``LQ > P50(LQ) and size``; qualifying ``LQ > P25(LQ)
+    and size``. Flags are null for local clusters (when ``type_col`` exists)
+    and where LQ or employment is null. Adds the flags and the thresholds
+    lq_p25, lq_p50, lq_p75, lq_p90, emp_p25, est_p25.
+    """
+    missing = [c for c in (region_col, cluster_col, year_col, lq_col, emp_col, est_col) if c not in frame.columns]
+    if missing:
+        raise ExportPlanError(f"cluster_flags: the frame lacks column(s) {', '.join(missing)}; name them with "
+                              "the region_col= ... arguments.")
+    keys = [cluster_col, year_col]
+    out = frame.join(_thresholds(frame, keys, lq_col, emp_col, est_col, type_col), on=keys, how="left",
+                     nulls_equal=True)
+    lq, size = pl.col(lq_col), (pl.col(emp_col) > pl.col("emp_p25")) & (pl.col(est_col) > pl.col("est_p25"))
+    rules = {"strong": (lq >= pl.col("lq_p75")) & (lq >= 1) & size,
+             "strong10": (lq >= pl.col("lq_p90")) & (lq >= 1) & size,
+             "significant": (lq > pl.col("lq_p50")) & size,
+             "qualifying": (lq > pl.col("lq_p25")) & size}
+    known = lq.is_not_null() & pl.col(emp_col).is_not_null() & pl.col(est_col).is_not_null()
+    if type_col in frame.columns:
+        known = known & (pl.col(type_col) != "local")
+    # With no populated peers the thresholds are null: then only a zero-employment row is decidable (False).
+    empty = pl.col(emp_col) <= 0
+    return out.with_columns(**{name: pl.when(known & empty).then(False).when(known).then(rule)
+                               for name, rule in rules.items()})
+
+
+def _thresholds(frame: pl.DataFrame, keys: list[str], lq_col: str, emp_col: str, est_col: str,
+                type_col: str) -> pl.DataFrame:
+    """Percentile thresholds per cluster and year, computed with numpy (linear interpolation)."""
+    populated = frame.filter(pl.col(emp_col) > 0)
+    if type_col in frame.columns:
+        populated = populated.filter(pl.col(type_col).fill_null("traded") != "local")
+    groups = populated.group_by(keys).agg(pl.col(lq_col).drop_nulls().alias("_lq"), pl.col(emp_col).alias("_emp"),
+                                           pl.col(est_col).cast(pl.Float64).alias("_est"))
+    rows = []
+    for row in groups.iter_rows(named=True):
+        lqs = np.asarray(row["_lq"], dtype=float)
+        p = np.percentile(lqs, [25, 50, 75, 90]) if lqs.size else [None] * 4
+        rows.append({**{k: row[k] for k in keys}, "lq_p25": p[0], "lq_p50": p[1], "lq_p75": p[2], "lq_p90": p[3],
+                     "emp_p25": float(np.percentile(np.asarray(row["_emp"], dtype=float), 25)),
+                     "est_p25": float(np.percentile(np.asarray(row["_est"], dtype=float), 25))})
+    schema = {**{k: frame.schema[k] for k in keys}, **{c: pl.Float64 for c in
+              ("lq_p25", "lq_p50", "lq_p75", "lq_p90", "emp_p25", "est_p25")}}
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+def flag_against_peers(region_clusters: pl.DataFrame, peers: pl.DataFrame, *,
+                       region_code: str = "REGION") -> pl.DataFrame:
+    """Flag the region's clusters with percentiles over a peer set plus the region itself.
+
+    ``region_clusters`` is a :func:`cluster_table` (LQ with the traded/local
+    base, official cluster codes); ``peers`` a USCMP-layout table (e.g. all
+    states). For each year of the region the peers' same year is used, else
+    their latest earlier year, else their earliest (said in ``flag_method``).
+    A peer row with the region's own code is replaced by the region. Adds the
+    four flags and ``flag_method`` ("peer percentiles over N regions ...");
+    clusters the peers lack get null flags.
+    """
+    if "lq_base" in region_clusters.columns and (region_clusters.get_column("lq_base") != "type").any():
+        raise ExportPlanError("Peer flags compare LQs with the traded/local base (USCMP); build the cluster table "
+                              "with base='type'.")
+    if "year" not in region_clusters.columns:
+        raise ExportPlanError("The region's cluster table has no year column; use cluster_table's output.")
+    parts = [_flag_year(region_clusters.filter(pl.col("year") == y), peers, int(y), region_code)
+             for y in region_clusters.get_column("year").unique().sort().to_list()]
+    return pl.concat(parts, how="vertical_relaxed") if parts else region_clusters
+
+
+def _flag_year(region: pl.DataFrame, peers: pl.DataFrame, year: int, region_code: str) -> pl.DataFrame:
+    peer_year = _peer_year(peers.get_column("year").unique().to_list(), year)
+    cols = ["region_code", "cluster_code", "type", "year", "lq", "employment", "establishments"]
+    peer_rows = peers.filter((pl.col("year") == peer_year) & (pl.col("region_code") != region_code)).with_columns(
+        year=pl.lit(year, pl.Int32))
+    own = region.select(pl.lit(region_code).alias("region_code"), "cluster_code", "type",
+                        pl.col("year").cast(pl.Int32), "lq", pl.col("employment").cast(pl.Float64),
+                        pl.col("establishments").cast(pl.Int64))
+    pool = pl.concat([peer_rows.select(cols), own], how="vertical_relaxed")
+    flagged = cluster_flags(pool).filter(pl.col("region_code") == region_code).select("cluster_code", *FLAGS)
+    n = pool.get_column("region_code").n_unique()
+    kinds = ", ".join(sorted(set(peer_rows.get_column("region_type").drop_nulls().to_list()))) \
+        if "region_type" in peer_rows.columns else "peer"
+    method = (f"peer percentiles over {n} regions ({n - 1} {kinds} regions, {peer_year} data, plus this region, "
+              f"{year} data)")
+    known = set(peers.get_column("cluster_code").to_list())
+    out = region.drop([f for f in FLAGS if f in region.columns]).join(flagged, on="cluster_code", how="left")
+    return out.with_columns(flag_method=pl.when(pl.col("cluster_code").is_in(list(known)))
+                            .then(pl.lit(method)).otherwise(pl.lit("no peer data for this cluster")))
+
+
+def _peer_year(years: list[int], year: int) -> int:
+    if not years:
+        raise ExportPlanError("The peer table is empty; load a USCMP cluster table with rows.")
+    earlier = [y for y in years if y <= year]
+    return max(earlier) if earlier else min(years)
+
+
+def flag_fallback(region_clusters: pl.DataFrame, threshold: float = 1.2) -> pl.DataFrame:
+    """Flags when no peer set is loaded: strong = LQ >= threshold (traded clusters).
+
+    The percentile flags (strong10, significant, qualifying) cannot be
+    computed without peers and are null; ``flag_method`` says
+    "LQ >= 1.2 fallback, no peer set loaded" (with the threshold used).
+    """
+    traded = pl.col("type") != "local" if "type" in region_clusters.columns else pl.lit(True)
+    return region_clusters.with_columns(
+        strong=pl.when(traded & pl.col("lq").is_not_null()).then(pl.col("lq") >= threshold),
+        strong10=pl.lit(None, pl.Boolean), significant=pl.lit(None, pl.Boolean),
+        qualifying=pl.lit(None, pl.Boolean),
+        flag_method=pl.lit(f"LQ >= {threshold:g} fallback, no peer set loaded"),
+    )
+
+
+__all__ = ["CLUSTER_BASES", "FLAGS", "cluster_flags", "cluster_sums", "cluster_table", "flag_against_peers",
+           "flag_fallback"]

@@ -1,0 +1,290 @@
+"""Cluster crosswalk readers, cluster tables and the US Cluster Mapping flags."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+from exportplan.analysis.clusters import cluster_flags, cluster_table, flag_against_peers, flag_fallback
+from exportplan.analysis.industry import region_sum
+from exportplan.errors import ExportPlanError, ImportFailed
+from exportplan.sources.clusters import (
+    name_key,
+    official_clusters,
+    read_crosswalk,
+    read_uscmp_cluster_table,
+    unmapped_naics,
+)
+from exportplan.sources.qcew import read_qcew
+
+FLAGS = ["strong", "strong10", "significant", "qualifying"]
+
+
+@pytest.fixture(scope="module")
+def states(shared_data) -> pl.DataFrame:
+    return read_uscmp_cluster_table(shared_data / "clusters" / "uscmp_state_clusters_2016.csv")
+
+
+# ---------------------------------------------------------------- official list
+
+def test_official_clusters():
+    off = official_clusters()
+    assert off.columns == ["cluster_code", "cluster_name", "type"]
+    traded = off.filter(pl.col("type") == "traded")
+    assert traded.get_column("cluster_code").to_list() == [str(i) for i in range(1, 52)]
+    assert off.filter(pl.col("type") == "local").get_column("cluster_code").to_list() == \
+        [str(i) for i in range(101, 117)]
+    assert traded.row(0) == ("1", "Aerospace Vehicles and Defense", "traded")
+    assert name_key("Marketing, Design & Publishing") == name_key("marketing design and publishing")
+
+
+def test_official_names_match_the_published_table(states):
+    published = states.select("cluster_code", "cluster_name", "type").unique().sort("cluster_code")
+    assert published.equals(official_clusters().sort("cluster_code"))
+
+
+# ---------------------------------------------------------------- flags
+
+def test_flags_reproduce_published_state_flags(states):
+    ours = cluster_flags(states.rename({f: f"{f}_pub" for f in FLAGS}))
+    traded = ours.filter(pl.col("type") == "traded")
+    assert traded.height == 50 * 51
+    for flag in FLAGS:
+        assert traded.get_column(f"{flag}_pub").null_count() == 0
+        mismatch = traded.filter(pl.col(flag) != pl.col(f"{flag}_pub")).height
+        assert traded.get_column(flag).null_count() == 0 and mismatch == 0, flag
+    assert ours.filter(pl.col("type") == "local").get_column("strong").null_count() == 16 * 50
+
+
+def test_flag_thresholds_are_numpy_percentiles(states):
+    ours = cluster_flags(states).filter(pl.col("cluster_code") == "19")
+    populated = states.filter((pl.col("cluster_code") == "19") & (pl.col("employment") > 0))
+    expected = np.percentile(populated.get_column("lq").to_numpy(), [25, 50, 75, 90])
+    got = ours.select("lq_p25", "lq_p50", "lq_p75", "lq_p90").row(0)
+    assert list(got) == list(expected)
+
+
+def test_flag_against_peers_reproduces_a_state(states):
+    # Ohio taken as "our region" and all 50 states as peers: its published flags come back.
+    ohio = states.filter(pl.col("region_code") == "39").with_columns(lq_base=pl.lit("type"))
+    region = ohio.drop(FLAGS).filter(pl.col("type") == "traded")
+    flagged = flag_against_peers(region, states, region_code="39").sort("cluster_code")
+    expected = ohio.filter(pl.col("type") == "traded").sort("cluster_code")
+    for flag in FLAGS:
+        assert flagged.get_column(flag).to_list() == expected.get_column(flag).to_list(), flag
+    assert flagged.get_column("flag_method").unique().to_list() == [
+        "peer percentiles over 50 regions (49 state regions, 2016 data, plus this region, 2016 data)"]
+    with pytest.raises(ExportPlanError, match="base='type'"):
+        flag_against_peers(region.with_columns(lq_base=pl.lit("all")), states)
+
+
+def test_flag_fallback_says_so():
+    table = pl.DataFrame({"cluster_code": ["1", "2", "3", "101"], "type": ["traded", "traded", "traded", "local"],
+                          "lq": [1.25, 1.1, None, 3.0]})
+    out = flag_fallback(table)
+    assert out.get_column("strong").to_list() == [True, False, None, None]
+    assert out.get_column("significant").null_count() == 4
+    assert out.get_column("flag_method").unique().to_list() == ["LQ >= 1.2 fallback, no peer set loaded"]
+    assert flag_fallback(table, threshold=1.25).get_column("strong").to_list()[0] is True
+
+
+# ---------------------------------------------------------------- cluster table
+
+XWALK = pl.DataFrame({"naics": ["336411", "336412", "311111", "722511"],
+                      "cluster_code": ["1", "1", "18", "111"],
+                      "cluster_name": ["Aerospace Vehicles and Defense", "Aerospace Vehicles and Defense",
+                                       "Food Processing and Manufacturing", "Local Hospitality Establishments"],
+                      "type": ["traded", "traded", "traded", "local"], "subcluster": [None] * 4})
+
+
+def _six(area: str, emp: dict[str, float], year: int = 2020, withheld: tuple[str, ...] = ()) -> list[dict]:
+    return [{"area_fips": area, "own_code": "5", "industry_code": k, "year": year, "qtr": "A",
+             "disclosure_code": "N" if k in withheld else "", "estabs": 10,
+             "emplvl": None if k in withheld else float(v), "total_wages": None if k in withheld else v * 60_000.0}
+            for k, v in emp.items()]
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"area_fips": pl.String, "own_code": pl.String, "industry_code": pl.String,
+                                      "year": pl.Int32, "qtr": pl.String, "disclosure_code": pl.String,
+                                      "estabs": pl.Int64, "emplvl": pl.Float64, "total_wages": pl.Float64})
+
+
+def test_cluster_lq_with_traded_base():
+    region = _frame(_six("R", {"336411": 300, "336412": 100, "311111": 100, "722511": 500}))
+    nation = _frame(_six("US000", {"336411": 1000, "336412": 1000, "311111": 8000, "722511": 50000}))
+    table = cluster_table(region, XWALK, nation)
+    aero = table.filter(pl.col("cluster_code") == "1").row(0, named=True)
+    assert aero["employment"] == 400 and aero["establishments"] == 20 and aero["withheld"] == 0
+    assert aero["lq"] == pytest.approx((400 / 500) / (2000 / 10000))
+    assert aero["lq_base"] == "type" and aero["avg_pay"] == pytest.approx(60_000)
+    local = table.filter(pl.col("type") == "local").row(0, named=True)
+    assert local["lq"] == pytest.approx(1.0)  # the only local cluster: its own base
+    every = cluster_table(region, XWALK, nation, base="all").filter(pl.col("cluster_code") == "1")
+    assert every.get_column("lq")[0] == pytest.approx((400 / 1000) / (2000 / 60000))
+    assert table.get_column("cluster_code").to_list()[0] == "111"  # ranked by employment
+
+
+def test_cluster_withheld_cell_gives_no_lq_and_no_growth():
+    rows = _six("R", {"336411": 300, "336412": 100, "311111": 100}, withheld=("336412",), year=2020)
+    rows += _six("R", {"336411": 200, "336412": 100, "311111": 100}, year=2015)
+    nation = _frame(_six("US000", {"336411": 1000, "336412": 1000, "311111": 8000}, year=2020)
+                    + _six("US000", {"336411": 900, "336412": 900, "311111": 8000}, year=2015))
+    table = cluster_table(_frame(rows), XWALK, nation)
+    aero = table.filter(pl.col("cluster_code") == "1").row(0, named=True)
+    assert aero["withheld"] == pytest.approx(0.5) and aero["employment"] == 300  # lower bound
+    assert aero["lq"] is None and aero["growth"] is None
+    food = table.filter(pl.col("cluster_code") == "18").row(0, named=True)
+    assert food["growth"] == pytest.approx(0.0) and food["start_year"] == 2015
+    assert food["base_withheld"] == pytest.approx(10 / 30)
+    tolerant = cluster_table(_frame(rows), XWALK, nation, max_withheld=0.6)
+    assert tolerant.filter(pl.col("cluster_code") == "1").get_column("lq")[0] is not None
+
+
+def test_cluster_table_on_real_county(shared_data):
+    qcew = read_qcew(shared_data / "qcew" / "bls_qcew_2020_annual_area_39049.csv")
+    ref = pl.concat([read_qcew(shared_data / "qcew" / f"bls_qcew_2020_annual_area_{c}.csv")
+                     for c in ("39041", "39045", "39047", "39049", "39073")])
+    xwalk, _ = read_crosswalk(shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.csv")
+    reference = region_sum(ref, ["39041", "39045", "39047", "39049", "39073"], region_code="OH5")
+    table = cluster_table(region_sum(qcew, ["39049"]), xwalk, reference)
+    need = {"cluster_code", "cluster_name", "type", "employment", "establishments", "lq", "growth",
+            "withheld", "lq_base"}
+    assert need <= set(table.columns)
+    six = qcew.filter((pl.col("own_code") == "5") & (pl.col("agglvl_code") == "78"))
+    mapped = six.join(xwalk, left_on="industry_code", right_on="naics")
+    assert table.get_column("employment").sum() == mapped.get_column("emplvl").sum()
+    assert table.get_column("establishments").sum() == mapped.get_column("estabs").sum()
+    assert (table.filter(pl.col("withheld") > 0).get_column("lq").null_count()
+            == table.filter(pl.col("withheld") > 0).height)
+    gaps = unmapped_naics(xwalk, six.get_column("industry_code"))
+    assert gaps and all(len(c) == 6 for c in gaps) and not set(gaps) & set(xwalk.get_column("naics"))
+
+
+# ---------------------------------------------------------------- crosswalk readers
+
+@pytest.mark.parametrize("name", ["uscmp_naics2012_to_cluster_ACR1.csv", "uscmp_naics2012_to_cluster_ACR1.xlsx"])
+def test_acr1_crosswalk(shared_data, name):
+    xwalk, report = read_crosswalk(shared_data / "clusters" / name)
+    assert xwalk.columns == ["naics", "cluster_code", "cluster_name", "type", "subcluster"]
+    assert report.layout == "acr1" and report.rows_read == 992
+    assert report.dropped_pseudo == {"Emsi-specific pseudo NAICS codes": 37, "pseudo-cluster 'NA'": 1}
+    assert report.rows_kept == xwalk.height == 992 - 38
+    assert (report.traded_clusters, report.local_clusters) == (51, 16) and not report.unknown_names
+    traded = xwalk.filter(pl.col("type") == "traded").get_column("cluster_code").unique()
+    assert sorted(traded.cast(pl.Int32).to_list()) == list(range(1, 52))
+    assert xwalk.get_column("cluster_code").null_count() == 0
+    assert not xwalk.get_column("naics").is_in(["111000", "902612", "814110"]).any()
+    assert xwalk.filter(pl.col("naics") == "336411").row(0) == (
+        "336411", "1", "Aerospace Vehicles and Defense", "traded", "Aircraft")
+    assert any("37 row(s)" in line for line in report.lines())
+
+
+def test_stateior_crosswalk_has_types_only(shared_data):
+    xwalk, report = read_crosswalk(shared_data / "clusters" / "uscmp_naics_traded_local_crosswalk_stateior.csv")
+    assert report.layout == "type-only" and not report.has_clusters
+    assert xwalk.height == 1088 and xwalk.get_column("cluster_code").null_count() == 1088
+    assert xwalk.get_column("type").value_counts().sort("type").rows() == [("local", 310), ("traded", 778)]
+    assert any("no clusters" in w for w in report.warnings)
+
+
+def test_legacy_json_is_flagged(shared_data):
+    xwalk, report = read_crosswalk(shared_data / "clusters" / "uscmp_cmp_clusters_list_legacy.json")
+    assert report.layout == "legacy-json"
+    assert any("pre-2014" in w for w in report.warnings)
+    assert xwalk.get_column("cluster_code").str.starts_with("legacy-").all()
+    assert "Chemical Products" in xwalk.get_column("cluster_name").to_list()
+
+
+def test_plain_layout_fills_names_and_reports_unknown_names(tmp_path):
+    plain = tmp_path / "plain.csv"
+    plain.write_text("NAICS Code,Cluster Code\n336411,1\n722511,111\n")
+    xwalk, report = read_crosswalk(plain)
+    assert report.layout == "plain"
+    assert xwalk.rows() == [("336411", "1", "Aerospace Vehicles and Defense", "traded", None),
+                            ("722511", "111", "Local Hospitality Establishments", "local", None)]
+    named = tmp_path / "named.csv"
+    named.write_text("naics,cluster,type\n336411,AEROSPACE VEHICLES & DEFENSE,Traded\n"
+                     "541511,Smart Mobility,traded\n336411,Aerospace Vehicles and Defense,traded\n")
+    xwalk, report = read_crosswalk(named)
+    assert xwalk.get_column("cluster_code").to_list() == ["1", None]
+    assert report.unknown_names == ["Smart Mobility"] and report.duplicates_dropped == 1
+
+
+def _problems(path) -> list:
+    with pytest.raises(ImportFailed) as info:
+        read_crosswalk(path)
+    return info.value.table.problems
+
+
+def test_bad_crosswalks_fail_with_line_and_fix(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("naics,cluster_code,type\n33641,1,traded\n336411,2,sideways\n")
+    problems = _problems(bad)
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, "naics", "33641"), (3, "type", "sideways")]
+    assert all(p.fix for p in problems)
+    conflict = tmp_path / "conflict.csv"
+    conflict.write_text("naics,cluster_code\n336411,1\n336411,2\n")
+    assert "more than one cluster" in _problems(conflict)[0].problem
+    nohead = tmp_path / "nohead.csv"
+    nohead.write_text("code,label\n1,x\n")
+    assert _problems(nohead)[0].row == 1
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    assert "XLSX" in _problems(broken)[0].problem
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert "empty" in _problems(empty)[0].problem
+    js = tmp_path / "x.json"
+    js.write_text(json.dumps({"not": "a list"}))
+    assert _problems(js)
+    custom = tmp_path / "custom.csv"
+    custom.write_text("naics,cluster_code\n336411,900\n")
+    assert _problems(custom)[0].row == 2  # unofficial code and no type column
+
+
+def test_unmapped_naics():
+    assert unmapped_naics(XWALK, ["336411", "999999", "3364", None, "999999", "111110"]) == ["111110", "999999"]
+
+
+# ---------------------------------------------------------------- USCMP tables
+
+def test_read_uscmp_tables(shared_data, states):
+    assert states.get_column("region_code").n_unique() == 50 and states.height == 3350
+    assert states.schema["year"] == pl.Int32 and states.schema["establishments"] == pl.Int64
+    alabama = states.filter((pl.col("region_code") == "01") & (pl.col("cluster_code") == "116")).row(0, named=True)
+    assert alabama["employment"] == 10811 and alabama["establishments"] == 861 and alabama["type"] == "local"
+    assert alabama["strong"] is None
+    eas = read_uscmp_cluster_table(shared_data / "clusters" / "uscmp_economic_area_clusters_2016_sample.csv")
+    assert eas.get_column("region_code").n_unique() == 5 and set(eas.get_column("region_type")) == {"economic"}
+    assert not eas.get_column("region_name").str.ends_with(" ").any()
+
+
+def test_read_uscmp_bad_file(tmp_path):
+    bad = tmp_path / "x.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(ImportFailed, match="region_code_t"):
+        read_uscmp_cluster_table(bad)
+
+
+def test_definitions_workbook_layout(tmp_path):
+    # The shape of the official "US Cluster Definitions.xlsx": sheet NAICS, several NAICS vintages.
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    sheet = book.create_sheet("NAICS")
+    sheet.append(["2012 NAICS Code", "NAICS 2007 Code", "NAICS Title", "Traded/Local", "Cluster Code",
+                  "Cluster Name", "Subcluster Code", "Subcluster Name"])
+    sheet.append([336411, 336411, "Aircraft Manufacturing", "Traded", 1, "Aerospace Vehicles and Defense", 1,
+                  "Aircraft"])
+    sheet.append([722511, 722110, "Full-Service Restaurants", "Local", 111, "Local Hospitality Establishments",
+                  None, None])
+    path = tmp_path / "defs.xlsx"
+    book.save(path)
+    xwalk, report = read_crosswalk(path)
+    assert report.layout == "plain"
+    assert xwalk.rows() == [("336411", "1", "Aerospace Vehicles and Defense", "traded", "Aircraft"),
+                            ("722511", "111", "Local Hospitality Establishments", "local", None)]
