@@ -13,7 +13,7 @@ def _split_codes(value: str | None) -> list[str]:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
 @click.option("--name", required=True, help="The region's name, e.g. 'Columbus Region'.")
 @click.option("--counties", default=None, help="County FIPS codes, comma-separated, e.g. 39049,39041.")
 @click.option("--cbsa", default=None, help="A metro (CBSA) code, expanded to its counties, e.g. 18140.")
@@ -27,11 +27,14 @@ def _split_codes(value: str | None) -> list[str]:
 @click.option("--staff", type=float, default=0, help="Staff (FTE) working on exports.")
 @click.option("--budget", type=float, default=0, help="Annual budget for export work (USD).")
 @click.option("--state", default="", help="Two-letter state code (state exports, state targets).")
+@workspace_option
+@click.pass_context
 @friendly
-def init(directory, name, counties, cbsa, delineation, reference_area, database_url, organization, staff, budget, state):
-    """Create a workspace for a region in DIRECTORY."""
+def init(ctx, directory, name, counties, cbsa, delineation, reference_area, database_url, organization, staff, budget, state):
+    """Create a workspace for a region in DIRECTORY (or the -w folder, or the current folder)."""
     from ..workspace import Workspace
 
+    directory = directory or (ctx.obj or {}).get("workspace") or Path(".")
     ws = Workspace.init(directory, name=name, counties=_split_codes(counties), cbsa=cbsa,
                         delineation=delineation, reference_area=reference_area, database_url=database_url,
                         organization=organization, staff=staff, budget=budget, state=state)
@@ -40,13 +43,17 @@ def init(directory, name, counties, cbsa, delineation, reference_area, database_
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("sample-workspace"))
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
 @click.option("--force", is_flag=True, help="Replace DIRECTORY if it already holds a workspace.")
 @click.option("--database-url", envvar="EXPORTPLAN_DATABASE_URL", default=None,
               help="Build the sample in PostgreSQL instead of SQLite.")
+@workspace_option
+@click.pass_context
 @friendly
-def demo(directory, force, database_url):
-    """Build the SAMPLE workspace (invented data, clearly labelled) and show its analysis."""
+def demo(ctx, directory, force, database_url):
+    """Build the SAMPLE workspace (invented data, clearly labelled) in DIRECTORY
+    (default: the -w folder, else ./sample-workspace) and show its analysis."""
+    directory = directory or (ctx.obj or {}).get("workspace") or Path("sample-workspace")
     from ..demo.builder import build_demo, show_demo
 
     ws = build_demo(directory, force=force, database_url=database_url, echo=click.echo)
