@@ -7,7 +7,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from exportplan.analysis.clusters import cluster_flags, cluster_table, flag_against_peers, flag_fallback
+from exportplan.analysis.clusters import (
+    cluster_flags,
+    cluster_table,
+    flag_against_peers,
+    flag_fallback,
+)
 from exportplan.analysis.industry import region_sum
 from exportplan.errors import ExportPlanError, ImportFailed
 from exportplan.sources.clusters import (
@@ -161,6 +166,44 @@ def test_cluster_table_on_real_county(shared_data):
             == table.filter(pl.col("withheld") > 0).height)
     gaps = unmapped_naics(xwalk, six.get_column("industry_code"))
     assert gaps and all(len(c) == 6 for c in gaps) and not set(gaps) & set(xwalk.get_column("naics"))
+
+
+def test_cluster_lq_against_implied_us_shares():
+    # Reference USLQ: N_i from published LQs; a code no county gives a share for is withheld in the reference.
+    region = _frame(_six("R", {"336411": 300, "336412": 100, "311111": 100}))
+    ref = _frame(_six("USLQ", {"336411": 1000, "336412": 1000, "311111": 8000}, withheld=("336412",)))
+    ref = ref.with_columns(estabs=pl.lit(None, pl.Int64), synthetic=pl.lit(True))
+    table = cluster_table(region, XWALK, ref)
+    assert table.filter(pl.col("cluster_code") == "1").get_column("lq")[0] is None
+    estimated = ref.with_columns(emplvl=pl.col("emplvl").fill_null(1000.0),
+                                 estimated=pl.col("disclosure_code") == "N")
+    aero = cluster_table(region, XWALK, estimated).filter(pl.col("cluster_code") == "1").row(0, named=True)
+    assert aero["lq"] == pytest.approx((400 / 500) / (2000 / 10000)) and aero["ref_estimated"] == pytest.approx(0.5)
+    assert aero["growth"] is None
+
+
+def test_workspace_with_uslq_reference(tmp_path, shared_data):
+    from exportplan.analysis.industry import USLQ_NOTE
+    from exportplan.workspace import Workspace
+
+    files = [shared_data / "qcew" / f"bls_qcew_2020_annual_area_{c}.csv" for c in ("39047", "39073")]
+    ws = Workspace.init(tmp_path / "w", name="Two counties", counties=["39047", "39073"], reference_area="USLQ")
+    try:
+        ws.import_qcew(files)
+        ws.import_clusters(shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.csv")
+        industries = ws.industries(level=3)
+        clusters = ws.clusters()
+        plain = ws.clusters(estimate=False)
+    finally:
+        ws.close()
+    for table in (industries, clusters):
+        notes = table.attrs["exportplan"]["notes"]
+        assert any(USLQ_NOTE in n for n in notes) and table["growth"].isna().all()
+    assert industries["lq"].notna().sum() > 20
+    assert clusters["lq"].notna().mean() > 0.9 and clusters["ref_estimated"].gt(0).any()
+    # Without estimation every cluster holding an industry of unknown U.S. share has no LQ; the note lists them.
+    assert plain["lq"].notna().sum() < clusters["lq"].notna().sum()
+    assert any("no U.S. share" in n for n in plain.attrs["exportplan"]["notes"])
 
 
 # ---------------------------------------------------------------- crosswalk readers

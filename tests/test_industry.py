@@ -10,8 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exportplan.analysis.industry import (
+    IMPLIED_TOTAL,
+    USLQ_NOTE,
     annual_rows,
+    estimate_withheld,
     growth,
+    implied_reference,
     industry_table,
     location_quotients,
     naics_level_expr,
@@ -127,6 +131,119 @@ def test_industry_table_on_real_counties(ohio):
     assert table.get_column("lq").filter(table.get_column("withheld") > 0).null_count() == \
         table.filter(pl.col("withheld") > 0).height
     assert table.get_column("growth").null_count() == table.height  # one year loaded: no growth
+
+
+# ---------------------------------------------------------------- USLQ: U.S. shares implied by published LQs
+
+def _published(ohio, county: str) -> pl.DataFrame:
+    return ohio[county].select(*KEYS, pl.col("bls_lq_emplvl").alias("published"))
+
+
+def test_uslq_reproduces_each_countys_published_lq(ohio):
+    data = pl.concat(list(ohio.values()))
+    reference = implied_reference(data, OHIO)
+    for county in OHIO:
+        ours = location_quotients(region_sum(data, [county]), reference).join(_published(ohio, county), on=KEYS)
+        rows = ours.filter((pl.col("published") >= 0.5) & (pl.col("withheld") == 0))
+        assert rows.height > 100 and rows.get_column("lq").null_count() == 0, county
+        err = rows.select((pl.col("lq") / pl.col("published") - 1).abs()).to_series()
+        assert err.max() < 0.02 and err.median() < 0.005, county
+
+
+def test_uslq_frame_takes_the_largest_published_lq(ohio):
+    data = pl.concat(list(ohio.values()))
+    ref = implied_reference(data, OHIO)
+    total = ref.filter((pl.col("own_code") == "0") & (pl.col("industry_code") == "10")).row(0, named=True)
+    assert total["emplvl"] == IMPLIED_TOTAL and ref.get_column("synthetic").all()
+    assert ref.get_column("area_fips").unique().to_list() == ["USLQ"]
+    row = ref.filter((pl.col("own_code") == "5") & (pl.col("industry_code") == "524126")).row(0, named=True)
+    cands = data.filter((pl.col("own_code") == "5") & (pl.col("industry_code") == "524126")
+                        & (pl.col("bls_lq_emplvl") > 0))
+    best = cands.sort("bls_lq_emplvl", descending=True).row(0, named=True)
+    base = data.filter((pl.col("area_fips") == best["area_fips"]) & (pl.col("own_code") == "0")
+                       & (pl.col("industry_code") == "10")).get_column("emplvl")[0]
+    assert row["source_area"] == best["area_fips"] and row["n_areas"] == cands.height
+    assert row["emplvl"] == pytest.approx(best["emplvl"] / base / best["bls_lq_emplvl"] * IMPLIED_TOTAL)
+    # An industry no county publishes an LQ for has an unknown share: withheld, not 0.
+    unknown = ref.filter(pl.col("emplvl").is_null())
+    assert unknown.height > 0 and (unknown.get_column("withheld") == 1).all()
+    assert (unknown.get_column("disclosure_code") == "N").all()
+
+
+def test_uslq_multi_county_region_is_the_employment_weighted_combination(ohio):
+    data = pl.concat(list(ohio.values()))
+    msa = ["39041", "39045", "39049", "39073"]
+    reference = implied_reference(data, OHIO)
+    region = location_quotients(region_sum(data, msa), reference).select(*KEYS, "lq")
+    weighted = []
+    for county in msa:
+        single = location_quotients(region_sum(data, [county]), reference).join(_published(ohio, county), on=KEYS)
+        total = ohio[county].filter((pl.col("own_code") == "0") & (pl.col("industry_code") == "10"))
+        weighted.append(single.select(*KEYS, (pl.col("lq") * total.get_column("emplvl")[0]).alias("w_ours"),
+                                      (pl.col("published") * total.get_column("emplvl")[0]).alias("w_pub")))
+    e_total = sum(ohio[c].filter((pl.col("own_code") == "0") & (pl.col("industry_code") == "10"))
+                  .get_column("emplvl")[0] for c in msa)
+    combined = (pl.concat(weighted).group_by(KEYS)
+                .agg(pl.col("w_ours").sum(), pl.col("w_pub").sum(), pl.col("w_pub").count().alias("n"))
+                .filter(pl.col("n") == len(msa)).join(region, on=KEYS).filter(pl.col("lq").is_not_null()))
+    assert combined.height > 100
+    exact = combined.select((pl.col("lq") - pl.col("w_ours") / e_total).abs().max()).item()
+    assert exact < 1e-9  # sum then divide = the employment-weighted mean of the county LQs
+    big = combined.filter(pl.col("w_pub") / e_total >= 0.5)
+    err = big.select((pl.col("lq") / (pl.col("w_pub") / e_total) - 1).abs()).to_series()
+    assert err.max() < 0.02 and err.median() < 0.005
+
+
+def test_uslq_with_ownership_base(ohio):
+    data = pl.concat(list(ohio.values()))
+    county = "39049"
+    out = location_quotients(region_sum(data, [county]), implied_reference(data, OHIO), base="ownership")
+    private = ohio[county].filter((pl.col("own_code") == "5") & (pl.col("industry_code") == "10"))
+    lq_private = private.get_column("bls_lq_emplvl")[0]
+    rows = out.join(_published(ohio, county), on=KEYS).filter(
+        (pl.col("own_code") == "5") & (pl.col("published") >= 0.5) & pl.col("lq").is_not_null())
+    # Own-ownership base: LQ = published LQ / published LQ of the private total.
+    err = rows.select((pl.col("lq") / (pl.col("published") / lq_private) - 1).abs()).to_series()
+    assert rows.height > 200 and err.median() < 0.01
+
+
+def _lq_rows(rows: list[dict], lqs: dict[str, float]) -> pl.DataFrame:
+    return frame(rows).with_columns(bls_lq_emplvl=pl.col("industry_code").replace_strict(lqs, default=None,
+                                                                                            return_dtype=pl.Float64))
+
+
+def test_uslq_gives_no_national_growth_and_says_why():
+    rows = []
+    for year, scale in ((2015, 1.0), (2020, 1.2)):
+        rows += area("00001", {"0": 1000 * scale, "5": 800 * scale}, {"311": 200 * scale, "541": 300},
+                     year=year)
+    data = _lq_rows(rows, {"10": 1.0, "311": 2.0, "541": 0.5})
+    ref = implied_reference(data, ["00001"])
+    assert growth(ref, 2015, 2020).get_column("growth").null_count() == ref.filter(pl.col("year") == 2020).height
+    parts = shift_share(data, ref, 2015, 2020)
+    assert parts.get_column("G").null_count() == parts.height
+    assert parts.get_column("national_share").null_count() == parts.height
+    table = industry_table(data, ["00001"], "USLQ", level=3)
+    row = table.filter(pl.col("naics") == "311").row(0, named=True)
+    assert row["lq"] == pytest.approx(2.0) and row["growth"] == pytest.approx(0.2)  # the region's own growth
+    assert "implied by BLS's published county LQs" in USLQ_NOTE
+
+
+def test_uslq_unknown_shares_can_be_estimated_from_the_parent():
+    rows = area("00001", {"0": 1000}, {"311": 300, "3111": 100, "3112": 200}, withheld=("3112",))
+    data = _lq_rows(rows, {"10": 1.0, "311": 3.0, "3111": 2.0})
+    ref = implied_reference(data, ["00001"])
+    assert ref.filter(pl.col("industry_code") == "3112").get_column("emplvl")[0] is None
+    est = estimate_withheld(ref, weight="county_estabs")
+    # Shares: 311 = 0.3/3 = 0.1, 3111 = 0.1/2 = 0.05, so 3112 = the residual 0.05.
+    row = est.filter(pl.col("industry_code") == "3112").row(0, named=True)
+    assert row["emplvl"] == pytest.approx(0.05 * IMPLIED_TOTAL) and row["estimated"] is True
+    assert "county_estabs" in row["estimate_note"]
+
+
+def test_uslq_needs_published_lqs():
+    with pytest.raises(ExportPlanError, match="No published LQs"):
+        implied_reference(frame(area("00001", {"0": 10}, {"311": 5})), ["00001"])
 
 
 # ---------------------------------------------------------------- levels, ownership
@@ -278,8 +395,10 @@ def test_shift_share_parts_add_up(values, extra_region, extra_nation):
         nation_rows += area("US000", {"5": sum(n_emp.values()) + extra_nation * (1 + pick)}, n_emp, year=year)
     out = shift_share(frame(region_rows), frame(nation_rows), 2015, 2020).filter(pl.col("industry_code") != "10")
     parts = out.select(pl.col("national_share") + pl.col("industry_mix") + pl.col("competitive_shift")).to_series()
-    for total, change in zip(parts, out.get_column("change")):
-        assert math.isclose(total, change, rel_tol=1e-9, abs_tol=1e-6)
+    # Floating point: the parts can be far larger than their sum (national growth of 2,700,000%).
+    scale = out.select(pl.col("e0") * (pl.col("G").abs() + pl.col("G_i").abs() + pl.col("g_i").abs())).to_series()
+    for total, change, size in zip(parts, out.get_column("change"), scale):
+        assert math.isclose(total, change, rel_tol=1e-9, abs_tol=max(1e-6, 1e-12 * size))
 
 
 @settings(max_examples=60, deadline=None)

@@ -49,6 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("analysis", "ownership", "5", "QCEW ownership code for industry tables: 5 private (default), 0 total, 1 federal, 2 state, 3 local government."),
     Setting("analysis", "window", 5, "Growth window in years (growth, CAGR, shift-share)."),
     Setting("analysis", "lq_base", "bls", "LQ base: 'bls' (all-ownership total covered employment, as BLS publishes) or 'ownership' (the same ownership's total)."),
+    Setting("analysis", "estimate_withheld", "clusters", "Estimate withheld QCEW cells (residual of the parent industry shared by establishments; always marked in column 'estimated'): 'clusters' (cluster table only, default), 'all' (also the industries table) or 'none'."),
     Setting("analysis", "strong_threshold", 1.2, "LQ threshold for the strong-cluster fallback when no peer set is loaded."),
     Setting("analysis", "crosswalk", "", "Name of the cluster crosswalk in use (the last one imported when empty)."),
     Setting("analysis", "peer_set", "", "Name of the peer set used for cluster flags (the last one imported when empty)."),

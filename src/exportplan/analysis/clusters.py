@@ -12,20 +12,36 @@ Pure functions on polars frames (methods.md §2). Inputs:
 Cluster table columns (:func:`cluster_table`)::
 
     cluster_code, cluster_name, type, year, employment, establishments, wages,
-    avg_pay, n_naics, withheld, base_withheld, lq, lq_base ('type' | 'all'),
-    start_year, growth, cagr
+    avg_pay, n_naics, withheld, estimated, ref_estimated, base_withheld, lq,
+    lq_base ('type' | 'all'), start_year, growth, cagr
 
-``employment`` sums the disclosed 6-digit cells (a lower bound when
-``withheld > 0``); ``withheld`` is the share of the cluster's establishments in
-withheld cells. LQ and growth are null when that share exceeds
-``max_withheld`` (default 0), so withheld cells never pull them down.
+``employment`` sums the 6-digit cells that have a value: disclosed ones and,
+when the frames were estimated (:func:`exportplan.analysis.industry.estimate_withheld`),
+estimated ones; ``withheld`` is the share of the cluster's establishments in
+withheld cells, ``estimated`` the share of its employment that is estimated
+(``ref_estimated`` the same for the reference). LQ and growth are null when
+the share of establishments in withheld cells *without* a value exceeds
+``max_withheld`` (default 0), so withheld cells never pull them down; then
+``employment`` is a lower bound.
+
+With the implied reference (USLQ, :func:`exportplan.analysis.industry.implied_reference`)
+a 6-digit code whose U.S. share no county LQ gives is withheld in the
+reference: a cluster holding one gets no LQ unless the reference was
+estimated (its ``ref_estimated`` then says how much of ``N_c`` is a
+residual estimate). A code that no loaded area has at all has no reference
+row and counts as 0 in ``N_c`` and ``N_traded``, as in a U.S. file.
 """
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
 
-from exportplan.analysis.industry import _with_withheld, growth, ownership_code
+from exportplan.analysis.industry import (
+    _estimated_share,
+    _with_withheld,
+    growth,
+    ownership_code,
+)
 from exportplan.errors import ExportPlanError
 
 FLAGS = ("strong", "strong10", "significant", "qualifying")
@@ -39,8 +55,12 @@ def cluster_sums(frame: pl.DataFrame, crosswalk: pl.DataFrame, *, ownership: str
     """Sum an area frame's 6-digit rows of one ownership into clusters, per year.
 
     Returns _key, cluster_code, cluster_name, type, year, employment,
-    establishments, wages, n_naics, est_withheld, withheld. ``_key`` is the
-    cluster code, else the name, else the type (type-only crosswalks).
+    establishments, wages, n_naics, est_withheld, withheld, estimated (share
+    of employment estimated), missing (share of establishments in withheld
+    cells without a value). ``_key`` is the cluster code, else the name,
+    else the type (type-only crosswalks). Without establishment counts (the
+    implied USLQ reference) the shares are those of the cells (withheld,
+    missing: 1 when any cell is).
     """
     own = ownership_code(ownership)
     rows = _with_withheld(frame).filter(
@@ -53,14 +73,21 @@ def cluster_sums(frame: pl.DataFrame, crosswalk: pl.DataFrame, *, ownership: str
     joined = rows.join(xwalk, left_on="industry_code", right_on="naics", how="inner")
     sums = joined.group_by([*_GROUP, "year"]).agg(
         pl.when(pl.col("emplvl").is_not_null().any()).then(pl.col("emplvl").sum()).alias("employment"),
+        (pl.col("emplvl") * _estimated_share(joined.columns)).sum().alias("_emp_est"),
         pl.col("estabs").sum().alias("establishments"),
         pl.col("total_wages").sum().alias("wages"),
         pl.len().cast(pl.UInt32).alias("n_naics"),
         (pl.col("withheld") * pl.col("estabs")).sum().alias("est_withheld"),
+        (pl.col("missing") * pl.col("estabs")).sum().alias("_est_missing"),
         pl.col("withheld").max().alias("_max_w"),
+        pl.col("missing").max().alias("_max_m"),
     )
-    share = pl.when(pl.col("establishments") > 0).then(pl.col("est_withheld") / pl.col("establishments"))
-    return sums.with_columns(withheld=pl.coalesce(share, pl.col("_max_w"))).drop("_max_w")
+    has_estabs = pl.col("establishments") > 0
+    share = pl.when(has_estabs).then(pl.col("est_withheld") / pl.col("establishments"))
+    missing = pl.when(has_estabs).then(pl.col("_est_missing") / pl.col("establishments"))
+    estimated = pl.when(pl.col("employment") > 0).then(pl.col("_emp_est") / pl.col("employment")).otherwise(0.0)
+    return sums.with_columns(withheld=pl.coalesce(share, pl.col("_max_w")), missing=pl.coalesce(missing, pl.col("_max_m")),
+                             estimated=estimated).drop("_max_w", "_max_m", "_emp_est", "_est_missing")
 
 
 def _with_base(sums: pl.DataFrame, base: str) -> pl.DataFrame:
@@ -83,8 +110,10 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
     cluster, the local totals for a local one; ``base='all'``: the sums over
     all mapped clusters. The base is the disclosed sum (``base_withheld``
     reports its withheld share). ``year`` defaults to the latest; growth
-    runs over ``window`` years (or from the earliest loaded year). Ranked by
-    employment, largest first. See the module docstring for the columns.
+    runs over ``window`` years (or from the earliest loaded year; null
+    against nothing: it is the region's own). Ranked by employment, largest
+    first. See the module docstring for the columns and for estimated
+    frames and the implied USLQ reference.
     """
     if base not in CLUSTER_BASES:
         raise ExportPlanError(f"Unknown cluster LQ base {base!r}; use 'type' (traded/local, USCMP) or 'all'.")
@@ -96,15 +125,19 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
     year = int(year) if year is not None else int(reg.get_column("year").max())
     table = _cluster_lq(reg.filter(pl.col("year") == year), ref.filter(pl.col("year") == year), base, max_withheld)
     table = table.join(_cluster_growth(reg, year, window, max_withheld), on="_key", how="left")
-    return table.drop("_key", "est_withheld").sort(["employment", "cluster_name"], descending=[True, False],
-                                                   nulls_last=True)
+    table = table.drop("_key", "est_withheld", "missing")
+    first = [c for c in ("cluster_code", "cluster_name", "type", "year", "employment", "establishments", "wages",
+                         "avg_pay", "n_naics", "withheld", "estimated", "ref_estimated", "base_withheld")
+             if c in table.columns]
+    return table.select(*first, pl.exclude(first)).sort(["employment", "cluster_name"], descending=[True, False],
+                                                         nulls_last=True)
 
 
 def _cluster_lq(reg: pl.DataFrame, ref: pl.DataFrame, base: str, max_withheld: float) -> pl.DataFrame:
     ref = ref.select("_key", pl.col("employment").alias("_N"), pl.col("_base").alias("_Nb"),
-                     pl.col("withheld").alias("_rw"))
+                     pl.col("missing").alias("_rw"), pl.col("estimated").alias("ref_estimated"))
     out = reg.join(ref, on="_key", how="left")
-    ok = ((pl.col("withheld") <= max_withheld) & (pl.col("_rw") <= max_withheld)
+    ok = ((pl.col("missing") <= max_withheld) & (pl.col("_rw") <= max_withheld)
           & (pl.col("_base") > 0) & (pl.col("_N") > 0) & (pl.col("_Nb") > 0))
     lq = (pl.col("employment") / pl.col("_base")) / (pl.col("_N") / pl.col("_Nb"))
     return out.with_columns(
@@ -118,7 +151,7 @@ def _cluster_growth(sums: pl.DataFrame, year: int, window: int, max_withheld: fl
     if len(years) < 2:
         return pl.DataFrame(schema={"_key": pl.String, "start_year": pl.Int32, "growth": pl.Float64,
                                     "cagr": pl.Float64})
-    grown = growth(sums.select("_key", "year", pl.col("employment").alias("emplvl"), "withheld"),
+    grown = growth(sums.select("_key", "year", pl.col("employment").alias("emplvl"), "withheld", "missing"),
                    end_year=year, window=window, keys=["_key"], max_withheld=max_withheld)
     return grown.select("_key", "start_year", "growth", "cagr")
 

@@ -10,18 +10,33 @@ canonical QCEW frame of :func:`exportplan.sources.qcew.read_qcew`::
 
 Withheld cells (disclosure 'N') carry NULL employment and wages. They stay
 missing here: a sum over counties keeps the disclosed part as a lower bound,
-records the ``withheld`` share, and any row with ``withheld > 0`` gets no LQ
-and no growth rate, so a withheld zero can never pull a ratio down.
+records the ``withheld`` share, and any row with a withheld cell that has no
+value gets no LQ and no growth rate, so a withheld zero can never pull a
+ratio down.
+
+Optional estimation (:func:`estimate_withheld`, methods.md §1) fills withheld
+cells with the residual of their parent NAICS industry shared by
+establishments; the frame then carries ``estimated`` (bool) and every sum
+reports the share of its employment that is estimated, so an estimate never
+passes as disclosed. LQ and growth are computed on estimated values.
 
 Area frame (output of :func:`region_sum`, input of the other functions)::
 
     area_fips, own_code, industry_code : str, year : Int32, qtr : str,
     [period : str], estabs : Int64, emplvl, total_wages, avg_annual_pay : Float64,
-    withheld : Float64 (0 disclosed .. 1 fully withheld), n_areas : UInt32,
-    [industry_title : str]
+    withheld : Float64 (share of establishments in withheld cells, estimated or not),
+    estimated : Float64 (share of emplvl that is estimated),
+    missing : Float64 (share of establishments in withheld cells with no value;
+              LQ and growth need 0), n_areas : UInt32, [industry_title : str]
 
 A canonical QCEW frame is accepted wherever an area frame is expected: its
-``withheld`` is then 1 for withheld cells and 0 otherwise.
+``withheld`` is then 1 for withheld cells and 0 otherwise, ``missing`` 1 for
+withheld cells that were not estimated.
+
+Reference ``USLQ`` (:func:`implied_reference`): when no U.S. file is loaded,
+the U.S. shares implied by BLS's published county LQs make a synthetic
+reference area whose employment levels are not real (``synthetic``): LQs
+against it work, growth and shift-share against it are null.
 """
 from __future__ import annotations
 
@@ -101,15 +116,25 @@ def _withheld_cell() -> pl.Expr:
 
 
 def _with_withheld(frame: pl.DataFrame | pl.LazyFrame):
-    """Add ``withheld`` (1.0/0.0 per cell) to a canonical frame; keep an existing one."""
+    """Add ``withheld`` and ``missing`` (1.0/0.0 per cell) to a canonical frame; keep existing ones.
+
+    ``missing`` is a withheld cell without an estimate (see estimate_withheld);
+    an area frame without it (no estimation) has ``missing = withheld``.
+    """
     names = frame.collect_schema().names()
-    if "withheld" in names:
-        return frame
-    if "disclosure_code" in names:
-        flag = _withheld_cell()
-    else:
-        flag = pl.col("emplvl").is_null()
-    return frame.with_columns(withheld=flag.cast(pl.Float64))
+    if "withheld" not in names:
+        flag = _withheld_cell() if "disclosure_code" in names else pl.col("emplvl").is_null()
+        frame = frame.with_columns(withheld=flag.cast(pl.Float64))
+    if "missing" not in names:
+        frame = frame.with_columns(missing=pl.col("withheld") * (1.0 - _estimated_share(names)))
+    return frame
+
+
+def _estimated_share(names: Sequence[str]) -> pl.Expr:
+    """The row's estimated share of employment: the ``estimated`` flag or share, else 0."""
+    if "estimated" not in names:
+        return pl.lit(0.0)
+    return pl.col("estimated").cast(pl.Float64).fill_null(0.0)
 
 
 def _ids(frame: pl.DataFrame | pl.LazyFrame, extra: Sequence[str] = ()) -> list[str]:
@@ -177,8 +202,11 @@ def region_sum(qcew: pl.DataFrame, counties: Iterable[str], *, region_code: str 
     establishments that sit in withheld area cells (the share of cells when
     those report no establishments). Employment and wages are null when every
     cell is withheld; a partially withheld row keeps the disclosed sum as a
-    lower bound and gets no LQ or growth downstream. ``n_areas`` counts the
-    areas with a row.
+    lower bound and gets no LQ or growth downstream. Cells filled by
+    :func:`estimate_withheld` are summed with the rest: ``estimated`` is the
+    share of the row's employment that is estimated and ``missing`` the share
+    of establishments in withheld cells still without a value (LQ and growth
+    need ``missing == 0``). ``n_areas`` counts the areas with a row.
 
     Raises ExportPlanError when a requested area has no rows at all.
     """
@@ -201,31 +229,250 @@ def _sum_cells(rows: pl.DataFrame, region_code: str) -> pl.DataFrame:
     """Group-sum cells that carry ``withheld`` (0/1 or shares) into one area."""
     keys = [c for c in ("own_code", "industry_code", "year", "qtr") if c in rows.columns]
     hidden = pl.col("withheld") > 0
+    value = pl.col("emplvl").filter(pl.col("emplvl").is_not_null())
     titles = [pl.col("industry_title").drop_nulls().first()] if "industry_title" in rows.columns else []
     if "period" in rows.columns:  # counties may mix annual rows and averaged quarters: say so
         titles.append(pl.col("period").drop_nulls().unique().sort().str.join("; "))
     summed = rows.group_by(keys).agg(
         pl.col("estabs").sum(),
-        pl.col("emplvl").filter(pl.col("emplvl").is_not_null()).sum().alias("_emp"),
+        value.sum().alias("_emp"),
+        (pl.col("emplvl") * _estimated_share(rows.columns)).sum().alias("_emp_est"),
         pl.col("total_wages").filter(pl.col("total_wages").is_not_null()).sum().alias("_wages"),
         (pl.col("withheld") * pl.col("estabs")).sum().alias("_est_hidden"),
+        (pl.col("missing") * pl.col("estabs")).sum().alias("_est_missing"),
         pl.col("withheld").mean().alias("_cell_share"),
+        pl.col("missing").mean().alias("_missing_cells"),
+        _estimated_share(rows.columns).max().alias("_any_est"),
         pl.col("emplvl").is_not_null().any().alias("_any_value"),
         hidden.any().alias("_any_hidden"),
+        (pl.col("missing") > 0).any().alias("_any_missing"),
         pl.col("area_fips").n_unique().cast(pl.UInt32).alias("n_areas"),
         *titles,
     )
-    est_share = pl.col("_est_hidden") / pl.col("estabs")
     return summed.with_columns(
         area_fips=pl.lit(region_code),
         emplvl=pl.when(pl.col("_any_value")).then(pl.col("_emp")).otherwise(None),
         total_wages=pl.when(pl.col("_any_value")).then(pl.col("_wages")).otherwise(None),
-        withheld=pl.when(~pl.col("_any_hidden")).then(0.0)
-        .when((pl.col("estabs") > 0) & (pl.col("_est_hidden") > 0)).then(est_share)
-        .otherwise(pl.col("_cell_share")),
+        withheld=_estab_share("_any_hidden", "_est_hidden", "_cell_share"),
+        estimated=pl.when(pl.col("_emp") > 0).then(pl.col("_emp_est") / pl.col("_emp"))
+        .otherwise(pl.col("_any_est")),
+        missing=_estab_share("_any_missing", "_est_missing", "_missing_cells"),
     ).with_columns(avg_annual_pay=_ratio("total_wages", "emplvl")).select(
         "area_fips", *keys, "estabs", "emplvl", "total_wages", "avg_annual_pay",
-        "withheld", "n_areas", *[c for c in ("period", "industry_title") if c in rows.columns],
+        "withheld", "estimated", "missing", "n_areas",
+        *[c for c in ("period", "industry_title") if c in rows.columns],
+    ).sort(keys)
+
+
+def _estab_share(any_flag: str, flagged_estabs: str, cell_share: str) -> pl.Expr:
+    """Share of establishments in flagged cells (the share of cells when those report none)."""
+    return (pl.when(~pl.col(any_flag)).then(0.0)
+            .when((pl.col("estabs") > 0) & (pl.col(flagged_estabs) > 0)).then(pl.col(flagged_estabs) / pl.col("estabs"))
+            .otherwise(pl.col(cell_share)))
+
+
+# ---------------------------------------------------------------- estimating withheld cells
+
+_EST_KEYS = ("area_fips", "year", "qtr", "own_code", "size_code")
+# NAICS sectors that QCEW publishes as ranges: the 2-digit prefix of a 3-digit code -> its sector code.
+_SECTOR_RANGES = {"31": "31-33", "32": "31-33", "33": "31-33", "44": "44-45", "45": "44-45",
+                  "48": "48-49", "49": "48-49"}
+
+
+def naics_parent_expr(code: str = "industry_code") -> pl.Expr:
+    """Expression giving the parent of a QCEW industry code in the NAICS hierarchy.
+
+    A sector's parent is the all-industry total '10'; a 3-digit code's parent
+    its sector (ranges '31-33', '44-45', '48-49' included); a 4- to 6-digit
+    code's parent the code one digit shorter. Null for the total and the
+    domain/supersector aggregates.
+    """
+    c, level = pl.col(code), naics_level_expr(code)
+    sector = c.str.head(2).replace(_SECTOR_RANGES)
+    return (pl.when(level == 2).then(pl.lit(TOTAL_CODE))
+            .when(level == 3).then(sector)
+            .when(level >= 4).then(c.str.head(level.cast(pl.Int64) - 1))
+            .otherwise(pl.lit(None, pl.String)))
+
+
+def estimate_withheld(qcew: pl.DataFrame, *, weight: str = "estabs") -> pl.DataFrame:
+    """Fill withheld cells with the residual of their parent industry, shared by establishments.
+
+    Per area, year, qtr and ownership (and size_code), top-down through the
+    NAICS hierarchy (total '10' -> sectors -> 3 -> 4 -> 5 -> 6 digits): for a
+    parent with a value (disclosed, or estimated one step earlier, so a
+    withheld child of a withheld parent waits for its parent's estimate) the
+    residual ``R = parent - sum of disclosed children`` is split among the
+    withheld children in proportion to ``weight`` (establishment counts,
+    which BLS publishes even for withheld cells; equally when they are all
+    0); wages likewise. A negative residual (rounding of the published
+    averages) is clipped: the children get 0 and ``estimate_note`` says so.
+    Withheld cells whose parent has no value stay null.
+
+    Returns the frame with ``emplvl``, ``total_wages`` and ``avg_annual_pay``
+    filled for estimated rows, ``estimated`` (bool, True only for those rows;
+    ``disclosure_code`` stays 'N') and ``estimate_note`` (how each estimate was
+    made; null otherwise). Disclosed cells are never changed. Estimates
+    already in the frame are dropped first, so the function is idempotent.
+    """
+    _check_columns(qcew, ("area_fips", "own_code", "industry_code", "year", "qtr", "emplvl", weight),
+                   "The QCEW frame")
+    if "n_areas" in qcew.columns and "synthetic" not in qcew.columns:
+        raise ExportPlanError("estimate_withheld works on the cells of each area (a QCEW frame from read_qcew), "
+                              "not on region sums: estimate first, then sum with region_sum.")
+    base = drop_estimates(qcew)
+    keys = [k for k in _EST_KEYS if k in base.columns]
+    wages = pl.col("total_wages") if "total_wages" in base.columns else pl.lit(None, pl.Float64)
+    flag = _withheld_cell() if "disclosure_code" in base.columns else pl.col("emplvl").is_null()
+    work = base.with_row_index("_row").select(
+        "_row", *keys, "industry_code", _level=naics_level_expr(), _parent=naics_parent_expr(),
+        _hidden=flag, _w=pl.col(weight).cast(pl.Float64).fill_null(0.0),
+        _emp=pl.col("emplvl"), _wages=wages.cast(pl.Float64), _note=pl.lit(None, pl.String))
+    by = "establishments" if weight == "estabs" else weight
+    for level in (2, 3, 4, 5, 6):
+        work = _estimate_level(work, keys, level, by)
+    filled = work.filter(pl.col("_hidden") & pl.col("_emp").is_not_null() & pl.col("_note").is_not_null())
+    return _apply_estimates(base, filled)
+
+
+def _estimate_level(work: pl.DataFrame, keys: list[str], level: int, by: str) -> pl.DataFrame:
+    """Fill the withheld cells of one NAICS level from their parents' current values."""
+    parent_level = 0 if level == 2 else level - 1
+    parents = work.filter(pl.col("_level") == parent_level).select(
+        *keys, pl.col("industry_code").alias("_parent"), pl.col("_emp").alias("_P"), pl.col("_wages").alias("_PW"))
+    kids = work.filter((pl.col("_level") == level) & pl.col("_parent").is_not_null())
+    shown = ~pl.col("_hidden")
+    groups = kids.group_by(*keys, "_parent").agg(
+        pl.col("_emp").filter(shown).sum().alias("_shown"),
+        pl.col("_wages").filter(shown).sum().alias("_shown_w"),
+        pl.col("_w").filter(pl.col("_hidden")).sum().alias("_wsum"),
+        pl.col("_hidden").sum().alias("_nh"),
+    ).filter(pl.col("_nh") > 0).join(parents.filter(pl.col("_P").is_not_null()), on=[*keys, "_parent"],
+                                     how="inner", nulls_equal=True)
+    if groups.height == 0:
+        return work
+    residual, residual_w = pl.col("_P") - pl.col("_shown"), pl.col("_PW") - pl.col("_shown_w")
+    part = (pl.when(pl.col("_wsum") > 0).then(pl.col("_w") / pl.col("_wsum"))
+            .otherwise(1.0 / pl.col("_nh").cast(pl.Float64)))
+    note = (pl.when(residual < 0)
+            .then(pl.format("residual of {} was negative ({}, rounding of published averages): estimated 0",
+                            pl.col("_parent"), residual.round(0)))
+            .otherwise(pl.format("share of the residual of {} ({}) by {}",
+                                 pl.col("_parent"), residual.round(0), pl.lit(by))))
+    estimates = kids.filter(pl.col("_hidden") & pl.col("_emp").is_null()).join(
+        groups, on=[*keys, "_parent"], how="inner", nulls_equal=True).select(
+        "_row", (residual.clip(lower_bound=0.0) * part).alias("_e"),
+        (residual_w.clip(lower_bound=0.0) * part).alias("_ew"), note.alias("_n"))
+    return work.join(estimates, on="_row", how="left").with_columns(
+        _emp=pl.coalesce("_emp", "_e"),
+        _wages=pl.when(pl.col("_e").is_not_null()).then(pl.col("_ew")).otherwise(pl.col("_wages")),
+        _note=pl.coalesce("_note", "_n"),
+    ).drop("_e", "_ew", "_n")
+
+
+def _apply_estimates(base: pl.DataFrame, filled: pl.DataFrame) -> pl.DataFrame:
+    """Write the estimated values into the frame's rows and flag them."""
+    fill = filled.select("_row", pl.col("_emp").alias("_e"), pl.col("_wages").alias("_ew"), "_note")
+    out = base.with_row_index("_row").join(fill, on="_row", how="left", maintain_order="left")
+    est = pl.col("_e").is_not_null()
+    cols = {"emplvl": pl.when(est).then(pl.col("_e")).otherwise(pl.col("emplvl")),
+            "estimated": est, "estimate_note": pl.col("_note")}
+    if "total_wages" in base.columns:
+        cols["total_wages"] = pl.when(est).then(pl.col("_ew")).otherwise(pl.col("total_wages"))
+    out = out.with_columns(**cols)
+    if "avg_annual_pay" in base.columns:
+        out = out.with_columns(avg_annual_pay=pl.when(est).then(_ratio("total_wages", "emplvl"))
+                               .otherwise(pl.col("avg_annual_pay")))
+    return out.drop("_row", "_e", "_ew", "_note")
+
+
+def drop_estimates(qcew: pl.DataFrame) -> pl.DataFrame:
+    """Undo :func:`estimate_withheld`: estimated cells back to null, flag columns removed.
+
+    Only cell frames carry the boolean flag; an area frame (``estimated`` a
+    share) is returned as it is.
+    """
+    if "estimated" not in qcew.columns or qcew.schema["estimated"] != pl.Boolean:
+        return qcew
+    est = pl.col("estimated").fill_null(False)
+    cols = [c for c in ("emplvl", "total_wages", "avg_annual_pay") if c in qcew.columns]
+    return qcew.with_columns(pl.when(est).then(None).otherwise(pl.col(c)).alias(c) for c in cols).drop(
+        [c for c in ("estimated", "estimate_note") if c in qcew.columns])
+
+
+# ---------------------------------------------------------------- USLQ: U.S. shares implied by published LQs
+
+USLQ = "USLQ"
+IMPLIED_TOTAL = 1_000_000.0
+USLQ_NOTE = ("reference: U.S. shares implied by BLS's published county LQs (no U.S. file loaded); "
+             "two-decimal rounding limits precision")
+
+
+def implied_reference(qcew: pl.DataFrame, counties: Iterable[str], *, area_code: str = USLQ) -> pl.DataFrame:
+    """A synthetic U.S. reference area built from the LQs BLS publishes in county files.
+
+    BLS's LQ of a county row is ``(e_ci / E_c) / (N_i / N)`` with E and N the
+    total covered employment of all ownerships (own 0, industry 10), so the
+    U.S. share ``s_i = N_i / N = (e_ci / E_c) / LQ_ci`` (methods.md §1). For
+    each year, qtr, ownership and industry the share is taken from the county
+    whose published LQ (disclosed, > 0) is largest: the two-decimal rounding
+    of the LQ then costs the least relative precision (at most 0.005 / LQ).
+    The frame has ``N = 1,000,000`` (own 0, industry 10) and ``N_i = s_i x
+    1,000,000``, so LQs with base 'bls' work unchanged, and base 'ownership'
+    too (the ownership totals have published LQs). For quarterly rows BLS's
+    LQ is the mean of the monthly LQs: the share is approximate.
+
+    Returns a canonical/area frame with ``area_fips = area_code``: own_code,
+    industry_code, year, qtr, disclosure_code ('N' where no county has a
+    usable LQ: then emplvl is null, withheld 1), emplvl, withheld,
+    ``n_areas`` (counties with a usable LQ), ``source_area`` and
+    ``source_lq`` (the county and LQ used), ``county_estabs`` (the counties'
+    establishments, the weight when estimating unknown shares with
+    ``estimate_withheld(frame, weight='county_estabs')``) and ``synthetic``
+    (True: levels are not employment, so growth and shift-share against this
+    frame are null). estabs and wages are null.
+    """
+    areas = sorted({str(c) for c in counties})
+    if not areas:
+        raise ExportPlanError("The implied U.S. reference needs at least one county file with published LQs.")
+    _check_columns(qcew, (*_REQUIRED, "bls_lq_emplvl"), "The QCEW frame")
+    rows = qcew.filter(pl.col("area_fips").is_in(areas))
+    if "size_code" in rows.columns:
+        rows = rows.filter(pl.col("size_code").fill_null("0") == "0")
+    flag = _withheld_cell() if "disclosure_code" in rows.columns else pl.col("emplvl").is_null()
+    totals = rows.filter((pl.col("own_code") == ALL_OWNERSHIPS) & (pl.col("industry_code") == TOTAL_CODE)
+                         & (pl.col("emplvl") > 0)).select("area_fips", "year", "qtr", pl.col("emplvl").alias("_E"))
+    cells = rows.join(totals, on=["area_fips", "year", "qtr"], how="left").with_columns(
+        _ok=~flag & (pl.col("bls_lq_emplvl") > 0) & pl.col("_E").is_not_null() & pl.col("emplvl").is_not_null())
+    if cells.filter(pl.col("_ok")).height == 0:
+        raise ExportPlanError(
+            f"No published LQs in the QCEW rows of {', '.join(areas)}: the U.S. reference cannot be implied. "
+            "Load the BLS area files (they carry lq_annual_avg_emplvl) or a U.S. file (US000) as reference.")
+    return _implied_frame(cells, area_code)
+
+
+def _implied_frame(cells: pl.DataFrame, area_code: str) -> pl.DataFrame:
+    """One synthetic row per year/qtr/ownership/industry from the usable county cells (implied_reference)."""
+    keys = ["own_code", "industry_code", "year", "qtr"]
+    best = (cells.filter(pl.col("_ok")).sort(["bls_lq_emplvl", "area_fips"], descending=[True, False])
+            .group_by(keys, maintain_order=True).agg(
+                ((pl.col("emplvl") / pl.col("_E")) / pl.col("bls_lq_emplvl")).first().alias("_share"),
+                pl.col("area_fips").first().alias("source_area"), pl.col("bls_lq_emplvl").first().alias("source_lq"),
+                pl.len().cast(pl.UInt32).alias("n_areas")))
+    titles = [pl.col("industry_title").drop_nulls().first()] if "industry_title" in cells.columns else []
+    every = cells.group_by(keys).agg(pl.col("estabs").sum().alias("county_estabs"), *titles)
+    out = every.join(best, on=keys, how="left")
+    total = (pl.col("own_code") == ALL_OWNERSHIPS) & (pl.col("industry_code") == TOTAL_CODE)
+    value = pl.when(total).then(pl.lit(IMPLIED_TOTAL)).otherwise(pl.col("_share") * IMPLIED_TOTAL)
+    known = value.is_not_null()
+    return out.select(
+        pl.lit(area_code).alias("area_fips"), *keys, pl.lit("0").alias("size_code"),
+        pl.when(known).then(pl.lit("")).otherwise(pl.lit("N")).alias("disclosure_code"),
+        pl.lit(None, pl.Int64).alias("estabs"), value.alias("emplvl"),
+        *[pl.lit(None, pl.Float64).alias(c) for c in ("total_wages", "avg_annual_pay", "bls_lq_emplvl")],
+        pl.when(known).then(0.0).otherwise(1.0).alias("withheld"),
+        pl.col("n_areas").fill_null(0), "source_area", "source_lq", "county_estabs",
+        pl.lit(True).alias("synthetic"), *[c for c in ("industry_title",) if c in out.columns],
     ).sort(keys)
 
 
@@ -241,7 +488,8 @@ def location_quotients(region, reference, *, base: str = "bls"):
     published ``lq_annual_avg_emplvl``. With ``base='ownership'`` they are the
     total of the row's own ownership. ``region`` may hold several areas
     (``area_fips``), each with its own base. LQ is null when either side's
-    row or base is withheld (``withheld > 0``) or missing, or a count is 0.
+    row or base has a withheld cell without a value (``missing > 0``) or is
+    absent, or a count is 0; estimated values (estimate_withheld) are used.
 
     Returns ``region`` with ``ref_emplvl``, ``lq`` and ``lq_base`` ('bls' or
     'ownership') added. Lazy frames in give a lazy frame out.
@@ -256,7 +504,7 @@ def location_quotients(region, reference, *, base: str = "bls"):
     reg = reg.drop([c for c in ("ref_emplvl", "lq", "lq_base") if c in reg.collect_schema().names()])
     # The ratio is computed on a narrow projection whose joins keep the left order, then
     # put beside the untouched input: joining the wide frame would copy every column.
-    narrow = _lq_narrow(reg.select("area_fips", *_LQ_KEYS, "emplvl", "withheld"), ref, base)
+    narrow = _lq_narrow(reg.select("area_fips", *_LQ_KEYS, "emplvl", "missing"), ref, base)
     out = pl.concat([reg, narrow], how="horizontal")
     return out if lazy else out.collect()
 
@@ -270,12 +518,12 @@ def _lq_narrow(reg: pl.LazyFrame, ref: pl.LazyFrame, base: str) -> pl.LazyFrame:
     if "size_code" in ref.collect_schema().names():
         ref = ref.filter(pl.col("size_code").fill_null("0") == "0")
     ref_ind = ref.group_by(_LQ_KEYS).agg(pl.col("emplvl").first().alias("ref_emplvl"),
-                                         pl.col("withheld").first().alias("_ref_w"))
+                                         pl.col("missing").first().alias("_ref_w"))
     out = (reg.join(ref_ind, on=_LQ_KEYS, how="left", maintain_order="left")
            .join(_base_totals(reg, ["area_fips", *base_keys], "_E", "_E_w"), on=["area_fips", *base_keys],
                  how="left", maintain_order="left")
            .join(_base_totals(ref, base_keys, "_N", "_N_w"), on=base_keys, how="left", maintain_order="left"))
-    clean = ((pl.col("withheld") == 0) & (pl.col("_ref_w") == 0) & (pl.col("_E_w") == 0) & (pl.col("_N_w") == 0)
+    clean = ((pl.col("missing") == 0) & (pl.col("_ref_w") == 0) & (pl.col("_E_w") == 0) & (pl.col("_N_w") == 0)
              & (pl.col("emplvl") >= 0) & (pl.col("_E") > 0) & (pl.col("ref_emplvl") > 0) & (pl.col("_N") > 0))
     lq = (pl.col("emplvl") / pl.col("_E")) / (pl.col("ref_emplvl") / pl.col("_N"))
     return out.select("ref_emplvl", pl.when(clean).then(lq).otherwise(None).alias("lq"), pl.lit(base).alias("lq_base"))
@@ -286,7 +534,7 @@ def _base_totals(frame: pl.LazyFrame, keys: list[str], value: str, flag: str) ->
     rows = frame.filter(pl.col("industry_code") == TOTAL_CODE)
     if "own_code" not in keys:
         rows = rows.filter(pl.col("own_code") == ALL_OWNERSHIPS)
-    return rows.group_by(keys).agg(pl.col("emplvl").first().alias(value), pl.col("withheld").first().alias(flag))
+    return rows.group_by(keys).agg(pl.col("emplvl").first().alias(value), pl.col("missing").first().alias(flag))
 
 
 # ---------------------------------------------------------------- growth
@@ -303,15 +551,20 @@ def growth(frame: pl.DataFrame, start_year: int | None = None, end_year: int | N
     end_year, start_value, end_value, change, growth`` ((x1/x0) - 1, a
     fraction), ``cagr`` ((x1/x0)^(1/(t1-t0)) - 1) and ``vintage_break``
     (True when the window crosses a NAICS vintage: codes may differ).
-    All are null where either end is missing or withheld (``withheld >
-    max_withheld``); growth and CAGR also where x0 is 0.
+    All are null where either end is absent or has withheld cells without a
+    value (``missing > max_withheld``; estimated values count), growth and
+    CAGR also where x0 is 0, and all where a row is ``synthetic`` (the
+    implied USLQ reference: its levels are not real employment).
     """
     frame = _with_withheld(frame)
     keys = list(keys) if keys is not None else _ids(frame)
     start_year, end_year = growth_window(frame.get_column("year").unique().to_list(),
                                          start_year, end_year, window)
+    # A synthetic row's level is a scaled share: treat it like a missing value.
+    unusable = (pl.when(pl.col("synthetic").fill_null(False)).then(float("inf")).otherwise(pl.col("missing"))
+                if "synthetic" in frame.columns else pl.col("missing"))
     ends = [frame.filter(pl.col("year") == y).select(*keys, pl.col(value).alias(f"_x{i}"),
-                                                      pl.col("withheld").alias(f"_w{i}"))
+                                                      unusable.alias(f"_w{i}"))
             for i, y in enumerate((start_year, end_year))]
     joined = ends[0].join(ends[1], on=keys, how="full", coalesce=True, nulls_equal=True)
     ok = ((pl.col("_w0") <= max_withheld) & (pl.col("_w1") <= max_withheld)
@@ -358,7 +611,8 @@ def shift_share(region: pl.DataFrame, reference: pl.DataFrame, start_year: int, 
     growth of industry i and ``g_i`` the region's: ``national_share =
     e0*G``, ``industry_mix = e0*(G_i - G)``, ``competitive_shift =
     e0*(g_i - G_i)``; the three add up to ``change = e1 - e0``. Rows with a
-    withheld or missing end, or ``e0 = 0``, get null parts.
+    withheld or missing end, or ``e0 = 0``, get null parts; so does every row
+    against a ``synthetic`` reference (USLQ: no real national levels).
 
     Returns own_code, industry_code(, qtr), start_year, end_year, e0, e1,
     change, g_i, G_i, G and the three parts.
@@ -381,14 +635,18 @@ def shift_share(region: pl.DataFrame, reference: pl.DataFrame, start_year: int, 
 
 # ---------------------------------------------------------------- tables
 
-def withheld_share(region: pl.DataFrame, *, level: int, ownership: str = "5", year: int | None = None) -> float | None:
+def withheld_share(region: pl.DataFrame, *, level: int, ownership: str = "5", year: int | None = None,
+                   count_estimates: bool = False) -> float | None:
     """Share of the area's employment (of an ownership) not shown at a NAICS level.
 
     ``(total - sum of disclosed employment at the level) / total`` for one
     area frame (or a one-area canonical frame) and year (default latest).
-    Partially withheld rows count with their disclosed part. Annual averages
-    are rounded, so rows can add up to a few jobs over the total: the share
-    is floored at 0. None when the total itself is withheld or missing.
+    Partially withheld rows count with their disclosed part; estimated
+    employment (estimate_withheld) counts as not shown, since this measures
+    what BLS withheld (``count_estimates=True`` counts it as shown: the share
+    left unplaced even after estimation). Annual averages are rounded, so
+    rows can add up to a few jobs over the total: the share is floored at 0.
+    None when the total itself is withheld or missing.
     """
     frame = _with_withheld(region)
     if "area_fips" in frame.columns and frame.get_column("area_fips").n_unique() > 1:
@@ -401,7 +659,8 @@ def withheld_share(region: pl.DataFrame, *, level: int, ownership: str = "5", ye
     if total.height == 0 or total.get_column("withheld")[0] > 0 or total.get_column("emplvl")[0] is None:
         return None
     total_emp = total.get_column("emplvl")[0]
-    shown = frame.filter(naics_level_expr() == level).get_column("emplvl").sum()
+    disclosed = pl.col("emplvl") * (1.0 - (pl.lit(0.0) if count_estimates else _estimated_share(frame.columns)))
+    shown = frame.filter(naics_level_expr() == level).select(disclosed.sum()).item()
     if not total_emp:
         return None
     return max(0.0, (total_emp - shown) / total_emp)
@@ -410,26 +669,35 @@ def withheld_share(region: pl.DataFrame, *, level: int, ownership: str = "5", ye
 def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: str = "US000", *,
                    year: int | None = None, level: int | Sequence[int] | None = None,
                    ownership: str = "5", window: int = 5, base: str = "bls",
-                   titles: pl.DataFrame | None = None) -> pl.DataFrame:
+                   titles: pl.DataFrame | None = None, estimate: bool = False) -> pl.DataFrame:
     """The region's industries with employment, pay, LQ, growth and withheld share.
 
     Counties are summed first (:func:`region_sum`), annual rows used (or the
     average of quarters, see :func:`annual_rows`), the reference area taken
-    from the same frame. ``year`` defaults to the latest year; ``level`` to
-    all NAICS levels 2-6 (an int or a list picks levels). Growth runs from
-    ``year - window`` (or the earliest loaded year) to ``year``.
+    from the same frame; ``reference_area='USLQ'`` builds it instead with
+    :func:`implied_reference` from every area in the frame (all published
+    LQs are against the U.S.). ``year`` defaults to the latest year;
+    ``level`` to all NAICS levels 2-6 (an int or a list picks levels).
+    Growth (the region's own) runs from ``year - window`` (or the earliest
+    loaded year) to ``year``. ``estimate=True`` fills the counties' withheld
+    cells first (:func:`estimate_withheld`); the reference is not estimated,
+    so an LQ never rests on an estimated reference row.
 
     Columns: naics, title, level, ownership, year, period, employment,
     establishments, wages, avg_pay, lq, lq_base, start_year, growth
     (fraction), cagr, vintage_break, withheld (share of establishments in
-    withheld cells), level_withheld_share (:func:`withheld_share` of the
-    row's level); ranked by employment, largest first.
+    withheld cells), estimated (share of employment estimated; 0 without
+    estimation), level_withheld_share (:func:`withheld_share` of the row's
+    level); ranked by employment, largest first.
     """
     own = ownership_code(ownership)
     levels = NAICS_LEVELS if level is None else ([level] if isinstance(level, int) else list(level))
-    data = annual_rows(qcew)
+    data = drop_estimates(annual_rows(qcew))
+    counties = sorted({str(c) for c in counties})
+    reference = reference_frame(data, reference_area)
+    if estimate:
+        data = estimate_withheld(data.filter(pl.col("area_fips").is_in(counties)))
     region = region_sum(data, counties)
-    reference = region_sum(data, [reference_area], region_code=reference_area)
     year = int(year) if year is not None else int(region.get_column("year").max())
     rows = location_quotients(region.filter(pl.col("year") == year),
                               reference.filter(pl.col("year") == year), base=base)
@@ -440,6 +708,25 @@ def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: 
     rows = rows.join(_table_growth(region, year, window), on=["own_code", "industry_code"], how="left")
     shares = {lv: withheld_share(region, level=lv, ownership=own, year=year) for lv in levels}
     return _finish_table(rows, shares, titles)
+
+
+def reference_frame(data: pl.DataFrame, reference_area: str, *, estimate: bool = False) -> pl.DataFrame:
+    """The reference area frame: the area's rows summed, or for 'USLQ' the implied U.S. shares.
+
+    For USLQ the shares come from every other area in ``data`` (all
+    published LQs are against the U.S.), see :func:`implied_reference`.
+    ``estimate=True`` fills the reference's withheld cells first
+    (:func:`estimate_withheld`); for USLQ the unknown shares, split by the
+    areas' establishment counts (no U.S. counts are at hand).
+    """
+    if reference_area == USLQ:
+        areas = [a for a in data.get_column("area_fips").unique().to_list() if a != USLQ]
+        implied = implied_reference(data, areas)
+        return estimate_withheld(implied, weight="county_estabs") if estimate else implied
+    rows = data.filter(pl.col("area_fips") == reference_area)
+    if estimate and rows.height:
+        rows = estimate_withheld(rows)
+    return region_sum(rows, [reference_area], region_code=reference_area)
 
 
 def _table_growth(region: pl.DataFrame, year: int, window: int) -> pl.DataFrame:
@@ -461,7 +748,8 @@ def _finish_table(rows: pl.DataFrame, shares: dict, titles: pl.DataFrame | None)
         "year", pl.col("period") if "period" in rows.columns else pl.lit("annual").alias("period"),
         pl.col("emplvl").alias("employment"), pl.col("estabs").alias("establishments"),
         pl.col("total_wages").alias("wages"), pl.col("avg_annual_pay").alias("avg_pay"),
-        "lq", "lq_base", "start_year", "growth", "cagr", "vintage_break", "withheld", "level_withheld_share",
+        "lq", "lq_base", "start_year", "growth", "cagr", "vintage_break", "withheld", "estimated",
+        "level_withheld_share",
     ).sort(["employment", "naics"], descending=[True, False], nulls_last=True)
 
 
@@ -495,7 +783,8 @@ def _clean_title(expr: pl.Expr) -> pl.Expr:
 
 
 __all__ = [
-    "LQ_BASES", "NAICS_LEVELS", "annual_rows", "attach_titles", "growth", "growth_window", "industry_table",
-    "location_quotients", "naics_level_expr", "naics_vintage", "ownership_code", "region_sum", "shift_share",
-    "withheld_share",
+    "IMPLIED_TOTAL", "LQ_BASES", "NAICS_LEVELS", "USLQ", "USLQ_NOTE", "annual_rows", "attach_titles",
+    "drop_estimates", "estimate_withheld", "growth", "growth_window", "implied_reference", "industry_table",
+    "location_quotients", "naics_level_expr", "naics_parent_expr", "naics_vintage", "ownership_code",
+    "reference_frame", "region_sum", "shift_share", "withheld_share",
 ]

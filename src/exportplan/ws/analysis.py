@@ -17,6 +17,8 @@ from ..analysis import industry as ai
 from ..errors import ExportPlanError
 
 SAMPLE_NOTE = "SAMPLE DATA: invented for demonstration, not real statistics."
+ESTIMATE_MODES = ("clusters", "all", "none")
+ESTIMATE_METHOD = "residual of the parent industry shared by establishments"
 _LEVEL_NAMES = {2: "sectors", 3: "subsectors", 4: "industry groups", 5: "NAICS industries", 6: "national industries"}
 
 
@@ -40,35 +42,63 @@ class AnalysisMixin:
             raise ExportPlanError("The workspace holds no QCEW data yet. Run 'exportplan -w DIR fetch qcew --years "
                                   "2019-2023' or 'exportplan -w DIR import qcew FILE...'.")
         have = set(frame.get_column("area_fips").unique().to_list())
-        if self.reference_area not in have:
+        if self.reference_area == ai.USLQ:
+            if frame.get_column("bls_lq_emplvl").drop_nulls().len() == 0:
+                raise ExportPlanError("The reference area USLQ needs BLS's published LQs, but the loaded QCEW rows "
+                                      "carry none; import the BLS area files (with lq_ columns) or a U.S. file and "
+                                      "set region.reference_area to US000.")
+        elif self.reference_area not in have:
             raise ExportPlanError(f"No QCEW rows for the reference area {self.reference_area}; import or fetch its "
-                                  "file for the same years as the counties.")
+                                  "file for the same years as the counties (or set region.reference_area to USLQ "
+                                  "to use the U.S. shares implied by the counties' published LQs).")
         return frame
 
+    def _estimate(self, table: str, explicit: bool | None) -> bool:
+        """Whether to estimate withheld cells for 'industries' or 'clusters' (argument, else the setting)."""
+        if explicit is not None:
+            return bool(explicit)
+        mode = str(self.config["analysis"].get("estimate_withheld", "clusters")).strip().lower()
+        if mode not in ESTIMATE_MODES:
+            raise ExportPlanError(f"analysis.estimate_withheld is {mode!r}; set it to one of "
+                                  f"{', '.join(ESTIMATE_MODES)} in {self.path / 'exportplan.toml'}.")
+        return mode == "all" or mode == table
+
     def industries(self, *, level: int | None = None, year: int | None = None, ownership: str | None = None,
-                   window: int | None = None, base: str | None = None) -> pd.DataFrame:
+                   window: int | None = None, base: str | None = None, estimate: bool | None = None) -> pd.DataFrame:
         """The region's industries: employment, establishments, pay, LQ, growth, withheld share.
 
         Counties are summed before any ratio; LQ uses the BLS base by default
-        (all-ownership total covered employment). Returns a DataFrame with
-        columns naics, title, level, ownership, year, employment,
-        establishments, wages, avg_pay, lq, lq_base, start_year, growth, cagr,
-        withheld, level_withheld_share, ranked by employment.
+        (all-ownership total covered employment). ``estimate`` fills withheld
+        cells (residual of the parent industry shared by establishments; off
+        unless asked or ``analysis.estimate_withheld = "all"``), shown in
+        column ``estimated``. Returns a DataFrame with columns naics, title,
+        level, ownership, year, employment, establishments, wages, avg_pay,
+        lq, lq_base, start_year, growth, cagr, withheld, estimated,
+        level_withheld_share, ranked by employment.
         """
         a = self.config["analysis"]
         ownership = ai.ownership_code(ownership or a["ownership"])
         base = base or a["lq_base"]
         window = int(window or a["window"])
+        estimate = self._estimate("industries", estimate)
         table = ai.industry_table(self._qcew_loaded(), self.counties, self.reference_area, year=year, level=level,
-                                  ownership=ownership, window=window, base=base, titles=self.titles())
+                                  ownership=ownership, window=window, base=base, titles=self.titles(),
+                                  estimate=estimate)
         df = table.to_pandas()
         yr = int(df["year"].iloc[0]) if len(df) else year
         notes = [_base_note(base, self.reference_area)]
         shares = df.drop_duplicates("level")[["level", "level_withheld_share"]] if len(df) else df
+        shown = ("withheld industries are estimated where their parent industry is known" if estimate
+                 else "withheld industries show no LQ or growth")
         for lv, share in zip(shares.get("level", []), shares.get("level_withheld_share", [])):
             if share is not None and not pd.isna(share):
                 notes.append(f"{share:.1%} of the region's employment is withheld at the {int(lv)}-digit level "
-                             f"({_LEVEL_NAMES.get(int(lv), '')}); withheld industries show no LQ or growth.")
+                             f"({_LEVEL_NAMES.get(int(lv), '')}); {shown}.")
+        n_est = int((df["estimated"] > 0).sum()) if len(df) else 0
+        if n_est:
+            notes.append(f"{n_est} industr{'y includes' if n_est == 1 else 'ies include'} estimated employment for "
+                         f"withheld cells ({ESTIMATE_METHOD}); marked in column `estimated`. The reference is not "
+                         "estimated.")
         if len(df) and df["start_year"].notna().any():
             notes.append(f"Growth {int(df['start_year'].dropna().min())}-{yr}; NAICS vintage breaks are marked in "
                          "vintage_break.")
@@ -78,18 +108,22 @@ class AnalysisMixin:
         return df
 
     def clusters(self, *, year: int | None = None, cluster_type: str = "all", window: int | None = None,
-                 base: str = "type") -> pd.DataFrame:
+                 base: str = "type", estimate: bool | None = None) -> pd.DataFrame:
         """The region's US Cluster Mapping clusters: employment, LQ, growth and the strong flags.
 
         Cluster LQ uses the traded (local) employment base by default;
         flags come from the loaded peer set's percentiles, or the documented
         LQ fallback when none is loaded (``flag_method`` says which).
+        ``estimate`` (default on, see ``analysis.estimate_withheld``) fills
+        withheld 6-digit cells of the counties and the reference with the
+        residual of the parent industry shared by establishments: columns
+        ``estimated`` / ``ref_estimated`` give the share of employment that
+        is estimated, and LQ and growth use the estimated totals.
         """
         a = self.config["analysis"]
         crosswalk, record = self.crosswalk()
-        data = ai.annual_rows(self._qcew_loaded())
-        region = ai.region_sum(data, self.counties)
-        reference = ai.region_sum(data, [self.reference_area], region_code=self.reference_area)
+        estimate = self._estimate("clusters", estimate)
+        region, reference = self._cluster_frames(estimate)
         table = ac.cluster_table(region, crosswalk, reference, year=year, window=int(window or a["window"]), base=base)
         peers = self.peers() if base == "type" else None
         table = ac.flag_against_peers(table, peers) if peers is not None else ac.flag_fallback(
@@ -99,21 +133,30 @@ class AnalysisMixin:
         df = table.to_pandas()
         df.insert(0, "rank", range(1, len(df) + 1))
         df["crosswalk"] = record["name"]
-        notes = [f"Cluster LQ base: {'traded (local) employment, as US Cluster Mapping' if base == 'type' else 'all mapped employment'}; reference area {self.reference_area}.",
+        notes = [f"Cluster LQ base: {'traded (local) employment, as US Cluster Mapping' if base == 'type' else 'all mapped employment'}; {_reference_text(self.reference_area)}.",
                  f"Crosswalk '{record['name']}'{' (edited by the user)' if record['edited'] else ''}, sha256 {record['sha256'][:12]}.",
-                 f"Strong flags: {df['flag_method'].dropna().iloc[0] if len(df) and df['flag_method'].notna().any() else 'none'}."]
+                 f"Strong flags: {_flag_method(df)}."]
         codes = region.filter(pl.col("own_code") == ai.ownership_code(a["ownership"])).get_column("industry_code")
         unmapped = ac_unmapped(crosswalk, codes.unique().to_list())
         if unmapped:
             notes.append(f"{len(unmapped)} of the region's 6-digit industries are not in the crosswalk: "
                          f"{', '.join(unmapped[:10])}{'...' if len(unmapped) > 10 else ''}.")
-        if len(df) and (df["withheld"] > 0).any():
-            notes.append(f"{int((df['withheld'] > 0).sum())} cluster(s) include withheld cells: employment is a lower "
-                         "bound and LQ/growth are left blank.")
+        notes += _cluster_estimate_notes(df, estimate, self.reference_area)
+        if self.reference_area == ai.USLQ:
+            notes += _uslq_cluster_notes(reference, crosswalk, estimate)
         yr = int(df["year"].iloc[0]) if len(df) else year
         df.attrs["exportplan"] = self._meta(f"{self.name}: clusters ({cluster_type}), {yr}",
                                             ("qcew", "crosswalk", "peers"), notes)
         return df
+
+    def _cluster_frames(self, estimate: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The region's summed counties and the reference area frame, estimated or not."""
+        data = ai.drop_estimates(ai.annual_rows(self._qcew_loaded()))
+        reference = ai.reference_frame(data, self.reference_area, estimate=estimate)
+        counties = data.filter(pl.col("area_fips").is_in(self.counties))
+        if estimate:
+            counties = ai.estimate_withheld(counties)
+        return ai.region_sum(counties, self.counties), reference
 
     def bubble_chart(self, df: pd.DataFrame, path, *, label: str = "title", color: str | None = None) -> list[Path]:
         """LQ x growth bubble chart (size = employment) of an industries or clusters table, as PNG and SVG."""
@@ -130,7 +173,66 @@ def ac_unmapped(crosswalk: pl.DataFrame, codes: list[str]) -> list[str]:
     return unmapped_naics(crosswalk, codes)
 
 
+def _reference_text(reference: str) -> str:
+    if reference != ai.USLQ:
+        return f"reference area {reference}"
+    return f"{ai.USLQ_NOTE}; growth against the reference (national growth, shift-share) is not computed"
+
+
 def _base_note(base: str, reference: str) -> str:
+    ref = _reference_text(reference)
     if base == "bls":
-        return (f"LQ base: total covered employment of all ownerships (as BLS publishes); reference area {reference}.")
-    return f"LQ base: total employment of the same ownership; reference area {reference}."
+        return f"LQ base: total covered employment of all ownerships (as BLS publishes); {ref}."
+    return f"LQ base: total employment of the same ownership; {ref}."
+
+
+def _flag_method(df: pd.DataFrame) -> str:
+    """The flag method of the traded clusters (local ones are never flagged), else any, else 'none'."""
+    for rows in (df[df["type"] != "local"] if "type" in df else df, df):
+        methods = rows["flag_method"].dropna() if "flag_method" in rows else []
+        if len(methods):
+            return str(methods.value_counts().index[0])
+    return "none"
+
+
+def _cluster_estimate_notes(df: pd.DataFrame, estimate: bool, reference: str) -> list[str]:
+    """Notes on estimated and still-withheld cells of a cluster table."""
+    if not len(df):
+        return []
+    notes = []
+    n_est = int((df["estimated"] > 0).sum())
+    if n_est:
+        notes.append(f"{n_est} cluster(s) include estimated employment for withheld cells ({ESTIMATE_METHOD}); "
+                     "marked in column `estimated`.")
+    n_ref = int((df["ref_estimated"].fillna(0) > 0).sum())
+    if n_ref:
+        what = ("U.S. shares that no county LQ gives: residual of the parent industry's share split by the "
+                "counties' establishments" if reference == ai.USLQ else f"withheld cells of {reference}: {ESTIMATE_METHOD}")
+        notes.append(f"{n_ref} cluster(s) use estimated reference employment ({what}); marked in column "
+                     "`ref_estimated`.")
+    blank = int(((df["withheld"] > 0) & df["lq"].isna()).sum())
+    if blank:
+        why = "could not be estimated (their parent industry is withheld too)" if estimate else "are not estimated"
+        notes.append(f"{blank} cluster(s) include withheld cells that {why}: employment is a lower bound and "
+                     "LQ/growth are left blank.")
+    return notes
+
+
+def _uslq_cluster_notes(reference: pl.DataFrame, crosswalk: pl.DataFrame, estimate: bool) -> list[str]:
+    """What the implied USLQ reference cannot give for the cluster LQs."""
+    codes = set(crosswalk.get_column("naics").to_list())
+    six = reference.filter((pl.col("own_code") == "5") & pl.col("industry_code").is_in(list(codes)))
+    unknown = sorted(six.filter(pl.col("emplvl").is_null()).get_column("industry_code").unique().to_list())
+    notes = []
+    if unknown:
+        notes.append(f"{len(unknown)} 6-digit industr{'y has' if len(unknown) == 1 else 'ies have'} no U.S. share "
+                     f"(no county publishes its LQ): {', '.join(unknown[:10])}{'...' if len(unknown) > 10 else ''}; "
+                     "clusters holding them show no LQ.")
+    latest = reference.get_column("year").max()
+    left = ai.withheld_share(reference, level=6, ownership="5", year=latest, count_estimates=True)
+    if left is not None and left > 0:
+        what = ("cannot be placed in a 6-digit industry even after estimation (industries no loaded area has)"
+                if estimate else "has no known 6-digit share (estimation would place most of it)")
+        notes.append(f"{left:.1%} of U.S. private employment {what}: it is missing from the reference's cluster "
+                     "and traded/local totals.")
+    return notes
