@@ -6,7 +6,7 @@ from pathlib import Path
 
 import exportplan
 from exportplan.cli.reference import render
-from exportplan.config import SETTINGS
+from exportplan.config import SETTINGS, render_docs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,6 +20,7 @@ def test_every_setting_is_documented():
     text = (ROOT / "docs" / "configuration.md").read_text()
     missing = [s.name for s in SETTINGS if f"`{s.name}`" not in text]
     assert not missing, f"settings missing from docs/configuration.md: {missing}"
+    assert text == render_docs(), "run python -m exportplan.config > docs/configuration.md"
 
 
 def test_readme_names_the_two_setup_commands():

@@ -39,7 +39,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workspace", "sample_data", False, "True for the sample workspace: every output is labelled SAMPLE DATA."),
     Setting("region", "counties", [], "The region's counties as 5-digit FIPS codes (text)."),
     Setting("region", "cbsa", "", "The CBSA (metro) code the counties came from, if the region was made with --cbsa."),
-    Setting("region", "reference_area", "US000", "The QCEW area used as reference for LQs and shift-share (US000 = the US)."),
+    Setting("region", "reference_area", "US000", "The QCEW area used as reference for LQs and shift-share: US000 = the US (default), a state (e.g. 39000), or USLQ = US shares implied by the counties' published BLS LQs when no US file is loaded (no reference growth then)."),
     Setting("region", "centre", [], "The region's centre as [lat, lon]; empty: employment-weighted county centres."),
     Setting("region", "state", "", "Two-letter state code, for state exports and state target industries."),
     Setting("organization", "name", "", "The organization writing the plan."),
@@ -105,3 +105,27 @@ def database_url(folder: Path, config: dict[str, Any]) -> str:
 
     url = os.environ.get(DATABASE_URL_ENV) or config.get("database", {}).get("url") or ""
     return url or sqlite_url(Path(folder) / DB_FILE)
+
+
+def render_docs() -> str:
+    """docs/configuration.md, generated from SETTINGS (a test keeps the file equal to this)."""
+    lines = [
+        "# Configuration", "",
+        "Generated from `exportplan.config.SETTINGS` (`python -m exportplan.config > docs/configuration.md`).", "",
+        f"A workspace folder holds `{CONFIG_FILE}`, a plain TOML file you can read and edit, and (unless a",
+        f"database URL is set) the SQLite database `{DB_FILE}`. `exportplan init` writes the file; every",
+        f"setting below has a default. The environment variable `{DATABASE_URL_ENV}` overrides",
+        "`database.url`; `EXPORTPLAN_CONTACT` (an e-mail address) is sent in the User-Agent of downloads, as",
+        "BLS asks; `EXPORTPLAN_CENSUS_KEY` holds a Census API key for `fetch exports`.", "",
+        "| setting | default | meaning |", "|---|---|---|",
+    ]
+    for s in SETTINGS:
+        default = f'"{s.default}"' if isinstance(s.default, str) else repr(s.default)
+        lines.append(f"| `{s.name}` | `{default}` | {s.help} |")
+    lines += ["", "Ranking weights live in `[weights.sectors]` and `[weights.markets]`: a `preset` name and",
+              "optional per-criterion `weights` (see `docs/methods.md`).", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render_docs(), end="")

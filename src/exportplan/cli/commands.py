@@ -19,7 +19,8 @@ def _split_codes(value: str | None) -> list[str]:
 @click.option("--cbsa", default=None, help="A metro (CBSA) code, expanded to its counties, e.g. 18140.")
 @click.option("--delineation", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="The OMB delineation workbook (Census 'list 1' xlsx) for --cbsa; downloaded when not given.")
-@click.option("--reference-area", default="US000", show_default=True, help="QCEW reference area for LQs.")
+@click.option("--reference-area", default="US000", show_default=True,
+              help="QCEW reference area for LQs: US000, a state (39000), or USLQ (US shares implied by the counties' published BLS LQs, when you have no US file).")
 @click.option("--database-url", envvar="EXPORTPLAN_DATABASE_URL", default=None,
               help="Keep the data in PostgreSQL (postgresql://user@host/db) instead of the workspace's SQLite file. "
                    "Env: EXPORTPLAN_DATABASE_URL.")

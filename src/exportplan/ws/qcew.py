@@ -99,13 +99,14 @@ class QcewMixin:
         """Download BLS open-data area slices for the region's counties and the reference area."""
         from ..sources import qcew as q
 
-        areas = self.counties + [self.reference_area]
+        # USLQ is computed from the counties' published LQs: there is no file to download for it.
+        areas = self.counties + ([self.reference_area] if self.reference_area != "USLQ" else [])
         kwargs = dict(qtr=qtr, timeout=timeout, retries=retries, progress=progress)
         if base_url:
             kwargs["base_url"] = base_url
         paths = q.download_area_slices(areas, list(years), self.cache_dir / "qcew", **kwargs)
         urls = {}
-        for path, (area, year) in zip(paths, [(a, y) for y in years for a in areas]):
+        for path, (area, year) in zip(paths, [(a, y) for y in years for a in areas]):  # the downloader's order
             urls[str(path)] = q.qcew_slice_url(year, qtr, area, **({"base_url": base_url} if base_url else {}))
         return self.import_qcew(paths, urls=urls)
 
