@@ -19,7 +19,8 @@ Census needs an API key (free: https://api.census.gov/data/key_signup.html):
 pass ``key=`` or set ``EXPORTPLAN_CENSUS_KEY``. A missing key is answered
 with a redirect to ``missing_key.html``; that, a bad key (an HTML page), "no
 data" (HTTP 204) and HTTP 400 all become errors that say what to do. The key
-is never written into provenance or error messages.
+is never written into provenance, error messages or the download cache (it goes
+in ``secret_params``, which the cache name and metadata leave out).
 
 Tidy frame (:data:`TIDY_COLUMNS`): scope (``state``/``nation``), area
 (``OH``/``US``), iso3, country (Census's name), naics (``''`` = all goods),
@@ -347,12 +348,15 @@ def _fetch_one(base_url: str, params: dict, *, cache_dir, what: str, timeout, re
     """Download one answer (cached), parse it and check it adds up."""
     shown = redact(download.full_url(base_url, params))
     has_key = "key" in params
+    # The key is sent but kept out of the cache file's name and its .meta.json.
+    public = {k: v for k, v in params.items() if k != "key"}
+    secret = {"key": params["key"]} if has_key else None
     own = client is None
     # Not following redirects lets us see Census's 302 to missing_key.html for what it is.
     client = client or httpx.Client(follow_redirects=False)
     try:
-        path = download.fetch(base_url, cache_dir, params=params, timeout=timeout,
-                              retries=retries, progress=progress, client=client,
+        path = download.fetch(base_url, cache_dir, params=public, secret_params=secret,
+                              timeout=timeout, retries=retries, progress=progress, client=client,
                               validate=_validator(shown, what, has_key))
     except download.DownloadFailed as exc:
         raise _census_error(exc, shown, what, has_key) from None

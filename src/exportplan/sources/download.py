@@ -14,6 +14,11 @@ message (e.g. QCEW turns a 404 into "BLS has no file for area X year Y").
 
 Each successful download also writes a small ``<file>.meta.json`` next to the
 file (URL, parameters, retrieval time, SHA-256); :func:`cache_info` reads it.
+
+Secrets such as API keys go in ``secret_params``: they are sent with the
+request but left out of the cache file's name (its hash), the ``.meta.json``
+and every message, so a key never lands on disk and a new key reuses the
+cached answers.
 """
 from __future__ import annotations
 
@@ -110,6 +115,7 @@ def fetch(
     cache_dir: str | os.PathLike,
     *,
     params: Mapping[str, object] | None = None,
+    secret_params: Mapping[str, object] | None = None,
     timeout: float = 30.0,
     retries: int = 3,
     backoff: float = 0.5,
@@ -122,7 +128,9 @@ def fetch(
 
     A cached copy is returned without any request. Connection errors,
     timeouts, truncated bodies, HTTP 429 and 5xx are retried ``retries`` times
-    with exponential ``backoff`` (seconds); 4xx answers are not. ``validate``
+    with exponential ``backoff`` (seconds); 4xx answers are not. ``secret_params``
+    (an API key) are added to the request only: the cache name, the metadata
+    and the messages use ``params`` alone. ``validate``
     receives the complete temporary file and rejects it by raising or by
     returning ``False``; a rejected file is not cached. Raises
     :class:`DownloadFailed` with a message saying what to do.
@@ -132,11 +140,12 @@ def fetch(
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     shown = full_url(url, params)
+    sent = {**(params or {}), **(secret_params or {})}
     own_client = client is None
     client = client or httpx.Client(follow_redirects=True)
     tmp: Path | None = None
     try:
-        tmp = _download_with_retries(client, url, shown, params, headers, timeout, retries, backoff,
+        tmp = _download_with_retries(client, url, shown, sent, headers, timeout, retries, backoff,
                                      progress, target.parent)
         _run_validate(validate, tmp, shown)
         digest = file_sha256(tmp)

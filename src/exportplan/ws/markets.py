@@ -1,6 +1,922 @@
-"""Workspace part: country data and the target-market ranking."""
+"""Workspace part: country data (imports and downloads) and the target-market ranking.
+
+Loading
+-------
+- :meth:`MarketsMixin.import_countries` reads a publisher's file (World Bank
+  WDI CSV, WGI workbook, TI CPI workbook, CEPII geo or dist, USTR Special
+  301 table; detected from the file, or named with ``publisher=``) or the
+  user's own wide country table, and stores long rows in ``country_values``
+  under stable keys: WDI codes (``NY.GDP.MKTP.CD``), WGI codes (``CC.EST``),
+  ``cpi_score``, ``special301_ip_score`` (status in ``value_text``),
+  ``cepii_lat``/``cepii_lon`` (the capital; city in ``value_text``),
+  ``contiguous_us`` and ``cepii_distcap_km`` (from CEPII's dist table), and
+  for the user table the mapping :data:`exportplan.analysis.markets.USER_INDICATORS`.
+- :meth:`~MarketsMixin.import_exports`: the user's table, an IMF DOTS CSV
+  (stored as scope ``nation``, area ``US``) or a saved Census trade API JSON
+  answer (scope ``state`` when it has a STATE column, else ``nation``).
+- :meth:`~MarketsMixin.import_partnerships`: the user's table, or the
+  sister-city scrape layout for one U.S. city (``city=``, ``state=``).
+- :meth:`~MarketsMixin.fetch_countries` (World Bank API: WDI and WGI) and
+  :meth:`~MarketsMixin.fetch_exports` (Census API: a state's exports by
+  country and NAICS; key from ``EXPORTPLAN_CENSUS_KEY``, never stored).
+
+Every load validates everything first and writes in one transaction (all or
+nothing) with its provenance (publisher, dataset, vintage, file or URL,
+SHA-256). Country names that cannot be mapped to ISO3 fail the import with
+their line numbers (``allow_unmapped=True`` leaves them out and lists them
+in the report); aggregates and former countries are left out and listed.
+Keyed rows (country values, exports) replace the rows with the same keys.
+
+Ranking
+-------
+:meth:`~MarketsMixin.rank_markets` builds the eight factors
+(:mod:`exportplan.analysis.markets`), scores them with the chosen preset and
+weights, drops countries below the coverage floor and checks robustness.
+Settings read from ``exportplan.toml`` (all optional)::
+
+    [region]
+    centre = [39.96, -82.99]       # else the employment-weighted county centres
+    state = "OH"                   # which state's exports to prefer
+
+    [markets]
+    preset = "balanced"            # a key of weights.MARKET_PRESETS
+    weights = "proximity=0.2"      # overrides of the preset's factor weights
+    coverage_floor = 0.5           # drop countries with data on less of the weight
+    priority_sectors = ["336", "cluster:Automotive"]   # NAICS codes or clusters
+    county_centres = "county_centres.csv"              # county_fips, lat, lon
+
+The region's priority sectors (for the demand factor and the per-sector
+views) come from ``markets.priority_sectors`` when set, else from the sector
+ranking's priority tier (``rank_sectors``, when the workspace has it and it
+runs), else the five traded clusters with the highest LQ.
+"""
 from __future__ import annotations
 
+import io
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import and_, delete, func, select, tuple_
+
+from ..analysis import markets as am
+from ..analysis.weights import MARKET_FACTORS, resolve_weights
+from ..errors import ErrorTable, ExportPlanError, ImportFailed, Problem
+from ..store import schema as t
+from ..store.db import now_utc
+from .base import ImportReport
+
+COUNTRY_PUBLISHERS = ("auto", "wdi", "wgi", "cpi", "cepii-geo", "cepii-dist", "special301", "table")
+DEFAULT_WGI = ("CC.EST", "RL.EST", "RQ.EST")
+_PROV_KEYS = ("publisher", "dataset", "vintage", "source", "url", "retrieved_at", "sha256", "rows", "layout", "note")
+_CHUNK = 300
+_ALLOW_HINT = " (or import with --allow-unmapped / allow_unmapped=True to leave these rows out)"
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """ISO3 -> short English name for every country (ISO 3166 and Kosovo)."""
+    from ..sources.countries import all_countries
+
+    frame = all_countries()
+    return dict(zip(frame["iso3"].astype(str), frame["name"].astype(str)))
+
+
+# ============================================================================ file layouts
+
+def _sniff_lines(path: Path, n: int = 25) -> list[str]:
+    data = path.read_bytes()[:200_000]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return [line for line in text.splitlines()[:n]]
+
+
+def _xlsx_head_rows(path: Path, n: int = 25) -> list[tuple[str, list[str]]]:
+    """(sheet, cells) for the first ``n`` rows of every sheet, as lower-case text."""
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # styles and validations openpyxl ignores
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ExportPlanError(f"{path.name} could not be opened as an Excel workbook ({exc}). "
+                              "Give an .xlsx file (save .xls copies as .xlsx).") from exc
+    try:
+        out = []
+        for ws in book.worksheets:
+            for row in ws.iter_rows(max_row=n, values_only=True):
+                out.append((ws.title, ["" if c is None else str(c).strip().lower() for c in row]))
+        return out
+    finally:
+        book.close()
+
+
+def _xlsx_strings(path: Path, limit: int = 5000) -> set[str] | None:
+    """The workbook's first ``limit`` shared strings, lower-cased (None when it has no string table).
+
+    Header cells are among the first strings written, and reading only these
+    is much faster than opening a large workbook (the WGI file is 3 MB).
+    """
+    import zipfile
+    from xml.etree.ElementTree import iterparse
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            if "xl/sharedStrings.xml" not in book.namelist():
+                return None
+            found: set[str] = set()
+            with book.open("xl/sharedStrings.xml") as fh:
+                for _, elem in iterparse(fh):
+                    if elem.tag.endswith("}si") or elem.tag == "si":
+                        found.add("".join(elem.itertext()).strip().lower())
+                        elem.clear()
+                        if len(found) >= limit or (len(found) % 50 == 0 and _xlsx_layout(found)):
+                            break
+            return found
+    except (zipfile.BadZipFile, OSError, SyntaxError):
+        return None
+
+
+def _xlsx_layout(cells: set[str]) -> str | None:
+    if "iso3" in cells and any(re.match(r"^cpi score \d{4}$", c) for c in cells):
+        return "cpi"
+    if {"code", "countryname", "year", "indicator", "estimate"} <= cells:
+        return "wgi"
+    if "estimate" in cells and ({"code", "wbcode"} & cells):
+        return "wgi"
+    return None
+
+
+def detect_country_layout(path: str | Path) -> str:
+    """Which publisher's layout a country file has (a key of :data:`COUNTRY_PUBLISHERS`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ExportPlanError(f"{path}: file not found. Check the path.")
+    suffix = path.suffix.lower()
+    if suffix in (".dta", ".xls"):  # CEPII ships .dta and .xls (the reader explains what to do with .xls)
+        return "cepii-dist" if "dist" in path.name.lower() else "cepii-geo"
+    if suffix in (".xlsx", ".xlsm"):
+        strings = _xlsx_strings(path)
+        if strings is not None and _xlsx_layout(strings):
+            return _xlsx_layout(strings)
+        for _, cells in _xlsx_head_rows(path):  # inline strings, or a header beyond the first strings
+            if _xlsx_layout(set(cells)):
+                return _xlsx_layout(set(cells))
+        return "table"
+    lines = _sniff_lines(path)
+    if any(re.match(r'^"?Country Name"?\s*,\s*"?Country Code"?', ln, re.IGNORECASE) for ln in lines[:20]):
+        return "wdi"
+    first = lines[0] if lines else ""
+    sep = max((";", ",", "\t"), key=first.count)
+    cells = [c.strip().strip('"').lower() for c in first.split(sep)]
+    if {"iso_o", "iso_d"} <= set(cells):
+        return "cepii-dist"
+    if {"iso3", "lat", "lon", "cap"} <= set(cells):
+        return "cepii-geo"
+    if cells and cells[0] == "country" and len(cells) > 1 and all(
+            re.fullmatch(r"(19|20)\d\d", c) for c in cells[1:] if c):
+        return "special301"
+    return "table"
+
+
+def detect_exports_layout(path: str | Path) -> str:
+    """``imf`` (DOTS CSV), ``census`` (saved API JSON answer) or ``table``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ExportPlanError(f"{path}: file not found. Check the path.")
+    if path.suffix.lower() == ".json":
+        return "census"
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return "table"
+    lines = _sniff_lines(path, 3)
+    head = lines[0] if lines else ""
+    if "Counterpart Country Name" in head:
+        return "imf"
+    if head.lstrip().startswith("["):
+        return "census"
+    return "table"
+
+
+# ============================================================================ converters
+
+_LONG = ["iso3", "indicator", "year", "value", "value_text"]
+
+
+def _long(iso3, indicator, year, value, text=None) -> pd.DataFrame:
+    frame = pd.DataFrame({"iso3": pd.Series(iso3, dtype="object").to_numpy(),
+                          "indicator": indicator, "year": year, "value": value})
+    frame["value_text"] = "" if text is None else text
+    frame["year"] = pd.to_numeric(frame["year"]).fillna(0).astype(int)
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
+    frame = frame[frame["value"].notna() & frame["iso3"].notna()]
+    return frame[_LONG].reset_index(drop=True)
+
+
+def _read_country_file(path: Path, layout: str, *, indicator: str | None, sheet: str | None):
+    """(long rows, SourceReport) for one country file in ``layout``."""
+    from ..sources import cepii, cpi, special301, wgi, worldbank
+    from ..sources.countries import SourceReport, file_provenance
+
+    if layout == "wdi":
+        frame, report = worldbank.read_wdi_csv(path, indicator=indicator)
+        rows = _long(frame["iso3"], frame["indicator"], frame["year"], frame["value"])
+    elif layout == "wgi":
+        frame, report = wgi.read_wgi_xlsx(path)
+        rows = _long(frame["iso3"], frame["indicator"], frame["year"], frame["value"])
+    elif layout == "cpi":
+        frame, report = cpi.read_cpi(path)
+        rows = _long(frame["iso3"], am.CPI, frame["year"], frame["cpi_score"])
+    elif layout == "cepii-geo":
+        frame, report = cepii.read_geo(path)
+        pts = cepii.points(frame, "capital")
+        city = pts["city"].fillna("").astype(str)
+        rows = pd.concat([_long(pts["iso3"], am.CEPII_LAT, 0, pts["lat"], city),
+                          _long(pts["iso3"], am.CEPII_LON, 0, pts["lon"], city)], ignore_index=True)
+        report.notes.append(f"{len(pts)} countries' capitals (CEPII cap=1 rows)")
+    elif layout == "cepii-dist":
+        frame, report = cepii.read_dist(path)
+        us = frame[(frame["iso_o"] == am.HOME) & (frame["iso_d"] != am.HOME)]
+        if us.empty:
+            raise ExportPlanError(f"{path.name} has no rows from the United States (iso_o USA); give CEPII's "
+                                  "complete dist_cepii table.")
+        rows = pd.concat([_long(us["iso_d"], am.CONTIGUOUS, 0, us["contig"]),
+                          _long(us["iso_d"], "cepii_distcap_km", 0, us["distcap"])], ignore_index=True)
+        report.notes.append("kept the pairs from the United States: contiguity and capital-to-capital distance")
+    elif layout == "special301":
+        frame, report = special301.read_special301(path)
+        rows = _long(frame["iso3"], am.IP_SCORE, frame["year"], frame["ip_score"], frame["status"])
+    elif layout == "table":
+        from ..imports import tables as it
+
+        long = it.read_table("countries", path, sheet=sheet)
+        names = long["indicator"].astype(str)
+        values = long["value"].astype("float64")
+        text = pd.Series("", index=long.index, dtype="object")
+        ip = names == "special301"
+        mapped = values[ip].round().astype(int).map(lambda v: am.SPECIAL301_LEVELS[v])
+        values[ip] = mapped.map(lambda p: p[0])
+        text[ip] = mapped.map(lambda p: p[1])
+        rows = _long(long["iso3"].astype(str), names.map(am.USER_INDICATORS), long["year"].fillna(0),
+                     values, text)
+        report = SourceReport(provenance=file_provenance(
+            path, publisher="the organization's own records", dataset="country indicators (own table)",
+            layout="user-country-table", rows=len(rows)))
+        report.notes += [str(w) for w in long.attrs.get("warnings", [])]
+    else:
+        raise ExportPlanError(f"Unknown country file layout {layout!r}; use one of {', '.join(COUNTRY_PUBLISHERS)}.")
+    return rows, report
+
+
+def _read_exports_file(path: Path, layout: str, *, reporter: str, scope: str | None, area: str | None,
+                       sheet: str | None):
+    """(tidy rows scope/area/iso3/naics/year/value_usd, SourceReport) for one exports file."""
+    from ..sources.countries import SourceReport, file_provenance
+
+    if layout == "imf":
+        from ..sources import imf
+
+        frame, report = imf.read_imf_dots(path, reporter=reporter)
+        rows = frame.assign(naics="")
+    elif layout == "census":
+        rows, report = _census_file(path)
+    elif layout == "table":
+        from ..imports import tables as it
+
+        frame = it.read_table("exports", path, sheet=sheet)
+        rows = pd.DataFrame({"scope": frame["scope"], "area": frame["area"].fillna("").replace("", "REGION"),
+                             "iso3": frame["country"], "naics": frame["naics"].fillna(""),
+                             "year": frame["year"], "value_usd": frame["value_usd"]})
+        report = SourceReport(provenance=file_provenance(
+            path, publisher="the organization's own records", dataset="exports by destination (own table)",
+            layout="user-exports-table"))
+        report.notes += [str(w) for w in frame.attrs.get("warnings", [])]
+    else:
+        raise ExportPlanError(f"Unknown exports layout {layout!r}; use imf, census or table.")
+    rows = rows[["scope", "area", "iso3", "naics", "year", "value_usd"]].copy()
+    if scope:
+        rows["scope"] = scope
+    if area:
+        rows["area"] = area
+    rows["naics"] = rows["naics"].fillna("").astype(str)
+    rows["year"] = pd.to_numeric(rows["year"]).astype(int)
+    rows["value_usd"] = pd.to_numeric(rows["value_usd"], errors="coerce").astype("float64")
+    rows = rows[rows["value_usd"].notna() & rows["iso3"].notna()].reset_index(drop=True)
+    report.provenance["rows"] = len(rows)
+    return rows, report
+
+
+def _census_file(path: Path):
+    """A saved Census intltrade answer: country rows, plus per-country totals when NAICS is at one level."""
+    from ..sources.census_trade import PUBLISHER, parse_intltrade
+    from ..sources.countries import file_provenance
+
+    parsed, report = parse_intltrade(path, file=path.name)
+    rows = parsed[(parsed["kind"] == "country") & parsed["iso3"].notna()]
+    state = rows["state"].fillna("").astype(str)
+    times = rows["time"].astype(str)
+    months = sorted(set(times.str[5:7]) - {""})
+    if months and months != ["12"]:
+        report.notes.append(f"months {', '.join(months)}: ALL_VAL_YR is year-to-date, so a year's value is "
+                            "complete only for December (time=YYYY-12)")
+    tidy = pd.DataFrame({"scope": state.map(lambda s: "state" if s else "nation"),
+                         "area": state.map(lambda s: s or "US"), "iso3": rows["iso3"].astype(str),
+                         "naics": rows["naics"].fillna("").astype(str), "year": times.str[:4].astype(int),
+                         "value_usd": rows["value"].astype("float64")})
+    codes = set(tidy["naics"])
+    lengths = {len(c) for c in codes}
+    # A state answer asks for a whole NAICS level (COMM_LVL), so its codes add up to all goods; a
+    # national answer is one NAICS code per request, so it says nothing about all goods.
+    if (state != "").any() and "" not in codes and len(lengths) == 1 and len(codes) > 1:
+        totals = tidy.groupby(["scope", "area", "iso3", "year"], as_index=False)["value_usd"].sum()
+        tidy = pd.concat([tidy, totals.assign(naics="")], ignore_index=True)
+        report.notes.append(f"all-goods rows (naics '') are each country's sum over its NA{lengths.pop()} codes")
+    elif "" not in codes:
+        report.notes.append("the answer has exports by NAICS code only; they count for the demand of the "
+                            "priority sectors, not as all-goods exports")
+    vintage = ", ".join(sorted(set(times)))
+    report.provenance = file_provenance(path, publisher=PUBLISHER, dataset="International Trade API: exports by "
+                                        "country" + (" and state" if (state != "").any() else ""),
+                                        vintage=vintage, layout="census-intltrade-json")
+    return tidy, report
+
+
+# ============================================================================ helpers
+
+def _check_unmapped(report, allow_unmapped: bool, what: str) -> None:
+    """Fail on unmapped country names unless allowed (then they are listed in the notes)."""
+    if not report.unmapped:
+        return
+    if allow_unmapped:
+        report.notes.append(f"left out {len(report.unmapped)} unrecognised name(s): {', '.join(report.unmapped)}")
+        return
+    table = ErrorTable([Problem(p.problem, p.fix + _ALLOW_HINT, file=p.file, row=p.row, column=p.column,
+                                value=p.value) for p in report.problems.problems])
+    if not table:
+        table.add(f"country names not recognised: {', '.join(report.unmapped)}",
+                  "Correct them or add them to the alias table" + _ALLOW_HINT)
+    raise ImportFailed(what, table)
+
+
+def _report_notes(report) -> list[str]:
+    notes = []
+    if report.aggregates:
+        notes.append(f"aggregates left out: {', '.join(report.aggregates)}")
+    if report.historic:
+        notes.append(f"former countries left out: {', '.join(report.historic)}")
+    return notes + list(report.notes)
+
+
+def _prov_fields(prov: Mapping, rows: int, path: Path | None = None) -> dict:
+    out = {k: prov.get(k, "") for k in _PROV_KEYS}
+    out["rows"] = rows
+    out["vintage"] = str(out["vintage"] or "")
+    if path is not None and "SAMPLE" in path.name.upper():
+        out["note"] = "SAMPLE DATA"
+    return out
+
+
+def _duplicates(rows: pd.DataFrame, keys: list[str], file: str) -> None:
+    """Rows that map to the same keys (e.g. two spellings of one country) fail the import."""
+    dup = rows[rows.duplicated(keys, keep=False)]
+    if dup.empty:
+        return
+    table = ErrorTable()
+    for key, _ in list(dup.groupby(keys, sort=True))[:20]:
+        table.add(f"two rows give {'/'.join(map(str, key))}", "Keep one row per country (and year): two "
+                  "names or codes in the file map to the same country", file=file)
+    raise ImportFailed(f"Importing {file}", table)
+
+
+def _records(rows: pd.DataFrame, pid: int) -> list[dict]:
+    out = rows.assign(provenance_id=pid).to_dict("records")
+    for rec in out:
+        for k, v in rec.items():
+            if hasattr(v, "item"):
+                rec[k] = v.item()
+    return out
+
+
+def _state_name(state: str | None) -> str | None:
+    """'OH' -> 'Ohio' (a full name is kept)."""
+    if not state:
+        return None
+    import pycountry
+
+    code = state.strip().upper()
+    if len(code) == 2:
+        sub = pycountry.subdivisions.get(code=f"US-{code}")
+        if sub is None:
+            raise ExportPlanError(f"{state!r} is not a U.S. state code; give the two-letter code, e.g. OH.")
+        return sub.name
+    return state.strip()
+
+
+# ============================================================================ the ranking object
+
+@dataclass
+class MarketRanking:
+    """A target-market ranking: the table, its robustness, weights, notes and sources.
+
+    ``table``: rank, iso3, country, score, coverage, p_top<k>, rank_p05,
+    rank_p95, median_rank, robust, reason, contrib_<factor> per factor, then
+    raw_<measure>, norm_<measure>, contrib_<measure> per measure (its
+    ``attrs['exportplan']`` is :attr:`meta`). ``weights``: the factor
+    weights used; ``criterion_weights``: per measure. ``meta``: title,
+    sources, notes, exports_scope and exports_label, preset, method, draws.
+    """
+
+    outcome: am.MarketOutcome
+    meta: dict
+    sector: am.Sector | None = None
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.outcome.table
+
+    @property
+    def robustness(self):
+        return self.outcome.robustness
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return self.outcome.group_weights
+
+    @property
+    def criterion_weights(self) -> dict[str, float]:
+        return self.outcome.weights
+
+    @property
+    def criteria(self):
+        return self.outcome.result.criteria
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.meta.get("notes", []))
+
+    def explain(self, iso3: str) -> str:
+        """Why ``iso3`` ranks where it does: contributions with raw values, rank band, what would move it."""
+        return "\n".join(am.explain(self.outcome, iso3))
+
+    def summary(self) -> list[str]:
+        """The robustness sentences (draws, top countries, what reorders the top k)."""
+        return self.outcome.robustness.summary()
+
+    def write(self, path, fmt: str | None = None) -> Path:
+        """Write the table (CSV, XLSX with a sources sheet, or JSON with meta)."""
+        from ..output.tables import write_table
+
+        return write_table(self.table, path, fmt, meta=self.meta)
+
+    def world_map(self, path) -> list[Path]:
+        """A world map of the scores (PNG and SVG)."""
+        from ..output.worldmap import world_map
+
+        return world_map(self.table[["iso3", "score"]], title=self.meta["title"], meta=self.meta, path=path,
+                         label="Score (0 to 1)")
+
+    def contribution_chart(self, path, *, top: int = 15) -> list[Path]:
+        """Stacked bars of each top country's score by factor (PNG and SVG)."""
+        from ..output.charts import contribution_chart
+
+        factors = [(g, am.FACTOR_LABELS[g]) for g in MARKET_FACTORS if f"contrib_{g}" in self.table.columns]
+        return contribution_chart(self.table, criteria=factors, name_col="country", top=top,
+                                  title=self.meta["title"], meta=self.meta, path=path, noun="countries")
+
+
+# ============================================================================ the mixin
 
 class MarketsMixin:
-    pass
+    # ---------------------------------------------------------------- imports
+    def import_countries(self, path, *, publisher: str = "auto", indicator: str | None = None,
+                         sheet: str | None = None, allow_unmapped: bool = False) -> ImportReport:
+        """Load a country file (publisher layout or the user's table) into ``country_values``; all or nothing."""
+        path = Path(path)
+        if publisher not in COUNTRY_PUBLISHERS:
+            raise ExportPlanError(f"Unknown publisher {publisher!r}; use one of {', '.join(COUNTRY_PUBLISHERS)}.")
+        if not path.is_file():
+            raise ExportPlanError(f"{path}: file not found. Check the path.")
+        layout = detect_country_layout(path) if publisher == "auto" else publisher
+        rows, report = _read_country_file(path, layout, indicator=indicator, sheet=sheet)
+        _check_unmapped(report, allow_unmapped, f"Importing {path.name}")
+        _duplicates(rows, ["iso3", "indicator", "year"], path.name)
+        out = ImportReport(f"country value ({layout})", files=[str(path)], notes=_report_notes(report))
+        out.rows, out.replaced = self._store_keyed(t.country_values, rows, ["iso3", "indicator", "year"],
+                                                   _prov_fields(report.provenance, len(rows), path))
+        out.notes.append("indicators: " + ", ".join(sorted(rows["indicator"].unique())))
+        return out
+
+    def import_exports(self, path, *, scope: str | None = None, area: str | None = None,
+                       reporter: str = "United States", sheet: str | None = None,
+                       allow_unmapped: bool = False) -> ImportReport:
+        """Load exports by destination (own table, IMF DOTS CSV or saved Census API JSON); all or nothing."""
+        path = Path(path)
+        if scope is not None and scope not in am.EXPORT_SCOPES:
+            raise ExportPlanError(f"scope {scope!r}: use one of {', '.join(am.EXPORT_SCOPES)}.")
+        layout = detect_exports_layout(path)
+        rows, report = _read_exports_file(path, layout, reporter=reporter, scope=scope, area=area, sheet=sheet)
+        _check_unmapped(report, allow_unmapped, f"Importing {path.name}")
+        keys = ["scope", "area", "iso3", "naics", "year"]
+        _duplicates(rows, keys, path.name)
+        out = ImportReport(f"exports ({layout})", files=[str(path)], notes=_report_notes(report))
+        out.rows, out.replaced = self._store_keyed(t.exports, rows, keys,
+                                                   _prov_fields(report.provenance, len(rows), path), kind="exports")
+        scopes = rows.groupby(["scope", "area"])["year"].agg(["min", "max"])
+        out.notes += [f"scope {s}, area {a}: {lo}-{hi}" for (s, a), (lo, hi) in scopes.iterrows()]
+        return out
+
+    def import_partnerships(self, path, *, city: str | None = None, state: str | None = None,
+                            partner_countries: Mapping[str, str] | None = None, sheet: str | None = None,
+                            allow_unmapped: bool = False) -> ImportReport:
+        """Load partnerships: the user's table (replaces the table), or one U.S. city's sister cities.
+
+        With ``city`` the file is read in the sister-city scrape layout
+        (country, city, sister); that city's earlier sister-city rows are
+        replaced, other partnerships are kept.
+        """
+        if city is None:
+            return self.import_table("partnerships", path, sheet=sheet)
+        from ..sources.sistercities import read_sister_cities
+
+        path = Path(path)
+        frame, report = read_sister_cities(path, city=city, state=_state_name(state),
+                                           partner_countries=dict(partner_countries or {}))
+        if report.unmapped and not allow_unmapped:
+            report.problems = ErrorTable([Problem(p.problem, p.fix.replace("Pass partner_countries=", "Give "
+                                          "--partner-country NAME=COUNTRY (partner_countries=") + ")", file=p.file,
+                                          column=p.column, value=p.value) for p in report.problems.problems])
+        _check_unmapped(report, allow_unmapped, f"Importing the sister cities of {city} from {path.name}")
+        kept = frame[frame["iso3"].notna()]
+        ours = str(frame["city"].iloc[0]) if len(frame) else city
+        records = [{"city": str(r.city), "partner": str(r.partner_city), "iso3": str(r.iso3), "type": "sister_city",
+                    "since": None, "strength": 1, "note": "sistercity.info scrape (not the official registry)"}
+                   for r in kept.itertuples(index=False)]
+        out = ImportReport("partnership (sister cities)", files=[str(path)], notes=_report_notes(report))
+        with self.store.transaction() as conn:
+            pid = self.store.add_provenance(conn, kind="partnerships",
+                                            **_prov_fields(report.provenance, len(records), path))
+            out.replaced = conn.execute(delete(t.partnerships).where(and_(
+                t.partnerships.c.city == ours, t.partnerships.c.type == "sister_city"))).rowcount or 0
+            out.rows = self.store.insert(conn, t.partnerships, [dict(r, provenance_id=pid) for r in records])
+        out.notes.append(f"{ours}: {len(records)} sister cities in {kept['iso3'].nunique()} countries")
+        return out
+
+    def _store_keyed(self, table, rows: pd.DataFrame, keys: list[str], prov: dict,
+                     kind: str = "countries") -> tuple[int, int]:
+        """Replace rows with the same keys and insert ``rows``, with one provenance record; one transaction."""
+        replaced = 0
+        # Rows can only collide within the same indicators (or scopes and areas): skip the
+        # key-by-key deletes when there are none yet, as on a first import.
+        narrow = ["indicator"] if "indicator" in keys else ["scope", "area"]
+        overlap = and_(*[table.c[k].in_(sorted(set(rows[k].astype(str)))) for k in narrow])
+        with self.store.transaction() as conn:
+            pid = self.store.add_provenance(conn, kind=kind, retrieved_at=prov.pop("retrieved_at", "") or now_utc(),
+                                            **prov)
+            existing = conn.execute(select(func.count()).select_from(table).where(overlap)).scalar_one()
+            tuples = list(rows[keys].itertuples(index=False, name=None)) if existing else []
+            columns = tuple_(*[table.c[k] for k in keys])
+            for start in range(0, len(tuples), _CHUNK):
+                chunk = [tuple(v.item() if hasattr(v, "item") else v for v in tup) for tup in tuples[start:start + _CHUNK]]
+                replaced += conn.execute(delete(table).where(columns.in_(chunk))).rowcount or 0
+            inserted = self.store.insert(conn, table, _records(rows, pid))
+        return inserted, replaced
+
+    # ---------------------------------------------------------------- downloads
+    def fetch_countries(self, *, years: tuple[int, int] | None = None, indicators: Sequence[str] | None = None,
+                        wgi: Sequence[str] = DEFAULT_WGI, base_url: str | None = None, progress: bool = False,
+                        allow_unmapped: bool = False, client=None) -> ImportReport:
+        """Download WDI indicators and WGI estimates from the World Bank API and store them; all or nothing."""
+        from ..sources import wgi as wgi_source
+        from ..sources import worldbank
+
+        options = {"cache_dir": self.cache_dir / "worldbank", "years": tuple(years) if years else None,
+                   "progress": progress, "client": client}
+        if base_url:
+            options["base_url"] = base_url
+        frames, reports = [], {}
+        if indicators is None or len(indicators):
+            frame, found = worldbank.fetch_indicators(indicators, **options)
+            frames.append(frame)
+            reports.update(found)
+        if wgi:
+            frame, found = wgi_source.fetch_wgi(tuple(wgi), **options)
+            frames.append(frame)
+            reports.update(found)
+        for code, report in reports.items():
+            _check_unmapped(report, allow_unmapped, f"Downloading {code} from the World Bank")
+        out = ImportReport("country value (World Bank API)")
+        for frame in frames:
+            for code, part in frame.groupby("indicator"):
+                rows = _long(part["iso3"], code, part["year"], part["value"])
+                _duplicates(rows, ["iso3", "indicator", "year"], f"World Bank {code}")
+                report = reports[code]
+                rows_in, replaced = self._store_keyed(t.country_values, rows, ["iso3", "indicator", "year"],
+                                                      _prov_fields(report.provenance, len(rows)))
+                out.rows += rows_in
+                out.replaced += replaced
+                out.files.append(report.provenance.get("url", ""))
+                out.notes.append(f"{code}: {rows_in:,} values ({report.provenance.get('vintage', '')})")
+        for code, report in reports.items():
+            out.notes += [f"{code}: {n}" for n in _report_notes(report)]
+        return out
+
+    def fetch_exports(self, state: str | None = None, years: int | Sequence[int] = (), *, naics_level: int = 3,
+                      key: str | None = None, base_url: str | None = None, progress: bool = False,
+                      allow_unmapped: bool = False, client=None) -> ImportReport:
+        """Download a state's exports by destination and NAICS from the Census API and store them.
+
+        The key comes from ``key`` or ``EXPORTPLAN_CENSUS_KEY``; it is sent
+        to Census but kept out of the cache, the provenance and messages.
+        """
+        from ..sources import census_trade as ct
+
+        state = (state or self.config["region"].get("state") or "").strip().upper()
+        if not state:
+            raise ExportPlanError("Give the state, e.g. --state OH (or set region.state in exportplan.toml).")
+        if not ct.census_key(key):
+            raise ExportPlanError(f"The Census trade API needs a key: get one free at {ct.KEY_SIGNUP} and set the "
+                                  f"environment variable {ct.KEY_ENV}.")
+        options = {"cache_dir": self.cache_dir / "census", "naics_level": naics_level, "key": key,
+                   "progress": progress, "client": client}
+        if base_url:
+            options["base_url"] = base_url
+        frame, reports = ct.fetch_state_exports(state, years, **options)
+        for label, report in reports.items():
+            _check_unmapped(report, allow_unmapped, f"Downloading {label} exports from Census")
+        out = ImportReport("exports (Census API)")
+        keys = ["scope", "area", "iso3", "naics", "year"]
+        for (year,), part in frame.groupby(["year"]):
+            rows = part[keys + ["value_usd"]].astype({"year": int, "value_usd": "float64"})
+            rows = rows[rows["value_usd"].notna()]
+            report = reports[f"{state} {int(year)}"]
+            rows_in, replaced = self._store_keyed(t.exports, rows, keys,
+                                                  _prov_fields(report.provenance, len(rows)), kind="exports")
+            out.rows += rows_in
+            out.replaced += replaced
+            out.files.append(report.provenance.get("url", ""))
+            out.notes += [f"{state} {int(year)}: {n}" for n in _report_notes(report)]
+        return out
+
+    # ---------------------------------------------------------------- inputs of the ranking
+    def region_point(self) -> tuple[tuple[float, float] | None, str]:
+        """The region's centre and how it was found: region.centre, else employment-weighted county centres."""
+        centre = list(self.config["region"].get("centre") or [])
+        if len(centre) == 2:
+            lat, lon = float(centre[0]), float(centre[1])
+            return (lat, lon), f"the region's centre ({lat:.2f}, {lon:.2f}; region.centre)"
+        source = self.config.get("markets", {}).get("county_centres")
+        if not source:
+            return None, ""
+        from ..analysis.geo import region_centre
+
+        points = self._county_points(source)
+        weights, year = self._county_employment()
+        points["employment"] = points["county_fips"].map(weights).astype("float64")
+        if points["employment"].isna().any() or points["employment"].sum() <= 0:
+            points["employment"] = 1.0
+            how = "the unweighted centre of the counties (no county employment loaded)"
+        else:
+            how = f"the employment-weighted centre of the counties ({year} QCEW employment)"
+        lat, lon = region_centre(points)
+        return (lat, lon), f"{how} ({lat:.2f}, {lon:.2f})"
+
+    def _county_points(self, source) -> pd.DataFrame:
+        if isinstance(source, Mapping):
+            frame = pd.DataFrame([(str(k), float(v[0]), float(v[1])) for k, v in source.items()],
+                                 columns=["county_fips", "lat", "lon"])
+        else:
+            path = Path(source) if Path(source).is_absolute() else self.path / source
+            if not path.is_file():
+                raise ExportPlanError(f"markets.county_centres names {path}, which does not exist; give a CSV with "
+                                      "the columns county_fips, lat, lon, or set region.centre = [lat, lon].")
+            text = path.read_bytes().decode("utf-8-sig")
+            lines = text.splitlines()
+            start = next((i for i, ln in enumerate(lines) if "lat" in ln.lower() and "lon" in ln.lower()), 0)
+            frame = pd.read_csv(io.StringIO("\n".join(lines[start:])), dtype=str)
+            fips = next((c for c in frame.columns if c.lower() in ("county_fips", "fips", "area_fips")), None)
+            if fips is None or "lat" not in frame.columns or "lon" not in frame.columns:
+                raise ExportPlanError(f"{path.name} needs the columns county_fips, lat, lon (found: "
+                                      f"{', '.join(frame.columns)}).")
+            frame = frame.rename(columns={fips: "county_fips"})[["county_fips", "lat", "lon"]]
+            frame[["lat", "lon"]] = frame[["lat", "lon"]].astype(float)
+        frame["county_fips"] = frame["county_fips"].str.zfill(5)
+        frame = frame[frame["county_fips"].isin(self.counties)]
+        if frame.empty:
+            raise ExportPlanError("markets.county_centres has none of the region's counties "
+                                  f"({', '.join(self.counties)}); check the FIPS codes.")
+        return frame.reset_index(drop=True)
+
+    def _county_employment(self) -> tuple[dict[str, float], int | None]:
+        """Total covered employment per county in the latest annual QCEW year (all ownerships)."""
+        import polars as pl
+
+        frame = self.qcew_frame(self.counties)
+        rows = frame.filter((pl.col("own_code") == "0") & (pl.col("industry_code") == "10") & (pl.col("qtr") == "A"))
+        if rows.height == 0:
+            return {}, None
+        year = int(rows.get_column("year").max())
+        latest = rows.filter(pl.col("year") == year)
+        return dict(zip(latest.get_column("area_fips").to_list(), latest.get_column("emplvl").to_list())), year
+
+    def market_data(self, *, year: int | None = None) -> am.MarketData:
+        """The stored country data, exports, partnerships, FDI and survey as :class:`MarketData`."""
+        from ..sources.fta import us_fta_partners
+
+        def table(tb, columns):
+            frame = self.store.table(tb)
+            return frame if len(frame) else pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+        exports = table(t.exports, ["scope", "area", "iso3", "naics", "year", "value_usd", "provenance_id"])
+        exports = exports.astype({"naics": "object", "scope": "object", "area": "object"})
+        exports["naics"] = exports["naics"].fillna("")
+        centre, note = self.region_point()
+        partners = us_fta_partners()
+        return am.MarketData(
+            countries=table(t.country_values, ["iso3", "indicator", "year", "value", "value_text", "provenance_id"]),
+            exports=exports,
+            partnerships=table(t.partnerships, ["iso3", "strength", "provenance_id"]),
+            fdi=table(t.fdi, ["iso3", "establishments", "provenance_id"]),
+            survey=table(t.survey, ["iso3", "weight", "provenance_id"]),
+            provenance=self.provenance(), centre=centre, centre_note=note,
+            state=str(self.config["region"].get("state") or "").upper(),
+            window=int(self.config["analysis"].get("window") or 5), year=year,
+            fta_partners=frozenset(partners["iso3"].astype(str)),
+            fta_source="USTR list of U.S. free trade agreements in force (shipped with exportplan)")
+
+    # ---------------------------------------------------------------- sectors
+    def sector(self, code: str, kind: str | None = None, name: str | None = None) -> am.Sector:
+        """A sector by NAICS code (``336``, ``31-33``, ``naics:51``) or cluster (``cluster:6``, a cluster name)."""
+        text = str(code).strip()
+        if ":" in text and kind is None:
+            kind, text = (p.strip() for p in text.split(":", 1))
+            kind = kind.lower()
+        if kind is None:
+            kind = "naics" if re.fullmatch(r"\d{2,6}|\d{2}\s*-\s*\d{2}", text) else "cluster"
+        if kind == "naics":
+            return self._naics_sector(text, name)
+        if kind == "cluster":
+            return self._cluster_sector(text, name)
+        raise ExportPlanError(f"Sector kind {kind!r}: use naics or cluster (e.g. naics:336, cluster:Automotive).")
+
+    def _naics_sector(self, text: str, name: str | None) -> am.Sector:
+        span = re.fullmatch(r"(\d{2})\s*-\s*(\d{2})", text)
+        if span:
+            codes = tuple(str(n) for n in range(int(span[1]), int(span[2]) + 1))
+        elif re.fullmatch(r"\d{2,6}", text):
+            codes = (text,)
+        else:
+            raise ExportPlanError(f"{text!r} is not a NAICS code: give 2 to 6 digits (e.g. 336) or a range (31-33).")
+        if name is None:
+            titles = self.titles().to_pandas()
+            hit = titles.loc[titles["naics"] == text, "title"]
+            name = str(hit.iloc[0]) if len(hit) else f"NAICS {text}"
+        return am.Sector(text, name, codes, "naics")
+
+    def _cluster_sector(self, text: str, name: str | None) -> am.Sector:
+        crosswalk, record = self.crosswalk()
+        frame = crosswalk.to_pandas()
+        hit = frame[(frame["cluster_code"] == text) | (frame["cluster_name"].str.lower() == text.lower())]
+        if hit.empty:
+            known = ", ".join(sorted(set(frame["cluster_name"]))[:8])
+            raise ExportPlanError(f"No cluster {text!r} in the crosswalk '{record['name']}' (e.g. {known}); give a "
+                                  "cluster code or name, or a NAICS code.")
+        code = str(hit["cluster_code"].iloc[0])
+        return am.Sector(code, name or str(hit["cluster_name"].iloc[0]), tuple(sorted(set(hit["naics"]))), "cluster")
+
+    def priority_sectors(self) -> tuple[list[am.Sector], str]:
+        """The region's priority sectors and where they came from (see the module docstring)."""
+        configured = self.config.get("markets", {}).get("priority_sectors") or []
+        if configured:
+            return [self.sector(str(c)) for c in configured], "markets.priority_sectors in exportplan.toml"
+        why = "no sector ranking in this workspace"
+        if hasattr(self, "rank_sectors"):
+            try:
+                sectors = self._ranked_priority()
+            except ExportPlanError as exc:
+                why = f"the sector ranking could not run ({str(exc).splitlines()[0]})"
+            else:
+                if sectors:
+                    return sectors, "the sector ranking's priority tier"
+                why = "the sector ranking has no priority tier"
+        try:
+            clusters = self.clusters(cluster_type="traded")
+        except ExportPlanError as exc:
+            return [], f"not known: {why}, and no clusters ({str(exc).splitlines()[0]})"
+        top = clusters.dropna(subset=["lq"]).sort_values(["lq", "cluster_code"], ascending=[False, True]).head(5)
+        sectors = [self._cluster_sector(str(c), None) for c in top["cluster_code"]]
+        return sectors, f"the 5 traded clusters with the highest LQ ({why}; set markets.priority_sectors to choose)"
+
+    def _ranked_priority(self) -> list[am.Sector]:
+        """The sector ranking's priority tier (its top 5 without tiers), as sectors.
+
+        Without a ``kind`` column a code is taken as a cluster (the sector
+        ranking ranks clusters, methods.md §4), else as a NAICS code.
+        """
+        table = self.rank_sectors().table
+        rows = table[table["tier"] == "priority"] if "tier" in table.columns else table.head(5)
+        out = []
+        for r in rows.itertuples(index=False):
+            name = str(getattr(r, "name", "") or "") or None
+            kind = getattr(r, "kind", None)
+            if kind:
+                out.append(self.sector(str(r.code), kind=str(kind), name=name))
+                continue
+            try:
+                out.append(self.sector(str(r.code), kind="cluster", name=name))
+            except ExportPlanError:
+                out.append(self.sector(str(r.code), kind="naics", name=name))
+        return out
+
+    # ---------------------------------------------------------------- the ranking
+    def rank_markets(self, *, sector: str | am.Sector | None = None, preset: str | None = None,
+                     weights: str | Mapping[str, float] | None = None, method: str = "weighted",
+                     draws: int = 10_000, seed: int = 0, top_k: int = 5, year: int | None = None) -> MarketRanking:
+        """Rank country markets on the guide's eight factors (see the module docstring).
+
+        ``sector`` (NAICS code, ``cluster:CODE`` or a cluster name) gives the
+        per-sector view; ``preset`` a key of
+        :data:`~exportplan.analysis.weights.MARKET_PRESETS` (default
+        ``markets.preset`` or ``balanced``); ``weights`` overrides factor
+        weights (``"proximity=0.3"`` or a mapping); ``method`` ``weighted`` or
+        ``topsis``; ``draws``/``seed``/``top_k`` the robustness check;
+        ``year`` caps the data year.
+        """
+        settings = self.config.get("markets", {})
+        preset = preset or settings.get("preset") or "balanced"
+        overrides = weights if weights is not None else (settings.get("weights") or None)
+        group_weights = resolve_weights("market", preset, overrides)
+        data = self.market_data(year=year)
+        chosen = self.sector(sector) if isinstance(sector, str) else sector
+        priority, where = ([], "")
+        if chosen is None and _needs_priority(data.exports):
+            priority, where = self.priority_sectors()
+        mm = am.build_market_matrix(data, country_names(), sector=chosen, priority=priority)
+        floor = float(settings.get("coverage_floor", am.COVERAGE_FLOOR))
+        outcome = am.rank_matrix(mm, group_weights, method=method, draws=draws, seed=seed, top_k=top_k, floor=floor)
+        if where:
+            names = ", ".join(f"{s.code} {s.name}" for s in priority) or "none"
+            outcome.notes.append(f"Priority sectors ({where}): {names}.")
+        meta = self._market_meta(mm, outcome, chosen, preset, method, draws, seed, floor)
+        outcome.table.attrs["exportplan"] = meta
+        return MarketRanking(outcome, meta, chosen)
+
+    def _market_meta(self, mm: am.MarketMatrix, outcome: am.MarketOutcome, sector, preset, method, draws, seed,
+                     floor) -> dict:
+        view = f", sector {sector.code} {sector.name}" if sector else ""
+        meta = self._meta(f"{self.name}: target country markets ({preset} weights{view})", (), outcome.notes)
+        prov = self.provenance()
+        used = prov[prov["id"].isin(mm.provenance_ids)] if len(prov) else prov
+        meta["sources"] = [{"publisher": r.publisher, "dataset": r.dataset, "vintage": r.vintage,
+                            "file/url": r.url or (Path(r.source).name if r.source else ""),
+                            "retrieved_at": r.retrieved_at} for r in used.sort_values("id").itertuples()]
+        meta.update(exports_scope=mm.exports_scope, exports_label=mm.exports_label, preset=preset,
+                    method=method, draws=draws, seed=seed, coverage_floor=floor,
+                    factor_weights=outcome.group_weights, left_out=len(outcome.dropped),
+                    sector=(sector.code if sector else ""),
+                    criteria=[{"key": c.key, "label": c.label, "factor": c.group, "direction": c.direction,
+                               "unit": c.unit, "transform": c.transform, "weight": round(outcome.weights[c.key], 6),
+                               "source": c.source} for c in outcome.result.criteria])
+        return meta
+
+    def markets_by_sector(self, *, top: int = 5, preset: str | None = None,
+                          weights: str | Mapping[str, float] | None = None, method: str = "weighted",
+                          draws: int = 2_000, seed: int = 0, year: int | None = None) -> pd.DataFrame:
+        """For each priority sector, its ``top`` markets (using the sector's own export data where loaded).
+
+        Columns: sector, sector_name, rank, iso3, country, score, coverage,
+        p_top5, robust, reason, exports_data (which exports the view used).
+        """
+        sectors, where = self.priority_sectors()
+        if not sectors:
+            raise ExportPlanError(f"The region's priority sectors are {where}. Set markets.priority_sectors in "
+                                  "exportplan.toml, e.g. priority_sectors = [\"336\", \"334\"].")
+        parts = []
+        for sec in sectors:
+            ranking = self.rank_markets(sector=sec, preset=preset, weights=weights, method=method, draws=draws,
+                                        seed=seed, year=year)
+            head = ranking.table.head(top)[["rank", "iso3", "country", "score", "coverage", "p_top5", "robust",
+                                            "reason"]]
+            parts.append(head.assign(sector=sec.code, sector_name=sec.name,
+                                     exports_data=ranking.meta["exports_label"]))
+        out = pd.concat(parts, ignore_index=True)
+        out = out[["sector", "sector_name"] + [c for c in out.columns if c not in ("sector", "sector_name")]]
+        out.attrs["exportplan"] = self._meta(f"{self.name}: top {top} markets per priority sector", (),
+                                             [f"Priority sectors: {where}."])
+        return out
+
+
+def _needs_priority(exports: pd.DataFrame) -> bool:
+    """True when national or state exports by NAICS are loaded (else demand uses the imports proxy)."""
+    if exports.empty:
+        return False
+    return bool(((exports["naics"] != "") & exports["scope"].isin(["nation", "state"])).any())
+
+
+__all__ = ["COUNTRY_PUBLISHERS", "MarketRanking", "MarketsMixin", "country_names", "detect_country_layout",
+           "detect_exports_layout"]

@@ -1,0 +1,917 @@
+"""Target country markets: the guide's eight factors as measures for the scoring engine.
+
+Pure functions (frames in, frames out; no I/O, no printing). The workspace
+(:mod:`exportplan.ws.markets`) reads the stored tables into a
+:class:`MarketData` and calls :func:`build_market_matrix`, then
+:func:`rank_matrix`.
+
+Measures per factor (methods.md §5; the factor is the criterion's ``group``,
+a key of :data:`~exportplan.analysis.weights.MARKET_FACTORS`):
+
+=================  =====================================================================
+factor             measures (criterion key: what, direction, transform)
+=================  =====================================================================
+current_markets    ``exports_usd``: exports to the country in the latest year (log);
+                   ``exports_share``: its share of the exports to all countries that year
+export_growth      ``exports_cagr``: compound annual growth of those exports over the
+                   window (``analysis.window`` years, or as many as loaded; needs two
+                   years and a positive start value, else missing)
+client_interest    ``survey_mentions``: weighted count of companies naming the country
+cluster_demand     ``demand_usd``: U.S. (else the state's) exports of the priority sectors'
+                   NAICS products to the country (log); when none are loaded, the
+                   country's merchandise imports (WDI ``TM.VAL.MRCH.CD.WT``) as a proxy.
+                   The criterion's label and source say which.
+partnerships       ``partnership_strength``: partnerships, each counted by its strength 1-3
+proximity          ``distance_km``: great-circle km from the region's centre to the
+                   country's point (cost, log); ``contiguous_us``: land border (flag)
+market_factors     ``gdp_usd`` (log), ``gdp_growth``, ``corruption`` (TI CPI when loaded,
+                   else WGI control of corruption), ``rule_of_law`` (WGI), ``ip_protection``
+                   (USTR Special 301 score), ``ease_business`` (Doing Business rank, cost),
+                   ``us_fta`` (U.S. FTA in force, flag)
+fdi_connections    ``fdi_establishments``: foreign-owned establishments in the region
+                   whose parent is in the country
+=================  =====================================================================
+
+Rules:
+
+- **Exports scope**: the region's exports by destination when loaded, else
+  the state's (``region.state``), else the U.S. total; always labelled
+  (:attr:`MarketMatrix.exports_label`), e.g. "exports by destination: U.S.
+  total (IMF DOTS), used because no regional or state data is loaded".
+  All-goods rows have ``naics = ''``. A country missing from the chosen
+  exports data has *no data* there (never a zero).
+- **Lists that cover every country** count absence as 0 and say so: the
+  client survey, partnerships and the foreign-owned establishments table
+  (when loaded); USTR's Special 301 lists (a country not listed scores 1.0,
+  no concern) when the USTR file was imported; contiguity (CEPII's flag, else
+  Canada and Mexico); U.S. FTAs (the imported flag, else the shipped USTR
+  list).
+- **Indicators** take each country's latest value (at or before ``year``).
+  The user's own wide country table is stored under its column names; they
+  are mapped onto the publishers' keys by :data:`USER_INDICATORS`, so both
+  paths feed the same measures. When two sources give the same country,
+  indicator and year, the later import wins.
+- **Universe**: every country with any loaded row (the United States
+  itself excluded). After a first scoring, countries observed on less than
+  :data:`COVERAGE_FLOOR` of the weight are dropped and the rest re-scored
+  (normalization runs over the countries in play); the notes say how many.
+- **Per-sector view** (``sector=``): exports and growth use the sector's
+  export rows (matched by NAICS prefix at one level) where loaded; demand
+  uses the sector's national or state exports, else the proxy.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from exportplan.analysis.geo import US_NEIGHBOURS, great_circle_km
+from exportplan.analysis.scoring import Criterion, ScoreResult, position_text, score
+from exportplan.analysis.sensitivity import Robustness, robustness
+from exportplan.analysis.weights import (
+    MARKET_FACTORS,
+    empty_groups,
+    spread_group_weights,
+)
+from exportplan.errors import ExportPlanError
+
+HOME = "USA"
+#: Countries observed on less than this share of the weight are left out of the ranking.
+COVERAGE_FLOOR = 0.5
+EXPORT_SCOPES = ("region", "state", "nation")
+
+# Stable indicator keys in the store's country_values table.
+GDP = "NY.GDP.MKTP.CD"
+GDP_GROWTH = "NY.GDP.MKTP.KD.ZG"
+MERCH_IMPORTS = "TM.VAL.MRCH.CD.WT"
+EASE = "IC.BUS.EASE.XQ"
+WGI_CC = "CC.EST"
+WGI_RL = "RL.EST"
+CPI = "cpi_score"
+IP_SCORE = "special301_ip_score"
+CEPII_LAT, CEPII_LON = "cepii_lat", "cepii_lon"
+COUNTRY_LAT, COUNTRY_LON = "country_lat", "country_lon"
+CONTIGUOUS = "contiguous_us"
+FTA = "us_fta"
+
+#: The user's wide country-table columns (:data:`exportplan.imports.tables.INDICATORS`)
+#: -> the stable keys the publishers' files are stored under.
+USER_INDICATORS: dict[str, str] = {
+    "gdp_usd": GDP, "gdp_growth_pct": GDP_GROWTH, "gdp_per_capita_usd": "NY.GDP.PCAP.CD",
+    "imports_pct_gdp": "NE.IMP.GNFS.ZS", "merch_imports_usd": MERCH_IMPORTS,
+    "population": "SP.POP.TOTL", "fdi_inflows_usd": "BX.KLT.DINV.CD.WD",
+    "control_of_corruption": WGI_CC, "rule_of_law": WGI_RL, "regulatory_quality": "RQ.EST",
+    "cpi_score": CPI, "doing_business_rank": EASE, "special301": IP_SCORE,
+    "lat": COUNTRY_LAT, "lon": COUNTRY_LON, "contiguous_us": CONTIGUOUS, "fta_partner": FTA,
+}
+#: The user table's Special 301 levels (0 none ... 3 PFC) -> (IP score, status), as
+#: :data:`exportplan.sources.special301.IP_SCORES`.
+SPECIAL301_LEVELS = {0: (1.0, "none"), 1: (0.5, "watch_list"), 2: (0.25, "priority_watch_list"),
+                     3: (0.0, "priority_foreign_country")}
+_IP_TEXT = {1.0: "not listed", 0.5: "Watch List", 0.25: "Priority Watch List",
+            0.0: "Priority Foreign Country"}
+SPECIAL301_DATASET = "Special 301 Report status"
+#: Short names of the eight factors for charts and printed tables.
+FACTOR_LABELS = {"current_markets": "current markets", "export_growth": "export growth",
+                 "client_interest": "client interest", "cluster_demand": "demand for priority sectors",
+                 "partnerships": "partnerships", "proximity": "proximity", "market_factors": "market factors",
+                 "fdi_connections": "FDI connections"}  # as exportplan.sources.special301.DATASET
+
+_SCOPE_TEXT = {"region": "the region's exports", "state": "{area} state exports (origin of movement)",
+               "nation": "U.S. total"}
+_SCOPE_WHY = {"region": "", "state": "used because no regional data is loaded",
+              "nation": "used because no regional or state data is loaded"}
+
+
+# --------------------------------------------------------------------------- formats
+
+def money(value: float) -> str:
+    """US dollars in a short form: $1.23tn, $4.56bn, $7.8m, $12,345."""
+    size = abs(value)
+    for limit, unit in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
+        if size >= limit:
+            return f"${value / limit:,.2f}{unit}" if limit > 1e6 else f"${value / limit:,.1f}{unit}"
+    return f"${value:,.0f}"
+
+
+def count(value: float) -> str:
+    """A (weighted) count: whole numbers without decimals, others with one."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def ip_status(value: float) -> str:
+    """A Special 301 IP score as the USTR list it stands for."""
+    return _IP_TEXT.get(round(float(value), 2), f"score {value:.2f}")
+
+
+# --------------------------------------------------------------------------- inputs
+
+@dataclass(frozen=True)
+class Sector:
+    """A sector for the per-sector view or the priority list: code, name and its NAICS codes."""
+
+    code: str
+    name: str
+    naics: tuple[str, ...]
+    kind: str = "naics"
+
+
+def sector_tag(sector: Sector) -> str:
+    """How a sector is named in labels: "NAICS 336" or the cluster's name."""
+    return f"NAICS {sector.code}" if sector.kind == "naics" else sector.name
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """What the market ranking reads, as stored in the workspace.
+
+    ``countries``: iso3, indicator, year (0 = no year), value, value_text,
+    provenance_id (keys as stored; :func:`canonical_country_values` maps the
+    user-table names). ``exports``: scope, area, iso3, naics ('' = all goods),
+    year, value_usd, provenance_id. ``partnerships`` (iso3, strength, ...),
+    ``fdi`` (iso3, establishments, ...), ``survey`` (iso3, weight, ...):
+    the stored tables. ``provenance``: the provenance table (id, publisher,
+    dataset, vintage, source, ...). ``centre``: the region's (lat, lon) or None,
+    described by ``centre_note``. ``fta_partners``: countries with a U.S. FTA
+    in force (e.g. the shipped USTR list, :func:`exportplan.sources.fta.us_fta_partners`),
+    described by ``fta_source``; an imported ``us_fta`` flag overrides it.
+    """
+
+    countries: pd.DataFrame
+    exports: pd.DataFrame
+    partnerships: pd.DataFrame
+    fdi: pd.DataFrame
+    survey: pd.DataFrame
+    provenance: pd.DataFrame
+    centre: tuple[float, float] | None = None
+    centre_note: str = ""
+    state: str = ""
+    window: int = 5
+    year: int | None = None
+    fta_partners: frozenset[str] = frozenset()
+    fta_source: str = ""
+
+
+@dataclass(frozen=True)
+class MarketMatrix:
+    """Countries x measures, ready for :func:`exportplan.analysis.scoring.score`.
+
+    ``matrix`` (index iso3), ``criteria`` (group = factor), ``names`` (iso3 ->
+    country name), ``notes`` (what was used, filled or left out),
+    ``exports_scope``/``exports_label`` (which exports data current markets
+    and growth use), ``provenance_ids`` (the stored sources used).
+    """
+
+    matrix: pd.DataFrame
+    criteria: tuple[Criterion, ...]
+    names: dict[str, str]
+    notes: list[str]
+    exports_scope: str
+    exports_label: str
+    provenance_ids: frozenset[int] = frozenset()
+
+
+# --------------------------------------------------------------------------- country values
+
+def canonical_country_values(values: pd.DataFrame) -> pd.DataFrame:
+    """Stored country values with the user table's names mapped to the stable keys.
+
+    Special 301 levels of the user table (0-3) become IP scores (1.0 ... 0.0)
+    with the status in ``value_text``. When two rows share iso3, indicator
+    and year the one with the higher ``provenance_id`` (the later import) is
+    kept. Rows without a value are dropped.
+    """
+    cols = ["iso3", "indicator", "year", "value", "value_text", "provenance_id"]
+    if values.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in cols})
+    out = values[cols].copy()
+    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
+    out = out[out["value"].notna()]
+    user_ip = out["indicator"] == "special301"
+    out["indicator"] = out["indicator"].map(lambda k: USER_INDICATORS.get(k, k))
+    levels = out.loc[user_ip, "value"].round().astype(int)
+    out.loc[user_ip, "value"] = levels.map(lambda v: SPECIAL301_LEVELS.get(v, (np.nan, ""))[0])
+    out.loc[user_ip, "value_text"] = levels.map(lambda v: SPECIAL301_LEVELS.get(v, (np.nan, ""))[1])
+    out["year"] = out["year"].fillna(0).astype(int)
+    out = out[out["value"].notna()]
+    out = out.sort_values("provenance_id", kind="stable").drop_duplicates(
+        ["iso3", "indicator", "year"], keep="last")
+    return out.sort_values(["indicator", "iso3", "year"], ignore_index=True)
+
+
+def latest_values(values: pd.DataFrame, indicator: str, year: int | None = None) -> pd.DataFrame:
+    """Each country's latest value of ``indicator`` (at or before ``year``; year 0 always counts).
+
+    Index iso3; columns value, year, provenance_id, value_text.
+    """
+    rows = values[values["indicator"] == indicator]
+    if year is not None:
+        rows = rows[(rows["year"] <= year) | (rows["year"] == 0)]
+    latest = rows.sort_values("year", kind="stable").drop_duplicates("iso3", keep="last")
+    return latest.set_index("iso3")[["value", "year", "provenance_id", "value_text"]]
+
+
+# --------------------------------------------------------------------------- exports
+
+@dataclass(frozen=True)
+class ExportSeries:
+    """Exports by country and year from one scope and area (all goods or one sector's NAICS)."""
+
+    scope: str
+    area: str
+    rows: pd.DataFrame          # iso3, year, value_usd, provenance_id
+    naics_used: tuple[str, ...] = ()
+    note: str = ""
+
+
+def sector_rows(rows: pd.DataFrame, naics: Sequence[str] | None) -> tuple[pd.DataFrame, tuple[str, ...], str]:
+    """Rows of one scope/area summed per country and year: all goods (``naics`` None) or a sector.
+
+    For a sector, export codes related to any of its NAICS codes (one a
+    prefix of the other) are taken at one NAICS level (the level that covers
+    the most countries, then the finer) so nothing is counted twice. Returns
+    (iso3/year/value_usd/provenance_id rows, codes used, note).
+    """
+    if naics is None:
+        picked, used, note = rows[rows["naics"] == ""], (), ""
+    else:
+        codes = sorted(set(rows["naics"]) - {""})
+        related = [c for c in codes if any(c.startswith(s) or s.startswith(c) for s in naics)]
+        if not related:
+            return _empty_series(), (), ""
+        levels = {}
+        for length in sorted({len(c) for c in related}):
+            at = [c for c in related if len(c) == length]
+            levels[length] = (rows.loc[rows["naics"].isin(at), "iso3"].nunique(), length, at)
+        _, length, used = max(levels.values())
+        picked = rows[rows["naics"].isin(used)]
+        coarse = any(len(s) > length for s in naics)
+        note = (f"export data are at {length}-digit NAICS ({', '.join(used)}), coarser than the sector's "
+                "codes: an approximation") if coarse else ""
+    summed = picked.groupby(["iso3", "year"], as_index=False).agg(
+        value_usd=("value_usd", "sum"), known=("value_usd", "count"), provenance_id=("provenance_id", "max"))
+    summed.loc[summed["known"] == 0, "value_usd"] = np.nan  # all missing stays missing, never 0
+    return summed.drop(columns="known"), tuple(used), note
+
+
+def _empty_series() -> pd.DataFrame:
+    return pd.DataFrame({"iso3": pd.Series(dtype="object"), "year": pd.Series(dtype="int64"),
+                         "value_usd": pd.Series(dtype="float64"), "provenance_id": pd.Series(dtype="int64")})
+
+
+def _areas(exports: pd.DataFrame, scope: str, state: str) -> list[str]:
+    """Areas of a scope, the configured state first, then by number of rows."""
+    rows = exports[exports["scope"] == scope]
+    counts = rows["area"].value_counts()
+    areas = sorted(counts.index, key=lambda a: (a != state, -counts[a], a))
+    return areas
+
+
+def choose_exports(exports: pd.DataFrame, *, state: str = "", naics: Sequence[str] | None = None,
+                   scopes: Sequence[str] = EXPORT_SCOPES, year: int | None = None) -> ExportSeries | None:
+    """The first scope (region, state, nation) with exports for ``naics`` (None: all goods).
+
+    For a state, the workspace's ``state`` is preferred when loaded. Rows
+    after ``year`` are ignored. Returns None when no scope has any.
+    """
+    data = exports if year is None else exports[exports["year"] <= year]
+    for scope in scopes:
+        areas = _areas(data, scope, state)
+        for area in areas:
+            rows = data[(data["scope"] == scope) & (data["area"] == area)]
+            series, used, note = sector_rows(rows, naics)
+            series = series[series["value_usd"].notna()]
+            if len(series):
+                extra = [note] if note else []
+                if len(areas) > 1:
+                    extra.append(f"{scope} exports are loaded for {len(areas)} areas ({', '.join(areas)}); "
+                                 f"{area} is used")
+                return ExportSeries(scope, area, series, used, "; ".join(extra))
+    return None
+
+
+def export_measures(series: ExportSeries, window: int) -> tuple[pd.DataFrame, int, int | None]:
+    """Latest-year exports, share and CAGR per country (index iso3); with the latest and start years.
+
+    The start year is ``window`` years before the latest, or the earliest
+    year loaded if that is later; with a single year loaded there is no
+    growth (start None). CAGR needs a positive start value.
+    """
+    rows = series.rows
+    latest = int(rows["year"].max())
+    now = rows[rows["year"] == latest].set_index("iso3")["value_usd"]
+    total = now.sum()
+    out = pd.DataFrame({"exports_usd": now, "exports_share": now / total if total > 0 else np.nan})
+    earliest = int(rows["year"].min())
+    start = max(latest - int(window), earliest)
+    if start >= latest:
+        return out, latest, None
+    then = rows[rows["year"] == start].set_index("iso3")["value_usd"]
+    both = pd.concat([now.rename("now"), then.rename("then")], axis=1)
+    ok = (both["then"] > 0) & (both["now"] >= 0)
+    cagr = pd.Series(np.nan, index=both.index)
+    cagr[ok] = (both.loc[ok, "now"] / both.loc[ok, "then"]) ** (1.0 / (latest - start)) - 1.0
+    out = out.join(cagr.rename("exports_cagr"), how="outer")
+    return out, latest, start
+
+
+def exports_label(series: ExportSeries, provenance: pd.DataFrame) -> str:
+    """"exports by destination: U.S. total (IMF DOTS), used because ..." for a chosen series."""
+    ids = set(series.rows["provenance_id"].dropna().astype(int))
+    source = ", ".join(dict.fromkeys(_short_source(r) for r in _prov_rows(provenance, ids))) or "source unknown"
+    where = _SCOPE_TEXT[series.scope].format(area=series.area)
+    why = _SCOPE_WHY[series.scope]
+    return f"exports by destination: {where} ({source})" + (f", {why}" if why else "")
+
+
+def _prov_rows(provenance: pd.DataFrame, ids: set[int]) -> list:
+    if provenance.empty or not ids:
+        return []
+    return list(provenance[provenance["id"].isin(ids)].sort_values("id").itertuples(index=False))
+
+
+def _short_source(row) -> str:
+    """"IMF DOTS", "Census statenaics", or the publisher and dataset."""
+    short = {"International Monetary Fund": "IMF", "U.S. Census Bureau": "Census",
+             "World Bank": "World Bank", "Transparency International": "TI"}
+    acronym = re.search(r"\(([A-Z]{2,})\)", row.dataset or "")
+    if acronym and row.publisher in short:
+        return f"{short[row.publisher]} {acronym[1]}"
+    return ", ".join(p for p in (row.publisher, row.dataset) if p)
+
+
+def source_text(provenance: pd.DataFrame, ids: set[int], extra: str = "") -> str:
+    """Publisher, dataset and vintage of the given provenance ids, for a criterion's source."""
+    parts = []
+    for r in _prov_rows(provenance, ids):
+        text = ", ".join(p for p in (r.publisher, r.dataset) if p)
+        text += f" ({r.vintage})" if r.vintage else ""
+        if "SAMPLE" in str(getattr(r, "note", "")).upper():
+            text += " [SAMPLE DATA]"
+        parts.append(text)
+    body = "; ".join(dict.fromkeys(parts))
+    return f"{body}; {extra}" if extra and body else (body or extra)
+
+
+# --------------------------------------------------------------------------- the matrix
+
+@dataclass
+class _Builder:
+    """Collects measures (columns), their criteria, notes and the sources used."""
+
+    universe: list[str]
+    provenance: pd.DataFrame
+    columns: dict[str, pd.Series] = field(default_factory=dict)
+    criteria: list[Criterion] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ids: set[int] = field(default_factory=set)
+
+    def add(self, key: str, values: pd.Series, ids: set[int], extra: str = "", **spec) -> None:
+        """Add one measure if any country in the universe has a value."""
+        values = pd.to_numeric(values, errors="coerce").astype("float64").reindex(self.universe)
+        if values.notna().sum() == 0:
+            return
+        self.columns[key] = values
+        self.criteria.append(Criterion(key, source=source_text(self.provenance, ids, extra), **spec))
+        self.ids |= {int(i) for i in ids}
+
+
+def _ids(frame: pd.DataFrame, column: str = "provenance_id") -> set[int]:
+    return set(frame[column].dropna().astype(int)) if column in frame.columns and len(frame) else set()
+
+
+def universe(data: MarketData, values: pd.DataFrame, names: Mapping[str, str]) -> list[str]:
+    """Every country with any loaded row, the U.S. excluded, known codes only."""
+    found: set[str] = set()
+    for frame in (values, data.exports, data.partnerships, data.fdi, data.survey):
+        if len(frame) and "iso3" in frame.columns:
+            found |= set(frame["iso3"].dropna().astype(str))
+    return sorted(c for c in found - {HOME} if c in names)
+
+
+def build_market_matrix(data: MarketData, names: Mapping[str, str], *, sector: Sector | None = None,
+                        priority: Sequence[Sector] = ()) -> MarketMatrix:
+    """Countries x measures of the eight factors (see the module docstring).
+
+    ``names`` maps ISO3 codes to country names (codes missing from it are
+    left out of the universe). ``sector`` gives the per-sector view;
+    ``priority`` the region's priority sectors for the demand factor.
+    """
+    values = canonical_country_values(data.countries)
+    countries = universe(data, values, names)
+    if not countries:
+        raise ExportPlanError(
+            "No country data is loaded. Import country indicators ('exportplan import countries FILE' or "
+            "'fetch countries'), exports by destination ('import exports FILE' or 'fetch exports --state XX'), "
+            "partnerships, foreign investors or survey answers first.")
+    b = _Builder(countries, data.provenance)
+    scope, label = _current_markets(b, data, sector)
+    _client_interest(b, data)
+    _cluster_demand(b, data, values, sector, priority)
+    _partnerships(b, data)
+    _proximity(b, data, values)
+    _market_factors(b, data, values)
+    _fdi(b, data)
+    matrix = pd.DataFrame(b.columns, index=pd.Index(countries, name="iso3"))
+    if HOME in set(values["iso3"]) or (len(data.exports) and HOME in set(data.exports["iso3"])):
+        b.notes.append("The United States itself is not a candidate market and is left out.")
+    return MarketMatrix(matrix, tuple(b.criteria), {c: names[c] for c in countries}, b.notes, scope, label,
+                        frozenset(b.ids))
+
+
+def _current_markets(b: _Builder, data: MarketData, sector: Sector | None) -> tuple[str, str]:
+    """exports_usd, exports_share (current_markets) and exports_cagr (export_growth)."""
+    series = choose_exports(data.exports, state=data.state, naics=sector.naics if sector else None,
+                            year=data.year)
+    if series is None and sector is not None:
+        series = choose_exports(data.exports, state=data.state, year=data.year)
+        if series is not None:
+            b.notes.append(f"No exports of sector {sector.code} ({sector.name}) by destination are loaded; "
+                           "current markets and growth use all goods.")
+    if series is None:
+        b.notes.append("No exports by destination are loaded: the current-markets and export-growth factors "
+                       "have no data (import exports, or 'fetch exports --state XX').")
+        return "", "exports by destination: none loaded"
+    label = exports_label(series, b.provenance)
+    who = {"region": "regional", "state": f"{series.area}", "nation": "U.S."}[series.scope]
+    what = f"{who} exports" + (f" of {sector_tag(sector)}" if sector and series.naics_used else "")
+    measures, latest, start = export_measures(series, data.window)
+    ids = _ids(series.rows)
+    b.add("exports_usd", measures["exports_usd"], ids, extra=label, label=f"{what} {latest}",
+          group="current_markets", transform="log", unit="US$", fmt=money)
+    b.add("exports_share", measures["exports_share"], ids, extra=label, label=f"share of {what} {latest}",
+          group="current_markets", unit="share of all destinations", fmt="percent")
+    if start is None:
+        b.notes.append(f"Export growth needs two years of exports; only {latest} is loaded.")
+    else:
+        b.add("exports_cagr", measures["exports_cagr"], ids, extra=label,
+              label=f"growth of {what} {start}-{latest}", group="export_growth", unit="per year (CAGR)",
+              fmt="change")
+    b.notes.append(label[0].upper() + label[1:] + (f" ({series.note})" if series.note else "") + ".")
+    if series.scope != "region":
+        b.notes.append(f"Shares are of the exports to all countries in that data ({latest}).")
+    return series.scope, label
+
+
+def _zero_filled(b: _Builder, frame: pd.DataFrame, column: str, what: str) -> pd.Series | None:
+    """Per-country sums of ``column``; 0 for countries not in the table (noted), None if not loaded."""
+    if frame.empty:
+        return None
+    sums = pd.to_numeric(frame[column], errors="coerce").groupby(frame["iso3"]).sum()
+    b.notes.append(f"Countries not in the {what} count 0 there.")
+    return sums.reindex(b.universe).fillna(0.0)
+
+
+def _client_interest(b: _Builder, data: MarketData) -> None:
+    values = _zero_filled(b, data.survey, "weight", "client survey")
+    if values is not None:
+        b.add("survey_mentions", values, _ids(data.survey), label="survey mentions (weighted)",
+              group="client_interest", unit="weighted count of companies", fmt=count)
+
+
+def _partnerships(b: _Builder, data: MarketData) -> None:
+    values = _zero_filled(b, data.partnerships, "strength", "partnerships table")
+    if values is not None:
+        b.add("partnership_strength", values, _ids(data.partnerships), label="strength-weighted count",
+              group="partnerships", unit="partnerships x strength (1-3)", fmt=count)
+
+
+def _fdi(b: _Builder, data: MarketData) -> None:
+    values = _zero_filled(b, data.fdi, "establishments", "foreign-owned establishments table")
+    if values is not None:
+        b.add("fdi_establishments", values, _ids(data.fdi), label="foreign-owned establishments",
+              group="fdi_connections", unit="establishments", fmt=count)
+
+
+def _cluster_demand(b: _Builder, data: MarketData, values: pd.DataFrame, sector: Sector | None,
+                    priority: Sequence[Sector]) -> None:
+    """U.S./state exports of the priority sectors' (or the sector's) products, else imports as a proxy."""
+    wanted = sector.naics if sector else tuple(dict.fromkeys(n for s in priority for n in s.naics))
+    what = sector_tag(sector) if sector else "the priority sectors'"
+    series = None
+    if wanted:
+        series = choose_exports(data.exports[data.exports["naics"] != ""], state=data.state, naics=wanted,
+                                scopes=("nation", "state"), year=data.year)
+    if series is not None:
+        latest = int(series.rows["year"].max())
+        now = series.rows[series.rows["year"] == latest].set_index("iso3")["value_usd"]
+        who = "U.S." if series.scope == "nation" else f"{series.area} state"
+        extra = f"{who} exports of NAICS {', '.join(series.naics_used)} to the country" + (
+            f" ({series.note})" if series.note else "")
+        b.add("demand_usd", now, _ids(series.rows), extra=extra, label=f"{who} exports of {what} products {latest}",
+              group="cluster_demand", transform="log", unit="US$", fmt=money)
+        b.notes.append(f"Demand for {what} products: {extra}.")
+        return
+    imports = latest_values(values, MERCH_IMPORTS, data.year)
+    by_naics = data.exports[(data.exports["naics"] != "") & data.exports["scope"].isin(["nation", "state"])]
+    if by_naics.empty:
+        why = "no national or state exports by NAICS are loaded"
+    elif wanted:
+        why = "no national or state exports of their NAICS codes are loaded"
+    else:
+        why = "the region's priority sectors are not known"
+    extra = f"proxy: the country's merchandise imports, used because {why}"
+    b.add("demand_usd", imports["value"], _ids(imports), extra=extra, label="merchandise imports (proxy)",
+          group="cluster_demand", transform="log", unit="current US$", fmt=money)
+    if len(imports):
+        b.notes.append(f"Demand for {what} products: {extra}.")
+
+
+def _proximity(b: _Builder, data: MarketData, values: pd.DataFrame) -> None:
+    """distance_km (cost, log) from the region's centre and contiguous_us (flag)."""
+    points, source_ids, how = country_points(values)
+    if len(points):
+        if data.centre is None:
+            raise ExportPlanError(
+                "The region has no centre for the distance to markets. Set region.centre = [lat, lon] in "
+                "exportplan.toml (e.g. centre = [39.96, -82.99]), or give county centres (markets.county_centres, "
+                "a CSV with county_fips, lat, lon) so the employment-weighted centre can be computed.")
+        lat, lon = data.centre
+        km = pd.Series(great_circle_km(lat, lon, points["lat"].to_numpy(float), points["lon"].to_numpy(float)),
+                       index=points.index)
+        extra = f"great-circle distance from {data.centre_note or f'({lat:.2f}, {lon:.2f})'} to {how}"
+        b.add("distance_km", km, source_ids, extra=extra, label="distance", direction="cost", transform="log",
+              group="proximity", unit="km", fmt="{:,.0f} km")
+    stored = latest_values(values, CONTIGUOUS)
+    flags = pd.Series([1.0 if c in US_NEIGHBOURS else 0.0 for c in b.universe], index=b.universe)
+    flags.update(stored["value"])
+    extra = ("imported contiguity flag (CEPII contig, or the country table); countries without it: "
+             if len(stored) else "") + "Canada and Mexico share a land border with the U.S."
+    b.add("contiguous_us", flags, _ids(stored), extra=extra, label="land border with the U.S.",
+          group="proximity", unit="yes/no", fmt="flag")
+
+
+def country_points(values: pd.DataFrame) -> tuple[pd.DataFrame, set[int], str]:
+    """Each country's point (lat, lon): the user's table first, else CEPII's capital."""
+    user = pd.concat([latest_values(values, COUNTRY_LAT)["value"].rename("lat"),
+                      latest_values(values, COUNTRY_LON)["value"].rename("lon")], axis=1).dropna()
+    cepii = pd.concat([latest_values(values, CEPII_LAT)["value"].rename("lat"),
+                       latest_values(values, CEPII_LON)["value"].rename("lon")], axis=1).dropna()
+    points = pd.concat([user, cepii[~cepii.index.isin(user.index)]])
+    ids = _ids(values[values["indicator"].isin([COUNTRY_LAT, COUNTRY_LON] if len(user) else [])])
+    ids |= _ids(values[values["indicator"].isin([CEPII_LAT, CEPII_LON])]) if len(cepii) else set()
+    how = " and ".join(h for h, f in (("the point in the country table", user), ("the capital (CEPII)", cepii))
+                       if len(f))
+    return points, ids, how
+
+
+def _market_factors(b: _Builder, data: MarketData, values: pd.DataFrame) -> None:
+    """GDP, growth, corruption, rule of law, IP protection, ease of doing business, FTA."""
+    year = data.year
+
+    def add(key: str, indicator: str, **spec) -> None:
+        found = latest_values(values, indicator, year)
+        b.add(key, found["value"], _ids(found), extra=_years_text(found), group="market_factors", **spec)
+
+    add("gdp_usd", GDP, label="GDP", transform="log", unit="current US$", fmt=money)
+    add("gdp_growth", GDP_GROWTH, label="GDP growth", unit="% per year", fmt="{:+.1f}%")
+    if len(latest_values(values, CPI, year)):
+        add("corruption", CPI, label="corruption perceptions (TI CPI, 100 = clean)", unit="0-100", fmt="{:.0f}")
+    else:
+        add("corruption", WGI_CC, label="control of corruption (WGI)", unit="about -2.5 to 2.5", fmt="{:+.2f}")
+    add("rule_of_law", WGI_RL, label="rule of law (WGI)", unit="about -2.5 to 2.5", fmt="{:+.2f}")
+    _ip_protection(b, data, values)
+    add("ease_business", EASE, label="ease of doing business rank", direction="cost", unit="rank (1 = best)",
+        fmt="#{:.0f}")
+    _fta(b, data, values)
+
+
+def _years_text(found: pd.DataFrame) -> str:
+    years = found["year"][found["year"] > 0]
+    if years.empty:
+        return ""
+    lo, hi = int(years.min()), int(years.max())
+    return f"latest value per country, {lo}" + (f"-{hi}" if hi != lo else "")
+
+
+def _ip_protection(b: _Builder, data: MarketData, values: pd.DataFrame) -> None:
+    """Special 301 score in its latest loaded year; unlisted countries 1.0 when USTR's file was imported."""
+    rows = values[values["indicator"] == IP_SCORE]
+    if data.year is not None:
+        rows = rows[rows["year"] <= data.year]
+    if rows.empty:
+        return
+    year = int(rows["year"].max())
+    that = rows[rows["year"] == year].set_index("iso3")["value"]
+    ids = _ids(rows[rows["year"] == year])
+    complete = any(r.dataset == SPECIAL301_DATASET for r in _prov_rows(b.provenance, ids))
+    extra = f"USTR lists of {year}"
+    if complete:
+        that = that.reindex(b.universe).fillna(1.0)
+        extra += "; countries not listed score 1 (no concern)"
+    b.add("ip_protection", that, ids, extra=extra, label="USTR Special 301 status", group="market_factors",
+          unit="1 not listed, 0.5 Watch List, 0.25 Priority Watch List, 0 PFC", fmt=ip_status)
+
+
+def _fta(b: _Builder, data: MarketData, values: pd.DataFrame) -> None:
+    """U.S. FTA in force: the imported flag where given, else membership of ``data.fta_partners``."""
+    stored = latest_values(values, FTA)
+    if not data.fta_partners and stored.empty:
+        return
+    flags = pd.Series([1.0 if c in data.fta_partners else 0.0 for c in b.universe], index=b.universe)
+    flags.update(stored["value"])
+    extra = ("imported flag; other countries: " if len(stored) else "") + (data.fta_source or "FTA partner list")
+    b.add("us_fta", flags, _ids(stored), extra=extra, label="U.S. free-trade agreement in force",
+          group="market_factors", unit="yes/no", fmt="flag")
+
+
+# --------------------------------------------------------------------------- ranking
+
+@dataclass(frozen=True)
+class MarketOutcome:
+    """A scored and robustness-checked market ranking.
+
+    ``table``: rank, iso3, country, score, coverage, p_top<k>, rank_p05,
+    rank_p95, median_rank, robust, reason, contrib_<factor> (the factor's
+    share of the score), then raw_/norm_/contrib_ per measure.
+    """
+
+    table: pd.DataFrame
+    result: ScoreResult
+    robustness: Robustness
+    group_weights: dict[str, float]
+    weights: dict[str, float]
+    dropped: list[str]
+    notes: list[str]
+    top_k: int
+
+
+def rank_matrix(mm: MarketMatrix, group_weights: Mapping[str, float], *, method: str = "weighted",
+                draws: int = 10_000, seed: int = 0, top_k: int = 5, floor: float = COVERAGE_FLOOR,
+                concentration: float | None = None) -> MarketOutcome:
+    """Score the countries, drop those below the coverage floor, re-score, and check robustness."""
+    if not mm.criteria:
+        raise ExportPlanError("No market measure has data: import country indicators or exports first.")
+    weights = spread_group_weights(group_weights, mm.criteria)
+    notes = list(mm.notes)
+    for group in empty_groups(group_weights, mm.criteria):
+        notes.append(f"No data for the factor '{MARKET_FACTORS[group]}': its weight is shared among the others.")
+    first = score(mm.matrix, mm.criteria, weights, method=method, names=mm.names)
+    keep = first.table.loc[first.table["coverage"] >= floor - 1e-12, "code"].tolist()
+    dropped = sorted(set(mm.matrix.index) - set(keep))
+    if not keep:
+        raise ExportPlanError(
+            f"No country has data on at least {floor:.0%} of the weight. Load more country data, or lower "
+            "markets.coverage_floor in exportplan.toml.")
+    if dropped:
+        notes.append(f"{len(dropped)} of {len(mm.matrix)} countries have data on less than {floor:.0%} of the "
+                     f"weight and are left out of the ranking (markets.coverage_floor).")
+    result = score(mm.matrix.loc[sorted(keep)], mm.criteria, weights, method=method, names=mm.names)
+    kwargs = {} if concentration is None else {"concentration": concentration}
+    rob = robustness(result, draws=draws, top_k=top_k, seed=seed, **kwargs)
+    table = _market_table(result, rob, top_k, weights)
+    return MarketOutcome(table, result, rob, dict(group_weights), weights, dropped, notes, top_k)
+
+
+def factor_reasons(result: ScoreResult, weights: Mapping[str, float], *, factors: int = 3,
+                   per_factor: int = 2) -> dict[str, str]:
+    """A reason per country built by factor: the largest factor contributions, with their raw values.
+
+    E.g. "current markets: U.S. exports 2022 $356.45bn (highest of 206), share of
+    U.S. exports 2022 17.3% (highest of 206); proximity: distance 849 km (lowest
+    of 206), land border with the U.S.; ...; no data: GDP growth". A country
+    with no positive contribution is described by its most heavily weighted
+    measures. Returns code -> reason.
+    """
+    crits = [c for c in result.criteria if weights.get(c.key, 0) > 0]
+    raw = {c.key: result.matrix[c.key].to_numpy(dtype=float) for c in crits}
+    contrib = result.table.set_index("code")[[f"contrib_{c.key}" for c in crits]]
+    out = {}
+    for i, code in enumerate(result.matrix.index):
+        row = contrib.loc[code]
+        seen = [c for c in crits if not math.isnan(raw[c.key][i])]
+        parts = _factor_parts(seen, row, raw, i, factors, per_factor)
+        if not parts:
+            heavy = sorted(seen, key=lambda c: -weights[c.key])[:2]
+            parts = ["weakest on every weighted measure: " + ", ".join(_described(raw, c, i) for c in heavy)]
+        missing = [c.label for c in crits if math.isnan(raw[c.key][i])]
+        if missing:
+            parts.append("no data: " + ", ".join(missing))
+        out[str(code)] = "; ".join(parts)
+    return out
+
+
+def _factor_parts(seen, row, raw, i, factors, per_factor) -> list[str]:
+    total: dict[str, float] = {}
+    for c in seen:
+        total[c.group] = total.get(c.group, 0.0) + float(row[f"contrib_{c.key}"])
+    ranked = sorted((g for g in total if total[g] > 0), key=lambda g: (-total[g], g))[:factors]
+    parts = []
+    for group in ranked:
+        top = sorted((c for c in seen if c.group == group and row[f"contrib_{c.key}"] > 0),
+                     key=lambda c: -float(row[f"contrib_{c.key}"]))[:per_factor]
+        parts.append(f"{FACTOR_LABELS.get(group, group)}: " + ", ".join(_described(raw, c, i) for c in top))
+    return parts
+
+
+def _described(raw: Mapping[str, np.ndarray], crit: Criterion, i: int) -> str:
+    values = raw[crit.key]
+    where = position_text(values, i, crit)
+    text = crit.describe(values[i])
+    return f"{text} ({where})" if where else text
+
+
+def _market_table(result: ScoreResult, rob: Robustness, top_k: int, weights: Mapping[str, float]) -> pd.DataFrame:
+    base = result.table.rename(columns={"code": "iso3", "name": "country"})
+    reasons = factor_reasons(result, weights)
+    base["reason"] = [reasons[code] for code in result.table["code"]]
+    mc = rob.table.rename(columns={"code": "iso3"})
+    ptop = f"p_top{top_k}"
+    mc = mc[["iso3", ptop, "rank_p05", "rank_p95", "median_rank", "robust"]]
+    table = base.merge(mc, on="iso3", how="left")
+    for group in MARKET_FACTORS:
+        keys = [c.key for c in result.criteria if c.group == group]
+        if keys:
+            table[f"contrib_{group}"] = table[[f"contrib_{k}" for k in keys]].sum(axis=1, min_count=1)
+    head = ["rank", "iso3", "country", "score", "coverage", ptop, "rank_p05", "rank_p95", "median_rank",
+            "robust", "reason"]
+    factors = [f"contrib_{g}" for g in MARKET_FACTORS if f"contrib_{g}" in table.columns]
+    rest = [c for c in table.columns if c not in head and c not in factors]
+    return table[head + factors + rest]
+
+
+# --------------------------------------------------------------------------- explanations
+
+def _invert(result: ScoreResult, crit: Criterion, norm_value: float) -> float | None:
+    """The raw value that would normalize to ``norm_value`` on ``crit`` (min-max; else a quantile)."""
+    col = result.matrix[crit.key].to_numpy(dtype=float)
+    seen = col[~np.isnan(col)]
+    if seen.size < 2:
+        return None
+    t = np.log1p(seen) if crit.transform == "log" else seen
+    lo, hi = float(t.min()), float(t.max())
+    if result.normalize == "minmax":
+        value = lo + norm_value * (hi - lo) if crit.direction == "benefit" else hi - norm_value * (hi - lo)
+    else:
+        q = norm_value if crit.direction == "benefit" else 1.0 - norm_value
+        value = float(np.quantile(t, min(max(q, 0.0), 1.0)))
+    return float(np.expm1(value)) if crit.transform == "log" else value
+
+
+def _feasible(result: ScoreResult, crit: Criterion, raw: float | None) -> float | None:
+    """Round a needed value to a whole number when the measure is a count (up for benefits, down for costs)."""
+    if raw is None:
+        return None
+    col = result.matrix[crit.key].dropna().to_numpy(dtype=float)
+    if col.size and np.all(col == np.round(col)):
+        return float(math.ceil(raw - 1e-9) if crit.direction == "benefit" else math.floor(raw + 1e-9))
+    return raw
+
+
+def what_it_takes(outcome: MarketOutcome, iso3: str, target_rank: int) -> list[str]:
+    """Single-measure changes that would lift ``iso3`` to ``target_rank`` (weighted sum only).
+
+    The score gap to the country now at ``target_rank`` divided by the
+    measure's effective weight (weights renormalized over the measures the
+    country has) gives the normalized value needed; it is turned back into a
+    raw value. Changes beyond the best observed value are not listed.
+    """
+    result, table = outcome.result, outcome.table
+    row = table.loc[table["iso3"] == iso3].iloc[0]
+    other = table.loc[table["rank"] == target_rank].iloc[0]
+    gap = float(other["score"]) - float(row["score"])
+    if gap <= 0:
+        return [f"(tied on score with {other['country']}; ties are broken by ISO code)"]
+    # Geography cannot change, and flags and USTR's lists move in steps, not by degrees.
+    fixed = {"distance_km", "contiguous_us", "ip_protection"}
+    observed = [c for c in result.criteria if not math.isnan(row[f"raw_{c.key}"]) and outcome.weights[c.key] > 0]
+    total = sum(outcome.weights[c.key] for c in observed)
+    lines = []
+    for crit in observed:
+        if crit.key in fixed or crit.is_flag:
+            continue
+        w = outcome.weights[crit.key] / total
+        need = float(row[f"norm_{crit.key}"]) + gap / w + 1e-9
+        if need > 1.0:
+            continue
+        raw = _feasible(result, crit, _invert(result, crit, need))
+        if raw is None or crit.format_value(raw) == crit.format_value(row[f"raw_{crit.key}"]):
+            continue
+        lines.append(f"{crit.label} from {crit.format_value(row[f'raw_{crit.key}'])} to "
+                     f"{crit.format_value(raw)}")
+    return lines
+
+
+def explain(outcome: MarketOutcome, iso3: str) -> list[str]:
+    """Why a country ranks where it does: score, rank band, contributions with raw values, what would move it."""
+    table = outcome.table
+    code = str(iso3).strip().upper()
+    if code not in set(table["iso3"]):
+        reason = "it was left out for low data coverage" if code in outcome.dropped else "it is not in the ranking"
+        raise ExportPlanError(f"{iso3!r} has no rank: {reason}. The ranked countries are "
+                              f"{', '.join(table['iso3'].head(10))}...")
+    row = table.loc[table["iso3"] == code].iloc[0]
+    n, k = len(table), outcome.top_k
+    band = (f"#{int(row['rank_p05'])}" if row["rank_p05"] == row["rank_p95"]
+            else f"between #{int(row['rank_p05'])} and #{int(row['rank_p95'])}")
+    lines = [(f"{row['country']} ({code}) ranks #{int(row['rank'])} of {n} with score {row['score']:.3f} "
+              f"(data on {row['coverage']:.0%} of the weight)."),
+             (f"Robustness: 90% of {outcome.robustness.draws:,} weight draws rank it {band} (median "
+              f"#{int(row['median_rank'])}); in the top {k} in {row[f'p_top{k}']:.0%} of draws"
+              f" ({'robust' if row['robust'] else 'not robust'})."),
+             "Contributions to the score (weight x normalized value), by factor:"]
+    for group, meaning in MARKET_FACTORS.items():
+        crits = [c for c in outcome.result.criteria if c.group == group]
+        if not crits:
+            continue
+        total = row.get(f"contrib_{group}")
+        head = f"  {meaning}: " + ("no data" if pd.isna(total) else f"+{float(total):.3f}")
+        parts = [f"{c.describe(row[f'raw_{c.key}'])} (normalized {row[f'norm_{c.key}']:.2f}, weight "
+                 f"{outcome.weights[c.key]:.3f})" if not pd.isna(row[f"raw_{c.key}"]) else
+                 f"{c.label}: no data" for c in crits]
+        lines.append(head + " - " + "; ".join(parts))
+    lines += _moves(outcome, code, int(row["rank"]))
+    return lines
+
+
+def _moves(outcome: MarketOutcome, code: str, rank: int) -> list[str]:
+    if rank == 1:
+        below = outcome.table.loc[outcome.table["rank"] == 2, "country"]
+        return [f"It ranks first{(' ahead of ' + below.iloc[0]) if len(below) else ''}."]
+    if outcome.result.method != "weighted":
+        return ["What it would take to move up is shown for the weighted-sum method only."]
+    lines = []
+    targets = [rank - 1] + ([outcome.top_k] if rank > outcome.top_k + 1 else [])
+    for target in targets:
+        other = outcome.table.loc[outcome.table["rank"] == target, "country"].iloc[0]
+        moves = what_it_takes(outcome, code, target)
+        goal = f"overtake {other} (#{target})" if target == rank - 1 else f"reach the top {outcome.top_k}"
+        if moves:
+            lines.append(f"To {goal}, any one of: " + "; ".join(moves) + ".")
+        else:
+            lines.append(f"To {goal}, no single measure change within the observed range is enough.")
+    return lines
+
+
+__all__ = [
+    "COVERAGE_FLOOR",
+    "EXPORT_SCOPES",
+    "FACTOR_LABELS",
+    "HOME",
+    "USER_INDICATORS",
+    "ExportSeries",
+    "MarketData",
+    "MarketMatrix",
+    "MarketOutcome",
+    "Sector",
+    "build_market_matrix",
+    "canonical_country_values",
+    "choose_exports",
+    "count",
+    "country_points",
+    "explain",
+    "export_measures",
+    "exports_label",
+    "factor_reasons",
+    "latest_values",
+    "money",
+    "rank_matrix",
+    "sector_rows",
+    "source_text",
+    "universe",
+    "what_it_takes",
+]

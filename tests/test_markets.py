@@ -1,0 +1,639 @@
+"""Target country markets: imports and downloads of country data, the eight factors, the ranking,
+its outputs (CLI and Python), and the real Columbus-area data end to end."""
+from __future__ import annotations
+
+import glob
+import json
+import math
+import re
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from replay import replay_server  # noqa: F401 (fixture)
+
+from exportplan.analysis import markets as am
+from exportplan.analysis.geo import great_circle_km, region_centre
+from exportplan.cli.main import cli
+from exportplan.demo.builder import build_demo, show_markets
+from exportplan.errors import ExportPlanError, ImportFailed
+from exportplan.imports import tables as it
+from exportplan.sources import download
+from exportplan.store import schema as t
+from exportplan.workspace import Workspace
+from exportplan.ws.markets import detect_country_layout
+
+DRAWS = 2000
+KEY = "k3y0123456789abcdef0123456789abcdef0123"  # constructed, 40 characters
+COLUMBUS = ["39041", "39045", "39049", "39073"]
+STATE_PATH = "/data/timeseries/intltrade/exports/statenaics"
+_POSITION = re.compile(r" \((tied )?(\d+(st|nd|rd|th) )?(highest|lowest) of \d+\)")
+
+
+# ============================================================================ fixtures
+
+@pytest.fixture(scope="module")
+def sample_ws(tmp_path_factory):
+    ws = build_demo(tmp_path_factory.mktemp("sample") / "ws")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def sample_ranking(sample_ws):
+    return sample_ws.rank_markets(draws=DRAWS)
+
+
+@pytest.fixture
+def empty_ws(tmp_path):
+    ws = Workspace.init(tmp_path / "ws", name="Test Region", counties=["39049"], centre=[39.96, -82.99])
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def columbus(shared_data, tmp_path_factory):
+    """A Columbus-area workspace from the real files, loaded through the workspace and the CLI."""
+    folder = tmp_path_factory.mktemp("columbus") / "ws"
+    ws = Workspace.init(folder, name="Columbus Region", counties=COLUMBUS, centre=[39.96, -82.99], state="OH",
+                        reference_area="USLQ")
+    qcew = sorted(glob.glob(str(shared_data / "qcew/bls_qcew_2020_annual_area_*.csv")))
+    ws.import_qcew([p for p in qcew if Path(p).stem[-5:] in COLUMBUS])
+    c = shared_data / "countries"
+    reports = {}
+    for name in ("worldbank_wdi_ny.gdp.mktp.cd.csv", "worldbank_wdi_ny.gdp.mktp.kd.zg.csv",
+                 "worldbank_wdi_tm.val.mrch.cd.wt.csv", "worldbank_wdi_ic.bus.ease.xq.csv",
+                 "worldbank_wgi_dataset.xlsx", "ti_cpi2022_global_results_trends.xlsx",
+                 "cepii_geodist_geo_cepii.csv", "cepii_geodist_dist_cepii.csv"):
+        reports[name] = ws.import_countries(c / name)
+    runner = CliRunner()
+    cli_runs = [
+        runner.invoke(cli, ["-w", str(folder), "import", "countries", str(c / "ustr_special301_status_2005_2018.csv")]),
+        runner.invoke(cli, ["-w", str(folder), "import", "exports",
+                            str(shared_data / "trade/imf_dots_us_goods_trade_by_partner.csv")]),
+        runner.invoke(cli, ["-w", str(folder), "import", "partnerships",
+                            str(shared_data / "partnerships/sistercity_info_twin_towns_scrape_2025.csv"),
+                            "--city", "Columbus", "--state", "OH", "--partner-country", "Hefei=China",
+                            "--partner-country", "Kumasi=Ghana"]),
+    ]
+    for run in cli_runs:
+        assert run.exit_code == 0, run.output
+    ranking = ws.rank_markets(draws=DRAWS)
+    yield {"ws": ws, "ranking": ranking, "reports": reports, "cli": [r.output for r in cli_runs]}
+    ws.close()
+
+
+def _counts(ws) -> dict[str, int]:
+    return {tb.name: ws.store.count(tb) for tb in (t.country_values, t.exports, t.partnerships, t.provenance)}
+
+
+def _check_reasons(ranking) -> None:
+    """Every number in every reason is a raw value of that row (formatted) or a 'k-th of n' position."""
+    crits = sorted(ranking.criteria, key=lambda c: -len(c.label))
+    for row in ranking.table.to_dict("records"):
+        text, cited = row["reason"], 0
+        described = [c.describe(row[f"raw_{c.key}"]) for c in crits if not pd.isna(row[f"raw_{c.key}"])]
+        for phrase in sorted(described, key=len, reverse=True):
+            if phrase in text:
+                text, cited = text.replace(phrase, " ", 1), cited + 1
+        assert cited >= 1, row["reason"]
+        for crit in crits:  # labels of measures without data ("no data: ...")
+            text = text.replace(crit.label, " ")
+        text = _POSITION.sub(" ", text)
+        assert not re.search(r"\d", text), f"{row['iso3']}: a number not from its raw values: {row['reason']!r}"
+
+
+# ============================================================================ pure measures
+
+def _exports(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["scope", "area", "iso3", "naics", "year", "value_usd"])
+    return frame.assign(provenance_id=1)
+
+
+def _prov() -> pd.DataFrame:
+    return pd.DataFrame({"id": [1], "publisher": ["International Monetary Fund"],
+                         "dataset": ["Direction of Trade Statistics (DOTS): United States goods exports"],
+                         "vintage": ["2020-2022"], "source": ["dots.csv"], "note": [""]})
+
+
+def test_exports_scope_falls_back_region_state_nation_and_is_labelled():
+    nation = [("nation", "US", "CAN", "", 2022, 300.0), ("nation", "US", "MEX", "", 2022, 200.0)]
+    state = [("state", "OH", "CAN", "", 2022, 30.0)]
+    region = [("region", "REGION", "MEX", "", 2022, 3.0)]
+    chosen = am.choose_exports(_exports(nation))
+    assert chosen.scope == "nation"
+    assert am.exports_label(chosen, _prov()) == ("exports by destination: U.S. total (IMF DOTS), used because no "
+                                                 "regional or state data is loaded")
+    assert am.choose_exports(_exports(nation + state)).scope == "state"
+    assert am.choose_exports(_exports(nation + state + region)).scope == "region"
+    assert am.choose_exports(_exports(nation), year=2021) is None
+
+
+def test_export_measures_share_and_cagr():
+    rows = [("region", "R", "CAN", "", 2018, 100.0), ("region", "R", "CAN", "", 2023, 200.0),
+            ("region", "R", "MEX", "", 2018, 0.0), ("region", "R", "MEX", "", 2023, 300.0),
+            ("region", "R", "JPN", "", 2023, 500.0)]
+    series = am.choose_exports(_exports(rows))
+    measures, latest, start = am.export_measures(series, window=5)
+    assert (latest, start) == (2023, 2018)
+    assert measures.loc["CAN", "exports_share"] == pytest.approx(0.2)
+    assert measures.loc["CAN", "exports_cagr"] == pytest.approx(2 ** (1 / 5) - 1)
+    assert math.isnan(measures.loc["MEX", "exports_cagr"])  # no growth from zero
+    assert math.isnan(measures.loc["JPN", "exports_cagr"])  # no start year: missing, not zero
+    one_year = am.choose_exports(_exports([r for r in rows if r[4] == 2023]))
+    assert am.export_measures(one_year, window=5)[2] is None
+
+
+def test_sector_rows_take_one_naics_level_and_keep_missing_missing():
+    rows = _exports([("nation", "US", "CAN", "336", 2022, 10.0), ("nation", "US", "CAN", "3361", 2022, 7.0),
+                     ("nation", "US", "MEX", "336", 2022, 20.0), ("nation", "US", "MEX", "334", 2022, 5.0),
+                     ("nation", "US", "JPN", "336", 2022, np.nan)])
+    summed, used, note = am.sector_rows(rows, ("336111", "334"))
+    assert used == ("334", "336")  # the 3-digit level covers more countries than 3361
+    assert "approximation" in note
+    values = summed.set_index("iso3")["value_usd"]
+    assert values["CAN"] == 10.0 and values["MEX"] == 25.0 and math.isnan(values["JPN"])
+
+
+def test_user_table_names_cover_every_indicator_and_map_special301():
+    assert set(am.USER_INDICATORS) == set(it.INDICATORS)
+    stored = pd.DataFrame({"iso3": ["MEX", "MEX", "MEX", "CHN"], "indicator": ["gdp_usd", "NY.GDP.MKTP.CD",
+                                                                              "special301", "special301"],
+                           "year": [2022, 2022, 2022, 2022], "value": [1.0, 2.0, 1.0, 2.0],
+                           "value_text": ["", "", "", ""], "provenance_id": [5, 3, 5, 5]})
+    out = am.canonical_country_values(stored).set_index(["iso3", "indicator"])
+    assert out.loc[("MEX", "NY.GDP.MKTP.CD"), "value"] == 1.0  # the later import wins
+    assert out.loc[("MEX", am.IP_SCORE), "value"] == 0.5 and out.loc[("CHN", am.IP_SCORE), "value"] == 0.25
+    assert out.loc[("CHN", am.IP_SCORE), "value_text"] == "priority_watch_list"
+
+
+def _data(**tables) -> am.MarketData:
+    empty = pd.DataFrame({"iso3": [], "provenance_id": []})
+    values = tables.pop("countries")
+    return am.MarketData(countries=values, exports=tables.pop("exports", _exports([])),
+                         partnerships=empty, fdi=empty, survey=empty, provenance=_prov(), **tables)
+
+
+def _values(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["iso3", "indicator", "year", "value"])
+    return frame.assign(value_text="", provenance_id=1)
+
+
+def test_distance_needs_a_centre_and_missing_is_not_zero():
+    values = _values([("CAN", am.COUNTRY_LAT, 0, 45.42), ("CAN", am.COUNTRY_LON, 0, -75.70),
+                      ("DEU", am.COUNTRY_LAT, 0, 52.52), ("DEU", am.COUNTRY_LON, 0, 13.40),
+                      ("DEU", am.GDP, 2022, 4e12)])
+    names = {"CAN": "Canada", "DEU": "Germany"}
+    with pytest.raises(ExportPlanError, match=r"region.centre = \[lat, lon\]"):
+        am.build_market_matrix(_data(countries=values), names)
+    mm = am.build_market_matrix(_data(countries=values, centre=(40.0, -83.0)), names)
+    assert mm.matrix.loc["CAN", "distance_km"] == pytest.approx(great_circle_km(40.0, -83.0, 45.42, -75.70))
+    assert math.isnan(mm.matrix.loc["CAN", "gdp_usd"])  # never imputed
+    assert mm.matrix.loc["CAN", "contiguous_us"] == 1.0 and mm.matrix.loc["DEU", "contiguous_us"] == 0.0
+
+
+def test_coverage_floor_drops_and_says_how_many():
+    rows = [(c, am.GDP, 2022, v) for c, v in (("CAN", 2e12), ("MEX", 1.5e12), ("FRA", 3e12))]
+    rows += [(c, am.GDP_GROWTH, 2022, v) for c, v in (("CAN", 1.0), ("MEX", 3.0))]
+    mm = am.build_market_matrix(_data(countries=_values(rows)), {"CAN": "Canada", "MEX": "Mexico", "FRA": "France"})
+    weights = {k: 0.0 for k in am.MARKET_FACTORS}
+    weights["market_factors"] = 1.0
+    outcome = am.rank_matrix(mm, weights, draws=200, floor=0.8)
+    assert outcome.dropped and set(outcome.table["iso3"]) <= {"CAN", "MEX", "FRA"}
+    assert any(f"{len(outcome.dropped)} of" in n and "left out" in n for n in outcome.notes)
+    assert (outcome.table["coverage"] >= 0.8).all()
+
+
+def test_inverse_normalization_round_trips_on_log_and_cost_measures(sample_ranking):
+    result = sample_ranking.outcome.result
+    for key in ("exports_usd", "distance_km", "survey_mentions"):
+        crit = next(c for c in result.criteria if c.key == key)
+        norm = result.norm[key].dropna()
+        for code, n in norm.items():
+            assert am._invert(result, crit, n) == pytest.approx(result.matrix.loc[code, key], rel=1e-9, abs=1e-6)
+
+
+# ============================================================================ the sample workspace
+
+def test_sample_ranking_table(sample_ranking, sample_ws):
+    table = sample_ranking.table
+    for column in ("rank", "iso3", "country", "score", "coverage", "p_top5", "rank_p05", "rank_p95",
+                   "median_rank", "robust", "reason"):
+        assert column in table.columns
+    keys = [c.key for c in sample_ranking.criteria]
+    for key in keys:
+        assert {f"raw_{key}", f"norm_{key}", f"contrib_{key}"} <= set(table.columns)
+    assert {c.group for c in sample_ranking.criteria} == set(am.MARKET_FACTORS)  # all eight factors have data
+    contrib = table[[f"contrib_{k}" for k in keys]].sum(axis=1, min_count=1)
+    assert np.allclose(contrib, table["score"])
+    factors = table[[f"contrib_{g}" for g in am.MARKET_FACTORS]].sum(axis=1)
+    assert np.allclose(factors, table["score"])
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    assert ((table["rank_p05"] <= table["rank"]) & (table["rank"] <= table["rank_p95"])).all()
+    assert table.attrs["exportplan"]["sample_data"] is True
+    assert sample_ranking.meta["exports_scope"] == "region"
+    assert sample_ranking.weights == pytest.approx({k: 0.125 for k in am.MARKET_FACTORS})
+    # raw values are the stored ones: Canada's latest regional exports, all goods
+    exports = sample_ws.user_table("exports")
+    latest = exports[(exports["iso3"] == "CAN") & (exports["naics"] == "")].sort_values("year").iloc[-1]
+    assert table.set_index("iso3").loc["CAN", "raw_exports_usd"] == latest["value_usd"]
+    _check_reasons(sample_ranking)
+
+
+def test_sample_user_indicators_feed_the_publisher_measures(sample_ranking, sample_ws):
+    stored = sample_ws.user_table("countries").set_index(["iso3", "indicator"])["value"]
+    row = sample_ranking.table.set_index("iso3").loc["CHN"]
+    assert row["raw_gdp_usd"] == stored[("CHN", "gdp_usd")]
+    assert row["raw_demand_usd"] == stored[("CHN", "merch_imports_usd")]
+    assert row["raw_ip_protection"] == 0.25  # priority watch list in the user's table
+    assert row["raw_corruption"] == stored[("CHN", "cpi_score")]
+
+
+def test_per_sector_view_uses_the_sectors_exports(sample_ws):
+    ranking = sample_ws.rank_markets(sector="336", draws=DRAWS)
+    exports = sample_ws.user_table("exports")
+    mex = exports[(exports["iso3"] == "MEX") & (exports["naics"] == "336")].sort_values("year").iloc[-1]
+    assert ranking.table.set_index("iso3").loc["MEX", "raw_exports_usd"] == mex["value_usd"]
+    assert "NAICS 336" in next(c.label for c in ranking.criteria if c.key == "exports_usd")
+    assert "sector 336" in ranking.meta["title"]
+    _check_reasons(ranking)
+
+
+def test_cluster_sector_view_uses_the_crosswalk(sample_ws):
+    crosswalk = sample_ws.crosswalk()[0].to_pandas()
+    name = crosswalk["cluster_name"].value_counts().index[0]
+    sector = sample_ws.sector(name)
+    assert sector.kind == "cluster" and sector == sample_ws.sector(f"cluster:{sector.code}")
+    assert set(sector.naics) == set(crosswalk.loc[crosswalk["cluster_name"] == name, "naics"])
+    with pytest.raises(ExportPlanError, match="No cluster 'Nothing Like It'"):
+        sample_ws.sector("Nothing Like It")
+    with pytest.raises(ExportPlanError, match="not a NAICS code"):
+        sample_ws.sector("naics:33x")
+
+
+def test_markets_by_sector_for_configured_priorities(sample_ws):
+    sample_ws.config["markets"] = {"priority_sectors": ["336", "334"]}
+    try:
+        table = sample_ws.markets_by_sector(top=3, draws=300)
+    finally:
+        del sample_ws.config["markets"]
+    assert table["sector"].tolist() == ["336"] * 3 + ["334"] * 3
+    assert table.groupby("sector")["rank"].apply(list).tolist() == [[1, 2, 3], [1, 2, 3]]
+    assert "markets.priority_sectors" in table.attrs["exportplan"]["notes"][-1]
+
+
+def test_presets_weights_and_method(sample_ws, sample_ranking):
+    nearby = sample_ws.rank_markets(preset="nearby", weights="partnerships=0", draws=300)
+    assert nearby.weights["proximity"] == pytest.approx(0.35 / 0.95)
+    assert nearby.weights["partnerships"] == 0.0
+    assert nearby.criterion_weights["partnership_strength"] == 0.0
+    assert "strength-weighted count" not in nearby.table["reason"].str.cat()
+    topsis = sample_ws.rank_markets(method="topsis", draws=300)
+    assert topsis.meta["method"] == "topsis" and topsis.table["score"].between(0, 1).all()
+    with pytest.raises(ExportPlanError, match="presets are"):
+        sample_ws.rank_markets(preset="cheap", draws=10)
+    with pytest.raises(ExportPlanError, match="Unknown weight key"):
+        sample_ws.rank_markets(weights="distance=1", draws=10)
+
+
+def test_explain_gives_contributions_band_and_moves(sample_ranking):
+    row = sample_ranking.table.iloc[3]
+    text = sample_ranking.explain(row["iso3"].lower())
+    assert f"ranks #4 of {len(sample_ranking.table)}" in text
+    assert f"between #{row['rank_p05']} and #{row['rank_p95']}" in text or f"rank it #{row['rank_p05']}" in text
+    crit = next(c for c in sample_ranking.criteria if c.key == "survey_mentions")
+    assert crit.describe(row["raw_survey_mentions"]) in text
+    above = sample_ranking.table.iloc[2]["country"]
+    assert f"To overtake {above} (#3)" in text
+    with pytest.raises(ExportPlanError, match="has no rank"):
+        sample_ranking.explain("ATA")
+
+
+def test_region_point_from_county_centres(sample_ws):
+    region = sample_ws.config["region"]
+    saved = list(region["centre"])
+    region["centre"] = []
+    sample_ws.config["markets"] = {"county_centres": "sample-data/SAMPLE_county_centres.csv"}
+    try:
+        (lat, lon), note = sample_ws.region_point()
+    finally:
+        region["centre"] = saved
+        del sample_ws.config["markets"]
+    centres = pd.read_csv(sample_ws.path / "sample-data/SAMPLE_county_centres.csv", skiprows=1, dtype=str)
+    qcew = sample_ws.qcew_frame(sample_ws.counties).to_pandas()
+    total = qcew[(qcew["own_code"] == "0") & (qcew["industry_code"] == "10") & (qcew["year"] == qcew["year"].max())]
+    emp = total.set_index("area_fips")["emplvl"]
+    expected = region_centre(pd.DataFrame({"lat": centres["lat"].astype(float), "lon": centres["lon"].astype(float),
+                                           "employment": centres["county_fips"].map(emp).to_numpy(float)}))
+    assert (lat, lon) == pytest.approx(expected)
+    assert "employment-weighted" in note
+
+
+def test_python_outputs(sample_ranking, tmp_path):
+    paths = [sample_ranking.write(tmp_path / "m.xlsx"), *sample_ranking.world_map(tmp_path / "map.png"),
+             *sample_ranking.contribution_chart(tmp_path / "chart.png")]
+    assert [p.name for p in paths] == ["m.xlsx", "map.png", "map.svg", "chart.png", "chart.svg"]
+    book = openpyxl.load_workbook(paths[0], read_only=True)
+    assert book.sheetnames == ["data", "sources"]
+    header = next(book["data"].iter_rows(max_row=1, values_only=True))
+    assert list(header) == list(sample_ranking.table.columns)
+    book.close()
+    assert 'id="country-CAN"' in paths[2].read_text(encoding="utf-8")
+
+
+def test_cli_rank_markets_end_to_end(sample_ws, tmp_path):
+    runner = CliRunner()
+    base = ["-w", str(sample_ws.path), "rank", "markets", "--draws", "300"]
+    for fmt in ("csv", "xlsx", "json"):
+        out = tmp_path / f"markets.{fmt}"
+        extra = ["--map", str(tmp_path / "map.png"), "--chart", str(tmp_path / "chart.png"),
+                 "--explain", "MEX"] if fmt == "json" else []
+        result = runner.invoke(cli, base + ["--format", fmt, "--output", str(out)] + extra)
+        assert result.exit_code == 0, result.output
+        assert out.is_file()
+    csv = pd.read_csv(tmp_path / "markets.csv", dtype={"iso3": str})
+    assert list(csv.columns[:11]) == ["rank", "iso3", "country", "score", "coverage", "p_top5", "rank_p05",
+                                      "rank_p95", "median_rank", "robust", "reason"]
+    assert {"raw_distance_km", "norm_distance_km", "contrib_distance_km", "contrib_proximity"} <= set(csv.columns)
+    book = openpyxl.load_workbook(tmp_path / "markets.xlsx", read_only=True)
+    assert list(next(book["data"].iter_rows(max_row=1, values_only=True))) == list(csv.columns)
+    book.close()
+    doc = json.loads((tmp_path / "markets.json").read_text(encoding="utf-8"))
+    assert doc["meta"]["exports_scope"] == "region" and doc["meta"]["sample_data"] is True
+    assert doc["rows"][0]["iso3"] == csv["iso3"][0]
+    for name in ("map.png", "map.svg", "chart.png", "chart.svg"):
+        assert (tmp_path / name).stat().st_size > 1000
+    assert "Mexico (MEX) ranks #" in result.output and "Contributions to the score" in result.output
+    assert "SAMPLE DATA" in result.output
+    sector = runner.invoke(cli, base + ["--sector", "336", "--top", "3"])
+    assert sector.exit_code == 0 and "sector 336" in sector.output
+    bad = runner.invoke(cli, base + ["--explain", "ZZZ"])
+    assert bad.exit_code == 2 and "has no rank" in bad.output and "rank  iso3" not in bad.output
+
+
+def test_show_markets_writes_outputs(sample_ws):
+    lines = []
+    written = show_markets(sample_ws, lines.append, draws=300)
+    assert [p.name for p in written] == ["markets.xlsx", "markets_map.png", "markets_map.svg",
+                                         "markets_contributions.png", "markets_contributions.svg"]
+    text = "\n".join(lines)
+    assert "SAMPLE DATA" in text and "Canada" in text and "exports by destination" in text
+
+
+# ============================================================================ imports
+
+def test_import_user_country_table_stores_publisher_keys(sample_ws, empty_ws):
+    report = empty_ws.import_countries(sample_ws.path / "sample-data/SAMPLE_countries.csv")
+    assert "country value (table)" in str(report)
+    stored = empty_ws.store.table(t.country_values)
+    assert {"NY.GDP.MKTP.CD", "CC.EST", "RL.EST", "cpi_score", "IC.BUS.EASE.XQ", am.IP_SCORE, am.COUNTRY_LAT,
+            am.CONTIGUOUS, am.FTA} <= set(stored["indicator"])
+    renamed = {name for name, key in am.USER_INDICATORS.items() if name != key}
+    assert renamed and not set(stored["indicator"]) & renamed
+    prov = empty_ws.provenance("countries").iloc[0]
+    assert prov["note"] == "SAMPLE DATA" and len(prov["sha256"]) == 64
+    again = empty_ws.import_countries(sample_ws.path / "sample-data/SAMPLE_countries.csv")
+    assert again.replaced == again.rows == report.rows  # same keys: replaced, not doubled
+
+
+def _wdi(folder: Path, rows: str) -> Path:
+    path = folder / "worldbank_wdi_ny.gdp.mktp.cd.csv"
+    path.write_text("Country Name,Country Code,Year,Value\n" + rows, encoding="utf-8")
+    return path
+
+
+def _table(folder: Path, rows: str, name: str = "countries.csv") -> Path:
+    path = folder / name
+    path.write_text("country,year,gdp_usd\n" + rows, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("case, make, message", [
+    ("unknown country, own table", lambda d: _table(d, "Mexico,2022,1\nAtlantis,2022,2\n"),
+     r"countries.csv, line 3, column 'country'.*'Atlantis'"),
+    ("unknown country, WDI file", lambda d: _wdi(d, "Mexico,MEX,2022,1\nAtlantis,ATL,2022,2\n"),
+     r"line 3, column 'Country Name'.*'Atlantis'.*--allow-unmapped"),
+    ("duplicated country, own table", lambda d: _table(d, "Mexico,2022,1\nMEX,2022,2\n"),
+     r"line 3.*duplicates line 2"),
+    ("duplicated country, WDI file", lambda d: _wdi(d, "Mexico,MEX,2022,1\nMexico,MEX,2022,2\n"),
+     r"MEX NY.GDP.MKTP.CD 2022 appears more than once \(lines 2, 3\)"),
+    ("year holding text, own table", lambda d: _table(d, "Mexico,2O22,1\n"),
+     r"line 2, column 'year'.*is not a year.*'2O22'"),
+    ("year holding text, WDI file", lambda d: _wdi(d, "Mexico,MEX,2022,1\nMexico,MEX,twenty,2\n"),
+     r"line 3, column 'Year'.*4-digit year.*'twenty'"),
+])
+def test_bad_country_files_fail_whole_and_write_nothing(empty_ws, tmp_path, case, make, message):
+    empty_ws.import_countries(_table(tmp_path, "Canada,2021,5\n", "good.csv"))
+    before = _counts(empty_ws)
+    with pytest.raises(ImportFailed, match=re.compile(message, re.DOTALL)) as caught:
+        empty_ws.import_countries(make(tmp_path))
+    assert "nothing was written" in str(caught.value)
+    assert _counts(empty_ws) == before
+
+
+def test_allow_unmapped_leaves_out_and_lists(empty_ws, tmp_path):
+    report = empty_ws.import_countries(_wdi(tmp_path, "Mexico,MEX,2022,1\nAtlantis,ATL,2022,2\n"),
+                                       allow_unmapped=True)
+    assert report.rows == 1 and any("Atlantis" in n for n in report.notes)
+
+
+def test_workbook_with_extra_title_rows_is_read(empty_ws, tmp_path):
+    own = tmp_path / "own.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["Country indicators kept by our staff"], [], ["country", "year", "gdp_usd", "cpi_score"],
+                ["Mexico", 2022, 1.5e12, 31], ["Japan", 2022, 4.2e12, 73]):
+        sheet.append(row)
+    book.save(own)
+    cpi = tmp_path / "cpi.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "CPI 2023"
+    for row in (["CORRUPTION PERCEPTIONS INDEX 2023"], ["an extra title row"], [],
+                ["Country / Territory", "ISO3", "Region", "CPI score 2023", "Rank"],
+                ["Denmark", "DNK", "WE/EU", 90, 1], ["Mexico", "MEX", "AME", 31, 126]):
+        sheet.append(row)
+    book.save(cpi)
+    assert detect_country_layout(own) == "table" and detect_country_layout(cpi) == "cpi"
+    empty_ws.import_countries(own)
+    empty_ws.import_countries(cpi)
+    values = empty_ws.store.table(t.country_values).set_index(["iso3", "indicator", "year"])["value"]
+    assert values[("JPN", "NY.GDP.MKTP.CD", 2022)] == 4.2e12
+    assert values[("DNK", "cpi_score", 2023)] == 90 and values[("MEX", "cpi_score", 2022)] == 31
+
+
+def test_workbook_that_is_not_a_workbook_fails_clearly(empty_ws, tmp_path):
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"not a zip file")
+    before = _counts(empty_ws)
+    with pytest.raises(ExportPlanError, match="could not be opened as an Excel workbook"):
+        empty_ws.import_countries(bad)
+    assert _counts(empty_ws) == before
+
+
+def test_import_saved_census_answers(empty_ws, shared_data, tmp_path):
+    recorded = shared_data / "api-responses/census_intltrade"
+    report = empty_ws.import_exports(recorded / "census_intltrade_exports_naics_NAICS3261_by-country_2024-12_ALL_VAL_YR.json")
+    rows = empty_ws.store.table(t.exports)
+    assert set(rows["scope"]) == {"nation"} and set(rows["naics"]) == {"3261"}  # no invented all-goods rows
+    assert rows.set_index("iso3").loc["MEX", "value_usd"] == 9617108131
+    assert any("NAICS code only" in n for n in report.notes)
+    state = tmp_path / "oh.json"
+    state.write_text(json.dumps([["CTY_CODE", "CTY_NAME", "NAICS", "ALL_VAL_YR", "STATE", "time"],
+                                 ["-", "TOTAL FOR ALL COUNTRIES", "325", "1000", "OH", "2023-12"],
+                                 ["1220", "CANADA", "325", "700", "OH", "2023-12"],
+                                 ["1220", "CANADA", "336", "900", "OH", "2023-12"],
+                                 ["2010", "MEXICO", "336", "300", "OH", "2023-12"]]), encoding="utf-8")
+    empty_ws.import_exports(state)
+    oh = empty_ws.store.table(t.exports, scope="state").set_index(["iso3", "naics"])["value_usd"]
+    assert oh[("CAN", "")] == 1600 and oh[("MEX", "")] == 300 and set(empty_ws.store.table(t.exports, scope="state")["area"]) == {"OH"}
+
+
+# ============================================================================ downloads
+
+def test_fetch_countries_from_recorded_world_bank_answers(empty_ws, shared_data, replay_server):  # noqa: F811
+    api = shared_data / "api-responses/worldbank"
+    replay_server.add_file("/v2/country/all/indicator/SP.POP.TOTL",
+                           api / "worldbank_v2_country-all_SP.POP.TOTL_source2_2015_per20000.json")
+    replay_server.add_file("/v2/country/all/indicator/GOV_WGI_GE.EST",
+                           api / "worldbank_v2_country-all_GOV_WGI_GE.EST_source3_2015_per20000.json")
+    result = CliRunner().invoke(cli, ["-w", str(empty_ws.path), "fetch", "countries", "--years", "2015",
+                                      "--indicators", "SP.POP.TOTL", "--wgi", "GE.EST", "--base-url",
+                                      replay_server.url("/v2"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    values = empty_ws.store.table(t.country_values)
+    assert set(values["indicator"]) == {"SP.POP.TOTL", "GE.EST"} and set(values["year"]) == {2015}
+    assert f"Imported {len(values):,} country value" in result.output and "WLD" not in set(values["iso3"])
+    assert "former countries left out: Netherlands Antilles" in result.output
+    assert parse_qs(replay_server.requests[0].query)["date"] == ["2015:2015"]
+    prov = empty_ws.provenance("countries")
+    assert set(prov["publisher"]) == {"World Bank"} and prov["url"].str.contains("/v2/country/all/indicator/").all()
+    assert (prov["sha256"].str.len() == 64).all()
+
+
+def _state_answer(request):
+    year = parse_qs(request.query)["time"][0][:4]
+    body = [["CTY_CODE", "CTY_NAME", "NAICS", "NAICS_SDESC", "ALL_VAL_YR", "STATE", "COMM_LVL", "time"],
+            ["-", "TOTAL FOR ALL COUNTRIES", "336", "TRANSPORTATION EQUIPMENT", "5000", "OH", "NA3", f"{year}-12"],
+            ["1220", "CANADA", "336", "TRANSPORTATION EQUIPMENT", "3000", "OH", "NA3", f"{year}-12"],
+            ["2010", "MEXICO", "336", "TRANSPORTATION EQUIPMENT", "2000", "OH", "NA3", f"{year}-12"]]
+    return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+def test_census_key_never_lands_in_the_cache(empty_ws, replay_server, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("EXPORTPLAN_CENSUS_KEY", KEY)
+    replay_server.add(STATE_PATH, respond=_state_answer)
+    result = CliRunner().invoke(cli, ["-w", str(empty_ws.path), "fetch", "exports", "--state", "OH", "--years",
+                                      "2022-2023", "--base-url", replay_server.url(STATE_PATH), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert [parse_qs(r.query)["key"] for r in replay_server.requests] == [[KEY], [KEY]]  # sent to Census
+    files = [p for p in empty_ws.cache_dir.rglob("*") if p.is_file()]
+    assert len(files) == 4  # two answers and their .meta.json
+    for path in files:
+        assert KEY not in path.name and KEY not in path.read_text(encoding="utf-8")
+    prov = empty_ws.provenance("exports")
+    assert not prov.apply(lambda r: KEY in " ".join(map(str, r.values)), axis=1).any()
+    assert KEY not in result.output
+    rows = empty_ws.store.table(t.exports).set_index(["iso3", "naics", "year"])["value_usd"]
+    assert rows[("CAN", "336", 2023)] == 3000 and rows[("CAN", "", 2022)] == 3000
+    # a new key reuses the cache: the key is not part of the cache name
+    monkeypatch.setenv("EXPORTPLAN_CENSUS_KEY", KEY[::-1])
+    empty_ws.fetch_exports("OH", [2023], base_url=replay_server.url(STATE_PATH))
+    assert replay_server.hits(STATE_PATH) == 2
+
+
+def test_downloader_keeps_secret_params_out_of_name_and_meta(replay_server, tmp_path):  # noqa: F811
+    replay_server.add("/data", b"[1]")
+    path = download.fetch(replay_server.url("/data"), tmp_path, params={"a": "1"},
+                          secret_params={"key": "s3cret"}, progress=False)
+    assert path == download.cache_path(replay_server.url("/data"), tmp_path, {"a": "1"})
+    assert parse_qs(replay_server.requests[0].query) == {"a": ["1"], "key": ["s3cret"]}
+    meta = download.cache_info(path)
+    assert "s3cret" not in json.dumps(meta) and meta["params"] == {"a": "1"}
+
+
+def test_fetch_exports_without_key_says_how_to_get_one(empty_ws, monkeypatch):
+    monkeypatch.delenv("EXPORTPLAN_CENSUS_KEY", raising=False)
+    with pytest.raises(ExportPlanError, match="EXPORTPLAN_CENSUS_KEY"):
+        empty_ws.fetch_exports("OH", [2023])
+
+
+# ============================================================================ real data: Columbus
+
+def test_columbus_imports_keep_provenance_and_identity(columbus):
+    ws = columbus["ws"]
+    values = ws.store.table(t.country_values)
+    assert {"NY.GDP.MKTP.CD", "CC.EST", "RL.EST", "RQ.EST", "cpi_score", "IC.BUS.EASE.XQ", am.IP_SCORE,
+            am.CEPII_LAT, am.CEPII_LON, am.CONTIGUOUS} <= set(values["indicator"])
+    one = values.set_index(["iso3", "indicator", "year"])["value"]
+    assert one[("MEX", am.CONTIGUOUS, 0)] == 1 and one[("CAN", am.CONTIGUOUS, 0)] == 1
+    assert one[("FRA", am.CONTIGUOUS, 0)] == 0
+    assert one[("CAN", am.CEPII_LAT, 0)] == pytest.approx(45.4166, abs=0.01)  # Ottawa
+    assert one[("CAN", am.IP_SCORE, 2018)] == 0.25  # Priority Watch List in 2018
+    assert one[("DNK", "cpi_score", 2022)] == 90
+    prov = ws.provenance()
+    assert {"World Bank", "Transparency International", "CEPII", "International Monetary Fund",
+            "Office of the United States Trade Representative (USTR)", "sistercity.info (scrape)"} <= set(prov["publisher"])
+    assert (prov.loc[prov["kind"] != "qcew", "sha256"].str.len() == 64).all()
+    wdi = columbus["reports"]["worldbank_wdi_ny.gdp.mktp.cd.csv"]
+    assert any("aggregates left out" in n and "World (WLD)" in n for n in wdi.notes)
+    partners = ws.store.table(t.partnerships).set_index("partner")["iso3"]
+    assert partners["Hefei"] == "CHN" and partners["Kumasi"] == "GHA" and partners["Dresden"] == "DEU"
+    assert "11 sister cities in 10 countries" in columbus["cli"][2]
+
+
+def test_columbus_sister_cities_without_countries_fail_or_are_listed(columbus, shared_data, empty_ws):
+    path = shared_data / "partnerships/sistercity_info_twin_towns_scrape_2025.csv"
+    before = _counts(empty_ws)
+    with pytest.raises(ImportFailed, match=r"(?s)Hefei.*Kumasi.*--partner-country NAME=COUNTRY"):
+        empty_ws.import_partnerships(path, city="Columbus", state="OH")
+    assert _counts(empty_ws) == before
+    report = empty_ws.import_partnerships(path, city="Columbus", state="OH", allow_unmapped=True)
+    assert report.rows == 9 and any("Hefei, Kumasi" in n for n in report.notes)
+
+
+def test_columbus_ranks_markets_end_to_end(columbus):
+    ranking = columbus["ranking"]
+    table = ranking.table.set_index("iso3")
+    assert ranking.meta["exports_scope"] == "nation"
+    assert ranking.meta["exports_label"] == ("exports by destination: U.S. total (IMF DOTS), used because no "
+                                             "regional or state data is loaded")
+    assert "SAMPLE" not in " ".join(ranking.notes) and ranking.meta["sample_data"] is False
+    # Canada and Mexico: nearest and contiguous, top two on proximity and high overall
+    proximity = ranking.table.sort_values("contrib_proximity", ascending=False)["iso3"].head(2)
+    assert set(proximity) == {"CAN", "MEX"}
+    assert table.loc["CAN", "rank"] <= 5 and table.loc["MEX", "rank"] <= 5
+    assert table.loc["CAN", "raw_contiguous_us"] == 1 and table.loc["DEU", "raw_contiguous_us"] == 0
+    # raw values are the real ones
+    assert table.loc["DNK", "raw_corruption"] == 90
+    assert table.loc["ISR", "raw_partnership_strength"] == 2  # Herzliya and Kfar Saba
+    assert "USA" not in table.index
+    assert any("left out of the ranking" in n for n in ranking.notes)
+    for crit in ranking.criteria:
+        assert crit.source, crit.key
+    demand = next(c for c in ranking.criteria if c.key == "demand_usd")
+    assert "proxy" in demand.label and "merchandise imports" in demand.source
+    _check_reasons(ranking)
+
+
+def test_columbus_exports_raw_values_match_the_imf_file(columbus, shared_data):
+    from exportplan.sources.imf import read_imf_dots
+
+    frame, _ = read_imf_dots(shared_data / "trade/imf_dots_us_goods_trade_by_partner.csv")
+    latest = int(frame["year"].max())
+    now = frame[frame["year"] == latest].set_index("iso3")["value_usd"].astype(float)
+    then = frame[frame["year"] == latest - 5].set_index("iso3")["value_usd"].astype(float)
+    table = columbus["ranking"].table.set_index("iso3")
+    for code in ("CAN", "MEX", "CHN", "DEU"):
+        assert table.loc[code, "raw_exports_usd"] == now[code]
+        assert table.loc[code, "raw_exports_share"] == pytest.approx(now[code] / now.sum())
+        assert table.loc[code, "raw_exports_cagr"] == pytest.approx((now[code] / then[code]) ** 0.2 - 1)
+
+
+def test_columbus_explain(columbus):
+    text = columbus["ranking"].explain("MEX")
+    assert "Mexico (MEX) ranks #" in text and "U.S. exports" in text and "distance 2,7" in text
