@@ -24,12 +24,14 @@ _GROUP_KEYS = ", ".join(SECTOR_GROUPS)
                    "See 'exportplan weights presets'.")
 @click.option("--weights", "weights", default=None, metavar="K=V,...",
               help=f"Override criterion weights, e.g. growth=0.3,state_target=0.1 (keys: {_GROUP_KEYS}); "
-                   "the others keep their preset values, then all are rescaled to sum 1.")
+                   "the others keep their values (the preset's, plus the workspace's saved overrides when no "
+                   "--preset is given), then all are rescaled to sum 1.")
 @click.option("--method", type=click.Choice(["weighted", "topsis"]), default="weighted", show_default=True,
               help="Weighted sum of normalized measures, or TOPSIS (closeness to the ideal sector).")
 @click.option("--draws", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True,
               help="Random weight draws for the robustness test (rank bands, p_top).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the weight draws (same seed, same result).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the weight draws (same seed, same result).")
 @click.option("--top", "top_k", type=click.IntRange(1, 100), default=5, show_default=True,
               help="Size of the shortlist: p_top<N>, 'robust' and the priority tier use it.")
 @click.option("--rows", type=click.IntRange(1, 10_000), default=25, show_default=True, help="Rows to print.")
@@ -47,38 +49,33 @@ def rank_sectors(ctx, by, level, preset, weights, method, draws, seed, top_k, ro
                  fmt, output):
     """Rank target sectors on the guide's five criteria, with reasons, tiers and robustness.
 
-    The criteria: size (employment, establishments), growth (regional and
-    US growth), strengths (LQ, strong-cluster flag, competitive shift, pay,
-    unique assets), state target industries, and foreign investors. The
-    output columns include rank, code, name, score, tier, coverage, p_top5,
-    rank_p05, rank_p95, reason, and raw_/norm_/contrib_ columns per measure.
+    The criteria: size (employment, establishments), growth (regional growth
+    and the reference area's growth of the sector), strengths (LQ,
+    strong-cluster flag, competitive shift, pay vs the reference, unique
+    assets), state target industries, and foreign investors. Prints the
+    ranking, the robustness to the weights and the user-table entries that
+    matched no sector. The output file has rank, code, name, score, tier,
+    coverage, p_top5, rank_p05, rank_p95, reason, and raw_/norm_/contrib_
+    columns per measure (XLSX and JSON also carry sources, weights and notes).
     """
+    if fmt is not None and output is None:
+        raise ExportPlanError("--format needs --output FILE (where to write the table).")
     ws = current_workspace(ctx)
     ranking = ws.rank_sectors(by=by, level=level, preset=preset, weights=weights, method=method, draws=draws,
                               seed=seed, top_k=top_k, year=year)
     table = ranking.table
     if explain_code is not None:
         _print_explanation(ranking, _resolve_code(table, explain_code))
-        if output is not None or fmt is not None:
-            path = ranking.write(_need_output(output), fmt)
-            click.echo(f"Wrote {path}")
     else:
         p_col = f"p_top{top_k}"
         formats = dict(_TEXT_FORMATS, **{p_col: ".0%", "p_top5": ".0%"})
-        _print_ranking(ranking, rows, ["rank", "code", "name", "score", "tier", "coverage", p_col, "band",
-                                       "reason"], formats)
-        if output is not None or fmt is not None:
-            path = ranking.write(_need_output(output), fmt)
-            click.echo(f"Wrote {path}")
+        columns = ["rank", "code", "name", "score", "tier", "coverage", p_col, "band", "reason"]
+        _print_ranking(ranking, rows, bool(weights), columns, formats)
+    if output is not None:
+        click.echo(f"Wrote {ranking.write(output, fmt)}")
     if chart:
         for path in ranking.charts(chart):
             click.echo(f"Wrote {path}")
-
-
-def _need_output(output):
-    if output is None:
-        raise ExportPlanError("--format needs --output FILE (where to write the table).")
-    return output
 
 
 def _resolve_code(table, value: str) -> str:
@@ -95,12 +92,13 @@ def _resolve_code(table, value: str) -> str:
                           f"Use a code from the ranking, e.g. {shown}.")
 
 
-def _print_ranking(ranking, rows: int, columns: list[str], formats: dict) -> None:
+def _print_ranking(ranking, rows: int, adjusted: bool, columns: list[str], formats: dict) -> None:
     from ..output.tables import render_text_table
 
     click.echo(ranking.title)
     weights = ", ".join(f"{k} {v:.2f}" for k, v in ranking.group_weights.items())
-    click.echo(f"Weights ('{ranking.preset}' preset): {weights}; method {ranking.method}.")
+    how = f"preset '{ranking.preset}'" + (", adjusted by --weights and rescaled to sum 1" if adjusted else "")
+    click.echo(f"Weights ({how}): {weights}; method {ranking.method}.")
     click.echo(render_text_table(ranking.table[columns], max_rows=rows, formats=formats))
     click.echo("")
     click.echo("Robustness:")
@@ -171,7 +169,8 @@ def weights_set(ctx, preset, weights, clear):
 @weights_group.command("ahp")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--save", is_flag=True,
-              help="Save the derived weights as the workspace's target-sector weights (sector groups only).")
+              help="Save the derived weights as the workspace's target-sector weights (labels must be sector "
+                   "criteria; criteria not in FILE get weight 0).")
 @workspace_option
 @click.pass_context
 @friendly
@@ -233,4 +232,5 @@ def _fraction(cell: str, file: str, row: str, col: str) -> float:
             return float(num) / float(den)
         return float(text)
     except (ValueError, ZeroDivisionError):
-        raise ExportPlanError(f"{file}: cell ({row}, {col}) is {text!r}, not a number or a fraction like 1/3.") from None
+        raise ExportPlanError(
+            f"{file}: cell ({row}, {col}) is {text!r}, not a number or a fraction like 1/3.") from None

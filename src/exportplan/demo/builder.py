@@ -72,5 +72,47 @@ def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
     write_table(cl, out / "clusters.csv", meta=cl.attrs.get("exportplan"))
     charts = ws.bubble_chart(cl, out / "clusters_bubble.png", label="cluster_name")
     echo("")
-    echo("Wrote " + ", ".join(str(p) for p in [out / "industries.xlsx", out / "clusters.csv", *charts]))
-    echo(f"Explore further: exportplan -w {ws.path} industries --level 4 | clusters | sources  (add --help to any)")
+    echo(f"== {ws.name}: target sectors on the guide's five criteria [{SAMPLE_BANNER}] ==")
+    ranking = ws.rank_sectors()
+    echo(render_text_table(ranking.table[["rank", "name", "score", "tier", "coverage", "p_top5", "band", "reason"]],
+                           max_rows=8, formats={"score": ".3f", "coverage": ".0%", "p_top5": ".0%"}))
+    for line in ranking.summary()[1:3]:
+        echo(f"Robustness: {line}")
+    for entry in ranking.unmatched.itertuples(index=False):
+        echo(f"Unmatched {entry.table} entry '{entry.entry}': {entry.note}")
+    sectors = ranking.write(out / "sectors.xlsx")
+    sector_charts = [*ranking.contribution_chart(out / "sectors_contributions.png"),
+                     *ranking.bubble_chart(out / "sectors_bubble.png")]
+    echo("")
+    echo("Wrote " + ", ".join(str(p) for p in [out / "industries.xlsx", out / "clusters.csv", *charts, sectors,
+                                               *sector_charts]))
+    echo(f"Explore further: exportplan -w {ws.path} industries --level 4 | clusters | rank sectors --explain CODE"
+         " | sources  (add --help to any)")
+
+
+def show_markets(ws: Workspace, echo: Callable[[str], None] = print, *, draws: int = 10_000) -> list[Path]:
+    """Print the sample region's top country markets with reasons; write outputs/markets.xlsx, map and chart.
+
+    Returns the files written (the table, the world map and the contribution
+    chart, each chart as PNG and SVG).
+    """
+    from ..output.tables import render_text_table
+
+    out = ws.path / "outputs"
+    out.mkdir(exist_ok=True)
+    ranking = ws.rank_markets(draws=draws)
+    banner = f" [{SAMPLE_BANNER}]" if ws.is_sample else ""
+    echo("")
+    echo(f"== {ws.name}: target country markets on the guide's eight factors{banner} ==")
+    echo(render_text_table(ranking.table[["rank", "iso3", "country", "score", "coverage", "p_top5", "robust",
+                                          "reason"]], max_rows=10,
+                           formats={"score": ".3f", "coverage": ".0%", "p_top5": ".0%"}))
+    echo(f"Exports data: {ranking.meta['exports_label']}")
+    for line in ranking.summary()[1:4]:
+        echo(f"Robustness: {line}")
+    written = [ranking.write(out / "markets.xlsx"), *ranking.world_map(out / "markets_map.png"),
+               *ranking.contribution_chart(out / "markets_contributions.png")]
+    echo("Wrote " + ", ".join(str(p) for p in written))
+    echo(f"Explore further: exportplan -w {ws.path} rank markets --explain MEX | --sector 336 | --by-sector "
+         "| --preset nearby")
+    return written

@@ -1,6 +1,431 @@
-"""Workspace part: the target-sector ranking."""
+"""Workspace part: the target-sector ranking (the guide's five criteria).
+
+``ws.rank_sectors()`` gathers the region's QCEW measures (clusters or NAICS
+industries), the reference area's figures and the user's tables (state
+targets, foreign-owned establishments by sector, unique assets), builds the
+matrix (:mod:`exportplan.analysis.sectors`), scores it
+(:mod:`exportplan.analysis.scoring`), tests it against the weights
+(:mod:`exportplan.analysis.sensitivity`) and sorts the sectors into tiers::
+
+    ranking = ws.rank_sectors(preset="growth", weights="state_target=0.3")
+    ranking.table.head()            # rank, code, name, score, tier, coverage, p_top5, ...
+    ranking.summary()               # robustness in plain sentences
+    ranking.explain("4")            # why is Automotive where it is?
+    ranking.write("sectors.xlsx")   # with sources, weights and notes
+    ranking.charts("sectors.png")   # contribution bars + tier bubble chart (PNG and SVG)
+
+Weights are group weights over the five criteria
+(:data:`~exportplan.analysis.weights.SECTOR_GROUPS`), shared evenly among each
+group's measures. They come from the ``preset`` argument, else the
+workspace config ``[weights.sectors] preset = "..."`` (default
+``balanced``), with overrides from the config's ``[weights.sectors.weights]``
+table and then the ``weights`` argument. Nothing is saved unless
+:meth:`SectorsMixin.set_sector_weights` is called.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from ..analysis import industry as ai
+from ..analysis import sectors as asec
+from ..analysis.scoring import Criterion, ScoreResult, score
+from ..analysis.sensitivity import DEFAULT_DRAWS, Robustness, robustness
+from ..analysis.weights import SECTOR_GROUPS, parse_weights, resolve_weights, spread_group_weights
+from ..errors import ExportPlanError
+
+_US_AREAS = ("US000", "USLQ")
+_GROUP_LABELS = {"size": "size", "growth": "growth", "strength": "strengths, assets",
+                 "state_target": "state target", "foreign_investors": "foreign investors"}
+_NOTE_METHOD = {"weighted": "weighted sum of min-max normalized measures",
+                "topsis": "TOPSIS (closeness to the ideal sector) on the measures"}
+
+
+@dataclass
+class SectorRanking:
+    """A ranking of the region's target sectors and everything needed to defend it.
+
+    ``table`` (pandas, best first): ``rank, code, name, score, tier, coverage,
+    p_top5, p_top1, p_topk, median_rank, rank_p05, rank_p95, band, robust,
+    reason, tier_reason``, ``raw_/norm_/contrib_<measure>`` per measure, then
+    ``lq, growth, cagr, employment, establishments, withheld, ...`` (for the
+    bubble chart). ``robustness`` holds the Monte Carlo, one-at-a-time and
+    reorder tables; ``weights`` the criterion weights used (sum 1),
+    ``group_weights`` the five criteria's; ``matches`` reports how every
+    user-table entry matched (``unmatched`` the ones that did not); ``notes``
+    and ``meta`` (title, sources, notes, weights, sample flag) travel with
+    every output. ``table.attrs['exportplan']`` is ``meta`` as well.
+    """
+
+    table: pd.DataFrame
+    result: ScoreResult
+    robustness: Robustness
+    criteria: tuple[Criterion, ...]
+    weights: dict[str, float]
+    group_weights: dict[str, float]
+    preset: str
+    method: str
+    by: str
+    level: int | None
+    top_k: int
+    matches: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def unmatched(self) -> pd.DataFrame:
+        """User-table entries that matched no ranked sector, with the reason."""
+        return self.matches[self.matches["status"] == "unmatched"].reset_index(drop=True)
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("title", "Target sectors")
+
+    @property
+    def short_title(self) -> str:
+        """'<region>: target sectors, <year>' for chart titles."""
+        return f"{self.meta.get('region', '')}: target sectors, {self.meta.get('year', '')}".strip(": ,")
+
+    def summary(self) -> list[str]:
+        """The robustness of the ranking in plain sentences."""
+        return self.robustness.summary()
+
+    def explain(self, code: str) -> pd.DataFrame:
+        """One sector's contributions per measure with raw values (see :func:`exportplan.analysis.sectors.explain`)."""
+        return asec.explain(self.table, self.criteria, self.weights, str(code))
+
+    def explain_lines(self, code: str) -> list[str]:
+        """Sentences heading :meth:`explain`: rank, score, coverage, rank band, tier."""
+        self.explain(code)  # raises a clear error for an unknown code
+        return asec.explain_lines(self.table, str(code), self.top_k)
+
+    def write(self, path, fmt: str | None = None) -> Path:
+        """Write the table (CSV, XLSX or JSON; XLSX/JSON carry sources, weights and notes)."""
+        from ..output.tables import write_table
+
+        return write_table(self.table, path, fmt, meta=self.meta)
+
+    def contribution_chart(self, path, *, top: int = 15) -> list[Path]:
+        """Stacked bars of each sector's score split into the five guide criteria (PNG and SVG).
+
+        Each bar segment is the summed contribution of that criterion's
+        measures (``group_<criterion>`` columns of the table).
+        """
+        from ..output.charts import contribution_chart
+
+        # The five guide criteria, not the eleven measures: what a board asks about, in distinct colours.
+        groups = [g for g in SECTOR_GROUPS if f"group_{g}" in self.table and self.group_weights.get(g, 0) > 0]
+        frame = self.table[["name", "score", "coverage"]].copy()
+        for g in groups:
+            frame[f"contrib_{g}"] = self.table[f"group_{g}"]
+        keys = [(g, _GROUP_LABELS.get(g, g)) for g in groups]
+        return contribution_chart(frame, criteria=keys, name_col="name", top=top,
+                                  title=f"{self.short_title}: score by criterion", meta=self.meta,
+                                  source_note=chart_source_note(self.meta), path=path,
+                                  noun="clusters" if self.by == "cluster" else "industries")
+
+    def bubble_chart(self, path) -> list[Path]:
+        """LQ × growth bubble chart (size = employment), bubbles coloured by tier (PNG and SVG)."""
+        from ..output.charts import bubble_chart
+
+        return bubble_chart(self.table, x="lq", y="growth", size="employment", label="name", color="tier",
+                            title=f"{self.short_title}: tiers", meta=self.meta,
+                            source_note=chart_source_note(self.meta),
+                            path=path, noun="clusters" if self.by == "cluster" else "industries")
+
+    def charts(self, path) -> list[Path]:
+        """Both charts: contributions at ``path``, the tier bubble chart at ``<path stem>_bubble``."""
+        path = Path(path)
+        stem = path.with_suffix("") if path.suffix.lower() in (".png", ".svg", ".pdf") else path
+        return [*self.contribution_chart(stem), *self.bubble_chart(stem.with_name(stem.name + "_bubble"))]
+
+
+def chart_source_note(meta: Mapping) -> str:
+    """A compact 'Source: ...' line: publishers with their datasets, yearly vintages joined as ranges."""
+    by_publisher: dict[str, dict[str, set[str]]] = {}
+    for src in meta.get("sources") or []:
+        datasets = by_publisher.setdefault(str(src.get("publisher") or ""), {})
+        vintages = datasets.setdefault(str(src.get("dataset") or ""), set())
+        vintages.update(v for v in str(src.get("vintage") or "").split(",") if v.strip())
+    parts = []
+    for who, datasets in by_publisher.items():
+        items = [f"{what} ({_vintage_text(v)})" if v else what for what, v in datasets.items()]
+        parts.append(f"{who}: {', '.join(items)}" if who else ", ".join(items))
+    return "Source: " + "; ".join(parts) if parts else ""
+
+
+def _vintage_text(vintages: set[str]) -> str:
+    """{'2018 annual', ..., '2023 annual'} → '2018-2023 annual' when the years run on; else listed."""
+    split = [(v.strip()[:4], v.strip()[4:].strip()) for v in vintages]
+    years = sorted({int(y) for y, _ in split if y.isdigit()})
+    rests = {r for _, r in split}
+    if len(years) == len(split) and len(rests) == 1 and years == list(range(years[0], years[-1] + 1)):
+        span = str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+        return f"{span} {rests.pop()}".strip()
+    return ", ".join(sorted(v.strip() for v in vintages))
+
+
+def _observed_only(result: ScoreResult) -> ScoreResult:
+    """The same ranking without the measures no sector has data on, for the robustness test.
+
+    Every sector's weights are renormalized over the measures it has, so a
+    measure nobody has changes no score: dropping it leaves every score and
+    rank as they are. Keeping it would only let the weight draws and the
+    "smallest change" search move a weight that cannot matter (at weight 1
+    every sector would be unscored).
+    """
+    keep = [c for c in result.criteria if result.matrix[c.key].notna().any() and result.weights.get(c.key, 0) > 0]
+    if not keep or len(keep) == len(result.criteria):
+        return result
+    sub = score(result.matrix[[c.key for c in keep]], keep, {c.key: result.weights[c.key] for c in keep},
+                method=result.method, normalize=result.normalize, names=result.names)
+    if list(sub.table["code"]) != list(result.table["code"]):  # pragma: no cover - guards the argument above
+        raise ExportPlanError("Internal error: dropping measures without data changed the sector ranking.")
+    return sub
 
 
 class SectorsMixin:
-    pass
+    # ---- weights -------------------------------------------------------------------------------
+    def sector_weights(self, preset: str | None = None,
+                       weights: str | Mapping[str, float] | None = None) -> tuple[dict[str, float], str]:
+        """The five criteria's weights (sum 1) and the preset they start from.
+
+        ``preset`` (argument) wins over the config's ``[weights.sectors]
+        preset``; the config's own overrides apply only when no preset
+        argument is given; ``weights`` (``"k=v,..."`` or a mapping over
+        :data:`~exportplan.analysis.weights.SECTOR_GROUPS`) override last.
+        """
+        conf = (self.config.get("weights") or {}).get("sectors") or {}
+        overrides: dict[str, float] = {}
+        if preset is None:
+            preset = str(conf.get("preset") or "balanced")
+            saved = conf.get("weights") or {}
+            overrides.update(parse_weights(saved, SECTOR_GROUPS) if isinstance(saved, str) else dict(saved))
+        if isinstance(weights, str):
+            overrides.update(parse_weights(weights, SECTOR_GROUPS))
+        elif weights:
+            overrides.update(dict(weights))
+        return resolve_weights("sector", preset, overrides), preset
+
+    def set_sector_weights(self, preset: str | None = None,
+                           weights: str | Mapping[str, float] | None = None) -> dict[str, float]:
+        """Save a preset and/or group-weight overrides as the workspace's default (``None, None`` clears them)."""
+        section = self.config.setdefault("weights", {})
+        if preset is None and not weights:
+            section.pop("sectors", None)
+            self.save_config()
+            return resolve_weights("sector", "balanced")
+        overrides = parse_weights(weights, SECTOR_GROUPS) if isinstance(weights, str) else dict(weights or {})
+        resolved = resolve_weights("sector", preset or "balanced", overrides)  # validates before saving
+        entry: dict = {"preset": preset or "balanced"}
+        if overrides:
+            entry["weights"] = {k: float(v) for k, v in overrides.items()}
+        section["sectors"] = entry
+        self.save_config()
+        return resolved
+
+    # ---- the ranking ---------------------------------------------------------------------------
+    def rank_sectors(self, *, by: str = "cluster", level: int | None = None, preset: str | None = None,
+                     weights: str | Mapping[str, float] | None = None, method: str = "weighted",
+                     draws: int = DEFAULT_DRAWS, seed: int = 0, top_k: int = 5, year: int | None = None,
+                     normalize: str = "minmax") -> SectorRanking:
+        """Rank the region's traded clusters (``by='cluster'``) or NAICS industries (``by='naics'``, ``level``).
+
+        Scores on the guide's five criteria (methods.md §4) with the weights
+        of :meth:`sector_weights`; ``method`` is ``'weighted'`` or
+        ``'topsis'``; ``draws`` Dirichlet weight draws (seeded by ``seed``)
+        give the rank bands and ``p_top<k>``; ``top_k`` sizes the shortlist
+        (robust, priority tier). Returns a :class:`SectorRanking`.
+        """
+        asec._check_by(by)
+        if by == "naics":
+            level = int(level or 3)
+            if level not in ai.NAICS_LEVELS:
+                raise ExportPlanError(f"NAICS level {level} is not one of {ai.NAICS_LEVELS}.")
+        elif level is not None:
+            raise ExportPlanError("--level applies to --by naics only; clusters have no NAICS level.")
+        if not isinstance(top_k, (int, np.integer)) or top_k < 1:
+            raise ExportPlanError(f"top_k must be a whole number >= 1, not {top_k!r}.")
+        group_weights, preset = self.sector_weights(preset, weights)
+        alts, info = self._sector_alternatives(by, level, year)
+        if alts.empty:
+            raise ExportPlanError("The region has no sectors to rank for that year and level; check the QCEW data.")
+        tables = {kind: self._sector_user_table(kind) for kind in asec.USER_TABLES}
+        sm = asec.build_sector_matrix(alts, by=by, level=level, crosswalk=info["crosswalk"], **tables,
+                                      reference=info["reference_label"], start_year=info["start_year"],
+                                      sources=self._sector_sources(info, tables))
+        crit_weights = spread_group_weights(group_weights, sm.criteria)
+        result = score(sm.matrix, sm.criteria, crit_weights, method=method, normalize=normalize, names=sm.names)
+        rob = robustness(_observed_only(result), draws=draws, top_k=int(top_k), seed=seed)
+        extras = alts.drop(columns=["name"])
+        table = asec.ranking_table(result, rob, extras)
+        notes = self._sector_notes(sm, info, result, group_weights, preset, int(top_k), table)
+        meta = self._sector_meta(info, notes, tables)
+        meta.update(weights={k: round(v, 6) for k, v in group_weights.items()},
+                    measure_weights={k: round(v, 6) for k, v in result.weights.items()},
+                    year=info["year"], preset=preset, method=method, normalize=normalize, top_k=int(top_k),
+                    draws=int(draws), seed=seed, robustness=rob.summary(),
+                    measures=[{"key": c.key, "label": c.label, "criterion": c.group, "unit": c.unit,
+                               "weight": round(result.weights[c.key], 6), "source": c.source} for c in sm.criteria])
+        table.attrs["exportplan"] = meta
+        return SectorRanking(table, result, rob, sm.criteria, dict(result.weights), group_weights, preset, method,
+                             by, level, int(top_k), sm.matches, notes, meta)
+
+    # ---- inputs --------------------------------------------------------------------------------
+    def _sector_user_table(self, kind: str) -> pd.DataFrame | None:
+        frame = self.user_table(kind)
+        return frame if len(frame) else None
+
+    def _sector_frames(self, by: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The region's and the reference area's area frames, built (and estimated) as ws.clusters/ws.industries do."""
+        if by == "cluster":
+            return self._cluster_frames(self._estimate("clusters", None))
+        data = ai.drop_estimates(ai.annual_rows(self._qcew_loaded()))
+        reference = ai.reference_frame(data, self.reference_area)
+        counties = data.filter(pl.col("area_fips").is_in(self.counties))
+        if self._estimate("industries", None):
+            counties = ai.estimate_withheld(counties)
+        return ai.region_sum(counties, self.counties), reference
+
+    def _sector_alternatives(self, by: str, level: int | None, year: int | None) -> tuple[pd.DataFrame, dict]:
+        """The alternatives frame (code, name and measure columns) and what the notes and sources need."""
+        region, reference = self._sector_frames(by)
+        if by == "cluster":
+            base = self.clusters(year=year, cluster_type="traded")
+            crosswalk, record = self.crosswalk()
+            codes = [c if asec._present(c) else n for c, n in zip(base["cluster_code"], base["cluster_name"])]
+            alts = pd.DataFrame({"code": pd.array(codes, dtype="str"),
+                                 "name": pd.array(base["cluster_name"].astype(str), dtype="str")})
+            for col in ("employment", "establishments", "lq", "strong", "growth", "cagr", "avg_pay", "withheld",
+                        "estimated", "start_year"):
+                alts[col] = base[col].to_numpy() if col in base.columns else np.nan
+            flag_method = str(base["flag_method"].dropna().iloc[0]) if base["flag_method"].notna().any() else ""
+        else:
+            base = self.industries(level=level, year=year)
+            try:
+                crosswalk, record = self.crosswalk()
+            except ExportPlanError:
+                crosswalk, record = None, None
+            names = [t if asec._present(t) else f"NAICS {c}" for t, c in zip(base["title"], base["naics"])]
+            alts = pd.DataFrame({"code": pd.array(base["naics"].astype(str), dtype="str"),
+                                 "name": pd.array(names, dtype="str")})
+            for col in ("employment", "establishments", "lq", "growth", "cagr", "avg_pay", "withheld", "estimated",
+                        "start_year"):
+                alts[col] = base[col].to_numpy() if col in base.columns else np.nan
+            flag_method = ""
+            keep = (pd.to_numeric(alts["employment"], errors="coerce").fillna(0) > 0) | \
+                   (pd.to_numeric(alts["establishments"], errors="coerce").fillna(0) > 0)
+            alts = alts[keep].reset_index(drop=True)
+        yr = int(base["year"].dropna().iloc[0]) if len(base) and base["year"].notna().any() else year
+        start = pd.to_numeric(alts["start_year"], errors="coerce").dropna()
+        start_year = int(start.min()) if len(start) else None
+        alts = alts.drop(columns="start_year")
+        own = str(self.config["analysis"]["ownership"]) if by == "naics" else "5"
+        if by == "cluster":
+            ref = asec.cluster_reference_measures(region, reference, crosswalk, year=yr, start_year=start_year)
+        else:
+            ref = asec.industry_reference_measures(region, reference, level=level, year=yr, start_year=start_year,
+                                                   ownership=own)
+        ref = ref.set_index("code").reindex(alts["code"])
+        alts["ref_cagr"] = ref["ref_cagr"].to_numpy(dtype=float)
+        alts["competitive_shift"] = ref["competitive_shift"].to_numpy(dtype=float)
+        pay = pd.to_numeric(alts["avg_pay"], errors="coerce").to_numpy(dtype=float)
+        ref_pay = ref["ref_avg_pay"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            alts["wage_premium"] = np.where((pay > 0) & (ref_pay > 0), pay / ref_pay, np.nan)
+        info = {"by": by, "level": level, "year": yr, "start_year": start_year, "crosswalk": crosswalk,
+                "crosswalk_record": record, "flag_method": flag_method,
+                "reference_note": asec.reference_note(reference, self.reference_area),
+                "reference_label": "US" if self.reference_area in _US_AREAS else self.reference_area,
+                "table_notes": list(base.attrs.get("exportplan", {}).get("notes", []))}
+        return alts, info
+
+    def _provenance_rows(self, kind: str, ids=None) -> pd.DataFrame:
+        prov = self.provenance(kind)
+        if ids is not None and len(prov):
+            prov = prov[prov["id"].isin(list(ids))]
+        return prov
+
+    def _sector_sources(self, info: dict, tables: dict) -> dict[str, str]:
+        """Source text (publisher + vintage) for every measure."""
+        qcew = self._provenance_rows("qcew")
+        publisher = str(qcew["publisher"].iloc[0]) if len(qcew) else "BLS"
+        year, start, ref = info["year"], info["start_year"], self.reference_area
+        window = f"{start}-{year}" if start else f"{year} (one year: no growth)"
+        own = "private" if info["by"] == "cluster" or str(self.config["analysis"]["ownership"]) == "5" else \
+            f"ownership {self.config['analysis']['ownership']}"
+        region = f"{len(self.counties)} count{'y' if len(self.counties) == 1 else 'ies'} summed"
+        out = {
+            "employment": f"{publisher}, QCEW {year} annual averages, {own}; {region}",
+            "establishments": f"{publisher}, QCEW {year} annual averages, {own}; {region}",
+            "regional_growth": f"{publisher}, QCEW {window}, {own}; {region}",
+            "national_growth": f"{publisher}, QCEW {window}, reference area {ref}",
+            "lq": f"{publisher}, QCEW {year}; LQ against reference area {ref}",
+            "strong": f"US Cluster Mapping flag rules; {info['flag_method'] or 'no flags'}",
+            "competitive_shift": f"{publisher}, QCEW {window}; shift-share against reference area {ref}",
+            "wage_premium": f"{publisher}, QCEW {year}; average annual pay against reference area {ref}",
+        }
+        if info["crosswalk_record"] is not None:
+            out["employment"] += f"; crosswalk '{info['crosswalk_record']['name']}'"
+        for kind, key in (("targets", "state_target"), ("sector_fdi", "foreign_establishments"),
+                          ("assets", "unique_assets")):
+            frame = tables.get(kind)
+            if frame is None:
+                out[key] = "not loaded"
+                continue
+            prov = self._provenance_rows(kind, frame["provenance_id"].unique() if "provenance_id" in frame else None)
+            files = ", ".join(sorted({Path(s).name for s in prov["source"] if s})) if len(prov) else ""
+            given = sorted({str(s) for s in frame.get("source", pd.Series(dtype="str")) if asec._present(s)})
+            years = sorted({int(y) for y in frame.get("year", pd.Series(dtype="float")) if asec._present(y)})
+            text = "; ".join(given) or ("staff-flagged assets" if kind == "assets" else "the organization's records")
+            if years:
+                text += f" ({', '.join(map(str, years))})"
+            out[key] = text + (f"; file {files}" if files else "")
+        return out
+
+    def _sector_notes(self, sm, info: dict, result: ScoreResult, group_weights: dict, preset: str, top_k: int,
+                      table: pd.DataFrame) -> list[str]:
+        what = "traded clusters" if info["by"] == "cluster" else f"{info['level']}-digit NAICS industries"
+        weights = ", ".join(f"{k} {v:.2f}" for k, v in group_weights.items())
+        notes = [f"Ranks the region's {len(table)} {what} on the guide's five criteria with the "
+                 f"'{preset}' weights ({weights}); {_NOTE_METHOD.get(result.method, result.method)}; each "
+                 "criterion's weight is shared evenly among its measures.",
+                 "Employment and establishments are log-transformed (log1p) before normalizing; every measure is "
+                 f"normalized over the ranked sectors ({result.normalize}).",
+                 "Coverage is the share of the weight a sector has data on: a missing measure is left out and the "
+                 "weights renormalized over the rest, never counted as zero.",
+                 "State target priority is scored 1 → 1.0, 2 → 0.67, 3 → 0.33; a sector the loaded list does not "
+                 "name scores 0. Sectors missing from a loaded FDI or assets table count 0."]
+        if info["start_year"] is None:
+            notes.append(f"Only {info['year']} is loaded: regional growth, {info['reference_label']} growth and the "
+                         "competitive shift need two years and are missing for every sector. Load an earlier QCEW "
+                         "year to score growth.")
+        if info["reference_note"]:
+            notes.append(info["reference_note"])
+        notes += sm.notes
+        if any(table[f"raw_{c.key}"].isna().all() for c in sm.criteria):
+            notes.append("The robustness test varies the weights of the measures with data; a measure no sector has "
+                         "data on cannot change any rank.")
+        notes += asec.tier_notes(top_k)
+        # The QCEW table's own notes (LQ base, crosswalk, flags, withheld and estimated cells) hold here too.
+        notes += [n for n in info["table_notes"] if not n.startswith("SAMPLE DATA")]
+        return notes
+
+    def _sector_meta(self, info: dict, notes: list[str], tables: dict) -> dict:
+        what = "traded clusters" if info["by"] == "cluster" else f"{info['level']}-digit NAICS industries"
+        meta = self._meta(f"{self.name}: target sectors ({what}), {info['year']}",
+                          ("qcew", "crosswalk", "peers", "titles"), notes)
+        for kind in asec.USER_TABLES:
+            frame = tables.get(kind)
+            if frame is None or "provenance_id" not in frame:
+                continue
+            for r in self._provenance_rows(kind, frame["provenance_id"].unique()).itertuples():
+                meta["sources"].append({"publisher": r.publisher, "dataset": r.dataset, "vintage": r.vintage,
+                                        "file": Path(r.source).name if r.source else "", "url": r.url,
+                                        "retrieved_at": r.retrieved_at})
+        return meta
