@@ -15,9 +15,11 @@ __version__ = "0.1.0"
 from .demo.builder import build_demo  # noqa: E402
 from .errors import DownloadError, ErrorTable, ExportPlanError, ImportFailed, Problem  # noqa: E402
 from .workspace import ImportReport, Workspace  # noqa: E402
+from .ws.markets import MarketRanking  # noqa: E402
+from .ws.sectors import SectorRanking  # noqa: E402
 
 __all__ = [
-    "Workspace", "ImportReport", "build_demo",
+    "Workspace", "ImportReport", "build_demo", "SectorRanking", "MarketRanking",
     "ExportPlanError", "ImportFailed", "DownloadError", "ErrorTable", "Problem",
     "__version__",
 ]

@@ -53,6 +53,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("analysis", "strong_threshold", 1.2, "LQ threshold for the strong-cluster fallback when no peer set is loaded."),
     Setting("analysis", "crosswalk", "", "Name of the cluster crosswalk in use (the last one imported when empty)."),
     Setting("analysis", "peer_set", "", "Name of the peer set used for cluster flags (the last one imported when empty)."),
+    Setting("sectors", "preset", "balanced", "Weight preset of the sector ranking: balanced, growth, strengths or jobs ('exportplan weights presets')."),
+    Setting("sectors", "weights", {}, "Weights of the five criteria that override the preset, e.g. {growth = 0.3} (saved by 'exportplan weights set')."),
+    Setting("markets", "preset", "balanced", "Weight preset of the market ranking: balanced, current-markets, growth-markets, nearby or low-risk."),
+    Setting("markets", "weights", {}, "Weights of the eight factors that override the preset, e.g. {proximity = 0.2}."),
+    Setting("markets", "coverage_floor", 0.5, "Countries observed on less than this share of the weight are left out of the market ranking (and counted in its notes)."),
+    Setting("markets", "priority_sectors", [], "Sectors whose demand the market ranking measures (NAICS codes or cluster:CODE); empty: the priority tier of the sector ranking, else the top clusters by LQ."),
+    Setting("markets", "county_centres", "", "A CSV of county_fips, lat, lon for the employment-weighted region centre when region.centre is empty."),
     Setting("analysis", "cache_dir", "", "Download cache folder; empty: .cache inside the workspace."),
 )
 
@@ -122,8 +129,7 @@ def render_docs() -> str:
     for s in SETTINGS:
         default = f'"{s.default}"' if isinstance(s.default, str) else repr(s.default)
         lines.append(f"| `{s.name}` | `{default}` | {s.help} |")
-    lines += ["", "Ranking weights live in `[weights.sectors]` and `[weights.markets]`: a `preset` name and",
-              "optional per-criterion `weights` (see `docs/methods.md`).", ""]
+    lines += [""]
     return "\n".join(lines)
 
 

@@ -155,7 +155,7 @@ def weights_presets():
 @click.pass_context
 @friendly
 def weights_set(ctx, preset, weights, clear):
-    """Save the default target-sector weights in the workspace config ([weights.sectors])."""
+    """Save the default target-sector weights in the workspace config ([sectors] preset and weights)."""
     ws = current_workspace(ctx)
     if clear and (preset or weights):
         raise ExportPlanError("--clear forgets the saved weights; give it alone, without --preset or --weights.")

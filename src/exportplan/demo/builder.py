@@ -88,6 +88,7 @@ def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
                                                *sector_charts]))
     echo(f"Explore further: exportplan -w {ws.path} industries --level 4 | clusters | rank sectors --explain CODE"
          " | sources  (add --help to any)")
+    show_markets(ws, echo)
 
 
 def show_markets(ws: Workspace, echo: Callable[[str], None] = print, *, draws: int = 10_000) -> list[Path]:

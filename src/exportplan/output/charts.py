@@ -126,9 +126,11 @@ def footer_lines(source_note: str, notes: Sequence[str] = (), width: int = 150) 
 def draw_footer(footer_ax, lines: Sequence[str], sample_data: bool):
     """Write the footer lines under a red SAMPLE DATA line when it applies; return the Text."""
     if sample_data:
-        footer_ax.text(0, 1, SAMPLE_LABEL, transform=footer_ax.transAxes, va="top", ha="left",
-                       fontsize=8, color="#b00020", fontweight="bold")
-    return footer_ax.annotate("\n".join(lines), xy=(0, 1), xycoords="axes fraction",
+        footer_ax.annotate(SAMPLE_LABEL, xy=(0.01, 1), xycoords=("figure fraction", "axes fraction"),
+                           va="top", ha="left", fontsize=8, color="#b00020", fontweight="bold")
+    # x from the figure's left edge: long y-axis labels push the axes right, and the
+    # footer must still fit the page width it was wrapped for.
+    return footer_ax.annotate("\n".join(lines), xy=(0.01, 1), xycoords=("figure fraction", "axes fraction"),
                               xytext=(0, -13 if sample_data else 0), textcoords="offset points",
                               va="top", ha="left", fontsize=7.5, color="#333333", linespacing=1.35)
 

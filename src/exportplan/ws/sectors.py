@@ -17,8 +17,8 @@ matrix (:mod:`exportplan.analysis.sectors`), scores it
 Weights are group weights over the five criteria
 (:data:`~exportplan.analysis.weights.SECTOR_GROUPS`), shared evenly among each
 group's measures. They come from the ``preset`` argument, else the
-workspace config ``[weights.sectors] preset = "..."`` (default
-``balanced``), with overrides from the config's ``[weights.sectors.weights]``
+workspace config ``[sectors] preset = "..."`` (default
+``balanced``), with overrides from the config's ``[sectors] weights``
 table and then the ``weights`` argument. Nothing is saved unless
 :meth:`SectorsMixin.set_sector_weights` is called.
 """
@@ -195,12 +195,12 @@ class SectorsMixin:
                        weights: str | Mapping[str, float] | None = None) -> tuple[dict[str, float], str]:
         """The five criteria's weights (sum 1) and the preset they start from.
 
-        ``preset`` (argument) wins over the config's ``[weights.sectors]
+        ``preset`` (argument) wins over the config's ``[sectors]
         preset``; the config's own overrides apply only when no preset
         argument is given; ``weights`` (``"k=v,..."`` or a mapping over
         :data:`~exportplan.analysis.weights.SECTOR_GROUPS`) override last.
         """
-        conf = (self.config.get("weights") or {}).get("sectors") or {}
+        conf = self.config.get("sectors") or {}
         overrides: dict[str, float] = {}
         if preset is None:
             preset = str(conf.get("preset") or "balanced")
@@ -215,17 +215,14 @@ class SectorsMixin:
     def set_sector_weights(self, preset: str | None = None,
                            weights: str | Mapping[str, float] | None = None) -> dict[str, float]:
         """Save a preset and/or group-weight overrides as the workspace's default (``None, None`` clears them)."""
-        section = self.config.setdefault("weights", {})
         if preset is None and not weights:
-            section.pop("sectors", None)
+            self.config["sectors"] = {"preset": "balanced", "weights": {}}
             self.save_config()
             return resolve_weights("sector", "balanced")
         overrides = parse_weights(weights, SECTOR_GROUPS) if isinstance(weights, str) else dict(weights or {})
         resolved = resolve_weights("sector", preset or "balanced", overrides)  # validates before saving
-        entry: dict = {"preset": preset or "balanced"}
-        if overrides:
-            entry["weights"] = {k: float(v) for k, v in overrides.items()}
-        section["sectors"] = entry
+        self.config["sectors"] = {"preset": preset or "balanced",
+                                  "weights": {k: float(v) for k, v in overrides.items()}}
         self.save_config()
         return resolved
 
