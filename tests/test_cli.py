@@ -107,3 +107,15 @@ def test_hostile_company_name_is_stored_as_text(tmp_path, demo_dir):
 def test_fetch_years_parse_error(demo_dir):
     result = run("-w", demo_dir, "fetch", "qcew", "--years", "20x9")
     assert result.exit_code == 2 and "not a year" in result.output
+
+
+def test_shift_share_parts_add_up(demo_dir, tmp_path):
+    out = tmp_path / "ss.csv"
+    result = run("-w", demo_dir, "shift-share", "--level", "3", "--output", out)
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    df = pd.read_csv(out, dtype={"naics": str}).dropna(subset=["national_share"])
+    assert len(df) > 10
+    parts = df["national_share"] + df["industry_mix"] + df["competitive_shift"]
+    assert (parts - df["change"]).abs().max() < 1e-6

@@ -201,6 +201,27 @@ def clusters(ctx, year, ctype, chart, top, fmt, output):
             click.echo(f"Wrote {p}")
 
 
+@cli.command("shift-share")
+@click.option("--level", type=click.IntRange(2, 6), default=3, show_default=True, help="NAICS level 2-6.")
+@click.option("--start", "start_year", type=int, default=None, help="First year (default: the end year minus the window).")
+@click.option("--end", "end_year", type=int, default=None, help="Last year (default: the latest loaded).")
+@click.option("--ownership", default=None, help="QCEW ownership: 5 private (default), 0 total, 1, 2, 3 government.")
+@click.option("--top", type=int, default=30, show_default=True, help="Rows to print.")
+@table_output
+@workspace_option
+@click.pass_context
+@friendly
+def shift_share(ctx, level, start_year, end_year, ownership, top, fmt, output):
+    """Shift-share: national share, industry mix and competitive shift of each industry's job change."""
+    ws = current_workspace(ctx)
+    df = ws.shift_share(level=level, start_year=start_year, end_year=end_year, ownership=ownership)
+    meta = df.attrs.get("exportplan", {})
+    emit_table(df, fmt=fmt, output=output, meta=meta, title=meta.get("title"), max_rows=top,
+               columns=["naics", "title", "e0", "e1", "change", "national_share", "industry_mix", "competitive_shift"],
+               formats={c: ",.0f" for c in ("e0", "e1", "change", "national_share", "industry_mix", "competitive_shift")})
+    _notes(meta)
+
+
 @cli.command()
 @table_output
 @workspace_option

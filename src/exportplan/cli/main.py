@@ -55,18 +55,18 @@ def friendly(f):
     return wrapper
 
 
-def emit_table(df, *, fmt, output, meta=None, title=None, columns=None, max_rows=40):
-    """Print a table, and write it to --output when given."""
+def emit_table(df, *, fmt, output, meta=None, title=None, columns=None, max_rows=40, formats=None):
+    """Print a table, and write it to --output when given (``formats``: column -> format spec)."""
     from ..output.tables import render_text_table, write_table
 
     if title:
         click.echo(title)
     shown = df if columns is None else df[[c for c in columns if c in df.columns]]
-    click.echo(render_text_table(shown, max_rows=max_rows))
+    click.echo(render_text_table(shown, max_rows=max_rows, formats=formats))
     if output is not None or fmt is not None:
         if output is None:
             raise ExportPlanError("--format needs --output FILE (where to write the table).")
-        path = write_table(df, output, fmt, meta=meta)
+        path = write_table(df, output, fmt, meta=meta, formats=formats)
         click.echo(f"Wrote {path}")
 
 
@@ -92,3 +92,15 @@ def main(argv=None) -> None:
 
 
 from . import commands, markets, sectors  # noqa: E402,F401  (registers the commands)
+
+
+def _ensure_workspace_option(group: click.Group) -> None:
+    """Give every command -w/--workspace, so it can follow the command name too."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _ensure_workspace_option(command)
+        elif not any("--workspace" in getattr(p, "opts", ()) for p in command.params):
+            workspace_option(command)
+
+
+_ensure_workspace_option(cli)

@@ -107,6 +107,46 @@ class AnalysisMixin:
                                             ("qcew", "titles"), notes)
         return df
 
+    def shift_share(self, *, level: int = 3, start_year: int | None = None, end_year: int | None = None,
+                    ownership: str | None = None) -> pd.DataFrame:
+        """Shift-share of each industry's employment change between two loaded years.
+
+        national share ``e0*G`` + industry mix ``e0*(G_i - G)`` + competitive
+        shift ``e0*(g_i - G_i)`` = ``e1 - e0`` (G: the reference's total growth
+        of the ownership; G_i: the reference's growth of the industry; g_i:
+        the region's). Rows with withheld ends get no parts. Columns naics,
+        title, level, start_year, end_year, e0, e1, change, g_i, G_i, G,
+        national_share, industry_mix, competitive_shift; ranked by change.
+        """
+        a = self.config["analysis"]
+        own = ai.ownership_code(ownership or a["ownership"])
+        data = ai.annual_rows(self._qcew_loaded())
+        years = sorted(data.get_column("year").unique().to_list())
+        end_year = int(end_year or years[-1])
+        start_year = int(start_year or max([y for y in years if y <= end_year - int(a["window"])] or [years[0]]))
+        if start_year >= end_year:
+            raise ExportPlanError(f"Shift-share needs two loaded years; only {', '.join(map(str, years))} "
+                                  "are loaded. Import or fetch an earlier year.")
+        region = ai.region_sum(data, self.counties)
+        reference = ai.reference_frame(data, self.reference_area)
+        parts = ai.shift_share(region.filter(pl.col("own_code") == own), reference.filter(pl.col("own_code") == own),
+                               start_year, end_year)
+        parts = parts.with_columns(level=ai.naics_level_expr()).filter(pl.col("level") == level)
+        parts = ai.attach_titles(parts, self.titles()) if "industry_title" not in parts.columns else parts
+        df = parts.to_pandas().rename(columns={"industry_code": "naics", "industry_title": "title"})
+        cols = ["naics", "title", "level", "start_year", "end_year", "e0", "e1", "change", "g_i", "G_i", "G",
+                "national_share", "industry_mix", "competitive_shift"]
+        df = df[[c for c in cols if c in df.columns]].sort_values("change", ascending=False, na_position="last")
+        notes = [f"Shift-share {start_year}-{end_year}, ownership {own}, reference area {self.reference_area}; "
+                 "the three parts add up to the change in employment.",
+                 "Industries withheld in either year have no parts (withheld cells are never read as zero)."]
+        if self.reference_area == ai.USLQ:
+            notes.append("The USLQ reference has no real employment levels, so no shift-share parts are computed; "
+                         "load the U.S. file (US000) for shift-share.")
+        df.attrs["exportplan"] = self._meta(f"{self.name}: shift-share {start_year}-{end_year} ({level}-digit NAICS)",
+                                            ("qcew", "titles"), notes)
+        return df.reset_index(drop=True)
+
     def clusters(self, *, year: int | None = None, cluster_type: str = "all", window: int | None = None,
                  base: str = "type", estimate: bool | None = None) -> pd.DataFrame:
         """The region's US Cluster Mapping clusters: employment, LQ, growth and the strong flags.
