@@ -9,6 +9,7 @@ import pytest
 from replay import Route, replay_server  # noqa: F401 (fixture)
 
 from exportplan.errors import ExportPlanError, ImportFailed
+from exportplan.sources import qcew as qcew_module
 from exportplan.sources.download import DownloadFailed
 from exportplan.sources.qcew import (
     CANONICAL_SCHEMA,
@@ -306,6 +307,97 @@ def test_blank_lines_are_skipped_and_line_numbers_stay_true():
 def test_zip_and_html_are_recognised(content, words):
     with pytest.raises(ImportFailed, match=words):
         read_qcew(content)
+
+
+# --------------------------------------------------------------------------- typed fast path, lazy scan
+
+SINGLEFILE = [  # two counties, several industries: the annual single-file layout
+    "01001,0,10,70,0,2020,A,,1500,20000,1000000000,50000,,1.00",
+    "01001,5,3364,76,0,2020,A,N,2,0,0,0,N,0.00",
+    "01001,5,336411,78,0,2020,A,,3,140,9800000,70000,,0.35",
+    "39049,0,10,70,0,2020,A,,34674,727016,45718355278,62885,,1.00",
+    "39049,5,3364,76,0,2020,A,-,2,0,0,0,-,0.00",
+    "39049,5,336411,78,0,2020,A,,3,140,9800000,70000,N,0.00",
+]
+
+
+def text_path(path: Path) -> pl.DataFrame:
+    """The checked text path of read_qcew, which the typed path must reproduce on clean files."""
+    header = qcew_module._header(path)
+    return qcew_module._read_checked(path, path.name, header, qcew_module._detect(set(header)))
+
+
+@pytest.mark.parametrize("name", sorted(REAL_FILES))
+def test_typed_path_reads_real_files_exactly_like_the_text_path(shared_data, name):
+    path = shared_data / name
+    header = qcew_module._header(path)
+    typed = qcew_module._read_typed(path, header, qcew_module._detect(set(header)))
+    assert typed is not None  # clean official files take the fast path
+    assert typed.equals(text_path(path))
+    assert read_qcew(path).equals(typed) and scan_qcew(path).collect().equals(typed)
+
+
+def test_padded_and_lower_case_codes_take_the_text_path(tmp_path):
+    clean = write(tmp_path, "\n".join([ANNUAL_HEADER, *ROWS]) + "\n", "clean.csv")
+    padded = [" 39049 , 0,10,70,0,2020,a,,34674,727016,45718355278,62885,,1.00",
+              "39049,5,336411,78,0,2020,A, ,3,140,9800000,70000,,0.35",
+              "39049,5,3364,76,0,2020,A,n,2,0,0,0,n,0.00"]
+    untidy = write(tmp_path, "\n".join([ANNUAL_HEADER, *padded]) + "\n", "untidy.csv")
+    frame = read_qcew(untidy)
+    assert frame.equals(read_qcew(clean))
+    assert frame.get_column("disclosure_code").to_list() == ["", "", "N"]
+    assert frame.get_column("emplvl").to_list() == [727016.0, 140.0, None]
+
+
+def test_scan_parses_only_what_the_query_uses_and_filters_while_reading(tmp_path):
+    rows = [*SINGLEFILE[:2], SINGLEFILE[2].replace(",140,", ",12a,"), *SINGLEFILE[3:]]
+    path = write(tmp_path, "\n".join([ANNUAL_HEADER, *rows]) + "\n")
+    areas = scan_qcew(path).filter(pl.col("industry_code") == "10").select("area_fips", "layout").collect()
+    # the bad count is never parsed; layout still describes the whole file
+    assert areas.rows() == [("01001", "annual-singlefile"), ("39049", "annual-singlefile")]
+    clean = write(tmp_path, "\n".join([ANNUAL_HEADER, *SINGLEFILE]) + "\n", "clean.csv")
+    query = scan_qcew(clean).filter(pl.col("area_fips") == "39049").select("industry_code", "emplvl", "layout")
+    assert query.collect().equals(read_qcew(clean).filter(pl.col("area_fips") == "39049")
+                                  .select("industry_code", "emplvl", "layout"))
+    assert scan_qcew(clean).head(2).collect().get_column("industry_code").to_list() == ["10", "3364"]
+    assert scan_qcew(clean).select(pl.len()).collect().item() == 6
+
+
+def test_scan_keeps_withheld_cells_missing(tmp_path):
+    path = write(tmp_path, "\n".join([ANNUAL_HEADER, *SINGLEFILE, SINGLEFILE[1].replace(",N,", ",n,")]) + "\n")
+    frame = scan_qcew(path).collect()
+    assert frame.get_column("disclosure_code").to_list() == ["", "N", "", "", "N", "", "N"]
+    withheld = frame.filter(pl.col("disclosure_code") == "N")
+    for col in ("emplvl", "total_wages", "avg_annual_pay", "bls_lq_emplvl"):
+        assert withheld.get_column(col).null_count() == 3  # never BLS's placeholder 0
+    assert withheld.get_column("estabs").to_list() == [2, 2, 2]
+    # an LQ not disclosed is missing even where employment is published
+    assert frame.row(5, named=True)["emplvl"] == 140.0 and frame.row(5, named=True)["bls_lq_emplvl"] is None
+    assert frame.get_column("bls_lq_emplvl").to_list()[:3] == [1.0, None, 0.35]
+
+
+def test_scan_reports_a_bad_number_with_its_line_when_collected(tmp_path):
+    path = write(tmp_path, "\n".join([ANNUAL_HEADER, *SINGLEFILE[:4], SINGLEFILE[4].replace(",0,0,0,", ",0,x1,0,")]))
+    lazy = scan_qcew(path)  # nothing is parsed yet
+    with pytest.raises(ImportFailed) as info:
+        lazy.collect()
+    [problem] = problems(info)
+    assert (problem["row"], problem["column"], problem["value"]) == (6, "total_annual_wages", "x1")
+    assert problem["problem"] == "not a number"
+
+
+def test_scan_reads_thousands_separators_through_the_text_path(tmp_path):
+    rows = [SINGLEFILE[0].replace(",20000,", ',"20,000",'), *SINGLEFILE[1:], ""]
+    frame = scan_qcew(write(tmp_path, "\n".join([ANNUAL_HEADER, *rows]) + "\n")).collect()
+    assert frame.get_column("emplvl").to_list()[:3] == [20000.0, None, 140.0]
+    assert frame.height == 6  # and the blank line is skipped
+
+
+def test_scan_skips_blank_lines(tmp_path):
+    path = write(tmp_path, "\n".join([ANNUAL_HEADER, SINGLEFILE[0], "", SINGLEFILE[2]]) + "\n\n")
+    frame = scan_qcew(path).collect()
+    assert frame.get_column("industry_code").to_list() == ["10", "336411"]
+    assert frame.equals(read_qcew(path))
 
 
 # --------------------------------------------------------------------------- URLs and downloads

@@ -3,8 +3,10 @@
 :func:`read_qcew` turns any QCEW CSV (open-data area/industry slices, annual or
 quarterly; bulk ``by_area`` / ``by_industry`` files with title columns; bulk
 single files) into one canonical frame, validating it first. :func:`scan_qcew`
-gives the same columns lazily for very large files. :func:`download_area_slices`
-fetches open-data slices through :func:`exportplan.sources.download.fetch`.
+gives the same columns lazily for very large files (national single files of
+millions of rows), parsing only the columns and rows a query uses.
+:func:`download_area_slices` fetches open-data slices through
+:func:`exportplan.sources.download.fetch`.
 
 Canonical columns (see ``CANONICAL_SCHEMA``):
 
@@ -43,6 +45,7 @@ import csv
 import io
 import os
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -51,6 +54,7 @@ from pathlib import Path
 
 import httpx
 import polars as pl
+from polars.io.plugins import register_io_source
 
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.sources.download import DownloadFailed, cache_info, fetch, file_sha256
@@ -112,34 +116,34 @@ def read_qcew(path_or_buffer, *, source_name: str | None = None) -> pl.DataFrame
     numbers or codes) are collected with file, line, column and value and
     raised together as :class:`exportplan.errors.ImportFailed`; nothing is
     returned then.
+
+    A clean file is read once with typed columns and checked in bulk; only
+    when something is off (a value that does not parse, a bad code, a blank
+    or broken line) is it read again line by line to say where.
     """
     source, name = _source(path_or_buffer, source_name)
     errors = ErrorTable()
     header = _header(source)
     columns = _columns_or_errors(source, header, name, errors)
-    what = f"Reading the QCEW file {name}"
-    errors.raise_if_any(what)
-    try:
-        frame, ragged = pl.collect_all([_canonical(_scan(source), columns),
-                                        _ragged_lines(source, len(header))])
-    except pl.exceptions.PolarsError as exc:
-        _unreadable(source, name, exc, errors)
-        errors.raise_if_any(what)
-        raise  # pragma: no cover - _unreadable always adds a problem
-    last_line = frame.get_column(_LINE).max() if frame.height else 1
-    _report_ragged(ragged, len(header), last_line, name, errors)
-    errors.raise_if_any(what)  # values on broken lines would only repeat the problem
-    _validate(frame, source, name, errors)
-    errors.raise_if_any(what)
-    return frame.select(list(CANONICAL_SCHEMA))
+    errors.raise_if_any(f"Reading the QCEW file {name}")
+    frame = _read_typed(source, header, columns)
+    return frame if frame is not None else _read_checked(source, name, header, columns)
 
 
 def scan_qcew(path: str | os.PathLike) -> pl.LazyFrame:
     """The canonical columns of a QCEW CSV, lazily (for multi-million-row bulk files).
 
-    Only the header and the last line are checked up front (layout, a
-    cut-short file); values that do not parse become null instead of being
-    reported. Use :func:`read_qcew` to validate.
+    The header and the last line are checked up front (layout, a cut-short
+    file). On collection the file is parsed with typed columns, only the
+    columns the query uses, and the query's filter is applied while reading;
+    ``layout`` still describes the whole file. Codes are taken as written
+    (official files need no trimming), any disclosure code but blank counts
+    as withheld (null values, never BLS's 0), lines without an area code
+    (blank lines) are skipped and lines with extra fields are not looked
+    for. If a value does not parse as a number, the file is validated like
+    :func:`read_qcew` instead: its problems are raised as
+    :class:`exportplan.errors.ImportFailed` when the query is collected, or,
+    if it has none (e.g. thousands separators), the checked frame is used.
     """
     source, name = _source(Path(path), None)
     errors = ErrorTable()
@@ -149,8 +153,10 @@ def scan_qcew(path: str | os.PathLike) -> pl.LazyFrame:
     if tail:
         errors.add(tail, REDOWNLOAD, file=name, row=None)
     errors.raise_if_any(f"Reading the QCEW file {name}")
-    lazy = _canonical(_scan(source), columns)
-    return lazy.select(list(CANONICAL_SCHEMA))
+    with warnings.catch_warnings():  # polars marks IO sources unstable (a warning only if asked for)
+        warnings.simplefilter("ignore", pl.exceptions.UnstableWarning)
+        return register_io_source(partial(_scan_batches, source, name, header, columns),
+                                  schema=CANONICAL_SCHEMA, explain_name="QCEW", explain_detail=name)
 
 
 def qcew_slice_url(year: int, qtr: str | int, area_fips: str, base_url: str = DEFAULT_BASE_URL) -> str:
@@ -379,15 +385,15 @@ def _detect(cols: set[str]) -> _Columns:
     )
 
 
-def _layout_expr(c: _Columns) -> pl.Expr:
+def _layout_expr(c: _Columns, area: pl.Expr | None = None, industry: pl.Expr | None = None) -> pl.Expr:
     """The layout name; by-area vs by-industry and slice vs singlefile need the data.
 
     Bulk split files carry titles: one area → by-area, else by-industry.
     Without titles: the bulk ``_count`` naming, or many areas and many
     industries, means a single file; otherwise an open-data slice.
     """
-    one_area = pl.col("area_fips").n_unique() == 1
-    one_industry = pl.col("industry_code").n_unique() == 1
+    one_area = _all_alike(pl.col("area_fips") if area is None else area)
+    one_industry = _all_alike(pl.col("industry_code") if industry is None else industry)
     if c.titles:
         kind = pl.when(one_area).then(pl.lit("by-area")).otherwise(pl.lit("by-industry"))
     elif c.count_names:
@@ -395,6 +401,11 @@ def _layout_expr(c: _Columns) -> pl.Expr:
     else:
         kind = pl.when(one_area | one_industry).then(pl.lit("slice")).otherwise(pl.lit("singlefile"))
     return pl.concat_str(pl.lit(f"{c.period}-"), kind)
+
+
+def _all_alike(values: pl.Expr) -> pl.Expr:
+    """True when every row has the first row's value (``n_unique() == 1``, an order cheaper)."""
+    return values.eq_missing(values.first()).all()
 
 
 # ---------------------------------------------------------------------------
@@ -414,11 +425,17 @@ def _number(col: str) -> pl.Expr:
     return _text(col).str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
 
 
-def _mean(cols: tuple[str, ...]) -> pl.Expr:
-    """Mean of the columns, null if any is null (sum_horizontal would count null as 0)."""
-    total = _number(cols[0])
+def _mean(cols: tuple[str, ...], value=None) -> pl.Expr:
+    """Mean of the columns, null if any is null (sum_horizontal would count null as 0).
+
+    ``value`` turns a column name into a number (default :func:`_number`, from text).
+    """
+    value = value or _number
+    if len(cols) == 1:
+        return value(cols[0])
+    total = value(cols[0])
     for col in cols[1:]:
-        total = total + _number(col)
+        total = total + value(col)
     return total / len(cols)
 
 
@@ -436,8 +453,9 @@ def _canonical(raw: pl.LazyFrame, c: _Columns) -> pl.LazyFrame:
     lq = pl.when(lq_hidden).then(None).otherwise(_mean(c.lq)) if c.lq else pl.lit(None, pl.Float64)
     titles = {t: _text(t) if t in c.titles else pl.lit(None, pl.String)
               for t in ("area_title", "industry_title")}
+    area = _text("area_fips").str.to_uppercase()
     exprs = {
-        "area_fips": _text("area_fips").str.to_uppercase(),
+        "area_fips": area,
         "own_code": _text("own_code"),
         "industry_code": _text("industry_code"),
         "agglvl_code": _text("agglvl_code"),
@@ -451,7 +469,7 @@ def _canonical(raw: pl.LazyFrame, c: _Columns) -> pl.LazyFrame:
         "avg_annual_pay": published(_number(c.pay)) if c.pay else pl.lit(None, pl.Float64),
         "bls_lq_emplvl": lq.cast(pl.Float64),
         **titles,
-        "layout": _layout_expr(c),
+        "layout": _layout_expr(c, area, _text("industry_code")),  # of the trimmed codes
     }
     used = [col for col in {*KEYS, c.estabs, *c.emplvl, c.wages} if col]
     blank = pl.all_horizontal([pl.col(col).fill_null("").str.strip_chars() == "" for col in used])
@@ -484,6 +502,147 @@ def _flags(c: _Columns) -> dict[str, pl.Expr]:
     for col in c.lq:  # published LQs may be blank, but not text
         checks[(col, "not a number")] = (_text(col) != "") & _number(col).is_null()
     return {f"{_FLAG_PREFIX}{col}|{problem}": expr.fill_null(True) for (col, problem), expr in checks.items()}
+
+
+# ---------------------------------------------------------------------------
+# the typed fast path (clean official files) and the checked text path
+# ---------------------------------------------------------------------------
+
+_PUBLISHED_DISCLOSURES = ("", "N", "-")  # as BLS writes them; anything else takes the text path
+
+
+def _typed_scan(source: Path | bytes, header: list[str], c: _Columns) -> pl.LazyFrame:
+    """The file with its own types: codes and titles String, counts Int64, measures Float64.
+
+    A value that does not parse makes the collection fail (then the text
+    path takes over). Columns a query does not use are never parsed.
+    """
+    types = {col: pl.String for col in header}
+    types.update({"year": pl.Int32, c.estabs: pl.Int64})
+    types.update({col: pl.Float64 for col in (*c.emplvl, c.wages, c.pay, *c.lq) if col})
+    return pl.scan_csv(source, infer_schema=False, schema_overrides=types, empty_string_is_null=False,
+                       with_column_names=lambda cols: [col.strip().lower() for col in cols])
+
+
+def _typed_canonical(c: _Columns) -> dict[str, pl.Expr]:
+    """The canonical columns from typed ones, no trimming (compare :func:`_canonical`).
+
+    Official files need none: codes are unpadded and upper-case, numbers
+    plain. Only titles are trimmed (they are short files). Any disclosure
+    code but blank counts as withheld (BLS writes N, or - in national
+    files): a cell flagged in some other spelling is hidden, never shown as
+    BLS's placeholder 0.
+    """
+    disclosure = pl.col("disclosure_code").fill_null("")
+    withheld = disclosure != ""
+    lq_hidden = withheld | (pl.col(c.lq_disclosure).fill_null("") != "") if c.lq_disclosure else withheld
+
+    def published(expr: pl.Expr) -> pl.Expr:
+        return pl.when(withheld).then(None).otherwise(expr)
+
+    employment = _mean(c.emplvl, pl.col)
+    lq = _mean(c.lq, pl.col) if c.lq else None
+    exprs = {
+        **{col: pl.col(col) for col in ("area_fips", "own_code", "industry_code", "agglvl_code", "size_code",
+                                         "year", "qtr")},
+        "disclosure_code": pl.when(withheld).then(pl.lit("N")).otherwise(pl.lit("")),
+        "estabs": pl.col(c.estabs),
+        "emplvl": published(employment),
+        "total_wages": published(pl.col(c.wages)),
+        "avg_annual_pay": published(pl.col(c.pay)) if c.pay else None,
+        "bls_lq_emplvl": pl.when(lq_hidden).then(None).otherwise(lq) if lq is not None else None,
+        **{t: _text(t) if t in c.titles else None for t in ("area_title", "industry_title")},
+        "layout": _layout_expr(c),
+    }
+    return {k: (pl.lit(None) if v is None else v).cast(CANONICAL_SCHEMA[k]) for k, v in exprs.items()}
+
+
+def _typed_oddities(c: _Columns) -> pl.Expr:
+    """True on a line the typed path may not judge: anything :func:`_flags` could flag.
+
+    Stricter than the text path's checks (no trimming, upper case only), so a
+    file passing here would pass there with the same frame.
+    """
+    quarters = ["A"] if c.period == "annual" else ["1", "2", "3", "4"]
+    year = pl.col("year")
+    checks = [
+        ~pl.col("area_fips").str.contains(AREA_PATTERN),
+        ~pl.col("own_code").is_in(list(OWN_CODES)),
+        ~pl.col("industry_code").str.contains(r"^[0-9A-Za-z_-]{1,6}$"),
+        ~pl.col("agglvl_code").str.contains(r"^[0-9]{2}$"),
+        ~pl.col("size_code").str.contains(r"^[0-9]$"),
+        year.is_null() | ~year.is_between(FIRST_YEAR, date.today().year + 1),
+        ~pl.col("qtr").is_in(quarters),
+        ~pl.col("disclosure_code").fill_null("").is_in(_PUBLISHED_DISCLOSURES),
+        *[pl.col(col).is_null() for col in (c.estabs, *c.emplvl, c.wages, c.pay) if col],
+    ]
+    if c.lq_disclosure:
+        checks.append(~pl.col(c.lq_disclosure).fill_null("").is_in(_PUBLISHED_DISCLOSURES))
+    return pl.any_horizontal([check.fill_null(True) for check in checks])
+
+
+def _read_typed(source: Path | bytes, header: list[str], c: _Columns) -> pl.DataFrame | None:
+    """The canonical frame by the typed parse, or None when anything is off (then :func:`_read_checked`)."""
+    if _tail_problem(source, len(header)):
+        return None
+    raw = _typed_scan(source, header, c)
+    odd = "__odd"
+    try:
+        frame, ragged = pl.collect_all([raw.select(**_typed_canonical(c), **{odd: _typed_oddities(c)}),
+                                        _ragged_lines(source, len(header), quick=True).select(pl.len())])
+    except pl.exceptions.PolarsError:  # a value that does not parse, a malformed file
+        return None
+    if frame.height == 0 or ragged.item() or frame.get_column(odd).any():
+        return None
+    return frame.drop(odd)
+
+
+def _read_checked(source: Path | bytes, name: str, header: list[str], c: _Columns) -> pl.DataFrame:
+    """Every value as text, trimmed and checked: the canonical frame or every problem with its line."""
+    errors = ErrorTable()
+    what = f"Reading the QCEW file {name}"
+    try:
+        frame, ragged = pl.collect_all([_canonical(_scan(source), c), _ragged_lines(source, len(header))])
+    except pl.exceptions.PolarsError as exc:
+        _unreadable(source, name, exc, errors)
+        errors.raise_if_any(what)
+        raise  # pragma: no cover - _unreadable always adds a problem
+    last_line = frame.get_column(_LINE).max() if frame.height else 1
+    _report_ragged(ragged, len(header), last_line, name, errors)
+    errors.raise_if_any(what)  # values on broken lines would only repeat the problem
+    _validate(frame, source, name, errors)
+    errors.raise_if_any(what)
+    return frame.select(list(CANONICAL_SCHEMA))
+
+
+def _scan_batches(source: Path, name: str, header: list[str], c: _Columns, with_columns: list[str] | None,
+                  predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None):
+    """The IO source behind :func:`scan_qcew`: the typed parse, else the checked text path.
+
+    Polars passes the query's columns, filter and row limit; they go into the
+    typed scan so that unused columns are never parsed.
+    """
+    raw = _typed_scan(source, header, c)
+    # Only the columns the query uses are built: layout (a whole-file aggregate) would
+    # otherwise stop the filter from being applied while reading.
+    used = set(with_columns or CANONICAL_SCHEMA) | set(predicate.meta.root_names() if predicate is not None else ())
+    exprs = {k: v for k, v in _typed_canonical(c).items() if k in used}
+    lazy = raw.filter(pl.col("area_fips") != "").select(**exprs)  # blank lines have no area (null or "")
+    try:
+        frame = _restricted(lazy, with_columns, predicate, n_rows).collect()
+    except pl.exceptions.PolarsError:  # e.g. "1,234" or "12a" in a number column: say where, or read as text
+        frame = _restricted(_read_checked(source, name, header, c).lazy(), with_columns, predicate, n_rows).collect()
+    yield frame
+
+
+def _restricted(lazy: pl.LazyFrame, with_columns: list[str] | None, predicate: pl.Expr | None,
+                n_rows: int | None) -> pl.LazyFrame:
+    """Apply an IO source's projection, filter and row limit (the filter before the projection)."""
+    if predicate is not None:
+        lazy = lazy.filter(predicate)
+    if with_columns is not None:
+        lazy = lazy.select(with_columns)
+    return lazy.head(n_rows) if n_rows is not None else lazy
 
 
 # ---------------------------------------------------------------------------
@@ -566,17 +725,23 @@ def _unreadable(source, name: str, exc: Exception, errors: ErrorTable) -> None:
         errors.add(f"the CSV could not be read ({first})", REDOWNLOAD + " " + QCEW_FIX, file=name)
 
 
-def _ragged_lines(source: Path | bytes, width: int) -> pl.LazyFrame:
+def _ragged_lines(source: Path | bytes, width: int, *, quick: bool = False) -> pl.LazyFrame:
     """Lines whose field count differs from the header's (quote-aware, vectorised).
 
     Polars skips this check when only some columns are read, so count the
-    separators outside quoted text on each raw line instead.
+    separators outside quoted text on each raw line instead. ``quick``
+    first counts commas plainly and looks again only at lines whose count is
+    off (a comma in a quoted title, or a broken line): a line short of as
+    many fields as its title has commas passes, but its values then sit in
+    the wrong columns, which the typed parse and its checks catch.
     """
     lines = pl.scan_csv(source, has_header=False, separator="\x1f", quote_char=None,
                         infer_schema=False, new_columns=["text"], encoding="utf8-lossy")
+    lines = lines.with_row_index("line", offset=1)
+    if quick:
+        lines = lines.filter(pl.col("text").str.count_matches(",", literal=True) != width - 1)
     fields = pl.col("text").str.replace_all(r'"[^"]*"', "").str.count_matches(",") + 1
-    return (lines.with_row_index("line", offset=1).select("line", fields.alias("fields"))
-            .filter(pl.col("fields") != width))
+    return lines.select("line", fields.alias("fields")).filter(pl.col("fields") != width)
 
 
 def _report_ragged(ragged: pl.DataFrame, width: int, last_line: int, name: str,
