@@ -66,6 +66,7 @@ def test_clusters_csv_has_required_columns_and_chart(demo_dir, tmp_path):
     for col in ("cluster_code", "cluster_name", "type", "employment", "establishments", "lq", "growth", "strong"):
         assert col in header, col
     assert (tmp_path / "bubble.png").exists() and (tmp_path / "bubble.svg").exists()
+    assert "withheld at the 6-digit level" in result.output  # every table reports the withheld share
 
 
 def test_sources_lists_every_file(demo_dir):

@@ -181,6 +181,11 @@ class AnalysisMixin:
         if unmapped:
             notes.append(f"{len(unmapped)} of the region's 6-digit industries are not in the crosswalk: "
                          f"{', '.join(unmapped[:10])}{'...' if len(unmapped) > 10 else ''}.")
+        yr_used = int(df["year"].iloc[0]) if len(df) else None
+        share = ai.withheld_share(region, level=6, ownership=ai.ownership_code(a["ownership"]), year=yr_used)
+        if share is not None:
+            notes.append(f"{share:.1%} of the region's employment is withheld at the 6-digit level that clusters are "
+                         f"built from{' (estimated as below)' if estimate else ' (left out: cluster employment is a lower bound)'}.")
         notes += _cluster_estimate_notes(df, estimate, self.reference_area)
         if self.reference_area == ai.USLQ:
             notes += _uslq_cluster_notes(reference, crosswalk, estimate)
