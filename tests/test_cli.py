@@ -120,3 +120,17 @@ def test_shift_share_parts_add_up(demo_dir, tmp_path):
     assert len(df) > 10
     parts = df["national_share"] + df["industry_mix"] + df["competitive_shift"]
     assert (parts - df["change"]).abs().max() < 1e-6
+
+
+def test_every_command_takes_the_workspace_option():
+    import click
+
+    def leaves(group, path):
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from leaves(command, path + [name])
+            else:
+                yield path + [name], command
+
+    missing = [" ".join(p) for p, c in leaves(cli, []) if not any("--workspace" in getattr(o, "opts", ()) for o in c.params)]
+    assert not missing, missing
