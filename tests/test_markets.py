@@ -248,15 +248,23 @@ def test_sample_user_indicators_feed_the_publisher_measures(sample_ranking, samp
     stored = sample_ws.user_table("countries").set_index(["iso3", "indicator"])["value"]
     row = sample_ranking.table.set_index("iso3").loc["CHN"]
     assert row["raw_gdp_usd"] == stored[("CHN", "gdp_usd")]
-    assert row["raw_demand_usd"] == stored[("CHN", "merch_imports_usd")]
     assert row["raw_ip_protection"] == 0.25  # priority watch list in the user's table
     assert row["raw_corruption"] == stored[("CHN", "cpi_score")]
+
+
+def test_user_imports_indicator_is_the_demand_proxy_without_sector_exports(sample_ws):
+    # Business Services has no goods exports by NAICS, so demand falls back to the user's merchandise imports
+    stored = sample_ws.user_table("countries").set_index(["iso3", "indicator"])["value"]
+    ranking = sample_ws.rank_markets(sector="cluster:Business Services", draws=DRAWS)
+    assert ranking.table.set_index("iso3").loc["CHN", "raw_demand_usd"] == stored[("CHN", "merch_imports_usd")]
+    assert any("proxy" in note for note in ranking.notes)
 
 
 def test_per_sector_view_uses_the_sectors_exports(sample_ws):
     ranking = sample_ws.rank_markets(sector="336", draws=DRAWS)
     exports = sample_ws.user_table("exports")
-    mex = exports[(exports["iso3"] == "MEX") & (exports["naics"] == "336")].sort_values("year").iloc[-1]
+    mex = exports[(exports["iso3"] == "MEX") & (exports["naics"] == "336")
+                  & (exports["scope"] == "region")].sort_values("year").iloc[-1]
     assert ranking.table.set_index("iso3").loc["MEX", "raw_exports_usd"] == mex["value_usd"]
     assert "NAICS 336" in next(c.label for c in ranking.criteria if c.key == "exports_usd")
     assert "sector 336" in ranking.meta["title"]

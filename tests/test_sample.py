@@ -208,6 +208,7 @@ def test_user_tables_load_with_the_importers(files, kind):
 
 def test_market_tables_are_plausible(files):
     exports = read_table("exports", files.exports)
+    exports = exports[exports["scope"] == "region"]
     totals = exports[exports["naics"] == ""]
     assert sorted(totals["year"].unique()) == files.years and totals["country"].nunique() == 20
     latest = totals[totals["year"] == 2023].set_index("country")["value_usd"]
@@ -218,6 +219,58 @@ def test_market_tables_are_plausible(files):
     assert 20 <= countries["iso3"].nunique() <= 30
     survey = read_table("survey", files.survey)
     assert survey["company"].str.startswith("Sample Co. ").all()
+
+
+def test_exports_hold_us_goods_exports_by_naics_for_the_sample_industries(files):
+    exports = read_table("exports", files.exports)
+    assert set(exports["scope"]) == {"region", "nation"}
+    nation = exports[exports["scope"] == "nation"]
+    assert set(nation["area"]) == {"US"} and nation["source"].str.contains("SAMPLE").all()
+    countries = read_table("countries", files.countries)
+    assert set(nation["country"]) == set(countries["iso3"])  # every sample country, not just the region's
+    assert sorted(nation["year"].unique()) == files.years
+    assert (nation["naics"].str.len() == 3).all()  # one level: the demand factor never counts twice
+    # Census's NAICS export series cover goods: every goods industry's 3-digit code, no service code
+    goods = {n[:3] for n in (i.naics for i in sample.INDUSTRIES)
+             if sample.sector_of(n) == "31-33" or n[:3] in ("111", "112", "212")}
+    assert set(nation["naics"]) == goods
+    assert nation.groupby(["country", "year"]).size().eq(len(goods)).all()
+    assert (nation["value_usd"] > 0).all()
+    by_year = nation.groupby("year")["value_usd"].sum()
+    assert by_year.idxmin() == 2020 and by_year[2023] > by_year[2018]  # the 2020 slump
+    latest = nation[nation["year"] == 2023].groupby("country")["value_usd"].sum()
+    assert latest.nlargest(2).index.tolist() == ["CAN", "MEX"]
+    assert 0.8e12 < latest.sum() < 1.6e12  # the listed products: a good part of ~$2tn U.S. goods exports
+    region = exports[(exports["scope"] == "region") & (exports["naics"] != "")]
+    pair = region.merge(nation, on=["country", "year", "naics"], suffixes=("_region", "_us"))
+    assert len(pair) == len(region)  # every regional sector row has its U.S. counterpart
+    assert (pair["value_usd_region"] < 0.05 * pair["value_usd_us"]).all()
+
+
+def test_sample_market_ranking_reads_the_us_exports_for_demand(tmp_path):
+    from exportplan.demo.builder import build_demo
+
+    ws = build_demo(tmp_path / "ws")
+    stored = ws.user_table("exports")
+    nation = stored[(stored["scope"] == "nation") & (stored["year"] == 2023)]
+    priority, where = ws.priority_sectors()
+    wanted = {n for s in priority for n in s.naics}
+    used = sorted({c for c in nation["naics"] if any(n.startswith(c) for n in wanted)})
+    assert where == "the sector ranking's priority tier" and {"325", "334", "336"} <= set(used)
+    ranking = ws.rank_markets(draws=300)
+    demand = next(c for c in ranking.criteria if c.key == "demand_usd")
+    assert "proxy" not in demand.label and "proxy" not in " ".join(ranking.notes)
+    assert f"U.S. exports of NAICS {', '.join(used)}" in demand.source
+    assert any(n.startswith("Priority sectors (the sector ranking's priority tier)") for n in ranking.notes)
+    expected = nation[nation["naics"].isin(used)].groupby("iso3")["value_usd"].sum()
+    raw = ranking.table.set_index("iso3")["raw_demand_usd"]
+    assert raw.to_dict() == pytest.approx(expected.reindex(raw.index).to_dict())
+    # a sector's own view uses its own U.S. rows; a service cluster has none, so the proxy
+    own = ws.rank_markets(sector="326", draws=300).table.set_index("iso3")["raw_demand_usd"]
+    plastics = nation[nation["naics"] == "326"].set_index("iso3")["value_usd"]
+    assert own.to_dict() == pytest.approx(plastics.reindex(own.index).to_dict())
+    services = ws.rank_markets(sector="cluster:Business Services", draws=300)
+    assert any("proxy" in n and "no national or state exports of their NAICS" in n for n in services.notes)
 
 
 def test_county_centres_are_around_the_sample_centre(files):

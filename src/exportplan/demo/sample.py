@@ -297,7 +297,7 @@ def write_sample_files(folder: str | Path, *, seed: int = 2024) -> SampleFiles:
         "peers": _write_csv(folder / "SAMPLE_peer_clusters.csv", _peer_rows(rngs[1], qcew)),
     }
     paths.update(_write_sector_tables(folder, rngs[2]))
-    paths.update(_write_market_tables(folder, rngs[3:7]))
+    paths.update(_write_market_tables(folder, rngs[3:8]))
     paths["county_centres"] = _write_user_table(folder / "SAMPLE_county_centres.csv",
                                                 _county_centre_rows())
     paths["readme"] = _write_readme(folder / "SAMPLE_README.txt")
@@ -815,6 +815,42 @@ SECTOR_TILTS = {("CAN", "336"): 1.3, ("MEX", "336"): 1.5, ("CHN", "311"): 1.8, (
                 ("JPN", "325"): 1.6, ("DEU", "333"): 1.6, ("IND", "334"): 1.5, ("VNM", "334"): 1.7,
                 ("IRL", "325"): 2.0, ("CHE", "325"): 1.8}
 EXPORT_COVID = {2020: 0.88, 2021: 0.97}
+#: U.S. goods exports to each sample country in 2023, $bn (rough magnitudes; perturbed on output).
+US_EXPORTS_2023 = {
+    "CAN": 354, "MEX": 323, "CHN": 148, "JPN": 76, "DEU": 77, "GBR": 74, "KOR": 65, "FRA": 43,
+    "IND": 40, "BRA": 45, "NLD": 84, "ITA": 28, "ESP": 23, "AUS": 35, "ISR": 14, "CHE": 27,
+    "SGP": 46, "VNM": 10, "COL": 19, "CHL": 17, "IRL": 18, "SAU": 20, "ARE": 25, "POL": 14,
+    "THA": 17, "IDN": 10,
+}
+#: U.S. goods exports by year relative to 2023 (the 2020 slump, the 2022 price surge).
+US_EXPORT_INDEX = {2018: 0.82, 2019: 0.81, 2020: 0.70, 2021: 0.87, 2022: 1.02, 2023: 1.0}
+#: Census-style 3-digit NAICS export codes of the sample's goods industries and their usual share
+#: of U.S. goods exports. Census's NAICS-based export series cover goods only (crops, animals,
+#: mining, manufacturing), so the sample's service industries (wholesale, warehousing, IT, ...)
+#: have no rows here, as with real data: their demand falls back to the imports proxy.
+NATION_SECTORS = {"111": 0.032, "112": 0.002, "212": 0.015, "311": 0.040, "313": 0.003,
+                  "323": 0.003, "325": 0.110, "326": 0.020, "332": 0.020, "333": 0.070,
+                  "334": 0.090, "336": 0.140, "339": 0.035}
+#: Destinations that buy more (or less) of a product than the U.S. average.
+NATION_TILTS = {
+    ("CHN", "111"): 4.0, ("CHN", "112"): 1.5, ("CHN", "212"): 2.0, ("CHN", "336"): 0.6,
+    ("CHN", "334"): 1.2, ("JPN", "111"): 2.5, ("JPN", "311"): 2.0, ("JPN", "325"): 1.4,
+    ("KOR", "111"): 1.5, ("KOR", "334"): 1.5, ("KOR", "212"): 1.5, ("MEX", "111"): 1.5,
+    ("MEX", "311"): 1.5, ("MEX", "326"): 2.0, ("MEX", "332"): 1.6, ("MEX", "334"): 1.3,
+    ("MEX", "313"): 2.5, ("CAN", "336"): 1.6, ("CAN", "311"): 1.2, ("CAN", "326"): 1.4,
+    ("CAN", "332"): 1.5, ("CAN", "333"): 1.2, ("DEU", "336"): 1.5, ("DEU", "325"): 1.3,
+    ("DEU", "334"): 1.3, ("DEU", "339"): 1.5, ("GBR", "336"): 1.3, ("GBR", "325"): 1.2,
+    ("FRA", "336"): 2.0, ("FRA", "325"): 1.3, ("NLD", "325"): 1.8, ("NLD", "339"): 1.5,
+    ("IRL", "325"): 3.0, ("IRL", "334"): 1.2, ("CHE", "325"): 2.0, ("CHE", "339"): 2.0,
+    ("SGP", "334"): 1.5, ("SGP", "336"): 1.5, ("VNM", "111"): 3.0, ("VNM", "313"): 5.0,
+    ("VNM", "112"): 2.0, ("IND", "212"): 2.5, ("IND", "325"): 1.3, ("IND", "111"): 1.5,
+    ("BRA", "325"): 1.5, ("SAU", "336"): 2.0, ("SAU", "333"): 1.5, ("ARE", "336"): 2.0,
+    ("ARE", "333"): 1.3, ("ISR", "334"): 1.3, ("ISR", "336"): 1.3, ("AUS", "336"): 1.3,
+    ("AUS", "333"): 1.4, ("COL", "311"): 1.5, ("CHL", "311"): 1.5, ("THA", "111"): 1.5,
+    ("THA", "334"): 1.4, ("IDN", "111"): 2.5, ("IDN", "313"): 3.0, ("POL", "336"): 1.3,
+}
+NATION_AREA = "US"
+NATION_SOURCE = "Sample U.S. exports by NAICS (SAMPLE)"
 PARTNERSHIPS = (  # city, partner, country, type, since, strength
     ("Sample City", "Querétaro", "MEX", "sister_city", 2004, 3),
     ("Sample City", "Windsor", "CAN", "sister_city", 1996, 3),
@@ -852,10 +888,11 @@ COUNTY_CENTRES = {"99001": (40.02, -82.99), "99003": (40.25, -83.35), "99005": (
 
 def _write_market_tables(folder: Path, rngs: list) -> dict[str, Path]:
     """Country indicators, exports, partnerships, foreign investors and the client survey."""
-    country_rng, export_rng, fdi_rng, survey_rng = rngs
+    country_rng, export_rng, fdi_rng, survey_rng, nation_rng = rngs
+    exports = _export_rows(export_rng) + _nation_export_rows(nation_rng)
     return {
         "countries": _write_user_table(folder / "SAMPLE_countries.csv", _country_rows(country_rng)),
-        "exports": _write_user_table(folder / "SAMPLE_exports.csv", _export_rows(export_rng)),
+        "exports": _write_user_table(folder / "SAMPLE_exports.csv", exports),
         "partnerships": _write_user_table(folder / "SAMPLE_partnerships.csv", _partnership_rows()),
         "fdi": _write_user_table(folder / "SAMPLE_fdi.csv", _fdi_rows(fdi_rng)),
         "survey": _write_user_table(folder / "SAMPLE_survey.csv", _survey_rows(survey_rng)),
@@ -902,9 +939,33 @@ def _export_rows(rng) -> list[dict]:
     return rows
 
 
-def _export_row(iso: str, year: int, value: float, naics: str) -> dict:
+def _nation_export_rows(rng) -> list[dict]:
+    """U.S. goods exports by destination, year and 3-digit NAICS (scope nation, area US).
+
+    What the demand factor reads for the priority sectors: each country's
+    U.S. total split by :data:`NATION_SECTORS` shares, tilted by
+    :data:`NATION_TILTS`, following the U.S. export cycle with a trend of its own.
+    """
+    rows = []
+    for iso, total_bn in US_EXPORTS_2023.items():
+        trend = rng.normal(0.0, 0.02)  # the country's growth relative to all U.S. exports
+        mix = {s: share * NATION_TILTS.get((iso, s), 1.0) * rng.lognormal(0, 0.15)
+               for s, share in NATION_SECTORS.items()}
+        scale = min(1.0, 0.9 / sum(mix.values()))  # the listed products stay below all goods
+        for year in YEARS:
+            total = (total_bn * 1e9 * US_EXPORT_INDEX[year] * (1 + trend) ** (year - YEARS[-1])
+                     * rng.lognormal(0, 0.03))
+            for sector, weight in mix.items():
+                value = total * weight * scale * rng.lognormal(0, 0.05)
+                rows.append(_export_row(iso, year, value, sector, scope="nation", area=NATION_AREA,
+                                        source=NATION_SOURCE))
+    return rows
+
+
+def _export_row(iso: str, year: int, value: float, naics: str, *, scope: str = "region",
+                area: str = AREA_NAME, source: str = "Sample export records (SAMPLE)") -> dict:
     return {"country": iso, "year": year, "value_usd": int(round(value, -3)), "naics": naics,
-            "scope": "region", "area": AREA_NAME, "source": "Sample export records (SAMPLE)"}
+            "scope": scope, "area": area, "source": source}
 
 
 def _partnership_rows() -> list[dict]:
@@ -983,6 +1044,10 @@ def _write_readme(path: Path) -> Path:
         "industries, so U.S. totals are smaller than the real U.S. economy. Parents are exact sums",
         "of their children; withheld cells (disclosure_code N) show 0 as BLS writes them.",
         "Location quotients use the BLS base (all-ownership total covered employment).",
+        "",
+        "SAMPLE_exports.csv holds the region's exports by destination (scope region) and",
+        "U.S. goods exports by destination and 3-digit NAICS (scope nation, area US) shaped like",
+        "Census's NAICS-based series, which cover goods only: service sectors have no such rows.",
         "",
         "Country indicators are rough, perturbed magnitudes for demonstration only: use the",
         "real World Bank, Transparency International and USTR sources for a real plan.",
