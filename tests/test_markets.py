@@ -645,3 +645,9 @@ def test_columbus_exports_raw_values_match_the_imf_file(columbus, shared_data):
 def test_columbus_explain(columbus):
     text = columbus["ranking"].explain("MEX")
     assert "Mexico (MEX) ranks #" in text and "U.S. exports" in text and "distance 2,7" in text
+
+
+def test_sector_view_label_names_the_sector_not_all_goods(sample_ws):
+    ranking = sample_ws.rank_markets(sector="326", draws=DRAWS)
+    label = ranking.meta["exports_label"]
+    assert "NAICS 326" in label and "U.S. total" not in label

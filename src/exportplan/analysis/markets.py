@@ -364,7 +364,12 @@ def exports_label(series: ExportSeries, provenance: pd.DataFrame) -> str:
     ids = set(series.rows["provenance_id"].dropna().astype(int))
     source = ", ".join(dict.fromkeys(_short_source(r) for r in _prov_rows(provenance, ids))) or "source unknown"
     where = _SCOPE_TEXT[series.scope].format(area=series.area)
+    if series.naics_used:
+        # a sector view: the figures are that sector's exports, not all goods
+        where = where.replace("U.S. total", "U.S. exports") + f" of NAICS {', '.join(series.naics_used)}"
     why = _SCOPE_WHY[series.scope]
+    if why and series.naics_used:
+        why = why.replace("data is loaded", "data for this sector is loaded")
     return f"exports by destination: {where} ({source})" + (f", {why}" if why else "")
 
 
