@@ -12,7 +12,7 @@ from matplotlib.colors import to_hex
 from matplotlib.path import Path as MplPath
 
 from exportplan.errors import ExportPlanError
-from exportplan.output import worldmap
+from exportplan.output import charts, worldmap
 from exportplan.output.charts import (SAMPLE_LABEL, bubble_chart, contribution_chart, output_paths,
                                       source_line)
 from exportplan.output.worldmap import iso3_to_iso2, parse_path, world_map
@@ -144,6 +144,154 @@ def test_bubble_chart_nullable_dtypes_and_negative_sizes(tmp_path):
     assert "a" in texts and not {"b", "c", "d"} & set(texts)
 
 
+def make_crowded(n: int = 40) -> pd.DataFrame:
+    """A dense knot of bubbles around LQ 1 plus a few far out (log axis), as in a real region."""
+    rng = np.random.default_rng(3)
+    lq = np.exp(rng.normal(0, 0.2, n))
+    lq[:3] = [0.07, 0.25, 2.4]
+    return pd.DataFrame({"name": [f"Sector {i:02d} and friends" for i in range(n)], "lq": lq,
+                         "growth": rng.normal(0.05, 0.06, n), "employment": rng.lognormal(7, 1.2, n),
+                         "tier": pd.Categorical(np.array(["a", "b", "c"])[np.arange(n) % 3])})
+
+
+@pytest.fixture
+def saved_figures(monkeypatch):
+    """The figures bubble_chart saves, kept so that tests can inspect their artists."""
+    figures = []
+    save = charts.save_figure
+
+    def keep(fig, path, formats=charts.DEFAULT_FORMATS):
+        figures.append(fig)
+        return save(fig, path, formats)
+
+    monkeypatch.setattr(charts, "save_figure", keep)
+    return figures
+
+
+def bubble_labels(fig):
+    """The drawn bubble labels as (annotation, index of its bubble), and every bubble's
+    centre and radius in pixels (from the scatter collections, not from the chart code)."""
+    ax = fig.axes[0]
+    fig.draw_without_rendering()
+    centres, radii = [], []
+    for coll in ax.collections:  # the bubbles; legend handles have no points
+        offsets = np.asarray(coll.get_offsets())
+        if len(offsets):
+            centres.append(ax.transData.transform(offsets))
+            radii.append(np.sqrt(np.broadcast_to(coll.get_sizes(), len(offsets))) / 2 * fig.dpi / 72)
+    centres, radii = np.concatenate(centres), np.concatenate(radii)
+    out = []
+    for ann in ax.texts:
+        if (ann.get_gid() or "").startswith("bubble-label-"):
+            own = int(np.argmin(np.hypot(*(centres - ax.transData.transform(ann.xy)).T)))
+            out.append((ann, own))
+    return out, centres, radii
+
+
+def _box_gap(box, points):
+    dx = np.maximum(np.maximum(box.x0 - points[:, 0], points[:, 0] - box.x1), 0)
+    dy = np.maximum(np.maximum(box.y0 - points[:, 1], points[:, 1] - box.y1), 0)
+    return np.hypot(dx, dy)
+
+
+def check_labels_unambiguous(fig) -> tuple[int, int]:
+    """Assert that no label can be read as another bubble's; return (labels beside, with leader).
+
+    Each label is right beside its own bubble (within ~6 pt) and nearer to it
+    than to any other bubble, or has a leader line from the label's box to its
+    own bubble's edge. No label covers another bubble's centre or another label.
+    """
+    renderer = fig.canvas.get_renderer()
+    pt = fig.dpi / 72
+    labels, centres, radii = bubble_labels(fig)
+    boxes = [ann.get_bbox_patch().get_window_extent(renderer) for ann, _ in labels]
+    beside = with_leader = 0
+    for (ann, own), box in zip(labels, boxes):
+        name = ann.get_text()
+        gaps = _box_gap(box, centres) - radii
+        others = np.arange(len(centres)) != own
+        inside = ((centres[:, 0] > box.x0) & (centres[:, 0] < box.x1)
+                  & (centres[:, 1] > box.y0) & (centres[:, 1] < box.y1))
+        assert not (inside & others).any(), f"{name} covers another bubble's centre"
+        if ann.arrow_patch is None:
+            beside += 1
+            assert gaps[own] <= 6.5 * pt, f"{name} is {gaps[own] / pt:.0f} pt from its bubble, with no leader"
+            assert (gaps[others] > gaps[own]).all(), f"{name} is nearer another bubble than its own, with no leader"
+        else:
+            with_leader += 1
+            patch = ann.arrow_patch
+            label_end, bubble_end = patch.get_transform().transform(patch.get_path().vertices)[[0, -1]]
+            assert abs(np.hypot(*(bubble_end - centres[own])) - radii[own]) < 1.0, f"{name}: leader misses its bubble"
+            assert _box_gap(box, label_end[None])[0] < 2.0, f"{name}: leader does not start at the label"
+            assert patch.get_alpha() < 1 and patch.get_linewidth() < 1  # thin and faint
+    for a in range(len(boxes)):
+        for b in range(a + 1, len(boxes)):
+            assert not boxes[a].overlaps(boxes[b]), (labels[a][0].get_text(), labels[b][0].get_text())
+    return beside, with_leader
+
+
+def test_bubble_labels_sit_by_their_bubble_or_have_a_leader_to_it(tmp_path, saved_figures):
+    svg = bubble_chart(make_crowded(), color="tier", source_note="s", path=tmp_path / "b", labels=15)[1]
+    beside, with_leader = check_labels_unambiguous(saved_figures[0])
+    assert beside + with_leader == 15
+    assert beside and with_leader  # the data needs both kinds, or this test shows nothing
+    ids = [g.get("id") for g in ET.parse(svg).getroot().iter(f"{SVG}g")]
+    leaders = [i for i in ids if i and i.startswith("bubble-leader-")]
+    assert len(leaders) == with_leader  # the leaders are in the saved file
+    assert all(i.replace("leader", "label") in ids for i in leaders)
+
+
+def test_bubble_labels_keep_clear_of_reference_line_labels(tmp_path, saved_figures):
+    # Bubbles right under 'LQ = 1' (top of the axes) and by 'no growth' (right end of the 0 line).
+    df = pd.DataFrame({"name": ["Top of the chart by LQ one", "Right end on the zero line", "Low", "Mid", "Left"],
+                       "lq": [1.03, 2.0, 0.5, 1.5, 0.7], "growth": [0.10, 0.004, -0.1, 0.05, 0.0],
+                       "employment": [300.0, 300.0, 100.0, 100.0, 100.0]})
+    bubble_chart(df, source_note="s", path=tmp_path / "b", formats=("svg",))
+    fig = saved_figures[0]
+    renderer = fig.canvas.get_renderer()
+    labels, _, _ = bubble_labels(fig)
+    refs = [t for t in fig.axes[0].texts if t.get_text() in ("LQ = 1", "no growth (0.0%)")]
+    assert len(refs) == 2 and labels
+    for ann, _ in labels:
+        box = ann.get_bbox_patch().get_window_extent(renderer)
+        # 1 pt apart at least: two texts that touch read as one.
+        assert not any(box.overlaps(ref.get_window_extent(renderer).padded(fig.dpi / 72)) for ref in refs), \
+            ann.get_text()
+
+
+def test_bubble_chart_counts_labels_without_room(tmp_path):
+    svg = bubble_chart(make_crowded(), source_note="s", path=tmp_path / "b", formats=("svg",), labels=40)[0]
+    drawn = [g.get("id") for g in ET.parse(svg).getroot().iter(f"{SVG}g")
+             if (g.get("id") or "").startswith("bubble-label-")]
+    assert 0 < len(drawn) < 40
+    assert f"Labels: all industries shown ({40 - len(drawn)} without room for a label)." in svg_texts(svg)
+
+
+def test_bubble_chart_with_leaders_is_deterministic(tmp_path):
+    a, b = (bubble_chart(make_crowded(), color="tier", source_note="s", path=tmp_path / name, formats=("svg",),
+                         labels=15)[0] for name in ("a", "b"))
+    assert b"bubble-leader-" in a.read_bytes()
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_bubble_chart_log_axis_ticks_read_as_numbers(tmp_path):
+    """LQs from 0.07 to 2.4: ticks at 1, 2 and 5 of each decade, not only 0.1 and 1, and no 2×10⁻¹."""
+    svg = bubble_chart(make_crowded(12), source_note="s", path=tmp_path / "x", formats=("svg",))[0]
+    texts = set(svg_texts(svg))
+    assert {"0.1", "0.2", "0.5", "1", "2", "LQ = 1"} <= texts
+    assert not any("10^" in t or "times" in t or "$" in t for t in texts)
+
+
+def test_bubble_chart_forced_log_axis_counts_zero_lq(tmp_path):
+    df = pd.DataFrame({"name": ["zero", "one", "three"], "lq": [0.0, 1.0, 3.0], "growth": [0.1, 0.0, -0.1],
+                       "employment": [100.0, 200.0, 300.0]})
+    texts = svg_texts(bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",), xscale="log")[0])
+    assert "1 industries not shown: LQ of 0 or less, which a log axis cannot show." in texts
+    assert "zero" not in texts and {"one", "three"} <= set(texts)
+    texts = svg_texts(bubble_chart(df, source_note="s", path=tmp_path / "y", formats=("svg",))[0])
+    assert "zero" in texts and not any("not shown" in t for t in texts)  # 'auto' stays linear
+
+
 def test_bubble_chart_errors(tmp_path, clusters):
     with pytest.raises(ExportPlanError, match="'tier_x'"):
         bubble_chart(clusters, color="tier_x", path=tmp_path / "x")
@@ -163,8 +311,9 @@ def test_output_paths_and_source_line(tmp_path):
 
 
 @pytest.mark.shared_data
-def test_bubble_chart_on_real_qcew_counts_withheld(shared_data, tmp_path):
-    """Hocking County, OH, 2020, private 3-digit NAICS: withheld cells are left out and counted."""
+def test_bubble_chart_on_real_qcew_counts_withheld(shared_data, tmp_path, saved_figures):
+    """Hocking County, OH, 2020, private 3-digit NAICS: withheld cells are left out and counted;
+    with 20 labels on a crowded chart, none can be read as another bubble's."""
     src = shared_data / "qcew" / "bls_qcew_2020_annual_area_39073.csv"
     raw = pd.read_csv(src, dtype={"industry_code": str, "agglvl_code": str, "disclosure_code": str})
     raw = raw[raw["agglvl_code"] == "75"]
@@ -176,13 +325,15 @@ def test_bubble_chart_on_real_qcew_counts_withheld(shared_data, tmp_path):
         "employment": raw["annual_avg_emplvl"].mask(withheld),
     })
     svg = bubble_chart(df, title="Hocking County, OH", source_note="Source: BLS, QCEW (2020 annual)",
-                       path=tmp_path / "hocking", formats=("svg",))[0]
+                       path=tmp_path / "hocking", formats=("svg",), labels=20)[0]
     texts = svg_texts(svg)
     n_out = int(df[["lq", "growth", "employment"]].isna().any(axis=1).sum())
     assert n_out >= int(withheld.sum()) > 0
     assert f"{n_out} industries not shown: withheld or missing LQ, growth or employment." in texts
     biggest = df.dropna().nlargest(1, "employment")["name"].iloc[0]
     assert biggest in texts
+    beside, with_leader = check_labels_unambiguous(saved_figures[0])
+    assert beside + with_leader >= 15
 
 
 # --------------------------------------------------------------------------- contribution chart

@@ -23,7 +23,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from exportplan.errors import ExportPlanError
 from exportplan.output.tables import as_pandas, atomic_output, column_format
@@ -234,70 +236,278 @@ def _draw_bubbles(ax, data: pd.DataFrame, x: str, y: str, area: np.ndarray, colo
 def _size_handles(ax, size_max: float, max_area: float) -> list:
     values = sorted({_nice(size_max), _nice(size_max / 4), _nice(size_max / 16)} - {0.0}, reverse=True)
     return [ax.scatter([], [], s=max_area * v / size_max, facecolor="none", edgecolor="#555555",
-                       label=f"{v:,.0f}") for v in values]
+                       label=f"{v:,.0f}" if v >= 1 else f"{v:g}") for v in values]
 
 
-def _reference_lines(ax, y_ref: float, y_ref_label: str, percent: bool) -> None:
-    ax.axvline(1.0, color="#555555", linestyle="--", linewidth=1, zorder=1)
-    ax.axhline(y_ref, color="#555555", linestyle="--", linewidth=1, zorder=1)
-    ax.annotate("LQ = 1", xy=(1.0, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
-                textcoords="offset points", va="top", fontsize=7.5, color="#555555")
+def _reference_lines(ax, y_ref: float, y_ref_label: str, percent: bool) -> list:
+    """Dashed lines at LQ = 1 and at ``y_ref``, each with its label; returns the lines and labels."""
+    lines = [ax.axvline(1.0, color="#555555", linestyle="--", linewidth=1, zorder=1),
+             ax.axhline(y_ref, color="#555555", linestyle="--", linewidth=1, zorder=1)]
+    # Above the bubbles, on a light box, so that a bubble drawn over a line's end cannot hide its label.
+    style = {"textcoords": "offset points", "fontsize": 7.5, "color": "#555555", "bbox": _LABEL_BOX, "zorder": 4}
+    lq_one = ax.annotate("LQ = 1", xy=(1.0, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
+                         va="top", **style)
     shown = f"{y_ref:.1%}" if percent else f"{y_ref:,.2f}"
-    ax.annotate(f"{y_ref_label} ({shown})", xy=(1.0, y_ref), xycoords=("axes fraction", "data"),
-                xytext=(-3, 3), textcoords="offset points", ha="right", va="bottom",
-                fontsize=7.5, color="#555555")
+    y_line = ax.annotate(f"{y_ref_label} ({shown})", xy=(1.0, y_ref), xycoords=("axes fraction", "data"),
+                         xytext=(-3, 3), ha="right", va="bottom", **style)
+    return [*lines, lq_one, y_line]
 
 
-def _overlaps(box, boxes) -> bool:
-    return any(box.overlaps(other) for other in boxes)
+def _log_x_axis(ax, values: pd.Series) -> None:
+    """A log x axis whose ticks can be read as plain numbers (0.2, 0.5, 1, 2, 5, ...).
+
+    Ticks at 1, 2 and 5 of each decade while that stays a handful, so that a
+    range such as 0.07-2.5 gets more than the two ticks 0.1 and 1; minor
+    ticks stay unlabelled (matplotlib would write them as 2×10⁻¹).
+    """
+    ax.set_xscale("log")
+    positive = values[values > 0]
+    decades = math.log10(positive.max() / positive.min()) if len(positive) else 0.0
+    subs = (1.0,) if decades > 4 else (1.0, 2.0, 5.0) if decades > 0.7 else tuple(range(1, 10))
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def _label_bubbles(fig, ax, data: pd.DataFrame, x: str, y: str, label: str, area: np.ndarray, top: int) -> int:
-    """Label the ``top`` largest bubbles where a label fits without hiding another.
+# Label placement works in display pixels; distances below are in points and scaled.
+# A label within this of its bubble's edge, and further by at least as much again from every
+# other bubble, is read as that bubble's without a leader line.
+_NEAR_PT = 6.0
+_GAPS_PT = (2.0, 10.0, 20.0, 34.0, 52.0, 76.0, 104.0, 136.0, 172.0)  # label-to-edge gaps tried, nearest first
+_MIN_LEADER_PT = 8.0  # a shorter leader line would be too short to see
+# Directions tried (degrees, every 15): right, left, above, below, the diagonals, then the rest;
+# of two equally good spots the earlier wins.
+_ANGLES = (0, 180, 90, 270, 45, 135, 315, 225, 15, 75, 105, 165, 195, 255, 285, 345,
+           30, 60, 120, 150, 210, 240, 300, 330)
+_LEADER = {"arrowstyle": "-", "color": "#444444", "alpha": 0.55, "linewidth": 0.7, "shrinkA": 0}
 
-    Each label tries positions around its bubble (right, left, above, below,
-    diagonals, then further out) and takes the first that stays inside the
-    axes and covers no placed label and no labelled bubble's core; a label
-    with no free position is left out rather than drawn over the data.
+
+class _Scene:
+    """What labels must keep clear of, in display pixels: bubbles, placed labels and leaders."""
+
+    def __init__(self, centres: np.ndarray, radii: np.ndarray, scale: float, frame, boxes: list, rules: list):
+        self.centres, self.radii, self.scale, self.frame = centres, radii, scale, frame
+        self.rules = rules  # (start, end) of reference lines, which a leader must not run along
+        # A bubble's centre (its inner half, at least 3 pt across) is never covered or crossed.
+        self.cores = np.maximum(radii / 2, 3.0 * scale)
+        self.boxes = list(boxes)  # (x0, y0, x1, y1) of placed labels and other text
+        self.leaders: list[tuple[np.ndarray, np.ndarray]] = []
+
+
+def _box_distances(boxes: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Distance from each box (rows of x0, y0, x1, y1) to each point: shape (boxes, points)."""
+    dx = np.maximum(np.maximum(boxes[:, None, 0] - points[None, :, 0], points[None, :, 0] - boxes[:, None, 2]), 0)
+    dy = np.maximum(np.maximum(boxes[:, None, 1] - points[None, :, 1], points[None, :, 1] - boxes[:, None, 3]), 0)
+    return np.hypot(dx, dy)
+
+
+def _ray_offsets(directions: np.ndarray, half: tuple[float, float], reach: np.ndarray) -> np.ndarray:
+    """How far along each unit direction a box of half-size ``half`` must be centred
+    so that its nearest point is ``reach`` from the origin (bisection: exact and monotone)."""
+    ax_, ay_ = np.abs(directions[:, 0]), np.abs(directions[:, 1])
+    lo, hi = np.zeros(len(reach)), reach + half[0] + half[1]
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        dist = np.hypot(np.maximum(mid * ax_ - half[0], 0), np.maximum(mid * ay_ - half[1], 0))
+        short = dist < reach
+        lo, hi = np.where(short, mid, lo), np.where(short, hi, mid)
+    return hi
+
+
+def _segment_hits_box(a: np.ndarray, b: np.ndarray, box) -> bool:
+    """Whether segment a→b passes through the box (Liang–Barsky clipping)."""
+    t0, t1 = 0.0, 1.0
+    d = b - a
+    for p, q in ((-d[0], a[0] - box[0]), (d[0], box[2] - a[0]), (-d[1], a[1] - box[1]), (d[1], box[3] - a[1])):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return False
+    return True
+
+
+def _segments_cross(a, b, c, d) -> bool:
+    """Whether segments a→b and c→d properly intersect."""
+    def side(p, q, r):
+        return np.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
+    return side(a, b, c) * side(a, b, d) < 0 and side(c, d, a) * side(c, d, b) < 0
+
+
+def _segment_distances(a: np.ndarray, b: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Distance from each point to segment a→b."""
+    d = b - a
+    t = np.clip(((points - a) @ d) / max(float(d @ d), 1e-12), 0, 1)
+    return np.hypot(*(points - (a + t[:, None] * d)).T)
+
+
+def _candidates(scene: _Scene, i: int, half: tuple[float, float]):
+    """Every candidate label box around bubble ``i``, centred on rays from its centre.
+
+    Returns the boxes (x0, y0, x1, y1), each ray's unit direction and how
+    far along it each box's centre is. The gap between box and bubble edge
+    grows through ``_GAPS_PT``, every direction at each gap.
+    """
+    angles = np.radians(np.tile(np.array(_ANGLES, dtype=float), len(_GAPS_PT)))
+    gaps = np.repeat(_GAPS_PT, len(_ANGLES)) * scene.scale
+    directions = np.column_stack([np.cos(angles), np.sin(angles)])
+    t = _ray_offsets(directions, half, scene.radii[i] + gaps)
+    centres = scene.centres[i] + t[:, None] * directions
+    return np.column_stack([centres - half, centres + half]), directions, t
+
+
+def _leader_ok(scene: _Scene, i: int, start: np.ndarray, end: np.ndarray) -> tuple[bool, int]:
+    """Whether a leader from bubble ``i``'s edge (``start``) to its label (``end``) is clear,
+    and how many other bubbles' bodies it crosses.
+
+    Clear means: it crosses no label or leader, does not run along a reference
+    line, passes no other bubble's centre, and meets its bubble's edge where
+    that edge is visible (not inside another bubble), so it cannot be read as
+    pointing at a neighbour.
+    """
+    if any(_segment_hits_box(start, end, box) for box in scene.boxes):
+        return False, 0
+    if any(_segments_cross(start, end, a, b) for a, b in scene.leaders):
+        return False, 0
+    ends = np.array([start, end])
+    if any((_segment_distances(a, b, ends) < 4 * scene.scale).all() for a, b in scene.rules):
+        return False, 0  # hidden in a dashed reference line
+    dist = _segment_distances(start, end, scene.centres)
+    # Bubbles that contain this one's centre cannot be avoided: the leader must cross them.
+    around = np.hypot(*(scene.centres - scene.centres[i]).T) < scene.radii
+    other = np.arange(len(dist)) != i
+    at_edge = np.hypot(*(scene.centres - start).T) < scene.radii
+    if (other & ~around & ((dist < scene.cores) | at_edge)).any():
+        return False, 0
+    return True, int((other & (dist < scene.radii)).sum())
+
+
+def _best_spot(scene: _Scene, i: int, half: tuple[float, float], leaders: bool):
+    """The best free place for bubble ``i``'s label: (box, leader segment or None), or None.
+
+    Hard rules: inside the axes; over no other label, leader or bubble
+    centre. A label that is not right beside its bubble, or is about as near
+    another bubble, needs a leader line (allowed only with ``leaders``): then
+    the label must not sit right beside another bubble, and the leader must
+    be long enough to see and clear (see :func:`_leader_ok`). Among the
+    rest the cheapest wins: nearest first, then fewer other bubbles covered
+    by the label or crossed by its leader.
+    """
+    boxes, directions, t = _candidates(scene, i, half)
+    frame, near = scene.frame, _NEAR_PT * scene.scale
+    inside = ((boxes[:, 0] >= frame.x0) & (boxes[:, 1] >= frame.y0)
+              & (boxes[:, 2] <= frame.x1) & (boxes[:, 3] <= frame.y1))
+    edge_gap = _box_distances(boxes, scene.centres) - scene.radii  # (candidates, bubbles)
+    others = np.arange(len(scene.radii)) != i
+    clear = inside & ~((edge_gap + scene.radii < scene.cores) & others).any(axis=1)
+    own = edge_gap[:, i]
+    needs_leader = (own > near) | ((edge_gap < own[:, None] + near) & others).any(axis=1)
+    # A label right beside another bubble would be read as that bubble's, leader line or not.
+    beside = ((edge_gap >= 0) & (edge_gap < near) & others).any(axis=1)
+    clear &= (~needs_leader | ((own >= _MIN_LEADER_PT * scene.scale) & ~beside)) if leaders else ~needs_leader
+    covered = ((edge_gap < 0) & others).sum(axis=1)
+    best, best_cost = None, math.inf
+    # Labels side by side with no space between read as one; stacked ones need less.
+    spacing = np.array([-5, -1, 5, 1]) * scene.scale
+    for k in np.flatnonzero(clear):
+        box = boxes[k]
+        if any(_boxes_overlap(box + spacing, other) for other in scene.boxes) or \
+                any(_segment_hits_box(a, b, box) for a, b in scene.leaders):
+            continue
+        cost = own[k] / scene.scale + 6.0 * covered[k] + k * 1e-3
+        leader = None
+        if needs_leader[k]:
+            start = scene.centres[i] + directions[k] * scene.radii[i]
+            end = scene.centres[i] + directions[k] * (t[k] - _box_depth(directions[k], half))
+            ok, crossed = _leader_ok(scene, i, start, end)
+            if not ok:
+                continue
+            leader = (start, end)
+            cost += 20.0 * crossed
+        if cost < best_cost:
+            best, best_cost = (box, leader), cost
+    return best
+
+
+def _box_depth(direction: np.ndarray, half: tuple[float, float]) -> float:
+    """Distance from a box's centre to its edge along ``direction``."""
+    ax_, ay_ = abs(direction[0]), abs(direction[1])
+    return min(half[0] / ax_ if ax_ > 1e-9 else math.inf, half[1] / ay_ if ay_ > 1e-9 else math.inf)
+
+
+def _boxes_overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _extent(artist, renderer) -> tuple[float, float, float, float]:
+    box = artist.get_window_extent(renderer)
+    return box.x0, box.y0, box.x1, box.y1
+
+
+def _label_bubbles(fig, ax, data: pd.DataFrame, x: str, y: str, label: str, area: np.ndarray, top: int,
+                   avoid: Sequence = ()) -> int:
+    """Label the ``top`` largest bubbles where a label fits without hiding another; return how many.
+
+    Each label takes the nearest free spot around its bubble (see
+    :func:`_best_spot`). A label placed away from its bubble, or about as
+    near another bubble as its own, is joined to its bubble's edge by a thin
+    leader line, so no label can be read as another bubble's. A label with
+    no free spot is left out rather than drawn over the data. ``avoid`` are
+    the reference lines (which no leader runs along) and their labels (which
+    labels keep clear of).
     """
     fig.draw_without_rendering()  # run the layout so that data → pixel transforms are final
     renderer = fig.canvas.get_renderer()
-    frame = ax.get_window_extent(renderer)
-    idx = np.argsort(-area, kind="stable")[:top]
-    pts = ax.transData.transform(data[[x, y]].to_numpy(dtype=float)[idx])
     scale = fig.dpi / 72
-    # The core of each labelled bubble (a square inside its inner half) must stay visible.
-    half = [max(3.0, math.sqrt(area[i]) / 4) * scale for i in idx]
-    centres = [matplotlib.transforms.Bbox.from_bounds(px - h, py - h, 2 * h, 2 * h)
-               for (px, py), h in zip(pts, half)]
+    xy = data[[x, y]].to_numpy(dtype=float)
+    texts = [_extent(a, renderer) for a in avoid if isinstance(a, Text)]
+    rules = [tuple(a.get_transform().transform(a.get_xydata())) for a in avoid if isinstance(a, Line2D)]
+    scene = _Scene(ax.transData.transform(xy), np.sqrt(area) / 2 * scale, scale,
+                   ax.get_window_extent(renderer), texts, rules)
+    probes = {}
+    for i in np.argsort(-area, kind="stable")[:max(top, 0)]:
+        probe = ax.annotate(_truncate(data[label].iloc[i], 28), xy=xy[i], xytext=(0, 0), textcoords="offset points",
+                            ha="center", va="center", fontsize=7.5)
+        probes[i] = _extent(probe, renderer)  # where the text sits around its anchor, before it moves
+        probe.remove()
     placed = []
-    for k, i in enumerate(idx):
-        r = math.sqrt(area[i]) / 2 + 2
-        text = _truncate(data[label].iloc[i], 28)
-        for dx, dy, ha, va in _candidates(r):
-            ann = ax.annotate(text, xy=(data[x].iloc[i], data[y].iloc[i]), xytext=(dx, dy),
-                              textcoords="offset points", ha=ha, va=va, fontsize=7.5,
-                              bbox=_LABEL_BOX, zorder=5)
-            box = ann.get_window_extent(renderer)
-            others = centres[:k] + centres[k + 1:]
-            if frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1) \
-                    and not _overlaps(box, placed) and not _overlaps(box, others):
-                ann.set_in_layout(False)
-                placed.append(box)
-                break
-            ann.remove()
+    # Labels that fit right beside their bubble go first (largest bubble first), then the rest
+    # with leader lines, so that a far label never takes the one spot where another fits unaided.
+    for leaders in (False, True):
+        for i in [i for i in probes if i not in placed]:
+            if _place_label(ax, scene, i, data[label].iloc[i], xy[i], probes[i], leaders, gid=len(placed)):
+                placed.append(i)
     return len(placed)
 
 
-def _candidates(r: float) -> list[tuple[float, float, str, str]]:
-    out = []
-    for dist in (r, r + 10, r + 22):
-        d = dist * 0.71
-        out += [(dist, 0, "left", "center"), (-dist, 0, "right", "center"),
-                (0, dist, "center", "bottom"), (0, -dist, "center", "top"),
-                (d, d, "left", "bottom"), (-d, d, "right", "bottom"),
-                (d, -d, "left", "top"), (-d, -d, "right", "top")]
-    return out
+def _place_label(ax, scene: _Scene, i: int, label: object, xy, probe: tuple, leaders: bool, gid: int) -> bool:
+    """Draw bubble ``i``'s label at its best free spot (see :func:`_best_spot`); whether it found one.
+
+    ``probe`` is the text's extent when centred on the bubble; the label is
+    moved by the offset from there to the chosen box, so it lands exactly in it.
+    """
+    x0, y0, x1, y1 = probe
+    pad = 1.5 * scene.scale  # the label's white box reaches a little beyond the text
+    spot = _best_spot(scene, i, ((x1 - x0) / 2 + pad, (y1 - y0) / 2 + pad), leaders)
+    if spot is None:
+        return False
+    box, leader = spot
+    shift = ((box[0] + box[2] - x0 - x1) / 2 / scene.scale, (box[1] + box[3] - y0 - y1) / 2 / scene.scale)
+    kw = {"arrowprops": {**_LEADER, "shrinkB": scene.radii[i] / scene.scale}} if leader else {}
+    ann = ax.annotate(_truncate(label, 28), xy=xy, xytext=shift, textcoords="offset points", ha="center",
+                      va="center", fontsize=7.5, bbox=_LABEL_BOX, zorder=5, gid=f"bubble-label-{gid}", **kw)
+    ann.set_in_layout(False)
+    scene.boxes.append(tuple(box))
+    if leader:
+        ann.arrow_patch.set_gid(f"bubble-leader-{gid}")
+        scene.leaders.append(leader)
+    return True
 
 
 def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: str = "employment",
@@ -313,30 +523,44 @@ def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: st
     Dashed reference lines mark LQ = 1 and ``reference_growth`` (0, or e.g.
     the nation's growth with ``reference_label='US growth'``). Bubbles are
     coloured by ``color`` (e.g. a tier column) with a legend, and the
-    ``labels`` largest carry their ``label``. Rows missing ``x``, ``y`` or
-    ``size`` (withheld cells) are left out and counted in the footer. The
-    footer gives ``source_note`` (default: built from ``meta['sources']``),
-    and SAMPLE DATA when ``sample_data`` (default: ``meta['sample_data']``).
-    ``xscale`` is 'linear', 'log' or 'auto' (log when LQs span 20×).
+    ``labels`` largest carry their ``label``: beside the bubble, or joined to
+    it by a thin leader line when there is no room beside it; a label with
+    no room at all is left out and counted in the footer. Rows missing
+    ``x``, ``y`` or ``size`` (withheld cells) are left out and counted in the
+    footer. The footer gives ``source_note`` (default: built from
+    ``meta['sources']``), and SAMPLE DATA when ``sample_data`` (default:
+    ``meta['sample_data']``). ``xscale`` is 'linear', 'log' or 'auto' (log
+    when all LQs are above 0 and span 20×); on a log axis, rows with an LQ
+    of 0 or less are left out and counted.
     """
     df = as_pandas(df)
     _need_columns(df, [x, y, size, label, color], "bubble chart")
     note, sample = _resolve_notes(source_note, meta, sample_data)
     data, dropped = _plottable(df, [x, y, size])
+    log_x = bool(len(data)) and _use_log_x(data[x], xscale)
+    off_axis = int((data[x] <= 0).sum()) if log_x else 0
+    data = data[data[x] > 0].reset_index(drop=True) if off_axis else data
     notes = []
     if dropped:
         what = ", ".join(_SHORT.get(c, c) for c in (x, y)) + f" or {_SHORT.get(size, size)}"
         notes.append(f"{dropped} {noun} not shown: withheld or missing {what}.")
+    if off_axis:  # only with xscale='log': 'auto' stays linear when an LQ is 0
+        notes.append(f"{off_axis} {noun} not shown: {_SHORT.get(x, x)} of 0 or less, "
+                     "which a log axis cannot show.")
     by = (size_label or _AXIS_LABELS.get(size, size)).lower()
     which = f"the {labels} largest by {by}" if len(data) > labels else f"all {noun} shown"
     if len(data) and labels > 0:
         notes.append(f"Labels: {which}.")
     with chart_style():
         fig, ax, footer = start_chart(11, 7.2, title=title, source_note=note, notes=notes, sample_data=sample)
+        # Labels are placed by measuring text, whose width varies a little with resolution
+        # (hinting): measure at the PNG's.
+        fig.set_dpi(DPI)
         placed = _plot_bubbles(fig, ax, data, x=x, y=y, size=size, label=label, color=color, labels=labels,
                                reference=(reference_growth, reference_label),
-                               axis_labels=(x_label, y_label, size_label), xscale=xscale)
-        unplaced = min(labels, len(data)) - placed
+                               axis_labels=(x_label, y_label, size_label),
+                               xscale="log" if log_x else "linear")
+        unplaced = max(min(labels, len(data)), 0) - placed
         if unplaced:  # same line count: the note only grows by a few words
             notes[-1] = f"Labels: {which} ({unplaced} without room for a label)."
             footer.set_text("\n".join(footer_lines(note, notes)))
@@ -364,14 +588,14 @@ def _plot_bubbles(fig, ax, data, *, x, y, size, label, color, labels, reference,
     area = (np.maximum(max_area * data[size].to_numpy(float) / size_max, 8.0)
             if size_max > 0 else np.full(len(data), 30.0))
     if _use_log_x(data[x], xscale) and len(data):
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        _log_x_axis(ax, data[x])
     handles = _draw_bubbles(ax, data, x, y, area, color) if len(data) else []
     if not len(data):  # nothing to autoscale on: fixed limits around the reference lines
         ax.set_xlim(0, 2)
         ax.set_ylim(reference[0] - 0.1, reference[0] + 0.1)
         ax.text(0.5, 0.5, "No data to show", transform=ax.transAxes, ha="center", va="center", fontsize=12)
-    _reference_lines(ax, reference[0], reference[1] or ("reference growth" if reference[0] else "no growth"), percent)
+    y_ref_label = reference[1] or ("reference growth" if reference[0] else "no growth")
+    references = _reference_lines(ax, reference[0], y_ref_label, percent)
     if percent:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(x_label or _AXIS_LABELS.get(x, x))
@@ -390,7 +614,7 @@ def _plot_bubbles(fig, ax, data, *, x, y, size, label, color, labels, reference,
                   handlelength=6.5, handletextpad=0.8,
                   title=size_label or _AXIS_LABELS.get(size, size),
                   bbox_to_anchor=(1.02, 0.55 if handles else 1.0), **legend_kw)
-    return _label_bubbles(fig, ax, data, x, y, label, area, labels) if len(data) else 0
+    return _label_bubbles(fig, ax, data, x, y, label, area, labels, avoid=references) if len(data) else 0
 
 
 # --------------------------------------------------------------------------- contribution chart
