@@ -527,3 +527,12 @@ def test_transforms_compose_like_svg():
     assert t.transform((1, 1)).tolist() == [12, 2]  # scale first, then translate
     m = worldmap._affine("matrix(1,0,0,1,5,6)")
     assert m.transform((0, 0)).tolist() == [5, 6]
+
+
+def test_source_line_names_each_dataset_once_with_merged_vintages():
+    from exportplan.output.charts import source_line
+
+    meta = {"sources": [{"publisher": "BLS", "dataset": "QCEW", "vintage": f"{y} annual", "file": f"{y}_{a}.csv"}
+                        for y in (2020, 2018, 2019) for a in ("39049", "US000")]
+            + [{"publisher": "TI", "dataset": "CPI", "vintage": "2022"}, {"publisher": "TI", "dataset": "CPI", "vintage": "2021"}]}
+    assert source_line(meta) == "Source: BLS, QCEW (2018-2020 annual); TI, CPI (2021, 2022)"

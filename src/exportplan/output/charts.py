@@ -67,15 +67,33 @@ def chart_style():
 
 
 def source_line(meta: Mapping | None) -> str:
-    """'Source: BLS, QCEW (2023); ...' from a table's meta (see output.tables)."""
-    parts = []
+    """'Source: BLS, QCEW (2018-2023 annual); ...' from a table's meta (see output.tables).
+
+    Sources of the same publisher and dataset (e.g. one QCEW file per county
+    and year) are named once, with their vintages merged.
+    """
+    parts: dict[str, list[str]] = {}
     for src in (meta or {}).get("sources") or []:
         if isinstance(src, str):
-            parts.append(src)
+            parts.setdefault(src, [])
             continue
         who = ", ".join(str(src[k]) for k in ("publisher", "dataset") if src.get(k))
-        parts.append(f"{who} ({src['vintage']})" if src.get("vintage") else who)
-    return "Source: " + "; ".join(p for p in parts if p) if any(parts) else ""
+        vintages = parts.setdefault(who, [])
+        if src.get("vintage") and str(src["vintage"]) not in vintages:
+            vintages.append(str(src["vintage"]))
+    texts = [f"{who} ({_merge_vintages(v)})" if v else who for who, v in parts.items() if who]
+    return "Source: " + "; ".join(texts) if texts else ""
+
+
+def _merge_vintages(vintages: list[str]) -> str:
+    """'2018 annual', '2019 annual' ... -> '2018-2023 annual' when they are consecutive years of one kind."""
+    split = [v.split(" ", 1) for v in vintages]
+    if all(len(p) == 2 and p[0].isdigit() for p in split) and len({p[1] for p in split}) == 1:
+        years = sorted(int(p[0]) for p in split)
+        if years == list(range(years[0], years[-1] + 1)):
+            span = str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+            return f"{span} {split[0][1]}"
+    return ", ".join(sorted(vintages))
 
 
 def output_paths(path: str | os.PathLike, formats: Iterable[str] = DEFAULT_FORMATS) -> list[Path]:
