@@ -154,3 +154,17 @@ def test_alias_table_is_consistent():
             assert key not in seen, f"line {line} repeats {key}"
             seen.add(key)
             assert row["source"] in ("",) + countries.SOURCES, line
+
+
+def test_identity_agrees_with_the_datahub_country_code_crosswalk(shared_data):
+    """Every ISO2 code and English name in the public country-codes crosswalk maps to its ISO3."""
+    import pandas as pd
+
+    table = pd.read_csv(shared_data / "countries" / "datahub_country_codes.csv", dtype=str, keep_default_na=False)
+    table = table[table["ISO3166-1-Alpha-3"] != ""]
+    assert len(table) > 240
+    misses = [(col, row[col], row["ISO3166-1-Alpha-3"], to_iso3(row[col]))
+              for _, row in table.iterrows()
+              for col in ("ISO3166-1-Alpha-2", "CLDR display name", "UNTERM English Short", "official_name_en")
+              if row[col] and to_iso3(row[col]) != row["ISO3166-1-Alpha-3"]]
+    assert not misses, misses[:10]
