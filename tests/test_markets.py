@@ -608,8 +608,10 @@ def test_columbus_ranks_markets_end_to_end(columbus):
     ranking = columbus["ranking"]
     table = ranking.table.set_index("iso3")
     assert ranking.meta["exports_scope"] == "nation"
-    assert ranking.meta["exports_label"] == ("exports by destination: U.S. total (IMF DOTS), used because no "
-                                             "regional or state data is loaded")
+    assert ranking.meta["exports_label"] == (
+        "exports by destination: U.S. total (IMF DOTS), used because no regional or state data is loaded; "
+        "demand for the priority sectors' products: proxy: the country's merchandise imports, used because no "
+        "national or state exports by NAICS are loaded")
     assert "SAMPLE" not in " ".join(ranking.notes) and ranking.meta["sample_data"] is False
     # Canada and Mexico: nearest and contiguous, top two on proximity and high overall
     proximity = ranking.table.sort_values("contrib_proximity", ascending=False)["iso3"].head(2)
@@ -651,3 +653,122 @@ def test_sector_view_label_names_the_sector_not_all_goods(sample_ws):
     ranking = sample_ws.rank_markets(sector="326", draws=DRAWS)
     label = ranking.meta["exports_label"]
     assert "NAICS 326" in label and "U.S. total" not in label
+
+
+# ---------------------------------------------------------------- which exports series feeds which factor
+
+_NAMES = {"CAN": "Canada", "MEX": "Mexico", "JPN": "Japan", "BRA": "Brazil", "DEU": "Germany"}
+_METAL = am.Sector("332", "Fabricated Metal Product Manufacturing", ("332",))
+
+
+def _two_years(scope, area, naics, base) -> list[tuple]:
+    return [(scope, area, c, naics, y, base * k * (1.1 if y == 2023 else 1.0))
+            for c, k in (("CAN", 3.0), ("MEX", 2.0)) for y in (2022, 2023)]
+
+
+def _matrix(rows, sector=_METAL, imports=False) -> am.MarketMatrix:
+    values = _values([(c, am.MERCH_IMPORTS, 2022, v) for c, v in (("CAN", 5e11), ("MEX", 6e11))] if imports else [])
+    return am.build_market_matrix(_data(countries=values, exports=_exports(rows)), _NAMES, sector=sector)
+
+
+def _crit(mm: am.MarketMatrix, key: str):
+    return next(c for c in mm.criteria if c.key == key)
+
+
+def test_sector_view_uses_regional_all_goods_before_national_sector_exports():
+    region = _two_years("region", "REGION", "", 10.0)
+    nation = _two_years("nation", "US", "332", 1000.0) + _two_years("nation", "US", "", 9000.0)
+    mm = _matrix(region + nation)
+    assert mm.exports_scope == "region"
+    assert mm.matrix.loc["CAN", "exports_usd"] == pytest.approx(33.0)  # the region's all goods
+    assert mm.matrix.loc["CAN", "demand_usd"] == pytest.approx(3300.0)  # U.S. exports of 332: demand only
+    assert mm.exports_label.startswith("exports by destination: the region's exports of all goods (IMF DOTS), "
+                                       "used because no regional exports of NAICS 332 are loaded")
+    assert "demand for NAICS 332 products: U.S. exports of NAICS 332" in mm.exports_label
+    assert "regional exports of all goods" in _crit(mm, "exports_usd").label
+    assert "no regional or state data" not in mm.exports_label
+
+
+def test_sector_view_never_feeds_one_series_to_current_markets_and_demand():
+    nation_332 = _two_years("nation", "US", "332", 1000.0)
+    nation_all = _two_years("nation", "US", "", 9000.0)
+    state_332 = _two_years("state", "OH", "332", 100.0)
+    # national all goods for current markets, national 332 for demand: two different series
+    mm = _matrix(nation_332 + nation_all)
+    assert mm.exports_scope == "nation"
+    assert mm.matrix.loc["CAN", "exports_usd"] == pytest.approx(29700.0)
+    assert mm.matrix.loc["CAN", "demand_usd"] == pytest.approx(3300.0)
+    assert "U.S. exports of all goods" in mm.exports_label
+    # only the sector's national rows: they feed demand, and current markets has no data (said so)
+    mm = _matrix(nation_332)
+    assert "exports_usd" not in mm.matrix.columns and "exports_cagr" not in mm.matrix.columns
+    assert mm.matrix.loc["CAN", "demand_usd"] == pytest.approx(3300.0)
+    assert any("national exports of NAICS 332 feed only the demand factor" in n for n in mm.notes)
+    # the state's 332 rows feed current markets; demand then takes the national 332 rows
+    mm = _matrix(state_332 + nation_332)
+    assert mm.matrix.loc["CAN", "exports_usd"] == pytest.approx(330.0)
+    assert mm.matrix.loc["CAN", "demand_usd"] == pytest.approx(3300.0)
+    # the state's 332 rows alone: not used twice, demand falls back to the imports proxy
+    mm = _matrix(state_332, imports=True)
+    assert mm.matrix.loc["CAN", "exports_usd"] == pytest.approx(330.0)
+    assert mm.matrix.loc["CAN", "demand_usd"] == 5e11
+    assert "already used for current markets" in _crit(mm, "demand_usd").source
+
+
+def test_all_sectors_view_demand_never_reuses_the_all_goods_rows():
+    nation_all = _two_years("nation", "US", "", 9000.0)
+    priority = [am.Sector("332", "Fabricated Metal", ("332",))]
+    values = _values([("CAN", am.MERCH_IMPORTS, 2022, 5e11), ("MEX", am.MERCH_IMPORTS, 2022, 6e11)])
+    mm = am.build_market_matrix(_data(countries=values, exports=_exports(nation_all)), _NAMES, priority=priority)
+    assert mm.matrix.loc["CAN", "exports_usd"] == pytest.approx(29700.0)
+    assert mm.matrix.loc["CAN", "demand_usd"] == 5e11  # the proxy, never the same all-goods rows
+    data = _data(countries=values, exports=_exports(nation_all + _two_years("nation", "US", "332", 1000.0)))
+    mm = am.build_market_matrix(data, _NAMES, priority=priority)
+    assert mm.matrix.loc["CAN", "exports_usd"] == pytest.approx(29700.0)
+    assert mm.matrix.loc["CAN", "demand_usd"] == pytest.approx(3300.0)
+    assert "demand for the priority sectors' products: U.S. exports of NAICS 332" in mm.exports_label
+
+
+def test_regional_exports_only_by_naics_are_named_in_the_fallback_label():
+    rows = _two_years("region", "REGION", "336", 10.0) + _two_years("nation", "US", "", 9000.0)
+    chosen = am.choose_exports(_exports(rows))
+    assert chosen.scope == "nation"
+    label = am.exports_label(chosen, _prov())
+    assert label == ("exports by destination: U.S. total (IMF DOTS), used because no regional all-goods exports "
+                     "are loaded (only by NAICS) and no state data is loaded")
+    state = _two_years("state", "OH", "", 500.0)
+    label = am.exports_label(am.choose_exports(_exports(rows + state)), _prov())
+    assert label.endswith("used because no regional all-goods exports are loaded (only by NAICS)")
+
+
+def test_export_growth_starts_at_each_countrys_earliest_year_in_the_window():
+    rows = [("region", "R", "CAN", "", 2018, 100.0), ("region", "R", "CAN", "", 2023, 200.0),
+            ("region", "R", "MEX", "", 2020, 100.0), ("region", "R", "MEX", "", 2023, 300.0),  # no 2018 row
+            ("region", "R", "JPN", "", 2016, 100.0), ("region", "R", "JPN", "", 2023, 500.0),  # before the window
+            ("region", "R", "BRA", "", 2023, 50.0)]
+    measures, latest, start = am.export_measures(am.choose_exports(_exports(rows)), window=5)
+    assert (latest, start) == (2023, 2018)
+    assert measures.loc["CAN", "exports_cagr"] == pytest.approx(2 ** (1 / 5) - 1)
+    assert measures.loc["MEX", "exports_cagr"] == pytest.approx(3 ** (1 / 3) - 1)
+    assert measures.loc["MEX", "cagr_from"] == 2020 and measures.loc["CAN", "cagr_from"] == 2018
+    assert math.isnan(measures.loc["JPN", "exports_cagr"]) and math.isnan(measures.loc["BRA", "exports_cagr"])
+    mm = am.build_market_matrix(_data(countries=_values([]), exports=_exports(rows)), _NAMES)
+    source = _crit(mm, "exports_cagr").source
+    assert "1 country without a 2018 row (MEX) grows from its earliest year in the window (2020)" in source
+    assert any("Export growth could not be computed for 2 of 4 countries with 2023 exports" in n
+               for n in mm.notes)
+
+
+def test_sample_sector_view_without_regional_sector_exports(sample_ws):
+    ranking = sample_ws.rank_markets(sector="332", draws=300)
+    exports = sample_ws.user_table("exports")
+    can = exports[exports["iso3"] == "CAN"]
+    latest = int(can["year"].max())
+    region = can[(can["scope"] == "region") & (can["naics"] == "") & (can["year"] == latest)]["value_usd"].item()
+    nation = can[(can["scope"] == "nation") & (can["naics"] == "332") & (can["year"] == latest)]["value_usd"].item()
+    row = ranking.table.set_index("iso3").loc["CAN"]
+    assert row["raw_exports_usd"] == region and row["raw_demand_usd"] == nation
+    assert ranking.meta["exports_scope"] == "region"
+    label = ranking.meta["exports_label"]
+    assert "the region's exports of all goods" in label and "no regional exports of NAICS 332 are loaded" in label
+    assert "U.S. exports of NAICS 332" in label.split("; demand")[1]

@@ -14,11 +14,14 @@ factor             measures (criterion key: what, direction, transform)
 current_markets    ``exports_usd``: exports to the country in the latest year (log);
                    ``exports_share``: its share of the exports to all countries that year
 export_growth      ``exports_cagr``: compound annual growth of those exports over the
-                   window (``analysis.window`` years, or as many as loaded; needs two
-                   years and a positive start value, else missing)
+                   window (``analysis.window`` years, or as many as loaded). A country
+                   without a row in the start year grows from its earliest row in the
+                   window (named in the criterion's source); it needs a positive start
+                   value and a latest-year row, else it is missing and the notes count it
 client_interest    ``survey_mentions``: weighted count of companies naming the country
 cluster_demand     ``demand_usd``: U.S. (else the state's) exports of the priority sectors'
-                   NAICS products to the country (log); when none are loaded, the
+                   (or the viewed sector's) NAICS products to the country (log); when none
+                   are loaded, or the only ones are already used by current markets, the
                    country's merchandise imports (WDI ``TM.VAL.MRCH.CD.WT``) as a proxy.
                    The criterion's label and source say which.
 partnerships       ``partnership_strength``: partnerships, each counted by its strength 1-3
@@ -34,12 +37,19 @@ fdi_connections    ``fdi_establishments``: foreign-owned establishments in the r
 
 Rules:
 
-- **Exports scope**: the region's exports by destination when loaded, else
-  the state's (``region.state``), else the U.S. total; always labelled
-  (:attr:`MarketMatrix.exports_label`), e.g. "exports by destination: U.S.
-  total (IMF DOTS), used because no regional or state data is loaded".
-  All-goods rows have ``naics = ''``. A country missing from the chosen
-  exports data has *no data* there (never a zero).
+- **Exports scope**: the region's all-goods exports by destination when
+  loaded, else the state's (``region.state``), else the U.S. total; always
+  labelled (:attr:`MarketMatrix.exports_label`) with what the scopes passed
+  over lack, e.g. "exports by destination: U.S. total (IMF DOTS), used
+  because no regional or state data is loaded", or "... because no regional
+  all-goods exports are loaded (only by NAICS)" (a total is never built
+  from some sectors). All-goods rows have ``naics = ''``. A country missing
+  from the chosen exports data has *no data* there (never a zero).
+- **One series, one factor**: a series of exports rows feeds current markets
+  and growth, or demand, never both. The matrix's label names both series
+  ("...; demand for NAICS 332 products: U.S. exports of NAICS 332 to the
+  country"). In the all-sectors view current markets reads all-goods rows and
+  demand rows by NAICS, so they cannot overlap.
 - **Lists that cover every country** count absence as 0 and say so: the
   client survey, partnerships and the foreign-owned establishments table
   (when loaded); USTR's Special 301 lists (a country not listed scores 1.0,
@@ -55,16 +65,21 @@ Rules:
   itself excluded). After a first scoring, countries observed on less than
   :data:`COVERAGE_FLOOR` of the weight are dropped and the rest re-scored
   (normalization runs over the countries in play); the notes say how many.
-- **Per-sector view** (``sector=``): exports and growth use the sector's
-  export rows (matched by NAICS prefix at one level) where loaded; demand
-  uses the sector's national or state exports, else the proxy.
+- **Per-sector view** (``sector=``): current markets and growth use the
+  region's exports of the sector (matched by NAICS prefix at one level),
+  else the state's; else the region's all-goods exports, else the state's,
+  else the U.S. all-goods total, labelled e.g. "the region's exports of all
+  goods, used because no regional exports of NAICS 332 are loaded". The
+  nation's exports of the sector feed only demand; demand uses them, else a
+  state's exports of the sector not already used by current markets, else
+  the proxy (:func:`current_market_exports`).
 """
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -123,8 +138,6 @@ FACTOR_LABELS = {"current_markets": "current markets", "export_growth": "export 
 
 _SCOPE_TEXT = {"region": "the region's exports", "state": "{area} state exports (origin of movement)",
                "nation": "U.S. total"}
-_SCOPE_WHY = {"region": "", "state": "used because no regional data is loaded",
-              "nation": "used because no regional or state data is loaded"}
 
 
 # --------------------------------------------------------------------------- formats
@@ -203,7 +216,8 @@ class MarketMatrix:
     ``matrix`` (index iso3), ``criteria`` (group = factor), ``names`` (iso3 ->
     country name), ``notes`` (what was used, filled or left out),
     ``exports_scope``/``exports_label`` (which exports data current markets
-    and growth use), ``provenance_ids`` (the stored sources used).
+    and growth use and why; the label then names the demand factor's series
+    after "; demand for"), ``provenance_ids`` (the stored sources used).
     """
 
     matrix: pd.DataFrame
@@ -266,6 +280,10 @@ class ExportSeries:
     rows: pd.DataFrame          # iso3, year, value_usd, provenance_id
     naics_used: tuple[str, ...] = ()
     note: str = ""
+    #: what the better scopes passed over lack ("" when none was), for the label
+    why: str = ""
+    #: chosen for a sector view: all-goods rows are then labelled "of all goods"
+    sector_view: bool = False
 
 
 def sector_rows(rows: pd.DataFrame, naics: Sequence[str] | None) -> tuple[pd.DataFrame, tuple[str, ...], str]:
@@ -311,27 +329,107 @@ def _areas(exports: pd.DataFrame, scope: str, state: str) -> list[str]:
     return areas
 
 
+#: A step of an exports search: a scope and the NAICS codes wanted there (None: all goods).
+Step = tuple[str, tuple[str, ...] | None]
+
+
+def _scope_series(data: pd.DataFrame, scope: str, state: str,
+                  naics: Sequence[str] | None) -> ExportSeries | None:
+    """The first area of ``scope`` (the configured state first) with exports for ``naics``."""
+    areas = _areas(data, scope, state)
+    for area in areas:
+        rows = data[(data["scope"] == scope) & (data["area"] == area)]
+        series, used, note = sector_rows(rows, naics)
+        series = series[series["value_usd"].notna()]
+        if len(series):
+            extra = [note] if note else []
+            if len(areas) > 1:
+                extra.append(f"{scope} exports are loaded for {len(areas)} areas ({', '.join(areas)}); "
+                             f"{area} is used")
+            return ExportSeries(scope, area, series, used, "; ".join(extra))
+    return None
+
+
+def _search(data: pd.DataFrame, steps: Sequence[Step], state: str,
+            what: str) -> tuple[ExportSeries | None, list[Step]]:
+    """The series of the first step with exports, its ``why`` filled in; and the steps passed over."""
+    skipped: list[Step] = []
+    for scope, naics in steps:
+        found = _scope_series(data, scope, state, naics)
+        if found is not None:
+            return replace(found, why=_why(data, skipped, what)), skipped
+        skipped.append((scope, naics))
+    return None, skipped
+
+
+_ADJECTIVE = {"region": "regional", "state": "state", "nation": "national"}
+
+
+def _why(data: pd.DataFrame, skipped: Sequence[Step], what: str) -> str:
+    """Why the steps were passed over, e.g. "no regional all-goods exports are loaded (only by NAICS)".
+
+    A scope without any rows "has no data"; consecutive such scopes are
+    named together ("no regional or state data is loaded"). A scope with
+    rows lacks the sector's exports (``what``, e.g. "NAICS 332"), its
+    all-goods rows (only exports by NAICS are loaded), or both.
+    """
+    missing: dict[str, list[str]] = {}
+    for scope, naics in skipped:
+        missing.setdefault(scope, []).append("all goods" if naics is None else what)
+    phrases: list[str] = []
+    empty: list[str] = []
+    for scope, lacks in missing.items():
+        if not (data["scope"] == scope).any():
+            empty.append(_ADJECTIVE[scope])
+            continue
+        if empty:
+            phrases.append(f"no {' or '.join(empty)} data is loaded")
+            empty = []
+        adjective = _ADJECTIVE[scope]
+        if lacks == ["all goods"]:
+            by_naics = ((data["scope"] == scope) & (data["naics"] != "")).any()
+            phrases.append(f"no {adjective} all-goods exports are loaded" + (" (only by NAICS)" if by_naics else ""))
+        elif "all goods" in lacks:
+            phrases.append(f"no {adjective} exports of {what} or of all goods are loaded (only of other NAICS codes)")
+        else:
+            phrases.append(f"no {adjective} exports of {what} are loaded")
+    if empty:
+        phrases.append(f"no {' or '.join(empty)} data is loaded")
+    return " and ".join(phrases)
+
+
 def choose_exports(exports: pd.DataFrame, *, state: str = "", naics: Sequence[str] | None = None,
                    scopes: Sequence[str] = EXPORT_SCOPES, year: int | None = None) -> ExportSeries | None:
     """The first scope (region, state, nation) with exports for ``naics`` (None: all goods).
 
     For a state, the workspace's ``state`` is preferred when loaded. Rows
-    after ``year`` are ignored. Returns None when no scope has any.
+    after ``year`` are ignored. The series' ``why`` says what the scopes
+    passed over lack. Returns None when no scope has any.
     """
     data = exports if year is None else exports[exports["year"] <= year]
-    for scope in scopes:
-        areas = _areas(data, scope, state)
-        for area in areas:
-            rows = data[(data["scope"] == scope) & (data["area"] == area)]
-            series, used, note = sector_rows(rows, naics)
-            series = series[series["value_usd"].notna()]
-            if len(series):
-                extra = [note] if note else []
-                if len(areas) > 1:
-                    extra.append(f"{scope} exports are loaded for {len(areas)} areas ({', '.join(areas)}); "
-                                 f"{area} is used")
-                return ExportSeries(scope, area, series, used, "; ".join(extra))
-    return None
+    wanted = None if naics is None else tuple(naics)
+    what = f"NAICS {', '.join(wanted)}" if wanted else ""
+    return _search(data, [(scope, wanted) for scope in scopes], state, what)[0]
+
+
+def current_market_exports(exports: pd.DataFrame, *, state: str = "", sector: Sector | None = None,
+                           year: int | None = None) -> ExportSeries | None:
+    """The exports series for current markets and export growth (None when none fits).
+
+    All sectors: the region's all-goods exports, else the state's, else the
+    U.S. total (:func:`choose_exports`). A sector view: the region's exports
+    of the sector, else the state's; else the region's all-goods exports,
+    else the state's, else the U.S. all-goods total. The nation's exports of
+    the sector are never used here: they feed the demand factor, and one
+    series is not counted in two factors.
+    """
+    data = exports if year is None else exports[exports["year"] <= year]
+    if sector is None:
+        return _search(data, [(scope, None) for scope in EXPORT_SCOPES], state, "")[0]
+    steps: list[Step] = [("region", sector.naics), ("state", sector.naics), ("region", None), ("state", None),
+                         ("nation", None)]
+    series = _search(data, steps, state, sector_tag(sector))[0]
+    return None if series is None else replace(series, sector_view=True)
 
 
 def export_measures(series: ExportSeries, window: int) -> tuple[pd.DataFrame, int, int | None]:
@@ -339,9 +437,13 @@ def export_measures(series: ExportSeries, window: int) -> tuple[pd.DataFrame, in
 
     The start year is ``window`` years before the latest, or the earliest
     year loaded if that is later; with a single year loaded there is no
-    growth (start None). CAGR needs a positive start value.
+    growth (start None). A country without a row in the start year grows
+    from its earliest row within the window (``cagr_from`` gives each
+    country's start year); rows before the start year are not used. CAGR
+    needs a positive start value and a row in the latest year, else it is
+    missing.
     """
-    rows = series.rows
+    rows = series.rows[series.rows["value_usd"].notna()]
     latest = int(rows["year"].max())
     now = rows[rows["year"] == latest].set_index("iso3")["value_usd"]
     total = now.sum()
@@ -350,13 +452,21 @@ def export_measures(series: ExportSeries, window: int) -> tuple[pd.DataFrame, in
     start = max(latest - int(window), earliest)
     if start >= latest:
         return out, latest, None
-    then = rows[rows["year"] == start].set_index("iso3")["value_usd"]
-    both = pd.concat([now.rename("now"), then.rename("then")], axis=1)
+    inside = rows[(rows["year"] >= start) & (rows["year"] < latest)]
+    first = inside.sort_values("year", kind="stable").drop_duplicates("iso3", keep="first").set_index("iso3")
+    both = pd.concat([now.rename("now"), first["value_usd"].rename("then"),
+                      first["year"].astype("float64").rename("cagr_from")], axis=1)
     ok = (both["then"] > 0) & (both["now"] >= 0)
     cagr = pd.Series(np.nan, index=both.index)
-    cagr[ok] = (both.loc[ok, "now"] / both.loc[ok, "then"]) ** (1.0 / (latest - start)) - 1.0
-    out = out.join(cagr.rename("exports_cagr"), how="outer")
+    years = latest - both.loc[ok, "cagr_from"]
+    cagr[ok] = (both.loc[ok, "now"] / both.loc[ok, "then"]) ** (1.0 / years) - 1.0
+    out = out.join(pd.DataFrame({"exports_cagr": cagr, "cagr_from": both["cagr_from"]}), how="outer")
     return out, latest, start
+
+
+_ALL_GOODS_TEXT = {"region": "the region's exports of all goods",
+                   "state": "{area} state exports of all goods (origin of movement)",
+                   "nation": "U.S. exports of all goods"}
 
 
 def exports_label(series: ExportSeries, provenance: pd.DataFrame) -> str:
@@ -367,10 +477,9 @@ def exports_label(series: ExportSeries, provenance: pd.DataFrame) -> str:
     if series.naics_used:
         # a sector view: the figures are that sector's exports, not all goods
         where = where.replace("U.S. total", "U.S. exports") + f" of NAICS {', '.join(series.naics_used)}"
-    why = _SCOPE_WHY[series.scope]
-    if why and series.naics_used:
-        why = why.replace("data is loaded", "data for this sector is loaded")
-    return f"exports by destination: {where} ({source})" + (f", {why}" if why else "")
+    elif series.sector_view:
+        where = _ALL_GOODS_TEXT[series.scope].format(area=series.area)
+    return f"exports by destination: {where} ({source})" + (f", used because {series.why}" if series.why else "")
 
 
 def _prov_rows(provenance: pd.DataFrame, ids: set[int]) -> list:
@@ -454,9 +563,11 @@ def build_market_matrix(data: MarketData, names: Mapping[str, str], *, sector: S
             "'fetch countries'), exports by destination ('import exports FILE' or 'fetch exports --state XX'), "
             "partnerships, foreign investors or survey answers first.")
     b = _Builder(countries, data.provenance)
-    scope, label = _current_markets(b, data, sector)
+    scope, label, used = _current_markets(b, data, sector)
     _client_interest(b, data)
-    _cluster_demand(b, data, values, sector, priority)
+    demand = _cluster_demand(b, data, values, sector, priority, used)
+    if demand:
+        label = f"{label}; {demand}"
     _partnerships(b, data)
     _proximity(b, data, values)
     _market_factors(b, data, values)
@@ -468,22 +579,22 @@ def build_market_matrix(data: MarketData, names: Mapping[str, str], *, sector: S
                         frozenset(b.ids))
 
 
-def _current_markets(b: _Builder, data: MarketData, sector: Sector | None) -> tuple[str, str]:
-    """exports_usd, exports_share (current_markets) and exports_cagr (export_growth)."""
-    series = choose_exports(data.exports, state=data.state, naics=sector.naics if sector else None,
-                            year=data.year)
-    if series is None and sector is not None:
-        series = choose_exports(data.exports, state=data.state, year=data.year)
-        if series is not None:
-            b.notes.append(f"No exports of sector {sector.code} ({sector.name}) by destination are loaded; "
-                           "current markets and growth use all goods.")
+def _current_markets(b: _Builder, data: MarketData,
+                     sector: Sector | None) -> tuple[str, str, ExportSeries | None]:
+    """exports_usd, exports_share (current_markets) and exports_cagr (export_growth).
+
+    Returns the scope, the label and the series used (None when no exports
+    series fits; see :func:`current_market_exports`).
+    """
+    series = current_market_exports(data.exports, state=data.state, sector=sector, year=data.year)
     if series is None:
-        b.notes.append("No exports by destination are loaded: the current-markets and export-growth factors "
-                       "have no data (import exports, or 'fetch exports --state XX').")
-        return "", "exports by destination: none loaded"
+        b.notes.append(_no_current_exports(data, sector))
+        return "", "exports by destination: none loaded", None
     label = exports_label(series, b.provenance)
     who = {"region": "regional", "state": f"{series.area}", "nation": "U.S."}[series.scope]
-    what = f"{who} exports" + (f" of {sector_tag(sector)}" if sector and series.naics_used else "")
+    what = f"{who} exports"
+    if sector is not None:
+        what += f" of {sector_tag(sector)}" if series.naics_used else " of all goods"
     measures, latest, start = export_measures(series, data.window)
     ids = _ids(series.rows)
     b.add("exports_usd", measures["exports_usd"], ids, extra=label, label=f"{what} {latest}",
@@ -493,13 +604,62 @@ def _current_markets(b: _Builder, data: MarketData, sector: Sector | None) -> tu
     if start is None:
         b.notes.append(f"Export growth needs two years of exports; only {latest} is loaded.")
     else:
-        b.add("exports_cagr", measures["exports_cagr"], ids, extra=label,
+        late, lacking = _growth_notes(measures[measures.index.isin(b.universe)], latest, start)
+        b.add("exports_cagr", measures["exports_cagr"], ids, extra="; ".join(p for p in (label, late) if p),
               label=f"growth of {what} {start}-{latest}", group="export_growth", unit="per year (CAGR)",
               fmt="change")
+        b.notes += [note[0].upper() + note[1:] + "." for note in (late, lacking) if note]
     b.notes.append(label[0].upper() + label[1:] + (f" ({series.note})" if series.note else "") + ".")
     if series.scope != "region":
         b.notes.append(f"Shares are of the exports to all countries in that data ({latest}).")
-    return series.scope, label
+    return series.scope, label, series
+
+
+def _no_current_exports(data: MarketData, sector: Sector | None) -> str:
+    """The note when no exports series fits current markets and export growth."""
+    tail = ("the current-markets and export-growth factors have no data (import exports, or "
+            "'fetch exports --state XX')")
+    if data.exports.empty:
+        return f"No exports by destination are loaded: {tail}."
+    if sector is None:
+        return f"No all-goods exports by destination are loaded (only by NAICS): {tail}."
+    tag = sector_tag(sector)
+    text = (f"No regional or state exports of {tag} or of all goods, and no U.S. all-goods exports, are "
+            f"loaded: {tail}")
+    if choose_exports(data.exports, naics=sector.naics, scopes=("nation",), year=data.year) is not None:
+        text += (f"; national exports of {tag} feed only the demand factor (one series is not counted in "
+                 "two factors)")
+    return text + "."
+
+
+def _codes_text(codes: Sequence[str], limit: int = 8) -> str:
+    codes = list(codes)
+    return ", ".join(codes[:limit]) + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
+
+
+def _growth_notes(measures: pd.DataFrame, latest: int, start: int) -> tuple[str, str]:
+    """(countries whose growth starts after ``start``, countries without growth), as text ("" when none)."""
+    has_now = measures["exports_usd"].notna()
+    grown = measures["exports_cagr"].notna()
+    later = measures[grown & (measures["cagr_from"] > start)]
+    late = ""
+    if len(later):
+        years = later["cagr_from"].astype(int)
+        span = f"{years.min()}" + (f"-{years.max()}" if years.max() != years.min() else "")
+        one = len(later) == 1
+        late = (f"{len(later)} {'country' if one else 'countries'} without a {start} row "
+                f"({_codes_text(later.index)}) {'grows' if one else 'grow'} from {'its' if one else 'their'} "
+                f"earliest year in the window ({span})")
+    missing = measures[has_now & ~grown]
+    if missing.empty:
+        return late, ""
+    no_row = int(missing["cagr_from"].isna().sum())
+    zero = len(missing) - no_row
+    why = [f"{no_row} without a row in {start}-{latest - 1}" if no_row else "",
+           f"{zero} with a zero start value" if zero else ""]
+    lacking = (f"export growth could not be computed for {len(missing)} of {int(has_now.sum())} countries with "
+               f"{latest} exports ({_codes_text(missing.index)}): {' and '.join(w for w in why if w)}")
+    return late, lacking
 
 
 def _zero_filled(b: _Builder, frame: pd.DataFrame, column: str, what: str) -> pd.Series | None:
@@ -533,14 +693,27 @@ def _fdi(b: _Builder, data: MarketData) -> None:
 
 
 def _cluster_demand(b: _Builder, data: MarketData, values: pd.DataFrame, sector: Sector | None,
-                    priority: Sequence[Sector]) -> None:
-    """U.S./state exports of the priority sectors' (or the sector's) products, else imports as a proxy."""
+                    priority: Sequence[Sector], used: ExportSeries | None = None) -> str:
+    """U.S./state exports of the priority sectors' (or the sector's) products, else imports as a proxy.
+
+    ``used`` is the series current markets took: its rows never feed demand
+    too. Demand reads exports by NAICS only, and current markets in the
+    all-sectors view reads all-goods rows (``naics = ''``), so those never
+    overlap; in a sector view current markets may take a state's rows of the
+    sector, and those are then left out here. Returns "demand for ...: ..."
+    for the matrix's label ("" when the factor has no data).
+    """
     wanted = sector.naics if sector else tuple(dict.fromkeys(n for s in priority for n in s.naics))
     what = sector_tag(sector) if sector else "the priority sectors'"
+    by_naics = data.exports[data.exports["naics"] != ""]
+    taken = by_naics.iloc[0:0]
+    if used is not None and used.naics_used:
+        same = (by_naics["scope"] == used.scope) & (by_naics["area"] == used.area)
+        taken, by_naics = by_naics[same], by_naics[~same]
     series = None
     if wanted:
-        series = choose_exports(data.exports[data.exports["naics"] != ""], state=data.state, naics=wanted,
-                                scopes=("nation", "state"), year=data.year)
+        series = choose_exports(by_naics, state=data.state, naics=wanted, scopes=("nation", "state"),
+                                year=data.year)
     if series is not None:
         latest = int(series.rows["year"].max())
         now = series.rows[series.rows["year"] == latest].set_index("iso3")["value_usd"]
@@ -550,20 +723,29 @@ def _cluster_demand(b: _Builder, data: MarketData, values: pd.DataFrame, sector:
         b.add("demand_usd", now, _ids(series.rows), extra=extra, label=f"{who} exports of {what} products {latest}",
               group="cluster_demand", transform="log", unit="US$", fmt=money)
         b.notes.append(f"Demand for {what} products: {extra}.")
-        return
+        return f"demand for {what} products: {extra}"
     imports = latest_values(values, MERCH_IMPORTS, data.year)
-    by_naics = data.exports[(data.exports["naics"] != "") & data.exports["scope"].isin(["nation", "state"])]
-    if by_naics.empty:
-        why = "no national or state exports by NAICS are loaded"
-    elif wanted:
-        why = "no national or state exports of their NAICS codes are loaded"
-    else:
-        why = "the region's priority sectors are not known"
-    extra = f"proxy: the country's merchandise imports, used because {why}"
+    extra = f"proxy: the country's merchandise imports, used because {_proxy_why(data, wanted, taken, used)}"
     b.add("demand_usd", imports["value"], _ids(imports), extra=extra, label="merchandise imports (proxy)",
           group="cluster_demand", transform="log", unit="current US$", fmt=money)
-    if len(imports):
-        b.notes.append(f"Demand for {what} products: {extra}.")
+    if imports.empty:
+        return ""
+    b.notes.append(f"Demand for {what} products: {extra}.")
+    return f"demand for {what} products: {extra}"
+
+
+def _proxy_why(data: MarketData, wanted: Sequence[str], taken: pd.DataFrame, used: ExportSeries | None) -> str:
+    """Why demand falls back to the imports proxy."""
+    by_naics = data.exports["scope"].isin(["nation", "state"]) & (data.exports["naics"] != "")
+    if used is not None and len(taken) and wanted and choose_exports(
+            taken, naics=wanted, scopes=(used.scope,), year=data.year) is not None:
+        return (f"the only exports of its NAICS codes loaded ({used.area} {used.scope} exports of NAICS "
+                f"{', '.join(used.naics_used)}) are already used for current markets")
+    if not by_naics.any():
+        return "no national or state exports by NAICS are loaded"
+    if wanted:
+        return "no national or state exports of their NAICS codes are loaded"
+    return "the region's priority sectors are not known"
 
 
 def _proximity(b: _Builder, data: MarketData, values: pd.DataFrame) -> None:
@@ -908,6 +1090,7 @@ __all__ = [
     "choose_exports",
     "count",
     "country_points",
+    "current_market_exports",
     "explain",
     "export_measures",
     "exports_label",

@@ -840,7 +840,8 @@ class MarketsMixin:
         """Rank country markets on the guide's eight factors (see the module docstring).
 
         ``sector`` (NAICS code, ``cluster:CODE`` or a cluster name) gives the
-        per-sector view; ``preset`` a key of
+        per-sector view (which exports feed which factor: see
+        :func:`exportplan.analysis.markets.current_market_exports`); ``preset`` a key of
         :data:`~exportplan.analysis.weights.MARKET_PRESETS` (default
         ``markets.preset`` or ``balanced``); ``weights`` overrides factor
         weights (``"proximity=0.3"`` or a mapping); ``method`` ``weighted`` or
@@ -887,10 +888,15 @@ class MarketsMixin:
     def markets_by_sector(self, *, top: int = 5, preset: str | None = None,
                           weights: str | Mapping[str, float] | None = None, method: str = "weighted",
                           draws: int = 2_000, seed: int = 0, year: int | None = None) -> pd.DataFrame:
-        """For each priority sector, its ``top`` markets (using the sector's own export data where loaded).
+        """For each priority sector, its ``top`` markets (:meth:`rank_markets` with ``sector=``).
 
+        Each view's current markets and growth use the region's (else the
+        state's) exports of the sector, else the region's (else the state's,
+        else the U.S.) all-goods exports; the nation's exports of the sector
+        feed only demand (:func:`exportplan.analysis.markets.current_market_exports`).
         Columns: sector, sector_name, rank, iso3, country, score, coverage,
-        p_top5, robust, reason, exports_data (which exports the view used).
+        p_top5, robust, reason, exports_data (the view's exports label: which
+        series current markets and growth use and why, then the demand series).
         """
         sectors, where = self.priority_sectors()
         if not sectors:
