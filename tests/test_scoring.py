@@ -23,21 +23,22 @@ def ref_value(x: float, crit: dict) -> float:
 
 
 def ref_weighted(rows: list[list[float | None]], crits: list[dict], weights: list[float]) -> list[float]:
-    """Weighted sum of min-max values (cost: (max − x)/(max − min)), weights renormalized over observed."""
+    """Weighted sum of min-max values (cost: (max − x)/(max − min)), weights renormalized over observed.
+
+    A criterion with a single observed value (constant) is left out, as if nobody had it.
+    """
     n, m = len(rows), len(crits)
     norm = [[None] * m for _ in range(n)]
     for j, crit in enumerate(crits):
         seen = [ref_value(rows[i][j], crit) for i in range(n) if rows[i][j] is not None]
-        if not seen:
+        if not seen or min(seen) == max(seen):
             continue
         lo, hi = min(seen), max(seen)
         for i in range(n):
             if rows[i][j] is None:
                 continue
             x = ref_value(rows[i][j], crit)
-            if hi == lo:
-                norm[i][j] = 1.0
-            elif crit["cost"]:
+            if crit["cost"]:
                 norm[i][j] = (hi - x) / (hi - lo)
             else:
                 norm[i][j] = (x - lo) / (hi - lo)
@@ -52,11 +53,17 @@ def ref_weighted(rows: list[list[float | None]], crits: list[dict], weights: lis
 
 
 def ref_topsis(rows: list[list[float | None]], crits: list[dict], weights: list[float]) -> list[float]:
-    """Textbook TOPSIS (Hwang & Yoon 1981) over observed values, weights renormalized per alternative."""
+    """Textbook TOPSIS (Hwang & Yoon 1981) over observed values, weights renormalized per alternative.
+
+    A constant criterion is left out (its ideal and anti-ideal coincide, and it
+    must not keep an alternative observed only on it in the ranking).
+    """
     n, m = len(rows), len(crits)
     r = [[None] * m for _ in range(n)]
     for j, crit in enumerate(crits):
         col = [ref_value(rows[i][j], crit) for i in range(n) if rows[i][j] is not None]
+        if not col or min(col) == max(col):
+            continue
         size = math.sqrt(sum(x * x for x in col))
         for i in range(n):
             if rows[i][j] is not None:
@@ -77,7 +84,7 @@ def ref_topsis(rows: list[list[float | None]], crits: list[dict], weights: list[
             d_plus += (v - best) ** 2
             d_minus += (v - worst) ** 2
         d_plus, d_minus = math.sqrt(d_plus), math.sqrt(d_minus)
-        out.append(1.0 if d_plus + d_minus == 0 else d_minus / (d_plus + d_minus))
+        out.append(d_minus / (d_plus + d_minus))  # > 0: every criterion left has best != worst
     return out
 
 
@@ -227,8 +234,10 @@ def test_minmax_and_percentile_rules():
     x = np.array([2.0, np.nan, 4.0, 3.0, 3.0])
     assert np.allclose(minmax(x), [0.0, np.nan, 1.0, 0.5, 0.5], equal_nan=True)
     assert np.allclose(percentile(x), [0.0, np.nan, 1.0, 0.5, 0.5], equal_nan=True)
-    assert np.allclose(minmax(np.array([7.0, 7.0, np.nan])), [1.0, 1.0, np.nan], equal_nan=True)
-    assert np.allclose(percentile(np.array([7.0, 7.0])), [1.0, 1.0])
+    # No spread to normalize over: constant columns and single values come back NaN.
+    assert np.isnan(minmax(np.array([7.0, 7.0, np.nan]))).all()
+    assert np.isnan(percentile(np.array([7.0, 7.0]))).all()
+    assert np.isnan(minmax(np.array([np.nan, 5.0]))).all() and np.isnan(percentile(np.array([5.0]))).all()
     assert np.isnan(minmax(np.array([np.nan, np.nan]))).all()
     assert set(NORMALIZERS) == {"minmax", "percentile"}
 
@@ -242,13 +251,82 @@ def test_cost_flip_log_transform_and_percentile_choice():
     assert list(normalize_matrix(raw, crits, "percentile")["dist"]) == [1.0, 0.0, 0.5]
 
 
-def test_constant_column_gives_full_marks_without_dividing_by_zero():
+def test_constant_column_is_uninformative_and_left_out():
+    m = pd.DataFrame({"a": [2.0, 2.0, 2.0], "b": [1.0, 3.0, np.nan], "c": [0.0, 1.0, 1.0]}, index=["A", "B", "C"])
+    crit = [Criterion("a", "alpha", direction="cost"), Criterion("b", "beta"), Criterion("c", "gamma")]
+    r = score(m, crit, {"a": 2, "b": 1, "c": 1})
+    assert r.uninformative == ("a",)
+    t = r.table.set_index("code")
+    assert t["norm_a"].isna().all() and (t["contrib_a"] == 0.0).all()
+    # Scored on b and c only, weights 1/2 each: A = 0, B = 1, C = 1 (c only, b missing).
+    assert t["score"].to_dict() == {"A": 0.0, "B": 1.0, "C": 1.0}
+    assert t.loc["C", "coverage"] == pytest.approx(0.5) and t.loc["A", "coverage"] == 1.0  # share of b + c
+    assert not any("alpha" in reason for reason in t["reason"])
+    assert list(r.table["code"]) == ["B", "C", "A"]
+
+
+def test_only_uninformative_criteria_score_nan_and_say_so():
     m = pd.DataFrame({"a": [2.0, 2.0], "b": [1.0, 3.0]}, index=["A", "B"])
-    r = score(m, [Criterion("a", direction="cost"), Criterion("b")], {"a": 1, "b": 1})
-    assert list(r.table["norm_a"]) == [1.0, 1.0]
-    assert list(r.table["score"]) == [1.0, 0.5]
-    t = score(m, [Criterion("a"), Criterion("b")], {"a": 1, "b": 0}, method="topsis").table
-    assert list(t["score"]) == [1.0, 1.0]  # on both ideal and anti-ideal: documented convention
+    for method in METHODS:
+        t = score(m, [Criterion("a"), Criterion("b")], {"a": 1, "b": 0}, method=method).table
+        assert t["score"].isna().all() and (t["coverage"] == 0).all()
+        assert (t["reason"] == "no weighted criterion separates the alternatives (each has a single value)").all()
+
+
+def test_single_observed_value_is_uninformative():
+    m = pd.DataFrame({"a": [np.nan, 5.0, np.nan], "b": [1.0, 0.0, 2.0]}, index=["A", "B", "C"])
+    r = score(m, [Criterion("a", "alpha"), Criterion("b")], {"a": 0.9, "b": 0.1})
+    # Before: B got full marks on the only 'a' value and ranked first with 0.9.
+    assert r.uninformative == ("a",) and list(r.table["code"]) == ["C", "A", "B"]
+    assert r.uninformative_notes("country", "countries") == [
+        "alpha: only one country has a value (5.00), so it cannot separate them and is left out of the score."]
+
+
+def test_constant_flag_no_longer_lifts_alternatives_with_missing_data():
+    """The review's example: X (full data) ranked below Y (employment missing) because of 'strong: no'."""
+    crit = [Criterion("lq", "LQ", fmt="{:.2f}"), Criterion("emp", "employment", fmt="{:.2f}"),
+            Criterion("strong", "strong cluster", fmt="flag")]
+    m = pd.DataFrame({"lq": [0.0, 1.0, 0.6, 0.5], "emp": [0.0, 1.0, 0.6, np.nan], "strong": [False] * 4},
+                     index=["L", "H", "X", "Y"])
+    r = score(m, crit, {"lq": 0.3, "emp": 0.3, "strong": 0.4})
+    t = r.table.set_index("code")
+    # With full marks on 'strong' X scored 0.760, Y 0.786 (Y above X) and L 0.40.
+    assert t["score"].to_dict() == pytest.approx({"H": 1.0, "X": 0.6, "Y": 0.5, "L": 0.0}, abs=1e-12)
+    assert list(r.table["code"]) == ["H", "X", "Y", "L"]
+    assert not any("strong cluster" in reason for reason in t["reason"])
+    assert t.loc["Y", "coverage"] == pytest.approx(0.5)
+    assert r.uninformative_notes("ranked sector") == [
+        ("strong cluster: every ranked sector has the same value (no), so it cannot separate them and is left out "
+         "of the score.")]
+    m["strong"] = [0.0, 0.0, 0.0, np.nan]
+    assert score(m, crit, {"lq": 0.3, "emp": 0.3, "strong": 0.4}).uninformative_notes("sector")[0].startswith(
+        "strong cluster: the 3 sectors with data all have the same value (no)")
+
+
+@settings(max_examples=60, deadline=None)
+@given(problems(), st.sampled_from(["weighted/minmax", "weighted/percentile", "topsis/minmax"]), st.data())
+def test_adding_a_constant_column_changes_nothing(problem, how, data):
+    """Scores, ranks, coverage, reasons and the other columns are exactly as without the constant criterion."""
+    rows, crits, weights = problem
+    method, normalize = how.split("/")
+    matrix, criteria, w = build(rows, crits, weights)
+    base = score(matrix, criteria, w, method=method, normalize=normalize)
+    value = data.draw(st.sampled_from([0.0, 1.0, 3.5, 1e6]))
+    missing = data.draw(st.lists(st.booleans(), min_size=len(matrix), max_size=len(matrix)))
+    col = [np.nan if gone else value for gone in missing]
+    if all(missing):
+        col[0] = value  # constant among at least one observed value
+    extra = Criterion("flat", "flat measure", direction=data.draw(st.sampled_from(["benefit", "cost"])),
+                      transform=data.draw(st.sampled_from(["none", "log"])))
+    where = data.draw(st.integers(0, len(criteria)))
+    more = score(matrix.assign(flat=col), [*criteria[:where], extra, *criteria[where:]],
+                 {**w, "flat": data.draw(st.integers(1, 20)) / 4}, method=method, normalize=normalize)
+    assert set(more.uninformative) == set(base.uninformative) | {"flat"}
+    same = list(base.table.columns)
+    pd.testing.assert_frame_equal(more.table[same], base.table[same], check_exact=False, atol=1e-12, rtol=0)
+    assert list(more.table["code"]) == list(base.table["code"])
+    contrib = more.table["contrib_flat"]
+    assert (contrib[more.table["score"].notna() & more.table["raw_flat"].notna()] == 0).all()
 
 
 # --------------------------------------------------------------------------- reasons and table

@@ -10,22 +10,31 @@ alternatives, and explains every score (methods.md §3):
   (average rank for ties). A criterion with ``transform='log'`` is
   transformed with ``log1p`` first (for non-negative, heavy-tailed values:
   employment, GDP, exports; ``log1p`` keeps zeros finite). Cost criteria are
-  negated before normalizing, so 1 is always best. A column whose observed
-  values are all equal does not discriminate: every observed alternative gets
-  1.0 on it (full marks, so it neither helps nor hurts anyone's rank). A
-  missing value stays missing (NaN).
+  negated before normalizing, so 1 is always best. A missing value stays
+  missing (NaN).
+* **Uninformative criteria**: a criterion whose observed values are all equal
+  (or that only one alternative has a value on) cannot separate the
+  alternatives. It is left out of every score, exactly as if no alternative
+  had it: its normalized value is NaN, its weight is renormalized over the
+  other criteria, its contribution is 0 (NaN where the alternative has no
+  value), it counts neither in ``coverage`` nor in reasons, and
+  :attr:`ScoreResult.uninformative` names it (with
+  :meth:`ScoreResult.uninformative_notes` for people). Giving it full marks
+  instead would add the same amount to every observed alternative and so
+  lift the alternatives that miss other criteria: it would change ranks.
 * **Missing values** are never zero: an alternative missing a criterion is
   scored on the criteria it has, with the weights renormalized over them, and
-  its ``coverage`` is the share of the total weight it was observed on.
+  its ``coverage`` is the share of the informative weight (every weighted
+  criterion except the uninformative ones) it was observed on.
 * **Methods** (:data:`METHODS`): ``weighted`` is the weighted sum
   ``S_a = Σ_j w_j x̂_aj``; ``topsis`` is TOPSIS (Hwang & Yoon 1981) on the
   (log-transformed where set) raw values: vector normalization
   ``r_aj = x_aj / ||x_j||``, weighting, Euclidean distances ``D+``/``D−`` to
   the ideal and anti-ideal, closeness ``C_a = D− / (D+ + D−)``.
 * **Contributions** add up to the score: ``w_j · x̂_aj`` (renormalized
-  weights) for the weighted sum; for TOPSIS, ``C_a`` split in proportion to
-  each criterion's share of the squared distance to the anti-ideal (see
-  :func:`topsis`).
+  weights; 0 for an uninformative criterion) for the weighted sum; for
+  TOPSIS, ``C_a`` split in proportion to each criterion's share of the
+  squared distance to the anti-ideal (see :func:`topsis`).
 * **Reasons**: a plain-language sentence per alternative from the raw values
   of its largest contributions, naming the criteria it has no data on.
 
@@ -135,38 +144,42 @@ class Criterion:
 # --------------------------------------------------------------------------- normalization
 
 def minmax(values: np.ndarray) -> np.ndarray:
-    """Min-max over the observed values (1 = highest); constant → 1.0; NaN stays NaN."""
+    """Min-max over the observed values (1 = highest); NaN stays NaN.
+
+    A constant column (or a single observed value) has no spread to normalize
+    over: every value comes back NaN, and :func:`score` leaves the criterion
+    out as uninformative.
+    """
     values = np.asarray(values, dtype=float)
     out = np.full(values.shape, np.nan)
     seen = ~np.isnan(values)
     if not seen.any():
         return out
     lo, hi = values[seen].min(), values[seen].max()
-    out[seen] = 1.0 if hi == lo else (values[seen] - lo) / (hi - lo)
+    if hi > lo:
+        out[seen] = (values[seen] - lo) / (hi - lo)
     return out
 
 
 def percentile(values: np.ndarray) -> np.ndarray:
     """Percentile rank ``(r - 1)/(n - 1)`` of the observed values (average rank for ties).
 
-    The highest value gets 1, the lowest 0; a constant column (or a single
-    observed value) gets 1.0, as with :func:`minmax`; NaN stays NaN.
+    The highest value gets 1, the lowest 0; NaN stays NaN. A constant column
+    (or a single observed value) comes back all NaN, as with :func:`minmax`.
     """
     values = np.asarray(values, dtype=float)
     out = np.full(values.shape, np.nan)
     seen = ~np.isnan(values)
     n = int(seen.sum())
-    if n == 0:
-        return out
-    if n == 1 or values[seen].min() == values[seen].max():
-        out[seen] = 1.0
+    if n == 0 or values[seen].min() == values[seen].max():
         return out
     ranks = pd.Series(values[seen]).rank(method="average").to_numpy()
     out[seen] = (ranks - 1.0) / (n - 1.0)
     return out
 
 
-#: Normalizer name → callable(1-D float array with NaN) → values in [0, 1], 1 = best.
+#: Normalizer name → callable(1-D float array with NaN) → values in [0, 1], 1 = best
+#: (all NaN for a constant column: it has no spread to normalize over).
 NORMALIZERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"minmax": minmax, "percentile": percentile}
 
 
@@ -204,16 +217,37 @@ def transformed(raw: pd.DataFrame, criteria: Sequence[Criterion]) -> np.ndarray:
     return values
 
 
+def uninformative_criteria(raw: pd.DataFrame, criteria: Sequence[Criterion]) -> list[str]:
+    """Keys of the criteria whose observed (transformed) values are all equal: they cannot separate alternatives.
+
+    A criterion observed for a single alternative counts too; one observed
+    for none does not (it is missing, which shows in ``coverage``).
+    """
+    values = transformed(raw, criteria)
+    out = []
+    for j, crit in enumerate(criteria):
+        col = values[:, j][~np.isnan(values[:, j])]
+        if col.size and col.min() == col.max():
+            out.append(crit.key)
+    return out
+
+
 def normalize_matrix(raw: pd.DataFrame, criteria: Sequence[Criterion], how: str = "minmax") -> pd.DataFrame:
-    """Normalized values in [0, 1] (1 = best; cost criteria flipped; NaN kept), alternatives × keys."""
+    """Normalized values in [0, 1] (1 = best; cost criteria flipped; NaN kept), alternatives × keys.
+
+    An uninformative criterion (:func:`uninformative_criteria`) is NaN for every alternative.
+    """
     if how not in NORMALIZERS:
         raise ExportPlanError(f"Unknown normalization {how!r}; choose one of {sorted(NORMALIZERS)}.")
     values = transformed(raw, criteria)
-    # Negating a cost criterion before normalizing (rather than 1 - x after) keeps
-    # the "constant column → 1.0" rule the same for costs and benefits.
+    # Negate a cost criterion before normalizing (rather than 1 - x after), so
+    # the normalizers only ever see "more is better".
     signs = np.array([-1.0 if c.direction == "cost" else 1.0 for c in criteria])
     norm = np.column_stack([NORMALIZERS[how](values[:, j] * signs[j]) for j in range(len(criteria))]) \
         if criteria else np.empty((len(raw), 0))
+    # The normalizers blank constant columns already; this holds for any normalizer.
+    for key in uninformative_criteria(raw, criteria):
+        norm[:, [c.key for c in criteria].index(key)] = np.nan
     return pd.DataFrame(norm, index=raw.index, columns=[c.key for c in criteria])
 
 
@@ -268,15 +302,17 @@ def topsis(norm: np.ndarray, weights: np.ndarray, scale: np.ndarray | None = Non
     Distances use the observed criteria only. Renormalizing the weights per
     alternative (as the weighted sum does) multiplies both ``D+`` and ``D−`` by
     the same factor, which cancels in ``C = D− / (D+ + D−)``, so missing
-    criteria simply drop out of both distances. An alternative that sits on
-    both the ideal and the anti-ideal of every observed criterion (all of them
-    constant) gets 1.0, as a constant column does under min-max.
+    criteria simply drop out of both distances. An uninformative (constant)
+    criterion is NaN in ``norm`` from :func:`normalize_matrix`, so it drops
+    out too (its scale is 0 anyway: the ideal and anti-ideal coincide). An
+    alternative whose observed criteria all have ``w_j · s_j = 0`` (no
+    separation at all) scores NaN, as one without data does.
 
     Contributions: ``C_a · d−_aj² / D−_a²`` where ``d−_aj`` is the weighted
     distance to the anti-ideal on ``j`` — each criterion's share of the
     squared separation from the worst, scaled to sum to ``C_a`` (0 for all
-    when ``D− = 0``; split by weight when ``C_a`` is 1.0 by the convention
-    above). ``scale`` of ``None`` means all ones (TOPSIS on ``norm`` as given).
+    when ``D− = 0``). ``scale`` of ``None`` means all ones (TOPSIS on
+    ``norm`` as given).
     """
     scale = np.ones(norm.shape[1]) if scale is None else np.asarray(scale, dtype=float)
     seen = _observed(norm, weights)
@@ -287,19 +323,14 @@ def topsis(norm: np.ndarray, weights: np.ndarray, scale: np.ndarray | None = Non
     dp2 = np.where(seen, (v * (1.0 - x)) ** 2, 0.0)
     dm, dp = np.sqrt(dm2.sum(axis=1)), np.sqrt(dp2.sum(axis=1))
     both = dm + dp
-    flat = has & (both == 0)
     scores = np.full(len(norm), np.nan)
     ok = has & (both > 0)
     scores[ok] = dm[ok] / both[ok]
-    scores[flat] = 1.0
     contrib = np.zeros(norm.shape)
     pos = ok & (dm > 0)
     contrib[pos] = scores[pos, None] * dm2[pos] / (dm[pos, None] ** 2)
-    if flat.any():
-        w = np.where(seen[flat], weights[None, :], 0.0)
-        contrib[flat] = w / w.sum(axis=1, keepdims=True)
     contrib[np.isnan(norm)] = np.nan
-    contrib[~has] = np.nan
+    contrib[~ok] = np.nan
     return scores, contrib
 
 
@@ -321,6 +352,12 @@ class ScoreResult:
     per-criterion factor that lets TOPSIS run on ``norm``. For both methods
     ``norm_<key>`` is the min-max (or percentile) value; under TOPSIS it is
     the position between the anti-ideal (0) and the ideal (1) on that criterion.
+
+    ``uninformative`` holds the keys of the weighted criteria left out because
+    every alternative with a value has the same one (see the module notes);
+    their ``norm_<key>`` is NaN and ``contrib_<key>`` 0 (NaN where the
+    alternative has no value or no score). :meth:`uninformative_notes` says
+    so in sentences.
     """
 
     table: pd.DataFrame
@@ -332,11 +369,34 @@ class ScoreResult:
     normalize: str
     names: dict[str, str] = field(default_factory=dict)
     topsis_scale: pd.Series | None = None
+    uninformative: tuple[str, ...] = ()
 
     @property
     def labels(self) -> dict[str, str]:
         """Criterion key → label."""
         return {c.key: c.label for c in self.criteria}
+
+    def uninformative_notes(self, noun: str = "alternative", plural: str | None = None) -> list[str]:
+        """One sentence per uninformative criterion, e.g. for ``noun='ranked sector'``:
+
+        ``"state target: every ranked sector has the same value (not listed), so it
+        cannot separate them and is left out of the score."``
+        """
+        plural = plural or f"{noun}s"
+        crits = {c.key: c for c in self.criteria}
+        lines = []
+        for key in self.uninformative:
+            col = self.matrix[key].to_numpy(dtype=float)
+            seen = col[~np.isnan(col)]
+            value = crits[key].format_value(float(seen[0]))
+            if seen.size == len(col):
+                who = f"every {noun} has the same value ({value})"
+            elif seen.size == 1:
+                who = f"only one {noun} has a value ({value})"
+            else:
+                who = f"the {seen.size} {plural} with data all have the same value ({value})"
+            lines.append(f"{crits[key].label}: {who}, so it cannot separate them and is left out of the score.")
+        return lines
 
 
 def score(matrix: pd.DataFrame, criteria: Sequence[Criterion], weights: Mapping[str, float], *,
@@ -349,7 +409,8 @@ def score(matrix: pd.DataFrame, criteria: Sequence[Criterion], weights: Mapping[
     ``normalize`` a key of :data:`NORMALIZERS` (TOPSIS takes ``'minmax'``
     only: it does its own vector normalization). Ranks run 1..n by score,
     ties broken by code; alternatives without any weighted data rank last with
-    a NaN score.
+    a NaN score. Uninformative criteria (one value among the alternatives that
+    have one) are left out of the score for everyone; see the module notes.
     """
     criteria = tuple(criteria)
     _check_method(method, normalize)
@@ -357,13 +418,29 @@ def score(matrix: pd.DataFrame, criteria: Sequence[Criterion], weights: Mapping[
     keys = [c.key for c in criteria]
     w = normalize_weights(weights, keys, what="score weights")
     wvec = np.array([w[k] for k in keys], dtype=float)
-    norm = normalize_matrix(raw, criteria, normalize)
+    norm = normalize_matrix(raw, criteria, normalize)  # uninformative columns are all NaN
     scale = topsis_scale(raw, criteria)
     scores, contrib = METHODS[method](norm.to_numpy(), wvec, scale.to_numpy())
-    coverage = (_observed(norm.to_numpy(), wvec) * wvec).sum(axis=1)
+    flat = np.isin(keys, uninformative_criteria(raw, criteria))
+    # A value that cannot separate anyone contributes nothing (NaN stays for "no value" and "no score").
+    contrib[:, flat] = np.where(~np.isnan(raw.to_numpy()[:, flat]) & ~np.isnan(scores)[:, None], 0.0, np.nan)
+    coverage = _coverage(raw.to_numpy(), wvec, flat)
     name_map = _names(raw.index, names)
-    table = _table(raw, norm, contrib, scores, coverage, criteria, wvec, name_map)
-    return ScoreResult(table, raw, norm, criteria, w, method, normalize, name_map, scale)
+    table = _table(raw, norm, contrib, scores, coverage, criteria, wvec, name_map, flat)
+    dropped = tuple(k for k, f, wk in zip(keys, flat, wvec) if f and wk > 0)
+    return ScoreResult(table, raw, norm, criteria, w, method, normalize, name_map, scale, dropped)
+
+
+def _coverage(raw: np.ndarray, wvec: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """Share of the informative weight (weighted criteria that are not uninformative) each alternative has data on."""
+    informative = np.where(flat, 0.0, wvec)
+    total = informative.sum()
+    if total <= 0:
+        return np.zeros(len(raw))
+    missing = np.isnan(raw) & (informative > 0)[None, :]
+    seen = np.where(missing, 0.0, informative[None, :]).sum(axis=1)
+    # Exactly 1.0 for full coverage (a sum of the same weights divided by itself could round below 1).
+    return np.where(missing.any(axis=1), seen / total, 1.0)
 
 
 def rank_keys(scores: np.ndarray) -> np.ndarray:
@@ -383,11 +460,11 @@ def rank_order(scores: np.ndarray, codes: Sequence[str]) -> np.ndarray:
     return np.lexsort((np.asarray(codes, dtype=str), -rank_keys(scores)))
 
 
-def _table(raw, norm, contrib, scores, coverage, criteria, wvec, names) -> pd.DataFrame:
+def _table(raw, norm, contrib, scores, coverage, criteria, wvec, names, flat) -> pd.DataFrame:
     codes = list(raw.index)
     order = rank_order(scores, codes)
     keys = [c.key for c in criteria]
-    reasons = [_reason(i, raw, contrib, coverage, criteria, wvec) for i in range(len(codes))]
+    reasons = [_reason(i, raw, contrib, coverage, criteria, wvec, flat) for i in range(len(codes))]
     cols = {
         "code": pd.array(codes, dtype="str"),
         "name": pd.array([names[c] for c in codes], dtype="str"),
@@ -434,9 +511,14 @@ def _describe_with_position(raw: pd.DataFrame, i: int, crit: Criterion) -> str:
     return f"{text} ({where})" if where else text
 
 
-def _reason(i, raw, contrib, coverage, criteria, wvec) -> str:
-    """Plain-language reason for alternative ``i`` from its largest contributions and raw values."""
-    weighted = [j for j in range(len(criteria)) if wvec[j] > 0]
+def _reason(i, raw, contrib, coverage, criteria, wvec, flat) -> str:
+    """Plain-language reason for alternative ``i`` from its largest contributions and raw values.
+
+    Uninformative criteria (``flat``) are never mentioned: they played no part in the score.
+    """
+    weighted = [j for j in range(len(criteria)) if wvec[j] > 0 and not flat[j]]
+    if not weighted:
+        return "no weighted criterion separates the alternatives (each has a single value)"
     missing = [criteria[j].label for j in weighted if np.isnan(raw.iat[i, j])]
     if coverage[i] == 0:
         return "no data on any weighted criterion" + (f" ({', '.join(missing)})" if missing else "")

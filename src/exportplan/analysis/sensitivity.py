@@ -5,8 +5,18 @@ Three views, all computed from the normalized matrix of a
 
 * :func:`monte_carlo` — weights drawn from a Dirichlet distribution centred on
   the chosen weights (``alpha = concentration × w``; a zero weight stays
-  zero; each weight's standard deviation is ``sqrt(w(1 − w)/(concentration + 1))``,
-  about ±25-40% of a weight of 0.1-0.2 at the default concentration of 50).
+  zero). With ``groups`` (measure → group; :func:`robustness` passes the
+  criteria's groups) the draw is over the *group* weights, and each measure
+  keeps its share of its group's weight: the user chooses group weights (the
+  guide's criteria or factors) and the spread within a group is a fixed
+  rule, so only the former is varied. A drawn weight ``w`` has standard
+  deviation ``sqrt(w(1 − w)/(concentration + 1))``, i.e. relative to ``w``
+  ``sqrt((1 − w)/(w (concentration + 1)))``: at the default concentration
+  of 50 about ±28% for a weight of 0.2, ±42% for 0.1 and ±61% for 0.05.
+  Drawing per measure instead (no ``groups``) leaves each group's total just
+  as variable (a sum of Dirichlet components is again Dirichlet) but also
+  reshuffles weight inside a group: a measure weight of 0.04 then varies by
+  about ±69% and one of 0.02 by about ±98%.
   All draws are scored with matrix products and ranked with argsort (in
   cache-sized blocks of draws, no per-draw Python loop);
   the result gives per alternative the median rank, the 5th-95th percentile
@@ -25,7 +35,11 @@ Three views, all computed from the normalized matrix of a
 Missing values are handled as in :func:`~exportplan.analysis.scoring.score`:
 each alternative is scored on the criteria it has, with the weights
 renormalized over them (for the weighted sum ``S = (X0 Wᵀ) / (M Wᵀ)``, where
-``X0`` has NaN → 0 and ``M`` is the observed mask). TOPSIS runs vectorized
+``X0`` has NaN → 0 and ``M`` is the observed mask). A criterion with no
+normalized value for any alternative — no data, or uninformative (constant:
+``score`` leaves it out and its normalized column is all NaN) — cannot move
+any score, so all three views leave it out and renormalize the other weights
+(they are then the weights the ranking effectively uses). TOPSIS runs vectorized
 too, from the min-max matrix and ``ScoreResult.topsis_scale``. Ranks break
 ties by code, as the ranking does; quantile ranks are empirical (inverted
 CDF), so they are actual ranks.
@@ -67,7 +81,11 @@ _BLOCK_CELLS = 32_768  # draws × alternatives per block: ~256 kB of float64, fi
 
 @dataclass(frozen=True)
 class _Inputs:
-    """The normalized matrix with alternatives sorted by code, so column order breaks ties by code."""
+    """The normalized matrix with alternatives sorted by code, so column order breaks ties by code.
+
+    Only the criteria some alternative has a normalized value on (``keys``);
+    ``left_out`` names the others.
+    """
 
     codes: np.ndarray
     keys: list[str]
@@ -77,9 +95,12 @@ class _Inputs:
     w: np.ndarray         # m, sums to 1
     method: str
     scale: np.ndarray     # m, TOPSIS factor (ones when not given)
+    group: np.ndarray     # m, group index of each criterion (its own index when ungrouped)
+    left_out: list[str]
 
 
-def _prepare(norm_matrix: pd.DataFrame, weights, method: str, topsis_scale) -> _Inputs:
+def _prepare(norm_matrix: pd.DataFrame, weights, method: str, topsis_scale,
+             groups: Mapping[str, str] | None = None) -> _Inputs:
     if method not in METHODS:
         raise ExportPlanError(f"Unknown scoring method {method!r}; choose one of {sorted(METHODS)}.")
     keys = [str(k) for k in norm_matrix.columns]
@@ -90,11 +111,31 @@ def _prepare(norm_matrix: pd.DataFrame, weights, method: str, topsis_scale) -> _
     x = norm_matrix.to_numpy(dtype=float)[order]
     if np.any(np.isinf(x)):
         raise ExportPlanError("The normalized matrix has infinite values; normalize it with scoring.normalize_matrix.")
-    w = normalize_weights(dict(weights), keys, what="weights")
+    chosen = normalize_weights(dict(weights), keys, what="weights")
+    w = np.array([chosen[k] for k in keys])
+    scale = _scale(topsis_scale, keys)
+    live = ~np.isnan(x).all(axis=0)
+    # A column nobody has a value on drops out of every alternative's renormalized
+    # weights, so leaving it out changes no score (unless nothing weighted is left:
+    # then every score is NaN either way and the inputs stay as given).
+    if not live.all() and w[live].sum() > 0:
+        x, scale = x[:, live], scale[live]
+        w = w[live] / w[live].sum()
+    else:
+        live = np.ones(len(keys), dtype=bool)
+    kept = [k for k, on in zip(keys, live) if on]
     mask = (~np.isnan(x)).astype(float)
     x0 = np.nan_to_num(x, nan=0.0)
-    return _Inputs(codes[order], keys, x0, mask, mask * (1.0 - x0), np.array([w[k] for k in keys]),
-                   method, _scale(topsis_scale, keys))
+    return _Inputs(codes[order], kept, x0, mask, mask * (1.0 - x0), w, method, scale,
+                   _group_index(kept, groups), [k for k, on in zip(keys, live) if not on])
+
+
+def _group_index(keys: list[str], groups: Mapping[str, str] | None) -> np.ndarray:
+    """Group number per key; a key without a (non-empty) group is a group of its own."""
+    named = {} if groups is None else {str(k): str(g) for k, g in dict(groups).items() if g}
+    labels = [("group", named[k]) if k in named else ("key", k) for k in keys]
+    index = {label: i for i, label in enumerate(dict.fromkeys(labels))}
+    return np.array([index[label] for label in labels], dtype=np.int64)
 
 
 def _scale(topsis_scale, keys: list[str]) -> np.ndarray:
@@ -111,8 +152,8 @@ def _batch_scores(inputs: _Inputs, weights: np.ndarray) -> np.ndarray:
     One matrix product per term; an alternative with no observed weighted
     criterion gets NaN (ranked last).
     """
-    den = weights @ inputs.mask.T
     if inputs.method == "weighted":
+        den = weights @ inputs.mask.T
         num = weights @ inputs.x0.T
         # den == 0 only where every observed weight is 0, so num is 0 too: 0/0 → NaN, as wanted.
         with np.errstate(invalid="ignore"):
@@ -121,8 +162,8 @@ def _batch_scores(inputs: _Inputs, weights: np.ndarray) -> np.ndarray:
     dm = np.sqrt(v2 @ (inputs.x0 ** 2).T)
     dp = np.sqrt(v2 @ (inputs.gap ** 2).T)
     total = dm + dp
-    # On both the ideal and the anti-ideal of every observed criterion → 1.0, as in scoring.topsis.
-    return np.divide(dm, total, out=np.where(den > 0, 1.0, np.nan), where=total > 0)
+    # No separation on any observed criterion (or no data) → NaN, as in scoring.topsis.
+    return np.divide(dm, total, out=np.full(total.shape, np.nan), where=total > 0)
 
 
 def orders(scores: np.ndarray) -> np.ndarray:
@@ -166,6 +207,22 @@ def dirichlet_weights(weights: np.ndarray, draws: int, concentration: float,
     return g / total[:, None]
 
 
+def draw_weights(weights: np.ndarray, group: np.ndarray, draws: int, concentration: float,
+                 rng: np.random.Generator) -> np.ndarray:
+    """``draws`` weight vectors: the group weights from :func:`dirichlet_weights`, spread in fixed shares.
+
+    ``group[j]`` is the group number of criterion ``j``. Each group's weight
+    (the sum of its criteria's) is drawn; each criterion keeps its share of
+    its group. With one criterion per group numbered ``0..m-1`` in order this
+    is :func:`dirichlet_weights` itself: the same numbers from the same generator.
+    """
+    weights = np.asarray(weights, dtype=float)
+    group = np.asarray(group, dtype=np.int64)
+    totals = np.bincount(group, weights=weights, minlength=int(group.max(initial=-1)) + 1)
+    share = np.divide(weights, totals[group], out=np.zeros_like(weights), where=totals[group] > 0)
+    return dirichlet_weights(totals, draws, concentration, rng)[:, group] * share
+
+
 def _top(order_row: np.ndarray, codes: np.ndarray, k: int) -> tuple[str, ...]:
     return tuple(codes[order_row[:k]].tolist())
 
@@ -196,7 +253,12 @@ def _pct(p: float) -> str:
 
 @dataclass(frozen=True)
 class MonteCarlo:
-    """Monte Carlo results: ``table`` per alternative, ``acceptability`` (alternatives × ranks, shares)."""
+    """Monte Carlo results: ``table`` per alternative, ``acceptability`` (alternatives × ranks, shares).
+
+    ``drawn``: the weights the Dirichlet was centred on, per group (or per
+    criterion without a group), after leaving out ``left_out`` (criteria with
+    no normalized value for any alternative).
+    """
 
     table: pd.DataFrame
     acceptability: pd.DataFrame
@@ -205,11 +267,14 @@ class MonteCarlo:
     seed: int
     top_k: int
     method: str
+    drawn: dict[str, float] = field(default_factory=dict)
+    left_out: tuple[str, ...] = ()
 
 
 def monte_carlo(norm_matrix: pd.DataFrame, weights: Mapping[str, float], *, draws: int = DEFAULT_DRAWS,
                 concentration: float = DEFAULT_CONCENTRATION, top_k: int = 5, seed: int = 0,
-                method: str = "weighted", topsis_scale=None) -> MonteCarlo:
+                method: str = "weighted", topsis_scale=None,
+                groups: Mapping[str, str] | None = None) -> MonteCarlo:
     """Rank stability under random weights (Dirichlet centred on ``weights``), vectorized and seeded.
 
     ``table`` columns: ``code, rank`` (with the given weights), ``median_rank,
@@ -217,12 +282,15 @@ def monte_carlo(norm_matrix: pd.DataFrame, weights: Mapping[str, float], *, draw
     ``acceptability.loc[code, r]`` is the share of draws that rank ``code`` at
     ``r``. For ``method='topsis'`` pass ``topsis_scale`` (from the
     ScoreResult) to reproduce :func:`~exportplan.analysis.scoring.score`.
+    ``groups`` (criterion key → group name) draws the group weights and
+    keeps each criterion's share of its group (:func:`draw_weights`);
+    without it (or for a key it does not name) each criterion is drawn alone.
     """
     _check_top_k(top_k)
     if draws < 1:
         raise ExportPlanError(f"draws must be >= 1, not {draws!r}.")
-    inputs = _prepare(norm_matrix, weights, method, topsis_scale)
-    w_draws = dirichlet_weights(inputs.w, draws, concentration, np.random.default_rng(seed))
+    inputs = _prepare(norm_matrix, weights, method, topsis_scale, groups)
+    w_draws = draw_weights(inputs.w, inputs.group, draws, concentration, np.random.default_rng(seed))
     counts = _draw_counts(inputs, w_draws)
     base_scores = _batch_scores(inputs, inputs.w[None, :])
     base = ranks_from_orders(orders(base_scores))[0]
@@ -232,7 +300,18 @@ def monte_carlo(norm_matrix: pd.DataFrame, weights: Mapping[str, float], *, draw
     n = len(inputs.codes)
     accept = pd.DataFrame(counts / draws, index=pd.Index(inputs.codes, dtype="str", name="code"),
                           columns=pd.Index(range(1, n + 1), name="rank")).loc[sorted_codes]
-    return MonteCarlo(table, accept, draws, concentration, seed, top_k, method)
+    return MonteCarlo(table, accept, draws, concentration, seed, top_k, method,
+                      _drawn(inputs, groups), tuple(inputs.left_out))
+
+
+def _drawn(inputs: _Inputs, groups: Mapping[str, str] | None) -> dict[str, float]:
+    """The centre of the draws: weight per group name (or per key for an ungrouped criterion)."""
+    named = {} if groups is None else {str(k): str(g) for k, g in dict(groups).items() if g}
+    out: dict[str, float] = {}
+    for key, w in zip(inputs.keys, inputs.w):
+        label = named.get(key, key)
+        out[label] = out.get(label, 0.0) + float(w)
+    return out
 
 
 def _draw_counts(inputs: _Inputs, w_draws: np.ndarray) -> np.ndarray:
@@ -433,7 +512,14 @@ def _reorder_row(inputs: _Inputs, j: int, base_top, k: int, resolution: float, n
 
 @dataclass(frozen=True)
 class Robustness:
-    """Monte Carlo ``table`` and ``acceptability``, one-at-a-time ``oat`` and ``reorder`` tables, and settings."""
+    """Monte Carlo ``table`` and ``acceptability``, one-at-a-time ``oat`` and ``reorder`` tables, and settings.
+
+    ``drawn`` is the centre of the weight draws, per group name (or per
+    criterion key for an ungrouped criterion); ``by_group`` is True when some
+    group's measures were drawn together; ``left_out`` names the criteria no
+    alternative has a normalized value on (no data, or uninformative), which
+    no view varies.
+    """
 
     table: pd.DataFrame
     acceptability: pd.DataFrame
@@ -446,11 +532,14 @@ class Robustness:
     method: str
     names: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    drawn: dict[str, float] = field(default_factory=dict)
+    by_group: bool = False
+    left_out: tuple[str, ...] = ()
 
     def summary(self) -> list[str]:
         """Plain sentences: the draws used, then one per top-k alternative, then what reorders the top k."""
         lines = [f"Weights were varied in {self.draws:,} random draws around the chosen weights "
-                 f"(Dirichlet, concentration {self.concentration:g}, seed {self.seed}); "
+                 f"({self._draw_text()}); "
                  f"'robust' means in the top {self.top_k} in at least {ROBUST_SHARE:.0%} of draws."]
         for row in self.table.itertuples(index=False):
             if row.rank <= self.top_k:
@@ -458,6 +547,17 @@ class Robustness:
         lines += self._contenders()
         lines.append(self._reorder_sentence())
         return lines
+
+    def _draw_text(self) -> str:
+        """What was drawn and how far it moves: "Dirichlet over the 5 group weights, ...; concentration 50, so ..."."""
+        what = "group" if self.by_group else "criterion"
+        units = f" over the {len(self.drawn)} {what} weights" if self.drawn else ""
+        keep = ", each measure keeping its share of its group's weight" if self.by_group else ""
+        spread = sorted({r for r in (round(w, 2) for w in self.drawn.values()) if 0 < r < 1}, reverse=True)
+        shown = [f"±{relative_spread(w, self.concentration):.0%} of a weight of {w:.2f}"
+                 for w in ([spread[0], spread[-1]] if len(spread) > 1 else spread)]
+        size = f", so one standard deviation is about {' and '.join(shown)}" if shown else ""
+        return f"Dirichlet{units}{keep}; concentration {self.concentration:g}{size}; seed {self.seed}"
 
     def _name(self, code: str) -> str:
         return self.names.get(code, code)
@@ -508,15 +608,33 @@ class Robustness:
                 f"{before} to {after}: {r['moves']}.")
 
 
+def relative_spread(weight: float, concentration: float = DEFAULT_CONCENTRATION) -> float:
+    """Standard deviation of a Dirichlet-drawn weight relative to its centre: ``sqrt((1 − w)/(w (c + 1)))``."""
+    return math.sqrt((1.0 - weight) / (weight * (concentration + 1.0))) if weight > 0 else math.nan
+
+
 def robustness(result: ScoreResult, *, draws: int = DEFAULT_DRAWS,
                concentration: float = DEFAULT_CONCENTRATION, top_k: int = 5, seed: int = 0,
-               deltas: Sequence[float] = DEFAULT_DELTAS, resolution: float = 0.001) -> Robustness:
-    """All three robustness views for a :class:`ScoreResult`, with its method, weights and names."""
+               deltas: Sequence[float] = DEFAULT_DELTAS, resolution: float = 0.001,
+               by_group: bool = True) -> Robustness:
+    """All three robustness views for a :class:`ScoreResult`, with its method, weights and names.
+
+    With ``by_group`` (default) the Monte Carlo draws the weights of the
+    criteria's groups (``Criterion.group``; a criterion without one is its own
+    group) and keeps each measure's share of its group; ``by_group=False``
+    draws every measure weight on its own. One-at-a-time changes and the
+    smallest reorder always move one measure weight. Uninformative criteria
+    (``result.uninformative``) and criteria without data are left out, as
+    the ranking leaves them out.
+    """
     args = dict(top_k=top_k, method=result.method, topsis_scale=result.topsis_scale)
-    mc = monte_carlo(result.norm, result.weights, draws=draws, concentration=concentration, seed=seed, **args)
+    groups = {c.key: c.group for c in result.criteria if c.group} if by_group else None
+    mc = monte_carlo(result.norm, result.weights, draws=draws, concentration=concentration, seed=seed,
+                     groups=groups, **args)
     table = mc.table.copy()
     table.insert(1, "name", pd.array([result.names.get(c, c) for c in table["code"]], dtype="str"))
     oat = one_at_a_time(result.norm, result.weights, deltas=deltas, names=result.names, **args)
     reorder = smallest_reorder(result.norm, result.weights, names=result.names, resolution=resolution, **args)
+    grouped = bool(groups) and len(mc.drawn) < len(result.norm.columns) - len(mc.left_out)
     return Robustness(table, mc.acceptability, oat, reorder, top_k, draws, concentration, seed,
-                      result.method, dict(result.names), result.labels)
+                      result.method, dict(result.names), result.labels, mc.drawn, grouped, mc.left_out)
