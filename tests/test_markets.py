@@ -772,3 +772,17 @@ def test_sample_sector_view_without_regional_sector_exports(sample_ws):
     label = ranking.meta["exports_label"]
     assert "the region's exports of all goods" in label and "no regional exports of NAICS 332 are loaded" in label
     assert "U.S. exports of NAICS 332" in label.split("; demand")[1]
+
+
+def test_a_measure_equal_for_every_country_is_left_out_and_explained(sample_ws):
+    from exportplan.sources.countries import all_countries
+
+    names = dict(zip(all_countries()["iso3"], all_countries()["name"]))
+    mm = am.build_market_matrix(sample_ws.market_data(), names, sector=None, priority=[])
+    mm.matrix["partnership_strength"] = 2.0  # the same for every country: it cannot separate them
+    out = am.rank_matrix(mm, {k: 0.125 for k in am.MARKET_FACTORS}, draws=DRAWS)
+    assert "partnership_strength" in out.result.uninformative
+    assert any("cannot separate" in n for n in out.notes)
+    lines = am.explain(out, out.table["iso3"].iloc[0])
+    assert any("same for every country" in line for line in lines)
+    assert not any("strength-weighted count" in r for r in out.table["reason"])

@@ -888,6 +888,7 @@ def rank_matrix(mm: MarketMatrix, group_weights: Mapping[str, float], *, method:
         notes.append(f"{len(dropped)} of {len(mm.matrix)} countries have data on less than {floor:.0%} of the "
                      f"weight and are left out of the ranking (markets.coverage_floor).")
     result = score(mm.matrix.loc[sorted(keep)], mm.criteria, weights, method=method, names=mm.names)
+    notes += result.uninformative_notes("ranked country", "ranked countries")
     kwargs = {} if concentration is None else {"concentration": concentration}
     rob = robustness(result, draws=draws, top_k=top_k, seed=seed, **kwargs)
     table = _market_table(result, rob, top_k, weights)
@@ -904,7 +905,7 @@ def factor_reasons(result: ScoreResult, weights: Mapping[str, float], *, factors
     with no positive contribution is described by its most heavily weighted
     measures. Returns code -> reason.
     """
-    crits = [c for c in result.criteria if weights.get(c.key, 0) > 0]
+    crits = [c for c in result.criteria if weights.get(c.key, 0) > 0 and c.key not in result.uninformative]
     raw = {c.key: result.matrix[c.key].to_numpy(dtype=float) for c in crits}
     contrib = result.table.set_index("code")[[f"contrib_{c.key}" for c in crits]]
     out = {}
@@ -1005,7 +1006,8 @@ def what_it_takes(outcome: MarketOutcome, iso3: str, target_rank: int) -> list[s
         return [f"(tied on score with {other['country']}; ties are broken by ISO code)"]
     # Geography cannot change, and flags and USTR's lists move in steps, not by degrees.
     fixed = {"distance_km", "contiguous_us", "ip_protection"}
-    observed = [c for c in result.criteria if not math.isnan(row[f"raw_{c.key}"]) and outcome.weights[c.key] > 0]
+    observed = [c for c in result.criteria if not math.isnan(row[f"raw_{c.key}"]) and outcome.weights[c.key] > 0
+                and c.key not in result.uninformative]
     total = sum(outcome.weights[c.key] for c in observed)
     lines = []
     for crit in observed:
@@ -1047,9 +1049,11 @@ def explain(outcome: MarketOutcome, iso3: str) -> list[str]:
             continue
         total = row.get(f"contrib_{group}")
         head = f"  {meaning}: " + ("no data" if pd.isna(total) else f"+{float(total):.3f}")
-        parts = [f"{c.describe(row[f'raw_{c.key}'])} (normalized {row[f'norm_{c.key}']:.2f}, weight "
-                 f"{outcome.weights[c.key]:.3f})" if not pd.isna(row[f"raw_{c.key}"]) else
-                 f"{c.label}: no data" for c in crits]
+        parts = [f"{c.label}: no data" if pd.isna(row[f"raw_{c.key}"]) else
+                 f"{c.describe(row[f'raw_{c.key}'])} (same for every country: left out)"
+                 if c.key in outcome.result.uninformative else
+                 f"{c.describe(row[f'raw_{c.key}'])} (normalized {row[f'norm_{c.key}']:.2f}, weight "
+                 f"{outcome.weights[c.key]:.3f})" for c in crits]
         lines.append(head + " - " + "; ".join(parts))
     lines += _moves(outcome, code, int(row["rank"]))
     return lines
