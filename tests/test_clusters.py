@@ -331,3 +331,200 @@ def test_definitions_workbook_layout(tmp_path):
     assert report.layout == "plain"
     assert xwalk.rows() == [("336411", "1", "Aerospace Vehicles and Defense", "traded", "Aircraft"),
                             ("722511", "111", "Local Hospitality Establishments", "local", None)]
+
+
+# ---------------------------------------------------------------- NAICS vintage breaks
+
+VXWALK = pl.DataFrame({"naics": ["336411", "336412", "311111", "311119", "722511", "722513"],
+                       "cluster_code": ["1", "1", "18", "18", "111", "111"],
+                       "cluster_name": ["Aerospace Vehicles and Defense"] * 2
+                       + ["Food Processing and Manufacturing"] * 2 + ["Local Hospitality Establishments"] * 2,
+                       "type": ["traded"] * 4 + ["local"] * 2, "subcluster": [None] * 6})
+
+
+def _vintage_frames(start: int, end: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Region and nation where 311111 (region) and 722513 (nation) have a row at the start only."""
+    region = _six("R", {"336411": 200, "336412": 100, "311111": 50, "311119": 50, "722511": 400, "722513": 100},
+                  year=start)
+    region += _six("R", {"336411": 300, "336412": 100, "311119": 100, "722511": 500, "722513": 100}, year=end)
+    nation = _six("US000", {"336411": 1000, "336412": 1000, "311111": 4000, "311119": 4000, "722511": 40000,
+                            "722513": 10000}, year=start)
+    nation += _six("US000", {"336411": 1100, "336412": 1000, "311111": 4000, "311119": 4000, "722511": 50000},
+                   year=end)
+    return _frame(region), _frame(nation)
+
+
+def test_cluster_growth_across_a_vintage_break_needs_the_same_codes_at_both_ends():
+    region, nation = _vintage_frames(2016, 2021)  # NAICS 2012 data -> NAICS 2017 data
+    table = cluster_table(region, VXWALK, nation).sort("cluster_code")
+    rows = {r["cluster_code"]: r for r in table.iter_rows(named=True)}
+    assert table.get_column("vintage_break").to_list() == [True, True, True]
+    # The same codes at both ends: growth is kept.
+    assert rows["1"]["growth"] == pytest.approx(400 / 300 - 1) and rows["1"]["vintage_gap_codes"] == 0
+    # 311111 has a region row in 2016 only: the sums compare different code sets.
+    assert rows["18"]["growth"] is None and rows["18"]["cagr"] is None and rows["18"]["vintage_gap_codes"] == 1
+    # 722513 is in the region at both ends but in the nation in 2016 only: blank too.
+    assert rows["111"]["growth"] is None and rows["111"]["vintage_gap_codes"] == 1
+    assert rows["18"]["start_year"] == 2016 and rows["18"]["lq"] is not None  # the LQ is one year: unaffected
+
+
+def test_cluster_growth_within_one_vintage_keeps_a_real_change():
+    region, nation = _vintage_frames(2017, 2021)  # both NAICS 2017
+    table = cluster_table(region, VXWALK, nation)
+    food = table.filter(pl.col("cluster_code") == "18").row(0, named=True)
+    assert food["vintage_break"] is False and food["vintage_gap_codes"] == 0
+    assert food["growth"] == pytest.approx(100 / 100 - 1)
+    one_year = cluster_table(region.filter(pl.col("year") == 2021), VXWALK, nation)
+    assert one_year.get_column("vintage_break").null_count() == one_year.height
+
+
+@pytest.fixture(scope="module")
+def us_q1(shared_data) -> pl.DataFrame:
+    """The real U.S. files of 2019 Q1 (NAICS 2017) and 2024 Q1 (NAICS 2022), as one frame per year."""
+    from exportplan.analysis.industry import annual_rows, reference_frame
+
+    files = [shared_data / "qcew" / f"bls_qcew_{y}_q1_area_US000.csv" for y in (2019, 2024)]
+    return reference_frame(annual_rows(pl.concat([read_qcew(f) for f in files], how="diagonal_relaxed")), "US000")
+
+
+def test_real_2019_2024_cluster_growth_skips_clusters_whose_codes_changed(shared_data, us_q1):
+    from exportplan.analysis.sectors import cluster_reference_measures
+
+    xwalk, _ = read_crosswalk(shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.csv")
+    table = cluster_table(us_q1, xwalk, us_q1)
+    assert table.get_column("vintage_break").all() and table.get_column("start_year").unique().to_list() == [2019]
+    # Independently: the crosswalk codes that have a private 6-digit row in one year only.
+    six = us_q1.filter((pl.col("own_code") == "5") & pl.col("industry_code").str.contains(r"^\d{6}$"))
+    codes = {y: set(six.filter(pl.col("year") == y).get_column("industry_code")) for y in (2019, 2024)}
+    changed = (codes[2019] ^ codes[2024]) & set(xwalk.get_column("naics"))
+    assert len(changed) > 100
+    hit = set(xwalk.filter(pl.col("naics").is_in(list(changed))).get_column("cluster_code"))
+    blank = set(table.filter(pl.col("growth").is_null()).get_column("cluster_code"))
+    # (A cluster whose codes were all renumbered, e.g. 109 with retail 448 -> 458, has no 2024 row at all.)
+    assert blank == hit & set(table.get_column("cluster_code")) and {"Coal Mining", "Financial Services"} <= set(
+        table.filter(pl.col("growth").is_null()).get_column("cluster_name"))
+    # Coal mining (212111-212113 became 212114-212115 in NAICS 2022) showed -91% before; now it is blank.
+    coal = table.filter(pl.col("cluster_name") == "Coal Mining").row(0, named=True)
+    assert coal["vintage_gap_codes"] >= 1 and coal["cagr"] is None
+    kept = table.filter(pl.col("growth").is_not_null())
+    assert kept.height >= 10 and (kept.get_column("vintage_gap_codes") == 0).all()
+    for code, grown in kept.select("cluster_code", "growth").iter_rows():
+        mine = xwalk.filter(pl.col("cluster_code") == code).get_column("naics")
+        e = {y: six.filter((pl.col("year") == y) & pl.col("industry_code").is_in(mine)).get_column("emplvl").sum()
+             for y in (2019, 2024)}
+        assert grown == pytest.approx(e[2024] / e[2019] - 1), code
+    ref = cluster_reference_measures(us_q1, us_q1, xwalk, year=2024, start_year=2019).set_index("code")
+    assert ref.loc[sorted(blank), ["ref_cagr", "competitive_shift"]].isna().all().all()
+    assert ref.loc[sorted(set(kept.get_column("cluster_code"))), "competitive_shift"].abs().max() < 1e-12
+
+
+# ---------------------------------------------------------------- the LQ base
+
+def test_cluster_lq_needs_a_base_without_missing_cells():
+    # 311111 is withheld in the region: the traded base (e_traded) is a lower bound, so no traded LQ holds.
+    region = _frame(_six("R", {"336411": 300, "336412": 100, "311111": 100, "722511": 500}, withheld=("311111",)))
+    nation = _frame(_six("US000", {"336411": 1000, "336412": 1000, "311111": 8000, "722511": 50000}))
+    table = cluster_table(region, XWALK, nation)
+    aero = table.filter(pl.col("cluster_code") == "1").row(0, named=True)
+    # The cluster itself has no withheld cell.
+    assert aero["withheld"] == 0 and aero["base_missing"] == pytest.approx(10 / 30) and aero["lq"] is None
+    assert aero["ref_base_missing"] == 0
+    local = table.filter(pl.col("cluster_code") == "111").row(0, named=True)
+    assert local["base_missing"] == 0 and local["lq"] == pytest.approx(1.0)  # the local base is complete
+    tolerant = cluster_table(region, XWALK, nation, max_withheld=0.4).filter(pl.col("cluster_code") == "1")
+    assert tolerant.get_column("lq")[0] == pytest.approx((400 / 400) / (2000 / 10000))
+    # The same gap in the reference's base.
+    hidden = _frame(_six("US000", {"336411": 1000, "336412": 1000, "311111": 8000, "722511": 50000},
+                         withheld=("311111",)))
+    clean = _frame(_six("R", {"336411": 300, "336412": 100, "311111": 100, "722511": 500}))
+    aero = cluster_table(clean, XWALK, hidden).filter(pl.col("cluster_code") == "1").row(0, named=True)
+    assert aero["base_missing"] == 0 and aero["ref_base_missing"] == pytest.approx(10 / 30) and aero["lq"] is None
+
+
+# ---------------------------------------------------------------- periods
+
+def test_cluster_lq_refuses_a_reference_of_another_period():
+    from exportplan.analysis.industry import annual_rows, reference_frame
+
+    region = _six("R", {"336411": 300, "336412": 100, "311111": 100, "722511": 500}, year=2023)
+    nation = [dict(r, qtr="1") for r in _six("US000", {"336411": 1000, "336412": 1000, "311111": 8000,
+                                                       "722511": 50000}, year=2023)]
+    data = annual_rows(_frame(region + nation))
+    with pytest.raises(ExportPlanError, match=r"US000 has only Q1 data for 2023 .* annual .*load the annual"):
+        cluster_table(region_sum(data, ["R"]), XWALK, reference_frame(data, "US000"))
+    both = annual_rows(_frame([dict(r, qtr="1") for r in region] + nation))
+    assert cluster_table(region_sum(both, ["R"]), XWALK, reference_frame(both, "US000")).height == 3
+
+
+# ---------------------------------------------------------------- the workspace's cluster table
+
+COLUMBUS = ("39041", "39045", "39049", "39073")
+
+
+@pytest.fixture(scope="module")
+def columbus(shared_data, tmp_path_factory):
+    from exportplan.workspace import Workspace
+
+    ws = Workspace.init(tmp_path_factory.mktemp("clusters") / "w", name="Columbus", counties=list(COLUMBUS),
+                        reference_area="USLQ", state="OH")
+    ws.import_qcew([shared_data / "qcew" / f"bls_qcew_2020_annual_area_{c}.csv" for c in COLUMBUS])
+    ws.import_clusters(shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.csv")
+    ws.import_peers(shared_data / "clusters" / "uscmp_state_clusters_2016.csv")
+    yield ws
+    ws.close()
+
+
+def test_workspace_cluster_notes_use_private_rows_whatever_the_ownership(columbus):
+    columbus.config["analysis"]["ownership"] = "0"
+    try:
+        total = columbus.clusters()
+    finally:
+        columbus.config["analysis"]["ownership"] = "5"
+    private = columbus.clusters()
+    notes = total.attrs["exportplan"]["notes"]
+    assert not any("100.0%" in n for n in notes)
+    shares = [n for n in notes if "withheld at the 6-digit level" in n]
+    assert shares and shares == [n for n in private.attrs["exportplan"]["notes"] if "withheld at the 6-digit" in n]
+    assert any("not in the crosswalk" in n for n in notes)
+
+
+def test_workspace_flags_fall_back_when_the_reference_is_not_the_us(columbus):
+    assert columbus.clusters()["flag_method"].str.startswith("peer percentiles").any()
+    columbus.config["region"]["reference_area"] = "39049"
+    columbus.config["region"]["counties"] = ["39041", "39045"]
+    try:
+        table = columbus.clusters()
+    finally:
+        columbus.config["region"]["reference_area"] = "USLQ"
+        columbus.config["region"]["counties"] = list(COLUMBUS)
+    traded = table[table["type"] == "traded"]
+    assert traded["flag_method"].str.contains("reference area 39049 is not the U.S.").all()
+    assert traded["significant"].isna().all()
+    assert (traded["strong"].dropna() == (traded.loc[traded["strong"].notna(), "lq"] >= 1.2)).all()
+    assert any("peer" in n and "39049" in n for n in table.attrs["exportplan"]["notes"])
+
+
+def test_workspace_blanks_lqs_on_an_incomplete_base_and_says_so(columbus):
+    plain = columbus.clusters(estimate=False)
+    assert plain["lq"].isna().all() and (plain["base_missing"] > 0).all()
+    assert any("base" in n and "estimate" in n for n in plain.attrs["exportplan"]["notes"])
+    estimated = columbus.clusters()
+    assert (estimated["base_missing"] == 0).all() and estimated["lq"].notna().mean() > 0.9
+
+
+def test_workspace_refuses_a_quarterly_reference_for_annual_counties(shared_data, tmp_path):
+    from exportplan.workspace import Workspace
+
+    # The real U.S. 2019 Q1 file relabelled 2020 (in tmp_path), beside the counties' 2020 annual files.
+    lines = (shared_data / "qcew" / "bls_qcew_2019_q1_area_US000.csv").read_text().splitlines()
+    us_q1 = tmp_path / "us_2020_q1.csv"
+    us_q1.write_text("\n".join([lines[0]] + [line.replace('"2019","1"', '"2020","1"') for line in lines[1:]]) + "\n")
+    ws = Workspace.init(tmp_path / "w", name="Franklin", counties=["39049"], reference_area="US000")
+    try:
+        ws.import_qcew([shared_data / "qcew" / "bls_qcew_2020_annual_area_39049.csv", us_q1])
+        ws.import_clusters(shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.csv")
+        for table in (ws.clusters, ws.industries):
+            with pytest.raises(ExportPlanError, match="US000 has only Q1 data for 2020 while the region"):
+                table()
+    finally:
+        ws.close()

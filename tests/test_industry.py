@@ -454,3 +454,34 @@ def test_region_mixing_annual_and_averaged_quarters_says_so():
     row = region.filter(pl.col("industry_code") == "311").row(0, named=True)
     assert region.height == 2 and row["emplvl"] == 50.0
     assert row["period"] == "annual; average of Q1 (wages x4)"
+
+
+def test_lq_tables_refuse_a_reference_of_another_period():
+    counties = area("00001", {"0": 1000, "5": 800}, {"311": 100}, year=2023)
+    nation = [dict(r, qtr="1") for r in area("US000", {"0": 1e5, "5": 8e4}, {"311": 2e3}, year=2023)]
+    data = annual_rows(frame(counties + nation))
+    with pytest.raises(ExportPlanError, match=r"US000 has only Q1 data for 2023 while the region's counties have "
+                                              r"annual data for 2023.*load the annual"):
+        industry_table(data, ["00001"], level=3)
+    # The other way round: averaged quarters of the counties against an annual reference.
+    flipped = annual_rows(frame([dict(r, qtr="1") for r in counties] + [dict(r, qtr="A") for r in nation]))
+    with pytest.raises(ExportPlanError, match=r"US000 has annual data for 2023 while the region's counties have "
+                                              r"only Q1 data"):
+        industry_table(flipped, ["00001"], level=3)
+    # Like with like: quarters on both sides are compared.
+    quarters = annual_rows(frame([dict(r, qtr="1") for r in counties] + nation))
+    assert industry_table(quarters, ["00001"], level=3).get_column("lq")[0] == pytest.approx(
+        (100 / 1000) / (2e3 / 1e5))
+
+
+def test_uslq_reference_carries_the_period_of_the_files_it_comes_from():
+    rows = area("00001", {"0": 1000}, {"311": 100}) + area("00001", {"0": 1000}, {"311": 100}, year=2021)
+    data = annual_rows(_lq_rows(rows, {"10": 1.0, "311": 2.0}))
+    implied = implied_reference(data, ["00001"])
+    assert implied.get_column("period").unique().to_list() == ["annual"]
+    # Counties with averaged quarters only give no published annual LQ, so such a region meets an annual
+    # reference only through other areas: the LQ table refuses it.
+    quarters = annual_rows(_lq_rows([dict(r, qtr="1", area="00002") for r in rows if r["year"] == 2020], {})
+                           .vstack(data.drop("period").filter(pl.col("year") == 2020)))
+    with pytest.raises(ExportPlanError, match="USLQ has annual data for 2020 while the region's counties have only"):
+        industry_table(quarters, ["00002"], "USLQ", level=3)

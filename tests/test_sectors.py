@@ -510,3 +510,44 @@ def test_columbus_shows_missing_growth_and_tables_honestly(columbus):
     assert "Only 2020 is loaded" in notes and "No state targets table is loaded" in notes
     assert (t.loc[t["tier"] == "priority", "coverage"] >= 0.6).all()
     assert t.loc[t["coverage"] < 0.6, "tier"].ne("priority").all()
+
+
+# --------------------------------------------------------------------------- NAICS vintage breaks
+
+def test_sample_rankings_carry_the_vintage_break_their_notes_mention(sample_ws, ranking):
+    # The sample's window 2018-2023 crosses NAICS 2017 -> 2022; its clusters keep the same codes at both ends.
+    assert ranking.table["vintage_break"].astype(bool).all() and (ranking.table["vintage_gap_codes"] == 0).all()
+    assert ranking.table["raw_regional_growth"].notna().all()
+    naics = sample_ws.rank_sectors(by="naics", level=3, draws=200)
+    assert naics.table["vintage_break"].astype(bool).all()
+    assert any("crosses a NAICS vintage break" in n and "vintage_break" in n for n in naics.notes)
+
+
+def test_growth_measures_are_missing_for_clusters_whose_codes_changed_across_a_vintage(shared_data, tmp_path):
+    # The real U.S. files of 2019 Q1 (NAICS 2017) and 2024 Q1 (NAICS 2022); a copy relabelled as county 39049
+    # (in tmp_path) is the region, so its growth equals the reference's wherever the codes are the same.
+    files = []
+    for year in (2019, 2024):
+        real = shared_data / "qcew" / f"bls_qcew_{year}_q1_area_US000.csv"
+        lines = real.read_text().splitlines()
+        fake = tmp_path / f"as_county_{year}.csv"
+        fake.write_text("\n".join([lines[0]] + [ln.replace('"US000"', '"39049"', 1) for ln in lines[1:]]) + "\n")
+        files += [real, fake]
+    ws = Workspace.init(tmp_path / "ws", name="U.S. as one county", counties=["39049"], reference_area="US000")
+    try:
+        ws.import_qcew(files)
+        ws.import_clusters(shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.csv")
+        ranking = ws.rank_sectors(draws=200)
+    finally:
+        ws.close()
+    t = ranking.table.set_index("name")
+    growth = ["raw_regional_growth", "raw_national_growth", "raw_competitive_shift"]
+    changed = t[t["vintage_gap_codes"] > 0]
+    same = t[t["vintage_gap_codes"] == 0]
+    assert len(changed) >= 10 and len(same) >= 10 and t["vintage_break"].astype(bool).all()
+    # Coal Mining showed -91% (212111-212113 became 212114-212115); now its growth measures are missing.
+    assert "Coal Mining" in changed.index and changed[growth].isna().all().all()
+    assert same[growth].notna().all().all() and (same["raw_competitive_shift"].abs() < 1e-12).all()
+    assert (changed["coverage"] < same["coverage"].min()).all()
+    assert any(f"{len(changed)} cluster(s) hold codes with data at one end of the window only" in n
+               and "competitive shift are missing" in n for n in ranking.notes)

@@ -12,8 +12,9 @@ Pure functions on polars frames (methods.md §2). Inputs:
 Cluster table columns (:func:`cluster_table`)::
 
     cluster_code, cluster_name, type, year, employment, establishments, wages,
-    avg_pay, n_naics, withheld, estimated, ref_estimated, base_withheld, lq,
-    lq_base ('type' | 'all'), start_year, growth, cagr
+    avg_pay, n_naics, withheld, estimated, ref_estimated, base_withheld,
+    base_missing, ref_base_missing, lq, lq_base ('type' | 'all'), start_year,
+    growth, cagr, vintage_break, vintage_gap_codes
 
 ``employment`` sums the 6-digit cells that have a value: disclosed ones and,
 when the frames were estimated (:func:`exportplan.analysis.industry.estimate_withheld`),
@@ -22,7 +23,25 @@ withheld cells, ``estimated`` the share of its employment that is estimated
 (``ref_estimated`` the same for the reference). LQ and growth are null when
 the share of establishments in withheld cells *without* a value exceeds
 ``max_withheld`` (default 0), so withheld cells never pull them down; then
-``employment`` is a lower bound.
+``employment`` is a lower bound. The LQ's base (traded or local employment,
+or all mapped employment) obeys the same rule on each side:
+``base_missing`` / ``ref_base_missing`` are the shares of the base's
+establishments in withheld cells without a value in the region / the
+reference, and the LQ is null when either exceeds ``max_withheld`` (an
+understated base would inflate or deflate every LQ of its type).
+
+**NAICS vintages.** The crosswalks are defined on one NAICS vintage (the
+US Cluster Mapping one on NAICS 2012), while QCEW codes its data in the
+vintage of the data year (:func:`exportplan.analysis.industry.naics_vintage`).
+``vintage_break`` is True when the growth window crosses a vintage. Then a
+cluster's sums at the two ends may cover different codes (a code split,
+merged or renumbered has a row at one end only) and show growth that did not
+happen: ``vintage_gap_codes`` counts the cluster's mapped 6-digit codes with
+a row (withheld or not) in only one of the two years, in the region or in the
+reference (a frame lacking either year entirely is not evidence), and growth
+and CAGR are null when it is above 0. Within one vintage a code with a row at
+one end only is a real change and counts (``vintage_gap_codes`` 0). Clusters
+whose code set is the same at both ends keep their growth, flagged.
 
 With the implied reference (USLQ, :func:`exportplan.analysis.industry.implied_reference`)
 a 6-digit code whose U.S. share no county LQ gives is withheld in the
@@ -33,13 +52,17 @@ row and counts as 0 in ``N_c`` and ``N_traded``, as in a U.S. file.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
 
 from exportplan.analysis.industry import (
     _estimated_share,
     _with_withheld,
+    check_periods,
     growth,
+    naics_vintage,
     ownership_code,
 )
 from exportplan.errors import ExportPlanError
@@ -55,22 +78,16 @@ def cluster_sums(frame: pl.DataFrame, crosswalk: pl.DataFrame, *, ownership: str
     """Sum an area frame's 6-digit rows of one ownership into clusters, per year.
 
     Returns _key, cluster_code, cluster_name, type, year, employment,
-    establishments, wages, n_naics, est_withheld, withheld, estimated (share
+    establishments, wages, n_naics, est_withheld, est_missing (establishments
+    in withheld cells, in those without a value), withheld, estimated (share
     of employment estimated), missing (share of establishments in withheld
     cells without a value). ``_key`` is the cluster code, else the name,
     else the type (type-only crosswalks). Without establishment counts (the
     implied USLQ reference) the shares are those of the cells (withheld,
     missing: 1 when any cell is).
     """
-    own = ownership_code(ownership)
-    rows = _with_withheld(frame).filter(
-        (pl.col("own_code") == own) & pl.col("industry_code").str.contains(r"^[0-9]{6}$"))
-    if "qtr" in rows.columns:
-        rows = rows.filter(pl.col("qtr") == "A")
-    xwalk = crosswalk.select("naics", "cluster_code", "cluster_name", "type").with_columns(
-        _key=pl.coalesce(pl.col("cluster_code"), pl.lit("name:") + pl.col("cluster_name"),
-                         pl.lit("type:") + pl.col("type")))
-    joined = rows.join(xwalk, left_on="industry_code", right_on="naics", how="inner")
+    rows = _six_digit_rows(frame, ownership)
+    joined = rows.join(_keyed(crosswalk), left_on="industry_code", right_on="naics", how="inner")
     sums = joined.group_by([*_GROUP, "year"]).agg(
         pl.when(pl.col("emplvl").is_not_null().any()).then(pl.col("emplvl").sum()).alias("employment"),
         (pl.col("emplvl") * _estimated_share(joined.columns)).sum().alias("_emp_est"),
@@ -78,25 +95,54 @@ def cluster_sums(frame: pl.DataFrame, crosswalk: pl.DataFrame, *, ownership: str
         pl.col("total_wages").sum().alias("wages"),
         pl.len().cast(pl.UInt32).alias("n_naics"),
         (pl.col("withheld") * pl.col("estabs")).sum().alias("est_withheld"),
-        (pl.col("missing") * pl.col("estabs")).sum().alias("_est_missing"),
+        (pl.col("missing") * pl.col("estabs")).sum().alias("est_missing"),
         pl.col("withheld").max().alias("_max_w"),
         pl.col("missing").max().alias("_max_m"),
     )
     has_estabs = pl.col("establishments") > 0
     share = pl.when(has_estabs).then(pl.col("est_withheld") / pl.col("establishments"))
-    missing = pl.when(has_estabs).then(pl.col("_est_missing") / pl.col("establishments"))
+    missing = pl.when(has_estabs).then(pl.col("est_missing") / pl.col("establishments"))
     estimated = pl.when(pl.col("employment") > 0).then(pl.col("_emp_est") / pl.col("employment")).otherwise(0.0)
     return sums.with_columns(withheld=pl.coalesce(share, pl.col("_max_w")), missing=pl.coalesce(missing, pl.col("_max_m")),
-                             estimated=estimated).drop("_max_w", "_max_m", "_emp_est", "_est_missing")
+                             estimated=estimated).drop("_max_w", "_max_m", "_emp_est")
+
+
+def _six_digit_rows(frame: pl.DataFrame, ownership: str) -> pl.DataFrame:
+    """An area frame's annual 6-digit rows of one ownership, with ``withheld`` and ``missing``."""
+    own = ownership_code(ownership)
+    rows = _with_withheld(frame).filter(
+        (pl.col("own_code") == own) & pl.col("industry_code").str.contains(r"^[0-9]{6}$"))
+    return rows.filter(pl.col("qtr") == "A") if "qtr" in rows.columns else rows
+
+
+def _keyed(crosswalk: pl.DataFrame) -> pl.DataFrame:
+    """The crosswalk with ``_key``: the cluster code, else 'name:' + name, else 'type:' + type."""
+    return crosswalk.select("naics", "cluster_code", "cluster_name", "type").with_columns(
+        _key=pl.coalesce(pl.col("cluster_code"), pl.lit("name:") + pl.col("cluster_name"),
+                         pl.lit("type:") + pl.col("type")))
+
+
+def _base_totals(sums: pl.DataFrame, base: str) -> pl.DataFrame:
+    """Per year (and type): the LQ base employment ``_base`` and its withheld and missing shares.
+
+    ``base_missing`` is the share of the base's establishments in withheld
+    cells without a value; without establishment counts (USLQ) 1 when any
+    cluster of the base has such a cell, as for a cluster's ``missing``.
+    """
+    keys = ["year", "type"] if base == "type" else ["year"]
+    has_estabs = pl.col("establishments").sum() > 0
+    return sums.group_by(keys).agg(
+        pl.col("employment").sum().alias("_base"),
+        pl.when(has_estabs).then(pl.col("est_withheld").sum() / pl.col("establishments").sum())
+        .alias("base_withheld"),
+        pl.when(has_estabs).then(pl.col("est_missing").sum() / pl.col("establishments").sum())
+        .otherwise(pl.col("missing").max()).alias("base_missing"))
 
 
 def _with_base(sums: pl.DataFrame, base: str) -> pl.DataFrame:
-    """Add the LQ base employment (``_base``) and its withheld share (``base_withheld``)."""
+    """Add the LQ base (``_base``) and its shares (``base_withheld``, ``base_missing``) to cluster sums."""
     keys = ["year", "type"] if base == "type" else ["year"]
-    totals = sums.group_by(keys).agg(
-        pl.col("employment").sum().alias("_base"),
-        (pl.col("est_withheld").sum() / pl.col("establishments").sum()).alias("base_withheld"))
-    return sums.join(totals, on=keys, how="left")
+    return sums.join(_base_totals(sums, base), on=keys, how="left")
 
 
 def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.DataFrame, *,
@@ -108,12 +154,22 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
     region summed over its counties first). ``base='type'`` (US Cluster
     Mapping): ``LQ_c = (e_c / e_traded) / (N_c / N_traded)`` for a traded
     cluster, the local totals for a local one; ``base='all'``: the sums over
-    all mapped clusters. The base is the disclosed sum (``base_withheld``
-    reports its withheld share). ``year`` defaults to the latest; growth
-    runs over ``window`` years (or from the earliest loaded year; null
-    against nothing: it is the region's own). Ranked by employment, largest
-    first. See the module docstring for the columns and for estimated
-    frames and the implied USLQ reference.
+    all mapped clusters. The base is the sum of the cells with a value
+    (``base_withheld`` reports its withheld share); the LQ is null when the
+    region's or the reference's base misses more than ``max_withheld`` of
+    its establishments (``base_missing``, ``ref_base_missing``). ``year``
+    defaults to the latest; growth runs over ``window`` years (or from the
+    earliest loaded year; null against nothing: it is the region's own) and
+    is null for a cluster whose code set differs between the ends of a
+    window that crosses a NAICS vintage (``vintage_break``,
+    ``vintage_gap_codes``: see the module docstring). Ranked by employment,
+    largest first. See the module docstring for the columns and for
+    estimated frames and the implied USLQ reference.
+
+    Raises ExportPlanError when the reference's period for ``year`` is not
+    one the region has (:func:`exportplan.analysis.industry.check_periods`:
+    e.g. a U.S. file of Q1 only against the counties' annual averages), a
+    data-loading mistake that would otherwise give wrong LQs silently.
     """
     if base not in CLUSTER_BASES:
         raise ExportPlanError(f"Unknown cluster LQ base {base!r}; use 'type' (traded/local, USCMP) or 'all'.")
@@ -123,21 +179,36 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
         raise ExportPlanError("No 6-digit rows of the region match the crosswalk; load 6-digit QCEW data "
                               "(agglvl 78) and check the crosswalk's NAICS vintage.")
     year = int(year) if year is not None else int(reg.get_column("year").max())
+    check_periods(region, reference, year)
     table = _cluster_lq(reg.filter(pl.col("year") == year), ref.filter(pl.col("year") == year), base, max_withheld)
-    table = table.join(_cluster_growth(reg, year, window, max_withheld), on="_key", how="left")
-    table = table.drop("_key", "est_withheld", "missing")
+    grown = _cluster_growth(reg, year, window, max_withheld)
+    table = table.join(grown, on="_key", how="left")
+    table = _blank_vintage_gaps(table, grown, [region, reference], crosswalk, year, ownership)
+    table = table.drop("_key", "est_withheld", "est_missing", "missing")
     first = [c for c in ("cluster_code", "cluster_name", "type", "year", "employment", "establishments", "wages",
-                         "avg_pay", "n_naics", "withheld", "estimated", "ref_estimated", "base_withheld")
+                         "avg_pay", "n_naics", "withheld", "estimated", "ref_estimated", "base_withheld",
+                         "base_missing", "ref_base_missing")
              if c in table.columns]
     return table.select(*first, pl.exclude(first)).sort(["employment", "cluster_name"], descending=[True, False],
                                                          nulls_last=True)
 
 
 def _cluster_lq(reg: pl.DataFrame, ref: pl.DataFrame, base: str, max_withheld: float) -> pl.DataFrame:
-    ref = ref.select("_key", pl.col("employment").alias("_N"), pl.col("_base").alias("_Nb"),
-                     pl.col("missing").alias("_rw"), pl.col("estimated").alias("ref_estimated"))
+    # The reference's base per type (or one row for base 'all'), joined even where it lacks the cluster.
+    keys = ["type"] if base == "type" else []
+    ref_base = _base_totals(ref, base).select(*keys, pl.col("_base").alias("_Nb"),
+                                              pl.col("base_missing").alias("ref_base_missing"))
+    ref = ref.select("_key", pl.col("employment").alias("_N"), pl.col("missing").alias("_rw"),
+                     pl.col("estimated").alias("ref_estimated"))
     out = reg.join(ref, on="_key", how="left")
+    if keys:
+        out = out.join(ref_base, on=keys, how="left")
+    else:
+        out = out.with_columns(_one=pl.lit(1)).join(ref_base.with_columns(_one=pl.lit(1)), on="_one",
+                                                    how="left").drop("_one")
+    # Both bases must be complete too: a withheld cell missing from e_traded (or N_traded) shifts every LQ.
     ok = ((pl.col("missing") <= max_withheld) & (pl.col("_rw") <= max_withheld)
+          & (pl.col("base_missing") <= max_withheld) & (pl.col("ref_base_missing") <= max_withheld)
           & (pl.col("_base") > 0) & (pl.col("_N") > 0) & (pl.col("_Nb") > 0))
     lq = (pl.col("employment") / pl.col("_base")) / (pl.col("_N") / pl.col("_Nb"))
     return out.with_columns(
@@ -150,10 +221,54 @@ def _cluster_growth(sums: pl.DataFrame, year: int, window: int, max_withheld: fl
     years = [y for y in sums.get_column("year").unique().to_list() if y <= year]
     if len(years) < 2:
         return pl.DataFrame(schema={"_key": pl.String, "start_year": pl.Int32, "growth": pl.Float64,
-                                    "cagr": pl.Float64})
+                                    "cagr": pl.Float64, "vintage_break": pl.Boolean})
     grown = growth(sums.select("_key", "year", pl.col("employment").alias("emplvl"), "withheld", "missing"),
                    end_year=year, window=window, keys=["_key"], max_withheld=max_withheld)
-    return grown.select("_key", "start_year", "growth", "cagr")
+    return grown.select("_key", "start_year", "growth", "cagr", "vintage_break")
+
+
+def _blank_vintage_gaps(table: pl.DataFrame, grown: pl.DataFrame, frames: Sequence[pl.DataFrame],
+                        crosswalk: pl.DataFrame, year: int, ownership: str) -> pl.DataFrame:
+    """Add ``vintage_gap_codes`` and blank growth where a vintage break changed the cluster's codes."""
+    starts = grown.get_column("start_year").drop_nulls()
+    if starts.len() == 0 or naics_vintage(int(starts[0])) == naics_vintage(year):
+        return table.with_columns(vintage_gap_codes=pl.lit(0, pl.UInt32))
+    gaps = vintage_gaps(frames, crosswalk, int(starts[0]), year, ownership=ownership).select(
+        "_key", "vintage_gap_codes")
+    out = table.join(gaps, on="_key", how="left").with_columns(pl.col("vintage_gap_codes").fill_null(0))
+    changed = pl.col("vintage_gap_codes") > 0
+    return out.with_columns(growth=pl.when(~changed).then(pl.col("growth")),
+                            cagr=pl.when(~changed).then(pl.col("cagr")))
+
+
+def vintage_gaps(frames: Sequence[pl.DataFrame | None], crosswalk: pl.DataFrame, start_year: int, end_year: int, *,
+                 ownership: str = "5") -> pl.DataFrame:
+    """Clusters holding mapped 6-digit codes that have a row in only one of two years.
+
+    For each frame (area frames or canonical QCEW frames; None is skipped)
+    with 6-digit rows of the ownership in both years, the crosswalk codes
+    with a row (withheld or not) in exactly one of them are collected; a
+    frame that lacks either year entirely says nothing and is skipped.
+    Across a NAICS vintage break such a code was split, merged or
+    renumbered, or is a real change that cannot be told apart: a cluster sum
+    over it compares different code sets. Returns ``_key, cluster_code,
+    cluster_name, vintage_gap_codes`` (UInt32, the number of such codes),
+    one row per cluster that has any.
+    """
+    years = [int(start_year), int(end_year)]
+    one_end: set[str] = set()
+    for frame in frames:
+        if frame is None:
+            continue
+        rows = _six_digit_rows(frame, ownership).filter(pl.col("year").is_in(years)).select(
+            "industry_code", "year").unique()
+        if rows.get_column("year").n_unique() < 2:
+            continue
+        counts = rows.group_by("industry_code").agg(pl.len().alias("_n"))
+        one_end |= set(counts.filter(pl.col("_n") == 1).get_column("industry_code").to_list())
+    return (_keyed(crosswalk).filter(pl.col("naics").is_in(sorted(one_end)))
+            .group_by("_key", "cluster_code", "cluster_name")
+            .agg(pl.col("naics").n_unique().cast(pl.UInt32).alias("vintage_gap_codes")).sort("_key"))
 
 
 # ---------------------------------------------------------------- flags
@@ -263,21 +378,23 @@ def _peer_year(years: list[int], year: int) -> int:
     return max(earlier) if earlier else min(years)
 
 
-def flag_fallback(region_clusters: pl.DataFrame, threshold: float = 1.2) -> pl.DataFrame:
-    """Flags when no peer set is loaded: strong = LQ >= threshold (traded clusters).
+def flag_fallback(region_clusters: pl.DataFrame, threshold: float = 1.2, *,
+                  reason: str = "no peer set loaded") -> pl.DataFrame:
+    """Flags when no peer set can be used: strong = LQ >= threshold (traded clusters).
 
     The percentile flags (strong10, significant, qualifying) cannot be
     computed without peers and are null; ``flag_method`` says
-    "LQ >= 1.2 fallback, no peer set loaded" (with the threshold used).
+    "LQ >= 1.2 fallback, no peer set loaded" (with the threshold used and
+    ``reason``, e.g. why a loaded peer set does not apply).
     """
     traded = pl.col("type") != "local" if "type" in region_clusters.columns else pl.lit(True)
     return region_clusters.with_columns(
         strong=pl.when(traded & pl.col("lq").is_not_null()).then(pl.col("lq") >= threshold),
         strong10=pl.lit(None, pl.Boolean), significant=pl.lit(None, pl.Boolean),
         qualifying=pl.lit(None, pl.Boolean),
-        flag_method=pl.lit(f"LQ >= {threshold:g} fallback, no peer set loaded"),
+        flag_method=pl.lit(f"LQ >= {threshold:g} fallback, {reason}"),
     )
 
 
 __all__ = ["CLUSTER_BASES", "FLAGS", "cluster_flags", "cluster_sums", "cluster_table", "flag_against_peers",
-           "flag_fallback"]
+           "flag_fallback", "vintage_gaps"]

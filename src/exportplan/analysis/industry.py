@@ -150,10 +150,12 @@ def annual_rows(qcew: pl.DataFrame) -> pl.DataFrame:
     Adds ``period``: 'annual', or e.g. 'average of Q1,Q2 (wages x4)' when an
     area-year has quarterly rows only. Employment and establishments are the
     mean of the available quarters, wages the mean quarter annualized (x4);
-    a row withheld in any quarter is withheld.
+    a row withheld in any quarter is withheld. Idempotent: rows that already
+    carry a period (an earlier call's averages, qtr 'A') keep it.
     """
     _check_columns(qcew, _REQUIRED, "The QCEW frame")
-    annual = qcew.filter(pl.col("qtr") == "A").with_columns(period=pl.lit("annual"))
+    label = pl.col("period").fill_null("annual") if "period" in qcew.columns else pl.lit("annual")
+    annual = qcew.filter(pl.col("qtr") == "A").with_columns(period=label)
     quarterly = qcew.filter(pl.col("qtr") != "A").join(
         annual.select("area_fips", "year").unique(), on=["area_fips", "year"], how="anti")
     if quarterly.height == 0:
@@ -188,6 +190,54 @@ def _average_quarters(quarterly: pl.DataFrame) -> pl.DataFrame:
 
 def _ratio(num: str, den: str) -> pl.Expr:
     return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
+
+
+def check_periods(region: pl.DataFrame, reference: pl.DataFrame, years: int | Iterable[int]) -> None:
+    """Raise ExportPlanError when the reference's period of a year is not one the region has.
+
+    ``period`` comes from :func:`annual_rows` ('annual', or 'average of Q1,Q2
+    (wages x4)' for an area-year with quarterly rows only) and travels
+    through :func:`region_sum` and :func:`reference_frame`. Both sides sit in
+    rows with qtr 'A', so without this check an average of Q1 would be
+    compared silently with annual averages. Loading the wrong file is a
+    data-loading mistake, so the tables that compare the two (LQ, reference
+    growth, shift-share) refuse it rather than blank it. A region whose
+    counties mix periods (labelled in its ``period``) passes when the
+    reference has one of them. Frames without ``period`` are not checked.
+    """
+    if "period" not in region.columns or "period" not in reference.columns:
+        return
+    for year in [years] if isinstance(years, int) else years:
+        ours = _periods(region, int(year))
+        theirs = _periods(reference, int(year))
+        if ours and theirs and not theirs <= ours:
+            raise ExportPlanError(_period_message(reference, int(year), ours, theirs))
+
+
+def _periods(frame: pl.DataFrame, year: int) -> set[str]:
+    """The periods of a frame's rows in a year ('; '-joined region labels split)."""
+    labels = frame.filter(pl.col("year") == year).get_column("period").drop_nulls().unique().to_list()
+    return {part for label in labels for part in label.split("; ") if part}
+
+
+def _period_text(periods: set[str]) -> str:
+    """'annual data' or 'only Q1 data' (averaged quarters), joined with 'and'."""
+    texts = []
+    for p in sorted(periods):
+        quarters = p.removeprefix("average of ").split(" (")[0]
+        texts.append("annual data" if p == "annual" else f"only {quarters.replace(',', ', ')} data")
+    return " and ".join(texts)
+
+
+def _period_message(reference: pl.DataFrame, year: int, ours: set[str], theirs: set[str]) -> str:
+    area = reference.get_column("area_fips")[0] if "area_fips" in reference.columns and reference.height else \
+        "area"
+    fix = (f"load the annual averages file of {area} for {year} (e.g. 'exportplan -w DIR fetch qcew --years "
+           f"{year}')" if "annual" in ours else
+           f"load the counties' annual files for {year}, or a file of {area} for the same quarters")
+    return (f"The reference area {area} has {_period_text(theirs)} for {year} while the region's counties have "
+            f"{_period_text(ours)} for {year}: LQs and reference growth need the same period on both sides, so "
+            f"{fix}.")
 
 
 # ---------------------------------------------------------------- region sums
@@ -428,9 +478,11 @@ def implied_reference(qcew: pl.DataFrame, counties: Iterable[str], *, area_code:
     ``n_areas`` (counties with a usable LQ), ``source_area`` and
     ``source_lq`` (the county and LQ used), ``county_estabs`` (the counties'
     establishments, the weight when estimating unknown shares with
-    ``estimate_withheld(frame, weight='county_estabs')``) and ``synthetic``
+    ``estimate_withheld(frame, weight='county_estabs')``), ``synthetic``
     (True: levels are not employment, so growth and shift-share against this
-    frame are null). estabs and wages are null.
+    frame are null) and, when the input has it (:func:`annual_rows`),
+    ``period``: that of the county row used, so :func:`check_periods` can
+    compare it with the region's. estabs and wages are null.
     """
     areas = sorted({str(c) for c in counties})
     if not areas:
@@ -458,7 +510,8 @@ def _implied_frame(cells: pl.DataFrame, area_code: str) -> pl.DataFrame:
             .group_by(keys, maintain_order=True).agg(
                 ((pl.col("emplvl") / pl.col("_E")) / pl.col("bls_lq_emplvl")).first().alias("_share"),
                 pl.col("area_fips").first().alias("source_area"), pl.col("bls_lq_emplvl").first().alias("source_lq"),
-                pl.len().cast(pl.UInt32).alias("n_areas")))
+                pl.len().cast(pl.UInt32).alias("n_areas"),
+                *[pl.col("period").first()] if "period" in cells.columns else []))
     titles = [pl.col("industry_title").drop_nulls().first()] if "industry_title" in cells.columns else []
     every = cells.group_by(keys).agg(pl.col("estabs").sum().alias("county_estabs"), *titles)
     out = every.join(best, on=keys, how="left")
@@ -472,7 +525,7 @@ def _implied_frame(cells: pl.DataFrame, area_code: str) -> pl.DataFrame:
         *[pl.lit(None, pl.Float64).alias(c) for c in ("total_wages", "avg_annual_pay", "bls_lq_emplvl")],
         pl.when(known).then(0.0).otherwise(1.0).alias("withheld"),
         pl.col("n_areas").fill_null(0), "source_area", "source_lq", "county_estabs",
-        pl.lit(True).alias("synthetic"), *[c for c in ("industry_title",) if c in out.columns],
+        pl.lit(True).alias("synthetic"), *[c for c in ("period", "industry_title") if c in out.columns],
     ).sort(keys)
 
 
@@ -689,6 +742,10 @@ def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: 
     withheld cells), estimated (share of employment estimated; 0 without
     estimation), level_withheld_share (:func:`withheld_share` of the row's
     level); ranked by employment, largest first.
+
+    Raises ExportPlanError when the reference's period for ``year`` is not
+    one the region has (:func:`check_periods`), e.g. a U.S. file of Q1 only
+    against the counties' annual averages.
     """
     own = ownership_code(ownership)
     levels = NAICS_LEVELS if level is None else ([level] if isinstance(level, int) else list(level))
@@ -699,6 +756,7 @@ def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: 
         data = estimate_withheld(data.filter(pl.col("area_fips").is_in(counties)))
     region = region_sum(data, counties)
     year = int(year) if year is not None else int(region.get_column("year").max())
+    check_periods(region, reference, year)
     rows = location_quotients(region.filter(pl.col("year") == year),
                               reference.filter(pl.col("year") == year), base=base)
     if rows.height == 0:
@@ -784,7 +842,7 @@ def _clean_title(expr: pl.Expr) -> pl.Expr:
 
 __all__ = [
     "IMPLIED_TOTAL", "LQ_BASES", "NAICS_LEVELS", "USLQ", "USLQ_NOTE", "annual_rows", "attach_titles",
-    "drop_estimates", "estimate_withheld", "growth", "growth_window", "implied_reference", "industry_table",
+    "check_periods", "drop_estimates", "estimate_withheld", "growth", "growth_window", "implied_reference", "industry_table",
     "location_quotients", "naics_level_expr", "naics_parent_expr", "naics_vintage", "ownership_code",
     "reference_frame", "region_sum", "shift_share", "withheld_share",
 ]

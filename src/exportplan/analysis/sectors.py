@@ -586,13 +586,27 @@ def cluster_reference_measures(region: pl.DataFrame, reference: pl.DataFrame | N
     them missing (pay: any withheld cell). With no reference frame, a
     synthetic one (USLQ: shares, not employment) or no start year, the
     growth columns are all missing (pay too, but for the start year).
+
+    When the window crosses a NAICS vintage break, ``ref_cagr`` and
+    ``competitive_shift`` are missing for a cluster holding a mapped code
+    with a row at only one end of the window, in the region or the reference
+    (:func:`~exportplan.analysis.clusters.vintage_gaps`): the sums would
+    compare different code sets, as in the cluster table's growth. Raises
+    ExportPlanError when the reference's period of either year differs from
+    the region's (:func:`~exportplan.analysis.industry.check_periods`).
     """
     reg = _cluster_frame(ac.cluster_sums(region, crosswalk, ownership=ownership))
     codes = reg.get_column("_key").unique().sort()
     if reference is None or is_synthetic(reference):
         return _empty_reference(codes.to_list())
+    ai.check_periods(region, reference, [y for y in (start_year, year) if y is not None])
     ref = _cluster_frame(ac.cluster_sums(reference, crosswalk, ownership=ownership))
-    return _reference_measures(reg, ref, "_key", year, start_year, codes.to_list())
+    out = _reference_measures(reg, ref, "_key", year, start_year, codes.to_list())
+    if start_year is not None and start_year < year and ai.naics_vintage(int(start_year)) != ai.naics_vintage(year):
+        gaps = ac.vintage_gaps([region, reference], crosswalk, int(start_year), int(year), ownership=ownership)
+        changed = out["code"].isin(gaps.get_column("_key").str.replace(r"^name:", "").to_list())
+        out.loc[changed, ["ref_cagr", "competitive_shift"]] = np.nan
+    return out
 
 
 def industry_reference_measures(region: pl.DataFrame, reference: pl.DataFrame | None, *, level: int, year: int,
@@ -601,7 +615,11 @@ def industry_reference_measures(region: pl.DataFrame, reference: pl.DataFrame | 
 
     As :func:`cluster_reference_measures`; ``competitive_shift`` is
     :func:`~exportplan.analysis.industry.shift_share`'s competitive shift
-    divided by the start-year employment ``e0``.
+    divided by the start-year employment ``e0``. Across a NAICS vintage
+    break an industry code with a row at one end only has no growth anyway;
+    the rows are flagged, not blanked (``vintage_break`` of the industry
+    table), as the industry table does. Raises ExportPlanError on a
+    reference of another period (as :func:`cluster_reference_measures`).
     """
     own = ai.ownership_code(ownership)
 
@@ -615,7 +633,9 @@ def industry_reference_measures(region: pl.DataFrame, reference: pl.DataFrame | 
     codes = reg.filter(ai.naics_level_expr() == level).get_column("industry_code").unique().sort().to_list()
     if reference is None or is_synthetic(reference):
         return _empty_reference(codes)
+    ai.check_periods(region, reference, [y for y in (start_year, year) if y is not None])
     ref = rows(reference)
+
     def keyed(frame: pl.DataFrame) -> pl.DataFrame:
         extra = [c for c in ("missing", "estimated") if c in frame.columns]
         return frame.select(pl.col("industry_code").alias("_key"), "year", "emplvl",

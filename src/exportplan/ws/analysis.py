@@ -17,6 +17,9 @@ from ..analysis import industry as ai
 from ..errors import ExportPlanError
 
 SAMPLE_NOTE = "SAMPLE DATA: invented for demonstration, not real statistics."
+_CLUSTER_OWNERSHIP = "5"
+# Reference areas whose LQs compare with US Cluster Mapping peers' (all against the U.S.).
+_US_REFERENCES = ("US000", ai.USLQ)
 ESTIMATE_MODES = ("clusters", "all", "none")
 ESTIMATE_METHOD = "residual of the parent industry shared by establishments"
 _LEVEL_NAMES = {2: "sectors", 3: "subsectors", 4: "industry groups", 5: "NAICS industries", 6: "national industries"}
@@ -129,6 +132,7 @@ class AnalysisMixin:
                                   "are loaded. Import or fetch an earlier year.")
         region = ai.region_sum(data, self.counties)
         reference = ai.reference_frame(data, self.reference_area)
+        ai.check_periods(region, reference, [start_year, end_year])
         parts = ai.shift_share(region.filter(pl.col("own_code") == own), reference.filter(pl.col("own_code") == own),
                                start_year, end_year)
         parts = parts.with_columns(level=ai.naics_level_expr()).filter(pl.col("level") == level)
@@ -153,12 +157,20 @@ class AnalysisMixin:
 
         Cluster LQ uses the traded (local) employment base by default;
         flags come from the loaded peer set's percentiles, or the documented
-        LQ fallback when none is loaded (``flag_method`` says which).
-        ``estimate`` (default on, see ``analysis.estimate_withheld``) fills
-        withheld 6-digit cells of the counties and the reference with the
-        residual of the parent industry shared by establishments: columns
+        LQ fallback when none is loaded or the reference area is not the
+        U.S. (the peers' LQs are against the U.S.; ``flag_method`` says
+        which). ``estimate`` (default on, see ``analysis.estimate_withheld``)
+        fills withheld 6-digit cells of the counties and the reference with
+        the residual of the parent industry shared by establishments: columns
         ``estimated`` / ``ref_estimated`` give the share of employment that
-        is estimated, and LQ and growth use the estimated totals.
+        is estimated, and LQ and growth use the estimated totals. An LQ whose
+        traded/local base still misses withheld cells is blank
+        (``base_missing``, ``ref_base_missing``); growth across a NAICS
+        vintage break is blank for clusters whose codes differ between the
+        ends (``vintage_gap_codes``). The table is always private ownership
+        (the 6-digit rows clusters are built from). Raises ExportPlanError
+        when the reference's period differs from the counties' (e.g. a U.S.
+        Q1 file against annual county files).
         """
         a = self.config["analysis"]
         crosswalk, record = self.crosswalk()
@@ -166,8 +178,15 @@ class AnalysisMixin:
         region, reference = self._cluster_frames(estimate)
         table = ac.cluster_table(region, crosswalk, reference, year=year, window=int(window or a["window"]), base=base)
         peers = self.peers() if base == "type" else None
-        table = ac.flag_against_peers(table, peers) if peers is not None else ac.flag_fallback(
-            table, float(a["strong_threshold"]))
+        threshold = float(a["strong_threshold"])
+        us_reference = self.reference_area in _US_REFERENCES
+        if peers is not None and us_reference:
+            table = ac.flag_against_peers(table, peers)
+        elif peers is not None:
+            table = ac.flag_fallback(table, threshold, reason=f"reference area {self.reference_area} is not the U.S. "
+                                     "(peer LQs are against the U.S.)")
+        else:
+            table = ac.flag_fallback(table, threshold)
         if cluster_type != "all":
             table = table.filter(pl.col("type") == cluster_type)
         df = table.to_pandas()
@@ -176,17 +195,25 @@ class AnalysisMixin:
         notes = [f"Cluster LQ base: {'traded (local) employment, as US Cluster Mapping' if base == 'type' else 'all mapped employment'}; {_reference_text(self.reference_area)}.",
                  f"Crosswalk '{record['name']}'{' (edited by the user)' if record['edited'] else ''}, sha256 {record['sha256'][:12]}.",
                  f"Strong flags: {_flag_method(df)}."]
-        codes = region.filter(pl.col("own_code") == ai.ownership_code(a["ownership"])).get_column("industry_code")
+        if peers is not None and not us_reference:
+            notes.append(f"A peer set is loaded, but its LQs are against the U.S. while these are against "
+                         f"{self.reference_area}: flags use the LQ >= {threshold:g} fallback, not peer percentiles. "
+                         "Set region.reference_area to US000 (or USLQ) to flag against the peers.")
+        # Clusters are built from private 6-digit rows whatever analysis.ownership says (other ownerships
+        # publish no 6-digit rows in county files): the notes describe those rows.
+        codes = region.filter(pl.col("own_code") == _CLUSTER_OWNERSHIP).get_column("industry_code")
         unmapped = ac_unmapped(crosswalk, codes.unique().to_list())
         if unmapped:
             notes.append(f"{len(unmapped)} of the region's 6-digit industries are not in the crosswalk: "
                          f"{', '.join(unmapped[:10])}{'...' if len(unmapped) > 10 else ''}.")
         yr_used = int(df["year"].iloc[0]) if len(df) else None
-        share = ai.withheld_share(region, level=6, ownership=ai.ownership_code(a["ownership"]), year=yr_used)
+        share = ai.withheld_share(region, level=6, ownership=_CLUSTER_OWNERSHIP, year=yr_used)
         if share is not None:
-            notes.append(f"{share:.1%} of the region's employment is withheld at the 6-digit level that clusters are "
-                         f"built from{' (estimated as below)' if estimate else ' (left out: cluster employment is a lower bound)'}.")
+            notes.append(f"{share:.1%} of the region's private employment is withheld at the 6-digit level that "
+                         f"clusters are built from{' (estimated as below)' if estimate else ' (left out: cluster employment is a lower bound)'}.")
         notes += _cluster_estimate_notes(df, estimate, self.reference_area)
+        notes += _base_missing_notes(df, estimate, self.reference_area)
+        notes += _vintage_notes(df)
         if self.reference_area == ai.USLQ:
             notes += _uslq_cluster_notes(reference, crosswalk, estimate)
         yr = int(df["year"].iloc[0]) if len(df) else year
@@ -261,6 +288,45 @@ def _cluster_estimate_notes(df: pd.DataFrame, estimate: bool, reference: str) ->
         notes.append(f"{blank} cluster(s) include withheld cells that {why}: employment is a lower bound and "
                      "LQ/growth are left blank.")
     return notes
+
+
+def _base_missing_notes(df: pd.DataFrame, estimate: bool, reference: str) -> list[str]:
+    """Why LQs are blank for clusters whose own cells are complete: the traded/local base is not."""
+    if not len(df) or "base_missing" not in df:
+        return []
+    base_gap = (df["base_missing"].fillna(0) > 0) | (df["ref_base_missing"].fillna(0) > 0)
+    n = int((base_gap & df["lq"].isna()).sum())
+    if not n:
+        return []
+    parts = []
+    for kind, rows in df[base_gap].groupby("type", sort=True):
+        ours, theirs = rows["base_missing"].max(), rows["ref_base_missing"].max()
+        if pd.notna(ours) and ours > 0:
+            parts.append(f"{ours:.1%} of the establishments in the region's {kind} base")
+        if pd.notna(theirs) and theirs > 0:
+            parts.append(f"industries without a U.S. share in the {kind} base of {reference}" if reference == ai.USLQ
+                         else f"{theirs:.1%} of the establishments in the {kind} base of {reference}")
+    fix = ("some stay withheld even after estimation (their parent industries are withheld too)" if estimate else
+           "estimate them (analysis.estimate_withheld = \"clusters\", or estimate=True) to get these LQs")
+    note = (f"{n} cluster LQ(s) are left blank because the employment they are divided by (the traded or local "
+            f"total) is incomplete: withheld cells without a value hold {'; '.join(parts)} (columns base_missing, "
+            f"ref_base_missing); {fix}.")
+    return [note]
+
+
+def _vintage_notes(df: pd.DataFrame) -> list[str]:
+    """What a growth window across a NAICS vintage break does to cluster growth."""
+    if not len(df) or "vintage_break" not in df or not df["vintage_break"].fillna(False).astype(bool).any():
+        return []
+    start, end = int(df["start_year"].dropna().min()), int(df["year"].iloc[0])
+    n = int((df["vintage_gap_codes"] > 0).sum())
+    what = (f"{n} cluster(s) hold codes with data at one end of the window only (split, merged or renumbered; "
+            "column vintage_gap_codes), so their growth and CAGR are left blank" if n else
+            "every cluster has the same codes at both ends, so growth is kept")
+    note = (f"Growth {start}-{end} crosses a NAICS vintage break ({ai.naics_vintage(start)} data to "
+            f"{ai.naics_vintage(end)} data; marked in vintage_break) while the crosswalk maps one set of codes: "
+            f"{what}.")
+    return [note]
 
 
 def _uslq_cluster_notes(reference: pl.DataFrame, crosswalk: pl.DataFrame, estimate: bool) -> list[str]:

@@ -170,6 +170,25 @@ def _vintage_text(vintages: set[str]) -> str:
     return ", ".join(sorted(v.strip() for v in vintages))
 
 
+def _vintage_notes(info: dict, table: pd.DataFrame) -> list[str]:
+    """What a growth window across a NAICS vintage break does to the growth measures (column vintage_break)."""
+    start, year = info["start_year"], info["year"]
+    if start is None or year is None or ai.naics_vintage(int(start)) == ai.naics_vintage(int(year)):
+        return []
+    span = (f"Growth {start}-{year} crosses a NAICS vintage break ({ai.naics_vintage(int(start))} data to "
+            f"{ai.naics_vintage(int(year))} data; marked in vintage_break)")
+    if info["by"] != "cluster":
+        return [(f"{span}: industries are compared as BLS coded them in each vintage; a code that exists at one "
+                 "end only has no growth.")]
+    gaps = pd.to_numeric(table.get("vintage_gap_codes", pd.Series(dtype=float)), errors="coerce").fillna(0)
+    n = int((gaps > 0).sum())
+    if not n:  # the cluster table's own note (among the table notes) says the growth is kept
+        return []
+    return [(f"{span}: {n} cluster(s) hold codes with data at one end of the window only (column "
+             f"vintage_gap_codes), so regional growth, {info['reference_label']} growth and the competitive shift "
+             "are missing for them (see coverage) rather than comparing different sets of industries.")]
+
+
 def _observed_only(result: ScoreResult) -> ScoreResult:
     """The same ranking without the measures no sector has data on, for the robustness test.
 
@@ -299,7 +318,7 @@ class SectorsMixin:
             alts = pd.DataFrame({"code": pd.array(codes, dtype="str"),
                                  "name": pd.array(base["cluster_name"].astype(str), dtype="str")})
             for col in ("employment", "establishments", "lq", "strong", "growth", "cagr", "avg_pay", "withheld",
-                        "estimated", "start_year"):
+                        "estimated", "start_year", "vintage_break", "vintage_gap_codes"):
                 alts[col] = base[col].to_numpy() if col in base.columns else np.nan
             flag_method = str(base["flag_method"].dropna().iloc[0]) if base["flag_method"].notna().any() else ""
         else:
@@ -312,7 +331,7 @@ class SectorsMixin:
             alts = pd.DataFrame({"code": pd.array(base["naics"].astype(str), dtype="str"),
                                  "name": pd.array(names, dtype="str")})
             for col in ("employment", "establishments", "lq", "growth", "cagr", "avg_pay", "withheld", "estimated",
-                        "start_year"):
+                        "start_year", "vintage_break"):
                 alts[col] = base[col].to_numpy() if col in base.columns else np.nan
             flag_method = ""
             keep = (pd.to_numeric(alts["employment"], errors="coerce").fillna(0) > 0) | \
@@ -404,6 +423,7 @@ class SectorsMixin:
                          "year to score growth.")
         if info["reference_note"]:
             notes.append(info["reference_note"])
+        notes += _vintage_notes(info, table)
         notes += sm.notes
         if any(table[f"raw_{c.key}"].isna().all() for c in sm.criteria):
             notes.append("The robustness test varies the weights of the measures with data; a measure no sector has "
