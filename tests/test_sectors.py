@@ -551,3 +551,17 @@ def test_growth_measures_are_missing_for_clusters_whose_codes_changed_across_a_v
     assert (changed["coverage"] < same["coverage"].min()).all()
     assert any(f"{len(changed)} cluster(s) hold codes with data at one end of the window only" in n
                and "competitive shift are missing" in n for n in ranking.notes)
+
+
+def test_a_criterion_no_sector_differs_on_is_noted(tmp_path):
+    """A targets list that names none of the ranked clusters cannot separate them: it is left out, with a note."""
+    from exportplan import build_demo
+
+    ws = build_demo(tmp_path / "ws")
+    only_local = tmp_path / "targets.csv"
+    only_local.write_text("target,kind,priority\nLocal Health Services,cluster,1\n")  # a local cluster: not ranked
+    ws.import_table("targets", only_local)
+    ranking = ws.rank_sectors(draws=300)
+    assert any("cannot separate" in n and "state target" in n for n in ranking.notes)
+    assert not any("state target" in str(r) for r in ranking.table["reason"])
+    ws.close()

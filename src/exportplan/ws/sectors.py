@@ -413,8 +413,8 @@ class SectorsMixin:
                  "criterion's weight is shared evenly among its measures.",
                  "Employment and establishments are log-transformed (log1p) before normalizing; every measure is "
                  f"normalized over the ranked sectors ({result.normalize}).",
-                 "Coverage is the share of the weight a sector has data on: a missing measure is left out and the "
-                 "weights renormalized over the rest, never counted as zero.",
+                 "Coverage is the share of the informative weight a sector has data on: a missing measure is left "
+                 "out and the weights renormalized over the rest, never counted as zero.",
                  "State target priority is scored 1 → 1.0, 2 → 0.67, 3 → 0.33; a sector the loaded list does not "
                  "name scores 0. Sectors missing from a loaded FDI or assets table count 0."]
         if info["start_year"] is None:
@@ -425,6 +425,7 @@ class SectorsMixin:
             notes.append(info["reference_note"])
         notes += _vintage_notes(info, table)
         notes += sm.notes
+        notes += result.uninformative_notes("ranked sector")
         if any(table[f"raw_{c.key}"].isna().all() for c in sm.criteria):
             notes.append("The robustness test varies the weights of the measures with data; a measure no sector has "
                          "data on cannot change any rank.")
