@@ -528,3 +528,105 @@ def test_workspace_refuses_a_quarterly_reference_for_annual_counties(shared_data
                 table()
     finally:
         ws.close()
+
+
+# ---------------------------------------------------------------- USCMP tables: row validation
+
+PEER_HEADER = ("region_code_t,region_name_t,region_type_t,cluster_code_t,cluster_name_t,year_t,emp_tl,est_tl,"
+               "lq_tf,traded_b,strong_b,cluster_type")
+PEER_LINES = ["01,Alabama,state,1,Aerospace Vehicles and Defense,2016,1200,30,1.5,TRUE,TRUE,traded",
+              "02,Alaska,state,1,Aerospace Vehicles and Defense,2016,NA,NA,NA,TRUE,NA,traded",
+              "01,Alabama,state,116,Local Industrial Products and Services,2016,10811,861,1.54,FALSE,NA,local"]
+
+
+def peer_file(tmp_path, lines=PEER_LINES, header=PEER_HEADER, name="peers.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def with_cell(line: str, column: str, value: str) -> str:
+    cells = line.split(",")
+    cells[PEER_HEADER.split(",").index(column)] = value
+    return ",".join(cells)
+
+
+def test_read_uscmp_small_table_keeps_na_as_missing(tmp_path):
+    peers = read_uscmp_cluster_table(peer_file(tmp_path))
+    assert peers.get_column("region_code").to_list() == ["01", "02", "01"]
+    assert peers.get_column("type").to_list() == ["traded", "traded", "local"]
+    alaska = peers.row(1, named=True)
+    assert alaska["employment"] is None and alaska["establishments"] is None and alaska["strong"] is None
+    assert peers.schema["year"] == pl.Int32 and peers.schema["establishments"] == pl.Int64
+
+
+@pytest.mark.parametrize(("column", "value", "words"), [
+    ("year_t", "20x8", "year"), ("year_t", "NA", "year"), ("year_t", "1850", "year"),
+    ("emp_tl", "lots", "number"), ("emp_tl", "-5", "negative"), ("est_tl", "1.5", "whole number"),
+    ("lq_tf", "high", "number"), ("region_code_t", "", "region code"), ("cluster_code_t", "", "cluster code"),
+    ("cluster_code_t", "A7", "cluster code"), ("cluster_code_t", "12345", "cluster code"),
+    ("cluster_type", "export", "traded or local"), ("strong_b", "maybe", "TRUE, FALSE or NA"),
+])
+def test_read_uscmp_bad_values_name_line_column_and_value(tmp_path, column, value, words):
+    lines = [PEER_LINES[0], with_cell(PEER_LINES[1], column, value), PEER_LINES[2]]
+    with pytest.raises(ImportFailed) as err:
+        read_uscmp_cluster_table(peer_file(tmp_path, lines))
+    problems = err.value.table.problems
+    assert len(problems) == 1
+    assert (problems[0].row, problems[0].column, problems[0].value) == (3, column, value)
+    assert words in problems[0].problem and problems[0].fix and problems[0].file == "peers.csv"
+
+
+def test_read_uscmp_type_from_traded_b_and_bad_traded_b(tmp_path):
+    header = PEER_HEADER.rsplit(",", 1)[0]
+    lines = [line.rsplit(",", 1)[0] for line in PEER_LINES]
+    assert read_uscmp_cluster_table(peer_file(tmp_path, lines, header)).get_column("type").to_list() == \
+        ["traded", "traded", "local"]
+    lines[2] = lines[2].replace(",FALSE,", ",local,")
+    with pytest.raises(ImportFailed, match="traded_b"):
+        read_uscmp_cluster_table(peer_file(tmp_path, lines, header))
+
+
+def test_read_uscmp_repeated_region_cluster_year_names_both_lines(tmp_path):
+    with pytest.raises(ImportFailed) as err:
+        read_uscmp_cluster_table(peer_file(tmp_path, PEER_LINES + [PEER_LINES[0]]))
+    problem = err.value.table.problems[0]
+    assert problem.row == 5 and "line 2" in problem.problem and "01" in problem.problem
+
+
+def test_read_uscmp_workbooks(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(PEER_HEADER.split(","))
+    for line in PEER_LINES:
+        book.active.append([None if v == "NA" else v for v in line.split(",")])
+    book.active.cell(row=2, column=6, value=2016)  # a year typed as a number
+    book.save(tmp_path / "peers.xlsx")
+    from_book = read_uscmp_cluster_table(tmp_path / "peers.xlsx")
+    assert from_book.equals(read_uscmp_cluster_table(peer_file(tmp_path)))
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes((tmp_path / "peers.xlsx").read_bytes()[:300])
+    with pytest.raises(ExportPlanError, match="clustermapping.us") as err:
+        read_uscmp_cluster_table(damaged)
+    assert "CSV" in str(err.value) and "damaged.xlsx" in str(err.value)
+    binary = tmp_path / "peers.csv"
+    binary.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200))  # an old .xls saved as .csv
+    with pytest.raises(ExportPlanError, match="not a CSV"):
+        read_uscmp_cluster_table(binary)
+
+
+def test_crosswalk_workbook_named_csv_or_cut_short(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["naics", "cluster_code"])
+    book.active.append([336411, 1])
+    book.save(tmp_path / "xwalk.xlsx")
+    renamed = tmp_path / "xwalk.csv"  # saved from Excel under a .csv name: still a workbook
+    renamed.write_bytes((tmp_path / "xwalk.xlsx").read_bytes())
+    assert read_crosswalk(renamed)[0].get_column("cluster_code").to_list() == ["1"]
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(renamed.read_bytes()[:400])
+    with pytest.raises(ImportFailed, match="not a readable XLSX"):
+        read_crosswalk(cut)

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from replay import replay_server  # noqa: F401 (fixture)
 
-from exportplan.errors import DownloadError, ExportPlanError
+from exportplan.errors import DownloadError, ExportPlanError, ImportFailed
 from exportplan.sources import naics, omb
 
 SECTORS = ["11", "21", "22", "23", "31-33", "42", "44-45", "48-49", "51", "52", "53", "54",
@@ -241,3 +241,62 @@ def test_an_error_page_is_not_cached(replay_server, tmp_path):  # noqa: F811
         omb.download_delineation(tmp_path / "cache", url=replay_server.url("/list1_2023.xlsx"),
                                  retries=0, progress=False)
     assert not list((tmp_path / "cache").glob("*.xlsx"))
+
+
+# --------------------------------------------------------------------------- NAICS title files that are wrong
+
+def _titles_book(path, rows):
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("bad.xlsx", b"not a zip at all", "not a readable XLSX"),
+    ("bad.xlsx", b"PK\x03\x04 a cut-off zip", "not a readable XLSX"),
+    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "old Excel"),
+    ("titles.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "old Excel"),
+    ("titles.csv", b"industry_code,industry_title\n10,Total\x00\x00\x00\n", "binary"),
+])
+def test_unreadable_title_files_are_explained(tmp_path, name, content, words):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ExportPlanError, match=words) as err:
+        naics.read_titles_file(path)
+    assert name in str(err.value) and "CSV" in str(err.value)
+
+
+def test_a_damaged_workbook_is_explained(tmp_path):
+    good = _titles_book(tmp_path / "good.xlsx", [["2022 NAICS US Code", "2022 NAICS US Title"],
+                                                  [336411, "Aircraft Manufacturing"]])
+    assert naics.read_titles_file(good)["naics"].tolist() == ["336411"]
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    with pytest.raises(ExportPlanError, match="cut.xlsx is not a readable XLSX"):
+        naics.read_titles_file(cut)
+    renamed = tmp_path / "titles.csv"  # a workbook saved with a .csv name is still read as one
+    renamed.write_bytes(good.read_bytes())
+    assert naics.read_titles_file(renamed)["naics"].tolist() == ["336411"]
+
+
+def test_bad_codes_are_reported_with_their_lines(tmp_path):
+    path = tmp_path / "titles.csv"
+    path.write_text("industry_code,industry_title\n10,Total\n31-33,Manufacturing\n3364111,Seven digits\n"
+                    "33641X,A letter\n336411,\n1,One digit\n336412,Aircraft engines\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as err:
+        naics.read_titles_file(path)
+    found = [(p.row, p.column, p.value) for p in err.value.table.problems]
+    assert found == [(4, "industry_code", "3364111"), (5, "industry_code", "33641X"),
+                     (6, "industry_title", ""), (7, "industry_code", "1")]
+    assert all(p.file == "titles.csv" and p.fix for p in err.value.table.problems)
+
+
+def test_bad_codes_in_a_workbook_are_reported_with_their_rows(tmp_path):
+    rows = [["Census NAICS codes"], [], ["2022 NAICS US Code", "2022 NAICS US Title"],
+            [336411, "Aircraft Manufacturing"], ["3364-11", "Bad code"]]
+    path = _titles_book(tmp_path / "codes.xlsx", rows)
+    with pytest.raises(ImportFailed) as err:
+        naics.read_titles_file(path)
+    assert [(p.row, p.value) for p in err.value.table.problems] == [(5, "3364-11")]

@@ -29,6 +29,7 @@ import csv
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -176,22 +177,25 @@ def _csv_rows(path: Path, errors: ErrorTable) -> tuple[list[str], list[tuple[int
 def _xlsx_rows(path: Path, errors: ErrorTable) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and rows of the crosswalk sheet of a workbook (header found by a NAICS column)."""
     import openpyxl  # only needed for workbooks
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        with path.open("rb") as fh:  # a file object: openpyxl would refuse a workbook named .csv
+            book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            try:
+                names = book.sheetnames
+                order = [n for n in (ACR1_SHEET, "NAICS") if n in names] + \
+                    [n for n in names if n not in (ACR1_SHEET, "NAICS")]
+                for name in order:
+                    found = _sheet_rows(book[name])
+                    if found:
+                        return found
+            finally:
+                book.close()
+    except (zipfile.BadZipFile, zlib.error, InvalidFileException, OSError, KeyError, ValueError, EOFError) as exc:
         errors.add(f"not a readable XLSX workbook ({exc.__class__.__name__})",
                    "Save the file from Excel as .xlsx, or export the sheet as CSV.", file=path.name)
         return [], []
-    try:
-        names = book.sheetnames
-        order = [n for n in (ACR1_SHEET, "NAICS") if n in names] + [n for n in names if n not in (ACR1_SHEET, "NAICS")]
-        for name in order:
-            found = _sheet_rows(book[name])
-            if found:
-                return found
-    finally:
-        book.close()
     errors.add("no sheet has a header row with a NAICS column",
                "Put a header row (NAICS, Cluster, TradedLocal ...) at the top of the crosswalk sheet.",
                file=path.name)
@@ -421,6 +425,12 @@ USCMP_COLUMNS = {"region_code_t": "region_code", "region_name_t": "region_name",
                  "emp_tl": "employment", "est_tl": "establishments", "lq_tf": "lq"}
 USCMP_FLAGS = {"qualifying_b": "qualifying", "significant_b": "significant", "strong_b": "strong",
                "strong10_b": "strong10"}
+USCMP_FIX = ("Give the CSV from the clustermapping.us API (region x cluster rows with region_code_t, "
+             "cluster_code_t, year_t, emp_tl, est_tl, lq_tf, ...).")
+USCMP_FIRST_YEAR = 1990  # USCMP series start in 1998; earlier years are typing mistakes
+_MISSING = ("", "NA")  # how the API writes a missing value
+_LINE = "_line"
+SHOWN_PER_PROBLEM = 10  # lines listed per (column, problem); the rest are counted
 
 
 def read_uscmp_cluster_table(path: str | Path) -> pl.DataFrame:
@@ -431,17 +441,77 @@ def read_uscmp_cluster_table(path: str | Path) -> pl.DataFrame:
     (Float64, emp_tl), establishments (Int64, est_tl), lq (Float64, lq_tf)
     and, when present, the published flags qualifying, significant, strong,
     strong10 (Boolean; null where the file says NA, e.g. local clusters).
+
+    The CSV the API gives is expected; an .xlsx saved from it is read too.
+    Every row is checked first (codes, year, numbers, type, flags, repeated
+    region/cluster/year): problems are raised together as ImportFailed with
+    line, column, value and a fix.
     """
     path = Path(path)
     if not path.is_file():
         raise ExportPlanError(f"USCMP cluster file {path} does not exist. Check the path.")
+    raw = _uscmp_raw(path)
+    _check_uscmp_header(path, raw)
+    return _uscmp_frame(raw, path.name)
+
+
+def _uscmp_raw(path: Path) -> pl.DataFrame:
+    """Every cell as trimmed text (null if empty), lower-case headers, plus the file line ``_line``."""
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _uscmp_workbook(path)
+    not_csv = _binary_kind(head)
+    if not_csv:
+        raise ExportPlanError(f"{path.name} is {not_csv}, not a CSV. {USCMP_FIX}")
     try:
-        raw = pl.read_csv(path, infer_schema=False, null_values=["NA", ""], encoding="utf8-lossy")
+        raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except pl.exceptions.PolarsError as exc:
         raise ExportPlanError(f"{path.name} is not a readable CSV ({exc.__class__.__name__}); "
-                              "download the table again from clustermapping.us.") from exc
-    _check_uscmp_header(path, raw)
-    return _uscmp_frame(raw)
+                              f"download the table again. {USCMP_FIX}") from exc
+    raw = raw.rename(lambda c: c.strip().lower()).with_columns(pl.all().str.strip_chars())
+    return raw.with_row_index(_LINE, offset=2).with_columns(pl.col(_LINE).cast(pl.Int64))
+
+
+def _binary_kind(head: bytes) -> str | None:
+    """What a file that is not text is, from its first bytes (None for text)."""
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an old Excel (.xls) workbook"
+    if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
+        return "a web page (HTML)"
+    if b"\x00" in head:
+        return "a binary file"
+    return None
+
+
+def _uscmp_workbook(path: Path) -> pl.DataFrame:
+    """The sheet whose header row (among the first 10 rows) names region_code_t, as :func:`_uscmp_raw`."""
+    import openpyxl  # only needed for workbooks
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        with path.open("rb") as fh:  # a file object: openpyxl would refuse a workbook named .csv
+            book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            try:
+                sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
+            finally:
+                book.close()
+    except (zipfile.BadZipFile, zlib.error, InvalidFileException, OSError, KeyError, ValueError, EOFError) as exc:
+        raise ExportPlanError(f"{path.name} is not a readable XLSX workbook ({exc.__class__.__name__}: "
+                              f"damaged, cut short or not Excel). {USCMP_FIX}") from exc
+    for rows in sheets:
+        for pos, values in enumerate(rows[:10]):
+            header = [_cell_text(v).lower() for v in values]
+            if "region_code_t" in header:
+                return _sheet_frame(header, rows[pos + 1:], first_line=pos + 2)
+    raise ExportPlanError(f"{path.name}: no sheet has a header row with region_code_t. {USCMP_FIX}")
+
+
+def _sheet_frame(header: list[str], rows: list[tuple], first_line: int) -> pl.DataFrame:
+    keep = [(i, name) for i, name in enumerate(header) if name and name not in header[:i]]
+    data = {name: [(_cell_text(r[i]) if i < len(r) else "") or None for r in rows] for i, name in keep}
+    data[_LINE] = list(range(first_line, first_line + len(rows)))
+    return pl.DataFrame(data, schema={**{name: pl.String for _, name in keep}, _LINE: pl.Int64})
 
 
 def _check_uscmp_header(path: Path, raw: pl.DataFrame) -> None:
@@ -451,27 +521,130 @@ def _check_uscmp_header(path: Path, raw: pl.DataFrame) -> None:
             errors.add(f"column '{col}' is missing", "Use the clustermapping.us API layout "
                        "(region_code_t, cluster_code_t, emp_tl, est_tl, lq_tf, ...).", file=path.name, row=1,
                        column=col)
+    if "cluster_type" not in raw.columns and "traded_b" not in raw.columns:
+        errors.add("there is no type column (cluster_type or traded_b)",
+                   "Keep the API's cluster_type (traded/local) or traded_b (TRUE/FALSE) column.",
+                   file=path.name, row=1, column="cluster_type")
     errors.raise_if_any(f"Reading the USCMP cluster table {path.name}")
 
 
-def _uscmp_frame(raw: pl.DataFrame) -> pl.DataFrame:
-    traded = pl.col("traded_b").str.to_uppercase() == "TRUE"
-    kind = (pl.col("cluster_type").str.to_lowercase() if "cluster_type" in raw.columns
-            else pl.when(traded).then(pl.lit("traded")).otherwise(pl.lit("local")))
-    flags = [(pl.col(src).str.to_uppercase() == "TRUE").alias(dst) for src, dst in USCMP_FLAGS.items()
-             if src in raw.columns]
-    return raw.select(
-        *[pl.col(src).str.strip_chars().alias(dst) for src, dst in USCMP_COLUMNS.items()
-          if dst in ("region_code", "region_name", "region_type", "cluster_name")],
-        pl.col("cluster_code_t").str.strip_chars().str.replace(r"\.0$", "").alias("cluster_code"),
-        kind.alias("type"),
-        pl.col("year_t").cast(pl.Int32).alias("year"),
-        pl.col("emp_tl").cast(pl.Float64).alias("employment"),
-        pl.col("est_tl").cast(pl.Float64).cast(pl.Int64).alias("establishments"),
-        pl.col("lq_tf").cast(pl.Float64).alias("lq"),
-        *flags,
-    ).select("region_code", "region_name", "region_type", "cluster_code", "cluster_name", "type", "year",
-             "employment", "establishments", "lq", *[f.meta.output_name() for f in flags])
+def _text(col: str) -> pl.Expr:
+    return pl.col(col).fill_null("").str.strip_chars()
+
+
+def _missing(col: str) -> pl.Expr:
+    return _text(col).str.to_uppercase().is_in(list(_MISSING))
+
+
+def _number(col: str) -> pl.Expr:
+    """The value as a number; null when missing (NA) or when it does not parse (checked separately)."""
+    return pl.when(_missing(col)).then(None).otherwise(_text(col).cast(pl.Float64, strict=False))
+
+
+def _uscmp_values(raw: pl.DataFrame) -> dict[str, pl.Expr]:
+    """The canonical columns from the text ones (values failing a check come out null)."""
+    code = _text("cluster_code_t").str.replace(r"\.0$", "")
+    kinds = []
+    if "cluster_type" in raw.columns:
+        kinds.append(pl.when(_text("cluster_type").str.to_lowercase().is_in(["traded", "local"]))
+                     .then(_text("cluster_type").str.to_lowercase()))
+    if "traded_b" in raw.columns:
+        upper = _text("traded_b").str.to_uppercase()
+        kinds.append(pl.when(upper == "TRUE").then(pl.lit("traded")).when(upper == "FALSE").then(pl.lit("local")))
+    flags = {dst: pl.when(_text(src).str.to_uppercase() == "TRUE").then(True)
+             .when(_text(src).str.to_uppercase() == "FALSE").then(False).otherwise(None)
+             for src, dst in USCMP_FLAGS.items() if src in raw.columns}
+    return {
+        **{dst: pl.when(_missing(src)).then(None).otherwise(_text(src))
+           for src, dst in USCMP_COLUMNS.items() if dst in ("region_code", "region_name", "region_type",
+                                                             "cluster_name")},
+        "cluster_code": code,
+        "type": pl.coalesce(kinds) if len(kinds) > 1 else kinds[0],
+        "year": _text("year_t").str.replace(r"\.0$", "").cast(pl.Int32, strict=False),
+        "employment": _number("emp_tl"),
+        "establishments": _number("est_tl").cast(pl.Int64, strict=False),
+        "lq": _number("lq_tf"),
+        **flags,
+    }
+
+
+def _uscmp_checks(raw: pl.DataFrame) -> list[tuple[str, str, str, pl.Expr]]:
+    """(column, problem, fix, True-where-wrong) for every row check."""
+    from datetime import date
+
+    last_year = date.today().year + 1
+    code = _text("cluster_code_t").str.replace(r"\.0$", "")
+    year = _text("year_t").str.replace(r"\.0$", "").cast(pl.Int32, strict=False)
+    number_fix = "Write a plain number (e.g. 1234.5), or NA when the value is not published."
+    checks = [
+        ("region_code_t", "the region code is empty", "Fill in the region code (e.g. 39 for Ohio).",
+         _missing("region_code_t")),
+        ("region_code_t", "the region code is longer than 20 characters", "Use the API's region_code_t.",
+         _text("region_code_t").str.len_chars() > 20),
+        ("cluster_code_t", "the cluster code is empty", "Fill in the US Cluster Mapping cluster code.",
+         _missing("cluster_code_t")),
+        ("cluster_code_t", "the cluster code is not a number of 1 to 4 digits",
+         "Use the US Cluster Mapping cluster codes (1-51 traded, 101-116 local).",
+         ~_missing("cluster_code_t") & ~code.str.contains(r"^[0-9]{1,4}$")),
+        ("year_t", f"the year is not a year from {USCMP_FIRST_YEAR} to {last_year}",
+         "Write the data year as four digits (e.g. 2016).",
+         year.is_null() | ~year.is_between(USCMP_FIRST_YEAR, last_year)),
+    ]
+    for col in ("emp_tl", "est_tl", "lq_tf"):
+        checks.append((col, "the value is not a number", number_fix, ~_missing(col) & _number(col).is_null()))
+        checks.append((col, "the value is negative", number_fix, _number(col) < 0))
+    checks.append(("est_tl", "the establishment count is not a whole number", "Write a whole number, or NA.",
+                   _number("est_tl") != _number("est_tl").round()))
+    type_cols = [c for c in ("cluster_type", "traded_b") if c in raw.columns]
+    valid = {"cluster_type": ["traded", "local"], "traded_b": ["true", "false"]}
+    for col in type_cols:
+        checks.append((col, f"the type is not {' or '.join(valid[col])}", f"Write {' or '.join(valid[col])}.",
+                       ~_missing(col) & ~_text(col).str.to_lowercase().is_in(valid[col])))
+    checks.append((type_cols[0], "the row has no type", "Fill in cluster_type (traded or local) or traded_b.",
+                   pl.all_horizontal([_missing(c) for c in type_cols])))
+    for col in (c for c in USCMP_FLAGS if c in raw.columns):
+        checks.append((col, "the flag is not TRUE, FALSE or NA", "Write TRUE, FALSE or NA.",
+                       ~_missing(col) & ~_text(col).str.to_uppercase().is_in(["TRUE", "FALSE"])))
+    return checks
+
+
+def _uscmp_frame(raw: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Check every row, then build the canonical peer frame (module docstring)."""
+    blank = pl.all_horizontal([_missing(c) for c in USCMP_COLUMNS])
+    raw = raw.filter(~blank)  # blank lines; line numbers were taken before
+    checks = _uscmp_checks(raw)
+    flagged = raw.select(_LINE, *[expr.fill_null(False).alias(f"_bad{i}") for i, (*_, expr) in enumerate(checks)])
+    errors = ErrorTable()
+    for i, (col, problem, fix, _) in enumerate(checks):
+        lines = flagged.filter(pl.col(f"_bad{i}")).get_column(_LINE)
+        values = raw.join(pl.DataFrame({_LINE: lines.head(SHOWN_PER_PROBLEM)}), on=_LINE, how="semi")
+        for line, value in values.select(_LINE, _text(col)).iter_rows():
+            errors.add(problem, fix, file=name, row=line, column=col, value=value)
+        if lines.len() > SHOWN_PER_PROBLEM:
+            errors.add(f"{problem}: {lines.len() - SHOWN_PER_PROBLEM} more line(s) like the ones above", fix,
+                       file=name, column=col)
+    frame = raw.select(_LINE, **_uscmp_values(raw))
+    if not errors:
+        _check_uscmp_repeats(frame, name, errors)
+    errors.raise_if_any(f"Reading the USCMP cluster table {name}")
+    return frame.select("region_code", "region_name", "region_type", "cluster_code", "cluster_name", "type",
+                        "year", "employment", "establishments", "lq",
+                        *[dst for src, dst in USCMP_FLAGS.items() if src in raw.columns])
+
+
+def _check_uscmp_repeats(frame: pl.DataFrame, name: str, errors: ErrorTable) -> None:
+    """A region's cluster in one year must be one row: name the line it repeats."""
+    key = ["region_code", "cluster_code", "year"]
+    firsts = frame.group_by(key).agg(pl.col(_LINE).min().alias("_first"))
+    repeats = frame.join(firsts, on=key).filter(pl.col(_LINE) != pl.col("_first")).sort(_LINE)
+    for region, cluster, year, line, first in repeats.head(SHOWN_PER_PROBLEM).select(
+            *key, _LINE, "_first").iter_rows():
+        errors.add(f"region {region}, cluster {cluster}, {year} repeats line {first}",
+                   "Keep one row per region, cluster and year.", file=name, row=line, column="region_code_t",
+                   value=region)
+    if repeats.height > SHOWN_PER_PROBLEM:
+        errors.add(f"{repeats.height - SHOWN_PER_PROBLEM} more repeated row(s) like the ones above",
+                   "Keep one row per region, cluster and year.", file=name)
 
 
 __all__ = ["CROSSWALK_SCHEMA", "CrosswalkReport", "name_key", "official_clusters", "read_crosswalk",

@@ -21,13 +21,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
+import zlib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
-from exportplan.errors import ExportPlanError
+from exportplan.errors import ErrorTable, ExportPlanError
 
 #: Vintages whose sector and subsector titles ship with the package.
 SHIPPED_VINTAGES = (2017, 2022)
@@ -42,6 +44,10 @@ _RANGE = re.compile(r"^\d\d-\d\d$")
 _BLS_PREFIX = re.compile(r"^NAICS\d*\s+(\d\d(?:-\d\d)?\d*)\s+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 COLUMNS = ["naics", "title", "level"]
+#: A title file's code: NAICS 2-6 digits (QCEW aggregates 10, 101, 1011 ... too) or a sector range.
+_CODE = re.compile(r"^(?:\d{2,6}|\d\d-\d\d)$")
+TITLES_FIX = ("Give the BLS industry_titles.csv or a Census NAICS code file (CSV, or the .xlsx as "
+              "downloaded; save a damaged or old .xls workbook again as .xlsx or CSV).")
 
 
 def clean_code(code: object) -> str:
@@ -137,18 +143,38 @@ def read_titles_file(path: str | Path) -> pd.DataFrame:
     removed, and BLS's ``31`` titled "NAICS 31-33 Manufacturing" also yields
     the ``31-33`` row. The vintage named in a Census header (e.g. "2017 NAICS
     US Code") is kept in ``frame.attrs["vintage"]`` (None if not named).
+
+    Codes must be 2 to 6 digits (NAICS levels and QCEW aggregates such as
+    ``10`` or ``1013``) or a sector range such as ``31-33``, and have a
+    title; rows with a title but no code (notes) are skipped. Bad rows are
+    raised together as ImportFailed with their line; unreadable files
+    (damaged workbooks, old .xls, binary files) as ExportPlanError.
     """
-    rows = _read_rows(Path(path))
-    header_at, code_col, title_col = _find_header(rows, Path(path))
+    path = Path(path)
+    rows = _read_rows(path)
+    header_at, code_col, title_col = _find_header([cells for _, cells in rows], path)
+    header = rows[header_at][1]
     records: dict[str, str] = {}
-    for row in rows[header_at + 1:]:
-        code = clean_code(_cell(row, code_col))
+    errors = ErrorTable()
+    for line, row in rows[header_at + 1:]:
+        raw_code = _cell(row, code_col).strip()
+        code = clean_code(raw_code)
         title = " ".join(_cell(row, title_col).split())
-        if code and title:
+        if not code:
+            continue  # blank lines and notes
+        if not _CODE.match(code):
+            errors.add("the code is not a NAICS code (2 to 6 digits, or a sector range such as 31-33) "
+                       "or a QCEW aggregate code (e.g. 10, 1013)", "Correct the code or delete the line.",
+                       file=path.name, row=line, column=_cell(header, code_col).strip(), value=raw_code)
+        elif not title:
+            errors.add("the title is empty", "Fill in the industry's title or delete the line.",
+                       file=path.name, row=line, column=_cell(header, title_col).strip(), value="")
+        else:
             _add_title(records, code, title)
+    errors.raise_if_any(f"Reading the NAICS title file {path.name}")
     frame = pd.DataFrame({"naics": list(records), "title": list(records.values())}, dtype=str)
     frame["level"] = pd.array([naics_level(c) for c in frame["naics"]], dtype="Int64")
-    year = _YEAR.search(str(rows[header_at][code_col]))
+    year = _YEAR.search(_cell(header, code_col))
     frame.attrs["vintage"] = int(year.group()) if year else None
     return frame
 
@@ -168,15 +194,53 @@ def _cell(row: list, index: int) -> str:
     return "" if value is None else str(value)
 
 
-def _read_rows(path: Path) -> list[list]:
-    """All rows of the first sheet (XLSX) or of the CSV, as lists of cells."""
+def _read_rows(path: Path) -> list[tuple[int, list]]:
+    """(line or sheet row, cells) of the CSV or of the workbook's first sheet, blank lines included."""
     if not path.is_file():
         raise ExportPlanError(f"NAICS title file not found: {path}. Check the path.")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, header=None, dtype=str, sheet_name=0)
-        return [[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)]
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-        return list(csv.reader(fh))
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _workbook_rows(path)
+    not_text = _not_text(head)
+    if not_text:
+        raise ExportPlanError(f"{path.name} is {not_text}, not a CSV or XLSX file. {TITLES_FIX}")
+    try:
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+            reader = csv.reader(fh)
+            return [(reader.line_num, cells) for cells in reader]
+    except csv.Error as exc:
+        raise ExportPlanError(f"{path.name} is not a readable CSV ({exc}). {TITLES_FIX}") from exc
+
+
+def _not_text(head: bytes) -> str | None:
+    """What a file that is not a CSV is, from its first bytes (None for text)."""
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an old Excel (.xls) workbook"
+    if head.lstrip(b"\xef\xbb\xbf \r\n\t").lower().startswith((b"<!doctype html", b"<html")):
+        return "a web page (HTML)"
+    if b"\x00" in head:
+        return "a binary file"
+    return None
+
+
+def _workbook_rows(path: Path) -> list[tuple[int, list]]:
+    """The first sheet's rows (1-based sheet row, cells); a damaged workbook says so."""
+    import openpyxl  # only needed for workbooks
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        with path.open("rb") as fh:  # a file object: openpyxl would refuse a workbook named .csv
+            book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            try:
+                sheet = book.worksheets[0]
+                return [(i, list(values)) for i, values in enumerate(sheet.iter_rows(values_only=True), 1)]
+            finally:
+                book.close()
+    except (zipfile.BadZipFile, zlib.error, InvalidFileException, OSError, KeyError, ValueError, EOFError,
+            IndexError) as exc:
+        raise ExportPlanError(f"{path.name} is not a readable XLSX workbook ({exc.__class__.__name__}: damaged, "
+                              f"cut short or not Excel). {TITLES_FIX}") from exc
 
 
 def _find_header(rows: list[list], path: Path) -> tuple[int, int, int]:
