@@ -247,16 +247,18 @@ def test_sample_ranking_table(sample_ranking, sample_ws):
 def test_sample_user_indicators_feed_the_publisher_measures(sample_ranking, sample_ws):
     stored = sample_ws.user_table("countries").set_index(["iso3", "indicator"])["value"]
     row = sample_ranking.table.set_index("iso3").loc["CHN"]
-    assert row["raw_gdp_usd"] == stored[("CHN", "gdp_usd")]
+    key = am.USER_INDICATORS  # the user's table is stored under the publishers' keys
+    assert row["raw_gdp_usd"] == stored[("CHN", key["gdp_usd"])]
     assert row["raw_ip_protection"] == 0.25  # priority watch list in the user's table
-    assert row["raw_corruption"] == stored[("CHN", "cpi_score")]
+    assert row["raw_corruption"] == stored[("CHN", key["cpi_score"])]
 
 
 def test_user_imports_indicator_is_the_demand_proxy_without_sector_exports(sample_ws):
     # Business Services has no goods exports by NAICS, so demand falls back to the user's merchandise imports
     stored = sample_ws.user_table("countries").set_index(["iso3", "indicator"])["value"]
     ranking = sample_ws.rank_markets(sector="cluster:Business Services", draws=DRAWS)
-    assert ranking.table.set_index("iso3").loc["CHN", "raw_demand_usd"] == stored[("CHN", "merch_imports_usd")]
+    assert ranking.table.set_index("iso3").loc["CHN", "raw_demand_usd"] == \
+        stored[("CHN", am.USER_INDICATORS["merch_imports_usd"])]
     assert any("proxy" in note for note in ranking.notes)
 
 

@@ -165,3 +165,296 @@ def test_workspace_copy_keeps_working(tmp_path, shared_data):
     moved = Workspace.open(tmp_path / "b")
     assert moved.store.count(t.qcew) > 0
     moved.close()
+
+
+# ---- identity: a folder only ever uses its own workspace's database --------------------
+def _targets_file(tmp_path, code="3361"):
+    path = tmp_path / f"targets_{code}.csv"
+    path.write_text(f"target,priority\n{code},1\n")
+    return path
+
+
+def test_init_refuses_a_database_that_holds_a_workspace(tmp_path, pg_url):
+    real = Workspace.init(tmp_path / "real", name="Real region", counties=["39049"], database_url=pg_url)
+    real.import_table("targets", _targets_file(tmp_path))
+    with pytest.raises(ExportPlanError, match=r"already holds workspace 'Real region' \(id "
+                                              + real.config["workspace"]["id"]):
+        Workspace.init(tmp_path / "other", name="Other", counties=["39041"], database_url=pg_url)
+    assert not (tmp_path / "other").exists()  # nothing left behind
+    assert list(real.user_table("targets")["target"]) == ["3361"]
+    real.close()
+
+
+def test_attach_adopts_the_id_and_the_sample_flag(tmp_path, pg_url):
+    from exportplan.demo.builder import build_demo
+
+    sample = build_demo(tmp_path / "sample", database_url=pg_url)
+    second = Workspace.init(tmp_path / "second", name="Second folder", counties=["39049"], database_url=pg_url,
+                            attach=True)
+    assert second.config["workspace"]["id"] == sample.config["workspace"]["id"]
+    again = Workspace.open(second.path)
+    assert second.is_sample and again.is_sample
+    for ws in (sample, second, again):
+        ws.close()
+
+
+def test_open_refuses_another_workspaces_database(tmp_path, pg_url, monkeypatch):
+    real = Workspace.init(tmp_path / "real", name="Real region", counties=["39049"], database_url=pg_url)
+    real.close()
+    mine = Workspace.init(tmp_path / "mine", name="Mine", counties=["39049"])  # SQLite
+    mine.close()
+    monkeypatch.setenv(cfg.DATABASE_URL_ENV, pg_url)
+    with pytest.raises(ExportPlanError, match=r"belongs to workspace 'Real region'.*not to 'Mine'.*"
+                                              r"EXPORTPLAN_DATABASE_URL overrides"):
+        Workspace.open(tmp_path / "mine")
+
+
+def test_sample_ignores_the_environment_database(tmp_path, pg_url, monkeypatch):
+    from exportplan.demo.builder import build_demo
+
+    real = Workspace.init(tmp_path / "real", name="Real region", counties=["39049"], database_url=pg_url)
+    real.import_table("targets", _targets_file(tmp_path))
+    monkeypatch.setenv(cfg.DATABASE_URL_ENV, pg_url)
+    sample = build_demo(tmp_path / "sample")
+    assert sample.store.dialect == "sqlite" and sample.config["database"]["url"] == ""
+    assert list(real.user_table("targets")["target"]) == ["3361"]  # untouched by the sample
+    assert real.store.count(t.qcew) == 0
+    sample.close()
+    real.close()
+
+
+def test_environment_url_is_used_not_saved_and_passwords_are_never_saved(tmp_path, pg_url, monkeypatch):
+    monkeypatch.setenv(cfg.DATABASE_URL_ENV, pg_url)
+    via_env = Workspace.init(tmp_path / "env", name="Env", counties=["39049"])
+    assert via_env.store.dialect == "postgresql"
+    assert 'url = ""' in (via_env.path / cfg.CONFIG_FILE).read_text()
+    via_env.close()
+    monkeypatch.delenv(cfg.DATABASE_URL_ENV)
+    with pytest.raises(ExportPlanError, match="no database file exportplan.db.*EXPORTPLAN_DATABASE_URL"):
+        Workspace.open(tmp_path / "env")  # never an empty SQLite file in its place
+    assert not (tmp_path / "env" / cfg.DB_FILE).exists()
+
+
+def test_password_is_left_out_of_the_saved_url(tmp_path, pg_url):
+    with_password = pg_url.replace("://postgres@", "://postgres:s3cret@")  # the test server trusts local users
+    ws = Workspace.init(tmp_path / "w", name="W", counties=["39049"], database_url=with_password)
+    text = (ws.path / cfg.CONFIG_FILE).read_text()
+    assert "s3cret" not in text and cfg.load(ws.path)["database"]["url"] == pg_url
+    assert any(cfg.DATABASE_URL_ENV in n and ".pgpass" in n for n in ws.notes)
+    ws.close()
+    Workspace.open(ws.path).close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_release_01_workspace_is_adopted_on_open(tmp_path, request, backend):
+    from exportplan.store.db import Store, sqlite_url
+
+    folder = tmp_path / "old"
+    folder.mkdir()
+    url = request.getfixturevalue("pg_url") if backend == "postgres" else sqlite_url(folder / cfg.DB_FILE)
+    config = cfg.defaults()  # what release 0.1 wrote: no workspace.id
+    del config["workspace"]["id"]
+    config["workspace"].update(name="Old region", created="2024-05-01T00:00:00+00:00")
+    config["region"]["counties"] = ["39049"]
+    config["database"]["url"] = url if backend == "postgres" else ""
+    cfg.save(folder, config)
+    old = Store(url, target="0001")
+    with old.transaction() as conn:
+        pid = old.add_provenance(conn, kind="qcew", rows=1)
+        old.insert(conn, t.qcew, [dict(area_fips="39049", own_code="5", industry_code="3254", size_code="0",
+                                       year=2020, qtr="A", agglvl_code="74", disclosure_code="", emplvl=5.0,
+                                       provenance_id=pid)])
+    old.dispose()
+    ws = Workspace.open(folder)
+    wid = cfg.load(folder)["workspace"]["id"]
+    assert len(wid) == 36 and ws.store.workspace_info()["id"] == wid and ws.store.count(t.qcew) == 1
+    assert any(wid in n for n in ws.notes)
+    ws.close()
+    Workspace.open(folder).close()  # opens again with its id
+    if backend == "postgres":  # a second 0.1 folder that shared the database is refused
+        twin = tmp_path / "twin"
+        twin.mkdir()
+        config["workspace"]["name"] = "Twin"
+        cfg.save(twin, config)
+        with pytest.raises(ExportPlanError, match="belongs to workspace 'Old region'"):
+            Workspace.open(twin)
+
+
+def test_failed_init_leaves_nothing_behind(tmp_path):
+    with pytest.raises(ExportPlanError, match="Check that the server runs"):
+        Workspace.init(tmp_path / "new", name="X", counties=["39049"],
+                       database_url="postgresql://nobody@127.0.0.1:1/none")
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("mine")
+    with pytest.raises(ExportPlanError):
+        Workspace.init(kept, name="X", counties=["39049"], database_url="postgresql://nobody@127.0.0.1:1/none")
+    assert [p.name for p in kept.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("given, saved", [("us000", "US000"), ("USLQ", "USLQ"), ("39000", "39000"),
+                                          ("c1814", "C1814"), ("CS198", "CS198")])
+def test_reference_area_forms_are_accepted(tmp_path, given, saved):
+    ws = Workspace.init(tmp_path / "w", name="X", counties=["39049"], reference_area=given, state="oh")
+    assert cfg.load(ws.path)["region"]["reference_area"] == saved and ws.config["region"]["state"] == "OH"
+    ws.close()
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("reference_area", "BOGUS", "not a QCEW area"), ("reference_area", "3900", "not a QCEW area"),
+    ("state", "Ohio", "not a two-letter U.S. state code"), ("state", "XX", "not a two-letter U.S. state code")])
+def test_bad_reference_area_or_state_is_refused(tmp_path, option, value, message):
+    with pytest.raises(ExportPlanError, match=message):
+        Workspace.init(tmp_path / "w", name="X", counties=["39049"], **{option: value})
+    assert not (tmp_path / "w").exists()
+
+
+# ---- hand-edited settings are type-checked ---------------------------------------------
+def _edit(ws_path, section, key, value):
+    import tomllib
+
+    import tomli_w
+
+    path = ws_path / cfg.CONFIG_FILE
+    data = tomllib.loads(path.read_text())
+    data[section][key] = value
+    path.write_text(tomli_w.dumps(data))
+
+
+@pytest.mark.parametrize("section, key, value, expected", [
+    ("analysis", "window", "five", "analysis.window = 'five' should be a whole number"),
+    ("region", "counties", "99001", "region.counties = '99001' should be a list"),
+    ("region", "counties", [39049], "region.counties = \\[39049\\] should be a list of codes in quotes"),
+    ("workspace", "sample_data", "yes", "workspace.sample_data = 'yes' should be true or false"),
+    ("markets", "coverage_floor", "half", "markets.coverage_floor = 'half' should be a number"),
+    ("region", "centre", [39.9], "region.centre = \\[39.9\\] should be two numbers"),
+    ("markets", "priority_sectors", "336", "markets.priority_sectors = '336' should be a list"),
+])
+def test_hand_edited_setting_of_the_wrong_type_is_named(tmp_path, section, key, value, expected):
+    ws = Workspace.init(tmp_path / "w", name="X", counties=["39049"])
+    ws.close()
+    _edit(ws.path, section, key, value)
+    with pytest.raises(ExportPlanError, match=expected):
+        Workspace.open(ws.path)
+
+
+def test_hand_edited_settings_of_the_right_type_are_read(tmp_path):
+    ws = Workspace.init(tmp_path / "w", name="X", counties=["39049"])
+    ws.close()
+    for section, key, value in (("analysis", "ownership", 5), ("organization", "staff", 1.5),
+                                ("markets", "weights", "proximity=0.2"), ("region", "centre", [40, -83.0])):
+        _edit(ws.path, section, key, value)
+    again = Workspace.open(ws.path)
+    assert again.config["analysis"]["ownership"] == "5" and again.config["organization"]["staff"] == 1.5
+    assert again.config["markets"]["weights"] == "proximity=0.2"
+    again.close()
+
+
+# ---- crosswalk / peer set in use, and bad peer and title files (the workspace's cluster part) ----
+
+XWALK_CSV = "naics,cluster_code\n336411,1\n722511,111\n"
+PEERS_CSV = ("region_code_t,region_name_t,region_type_t,cluster_code_t,cluster_name_t,year_t,emp_tl,est_tl,lq_tf,"
+             "cluster_type\n01,Alabama,state,1,Aerospace Vehicles and Defense,2016,1200,30,1.5,traded\n"
+             "02,Alaska,state,1,Aerospace Vehicles and Defense,2016,800,20,0.9,traded\n")
+
+
+@pytest.fixture
+def cluster_ws(tmp_path):
+    ws = Workspace.init(tmp_path / "cw", name="Cluster test", counties=["39049"])
+    for name, text in (("xa.csv", XWALK_CSV), ("xb.csv", XWALK_CSV.replace("336411,1", "336411,2")),
+                       ("pa.csv", PEERS_CSV), ("pb.csv", PEERS_CSV.replace("02,Alaska", "04,Arizona"))):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    yield ws
+    ws.close()
+
+
+def _config_text(ws):
+    return (ws.path / cfg.CONFIG_FILE).read_text(encoding="utf-8")
+
+
+def test_the_last_imported_crosswalk_and_peer_set_are_in_use_without_a_config_write(cluster_ws, tmp_path):
+    ws, before = cluster_ws, _config_text(cluster_ws)
+    for stem in ("xa", "xb"):
+        ws.import_clusters(tmp_path / f"{stem}.csv")
+        assert ws.crosswalk()[1]["name"] == stem
+    for stem, region in (("pa", "02"), ("pb", "04")):
+        ws.import_peers(tmp_path / f"{stem}.csv")
+        assert region in ws.peers().get_column("region_code").to_list()
+    assert _config_text(ws) == before  # "in use" lives in the database only
+    again = Workspace.open(ws.path)
+    assert again.crosswalk()[1]["name"] == "xb" and "04" in again.peers().get_column("region_code").to_list()
+    again.close()
+
+
+def test_a_config_override_is_honoured_and_a_new_import_clears_it(cluster_ws, tmp_path):
+    ws = cluster_ws
+    ws.import_clusters(tmp_path / "xa.csv")
+    ws.import_clusters(tmp_path / "xb.csv")
+    ws.import_peers(tmp_path / "pa.csv")
+    ws.import_peers(tmp_path / "pb.csv")
+    ws.config["analysis"].update(crosswalk="xa", peer_set="pa")
+    ws.save_config()
+    assert ws.crosswalk()[1]["name"] == "xa" and "02" in ws.peers().get_column("region_code").to_list()
+    ws.import_clusters(tmp_path / "xb.csv", name="xc")
+    ws.import_peers(tmp_path / "pb.csv", name="pc")
+    reopened = cfg.load(ws.path)["analysis"]
+    assert (reopened["crosswalk"], reopened["peer_set"]) == ("", "")
+    assert ws.crosswalk()[1]["name"] == "xc" and "04" in ws.peers().get_column("region_code").to_list()
+    ws.config["analysis"]["crosswalk"] = "nope"
+    with pytest.raises(ExportPlanError, match="'nope'.*analysis.crosswalk"):
+        ws.crosswalk()
+
+
+def test_a_failed_config_save_rolls_the_import_back(cluster_ws, tmp_path, monkeypatch):
+    ws = cluster_ws
+    ws.import_clusters(tmp_path / "xa.csv")
+    ws.config["analysis"]["crosswalk"] = "xa"
+    ws.save_config()
+    before = _config_text(ws)
+
+    def broken_save():
+        raise OSError("read-only folder (simulated)")
+
+    monkeypatch.setattr(ws, "save_config", broken_save)
+    with pytest.raises(OSError, match="simulated"):
+        ws.import_clusters(tmp_path / "xb.csv")
+    assert set(ws.store.table(t.crosswalks)["name"]) == {"xa"} and ws.crosswalk()[1]["name"] == "xa"
+    assert _config_text(ws) == before and ws.config["analysis"]["crosswalk"] == "xa"
+
+
+def test_a_failed_commit_restores_the_config(cluster_ws, tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    ws = cluster_ws
+    ws.import_peers(tmp_path / "pa.csv")
+    ws.config["analysis"]["peer_set"] = "pa"
+    ws.save_config()
+    before = _config_text(ws)
+    real = ws.store.transaction
+
+    @contextmanager
+    def failing_commit():
+        with real() as conn:
+            yield conn
+            raise RuntimeError("commit failed (simulated)")
+
+    monkeypatch.setattr(ws.store, "transaction", failing_commit)
+    with pytest.raises(RuntimeError, match="simulated"):
+        ws.import_peers(tmp_path / "pb.csv")
+    assert _config_text(ws) == before and ws.config["analysis"]["peer_set"] == "pa"
+    assert set(ws.store.table(t.peer_clusters)["peer_set"]) == {"pa"}
+
+
+def test_bad_peer_and_title_files_write_nothing(cluster_ws, tmp_path):
+    ws = cluster_ws
+    bad_peers = tmp_path / "bad_peers.csv"
+    bad_peers.write_text(PEERS_CSV.replace(",2016,800,", ",NA,800,").replace("01,Alabama", ",Alabama"))
+    with pytest.raises(ImportFailed) as err:
+        ws.import_peers(bad_peers)
+    assert [(p.row, p.column) for p in err.value.table.problems] == [(2, "region_code_t"), (3, "year_t")]
+    damaged = tmp_path / "titles.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(ExportPlanError, match="titles.xlsx is not a readable XLSX"):
+        ws.import_titles(damaged)
+    assert ws.store.count(t.provenance) == 0 and ws.store.count(t.peer_clusters) == 0

@@ -20,34 +20,43 @@ def _split_codes(value: str | None) -> list[str]:
 @click.option("--delineation", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="The OMB delineation workbook (Census 'list 1' xlsx) for --cbsa; downloaded when not given.")
 @click.option("--reference-area", default="US000", show_default=True,
-              help="QCEW reference area for LQs: US000, a state (39000), or USLQ (US shares implied by the counties' published BLS LQs, when you have no US file).")
+              help="QCEW reference area for LQs: US000, a state (39000), an MSA (C1814), or USLQ (US shares implied by the counties' published BLS LQs, when you have no US file).")
 @click.option("--database-url", envvar="EXPORTPLAN_DATABASE_URL", default=None,
-              help="Keep the data in PostgreSQL (postgresql://user@host/db) instead of the workspace's SQLite file. "
-                   "Env: EXPORTPLAN_DATABASE_URL.")
+              help="Keep the data in PostgreSQL (postgresql://user@host/db) instead of the workspace's SQLite file; "
+                   "saved in exportplan.toml without its password. Env: EXPORTPLAN_DATABASE_URL (used, not saved).")
+@click.option("--attach", is_flag=True,
+              help="The database already holds a workspace: make DIRECTORY another folder of it (same data).")
 @click.option("--organization", default="", help="The organization writing the plan.")
 @click.option("--staff", type=float, default=0, help="Staff (FTE) working on exports.")
 @click.option("--budget", type=float, default=0, help="Annual budget for export work (USD).")
-@click.option("--state", default="", help="Two-letter state code (state exports, state targets).")
+@click.option("--state", default="", help="Two-letter USPS state code, e.g. OH (state exports, state targets).")
 @workspace_option
 @click.pass_context
 @friendly
-def init(ctx, directory, name, counties, cbsa, delineation, reference_area, database_url, organization, staff, budget, state):
+def init(ctx, directory, name, counties, cbsa, delineation, reference_area, database_url, attach, organization, staff,
+         budget, state):
     """Create a workspace for a region in DIRECTORY (or the -w folder, or the current folder)."""
     from ..workspace import Workspace
 
     directory = directory or (ctx.obj or {}).get("workspace") or Path(".")
+    if ctx.get_parameter_source("database_url") == click.core.ParameterSource.ENVIRONMENT:
+        database_url = None  # the workspace uses it, but only an explicit --database-url is saved
     ws = Workspace.init(directory, name=name, counties=_split_codes(counties), cbsa=cbsa,
                         delineation=delineation, reference_area=reference_area, database_url=database_url,
-                        organization=organization, staff=staff, budget=budget, state=state)
+                        organization=organization, staff=staff, budget=budget, state=state, attach=attach)
+    ctx.call_on_close(ws.close)
     click.echo(f"Created workspace '{ws.name}' in {ws.path} with counties {', '.join(ws.counties)}.")
+    for note in ws.notes:
+        click.echo(f"Note: {note}")
     click.echo(f"Next: exportplan -w {ws.path} fetch qcew --years 2019-2023   (or: import qcew FILE...)")
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
 @click.option("--force", is_flag=True, help="Replace DIRECTORY if it already holds a workspace.")
-@click.option("--database-url", envvar="EXPORTPLAN_DATABASE_URL", default=None,
-              help="Build the sample in PostgreSQL instead of SQLite.")
+@click.option("--database-url", default=None,
+              help="Build the sample in PostgreSQL (an empty database) instead of SQLite. "
+                   "EXPORTPLAN_DATABASE_URL is not used, so the sample never touches a real workspace's data.")
 @workspace_option
 @click.pass_context
 @friendly
@@ -58,6 +67,7 @@ def demo(ctx, directory, force, database_url):
     from ..demo.builder import build_demo, show_demo
 
     ws = build_demo(directory, force=force, database_url=database_url, echo=click.echo)
+    ctx.call_on_close(ws.close)
     show_demo(ws, echo=click.echo)
 
 
@@ -156,7 +166,7 @@ def fetch_qcew(ctx, years, quarter, base_url, no_progress):
 @click.option("--level", type=click.IntRange(2, 6), default=None, help="NAICS level 2-6 (default: all).")
 @click.option("--year", type=int, default=None, help="Year (default: the latest).")
 @click.option("--ownership", default=None, help="QCEW ownership: 5 private (default), 0 total, 1, 2, 3 government.")
-@click.option("--window", type=int, default=None, help="Growth window in years (default 5).")
+@click.option("--window", type=click.IntRange(1, 30), default=None, help="Growth window in years, 1-30 (default 5).")
 @click.option("--base", type=click.Choice(["bls", "ownership"]), default=None, help="LQ base (default bls).")
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the bubble chart (LQ x growth, size = employment) as PNG and SVG.")

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import functools
+import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from .. import __version__
-from ..errors import ExportPlanError, ImportFailed
+from ..errors import ExportPlanError
 
 FORMATS = ("csv", "xlsx", "json")
 
@@ -37,22 +39,81 @@ def current_workspace(ctx: click.Context):
     from ..workspace import Workspace
 
     folder = (ctx.obj or {}).get("workspace") or Path(".")
-    return Workspace.open(folder)
+    ws = Workspace.open(folder)
+    ctx.call_on_close(ws.close)  # release the database connections when the command ends
+    for note in ws.notes:  # e.g. a workspace of release 0.1 given its id
+        click.echo(f"Note: {note}", err=True)
+    return ws
 
 
 def friendly(f):
-    """Turn ExportPlanError into a clean message and exit code 2 (no traceback)."""
+    """Turn the errors a user can act on into ``Error: ...`` and exit code 2 (no traceback).
+
+    Besides :class:`ExportPlanError`: files that cannot be read, data the
+    database refuses, a schema newer than this release, a damaged database.
+    """
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         try:
             return f(*args, **kwargs)
-        except ImportFailed as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-        except ExportPlanError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
+        except ExportPlanError as exc:  # ImportFailed too: its message holds the error table
+            message = str(exc)
+        except OSError as exc:
+            message = _os_message(exc)
+        except Exception as exc:  # only database errors become messages; anything else is re-raised
+            message = _database_message(exc)
+            if message is None:
+                raise
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(2)
     return wrapper
+
+
+def _os_message(exc: OSError) -> str:
+    """'cannot read FILE: reason' (or 'cannot write' when the file does not exist and was not looked for)."""
+    if isinstance(exc, BrokenPipeError):  # the reader of our output went away: nothing to tell
+        raise exc
+    name = exc.filename
+    if name is None:
+        return f"cannot read or write a file: {exc.strerror or exc}."
+    reading = isinstance(exc, (FileNotFoundError, IsADirectoryError)) or os.path.exists(name)
+    verb = "read" if reading else "write"
+    return f"cannot {verb} {name}: {exc.strerror or exc}. Check the path and that you may {verb} it."
+
+
+def _database_message(exc: Exception) -> str | None:
+    """The message for a database or migration error, or None for any other error."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import DatabaseError, DataError, IntegrityError
+
+    if isinstance(exc, (DataError, IntegrityError)):
+        where = _where(exc)
+        return (f"the database rejected the data{where}: {_first_line(exc.orig)}. Nothing was written; "
+                "check the file's values (and report it if they look right).")
+    if isinstance(exc, CommandError):
+        return (f"this workspace's database was made by a newer exportplan ({exc}); upgrade exportplan "
+                "(pip install --upgrade exportplan).")
+    if isinstance(exc, DatabaseError):
+        return f"the database failed{_where(exc)}: {_first_line(exc.orig)}."
+    return None
+
+
+def _where(exc) -> str:
+    """' (table T, column C)' from the driver's diagnostics or the statement, when known."""
+    diag = getattr(getattr(exc, "orig", None), "diag", None)
+    table = getattr(diag, "table_name", None)
+    column = getattr(diag, "column_name", None)
+    if not table:
+        hit = re.search(r"^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+\"?(\w+)", getattr(exc, "statement", "") or "",
+                        re.IGNORECASE)
+        table = hit.group(1) if hit else None
+    parts = [f"table {table}"] if table else []
+    parts += [f"column {column}"] if column else []
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _first_line(value) -> str:
+    return str(value).strip().splitlines()[0] if str(value).strip() else value.__class__.__name__
 
 
 def emit_table(df, *, fmt, output, meta=None, title=None, columns=None, max_rows=40, formats=None):

@@ -1,7 +1,9 @@
 """The workspace's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
 
-This module describes the CURRENT schema, for queries. Changes to it are made
-by migrations in ``migrations/versions`` (never by ``create_all``), so that a
+This module describes the CURRENT schema, for queries. Free text and codes
+whose length is not fixed by their publisher are ``Text`` (migration 0003):
+SQLite accepts any length, PostgreSQL would refuse a longer value. Changes to
+it are made by migrations in ``migrations/versions`` (never by ``create_all``), so that a
 workspace made by an older release upgrades without losing data.
 """
 from __future__ import annotations
@@ -11,6 +13,17 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+# ---- release 0.3: which workspace owns the database (migration 0003) ----
+# One row. A workspace folder's exportplan.toml names the same id, so that a
+# folder never opens (or overwrites) the database of another workspace.
+workspace_info = Table(
+    "workspace_info", metadata,
+    Column("id", String(36), primary_key=True),  # a UUID
+    Column("name", Text, nullable=False),
+    Column("sample", Boolean, nullable=False, default=False),
+    Column("created", String(40), nullable=False),
+)
 
 provenance = Table(
     "provenance", metadata,
@@ -25,7 +38,7 @@ provenance = Table(
     Column("imported_at", String(40), nullable=False),
     Column("sha256", String(64), nullable=False, default=""),
     Column("rows", Integer, nullable=False, default=0),
-    Column("layout", String(60), nullable=False, default=""),
+    Column("layout", Text, nullable=False, default=""),
     Column("note", Text, nullable=False, default=""),
 )
 
@@ -55,7 +68,7 @@ area_titles = Table(
 
 industry_titles = Table(
     "industry_titles", metadata,
-    Column("naics", String(10), primary_key=True),
+    Column("naics", Text, primary_key=True),
     Column("title", Text, nullable=False),
     Column("source", Text, nullable=False, default=""),
 )
@@ -74,9 +87,9 @@ crosswalk_rows = Table(
     "crosswalk_rows", metadata,
     Column("crosswalk", String(120), ForeignKey("crosswalks.name"), primary_key=True),
     Column("naics", String(6), primary_key=True),
-    Column("cluster_code", String(4), nullable=False, default=""),
+    Column("cluster_code", Text, nullable=False, default=""),
     Column("cluster_name", Text, nullable=False, default=""),
-    Column("type", String(10), nullable=False),
+    Column("type", Text, nullable=False),
     Column("subcluster", Text, nullable=False, default=""),
 )
 
@@ -84,12 +97,12 @@ peer_clusters = Table(
     "peer_clusters", metadata,
     Column("peer_set", String(120), primary_key=True),
     Column("region_code", String(20), primary_key=True),
-    Column("cluster_code", String(4), primary_key=True),
+    Column("cluster_code", Text, primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("region_name", Text, nullable=False, default=""),
     Column("region_type", String(40), nullable=False, default=""),
     Column("cluster_name", Text, nullable=False, default=""),
-    Column("type", String(10), nullable=False, default=""),
+    Column("type", Text, nullable=False, default=""),
     Column("employment", Float),
     Column("establishments", Float),
     Column("lq", Float),
@@ -137,7 +150,7 @@ assets = Table(
 country_values = Table(
     "country_values", metadata,
     Column("iso3", String(3), primary_key=True),
-    Column("indicator", String(60), primary_key=True),
+    Column("indicator", Text, primary_key=True),
     Column("year", Integer, primary_key=True),  # 0 when the value has no year
     Column("value", Float),
     Column("value_text", Text, nullable=False, default=""),
@@ -147,7 +160,7 @@ country_values = Table(
 exports = Table(
     "exports", metadata,
     Column("scope", String(10), primary_key=True),  # region | state | nation
-    Column("area", String(20), primary_key=True),
+    Column("area", Text, primary_key=True),
     Column("iso3", String(3), primary_key=True),
     Column("naics", String(10), primary_key=True),  # '' = all goods
     Column("year", Integer, primary_key=True),

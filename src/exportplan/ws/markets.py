@@ -69,6 +69,7 @@ from ..errors import ErrorTable, ExportPlanError, ImportFailed, Problem
 from ..store import schema as t
 from ..store.db import now_utc
 from .base import ImportReport
+from .tables import check_sheet, no_values
 
 COUNTRY_PUBLISHERS = ("auto", "wdi", "wgi", "cpi", "cepii-geo", "cepii-dist", "special301", "table")
 DEFAULT_WGI = ("CC.EST", "RL.EST", "RQ.EST")
@@ -502,31 +503,46 @@ class MarketsMixin:
             raise ExportPlanError(f"Unknown publisher {publisher!r}; use one of {', '.join(COUNTRY_PUBLISHERS)}.")
         if not path.is_file():
             raise ExportPlanError(f"{path}: file not found. Check the path.")
+        check_sheet(path, sheet)
         layout = detect_country_layout(path) if publisher == "auto" else publisher
         rows, report = _read_country_file(path, layout, indicator=indicator, sheet=sheet)
         _check_unmapped(report, allow_unmapped, f"Importing {path.name}")
         _duplicates(rows, ["iso3", "indicator", "year"], path.name)
+        if rows.empty:
+            raise no_values(path, "country values")
         out = ImportReport(f"country value ({layout})", files=[str(path)], notes=_report_notes(report))
-        out.rows, out.replaced = self._store_keyed(t.country_values, rows, ["iso3", "indicator", "year"],
-                                                   _prov_fields(report.provenance, len(rows), path))
+        with self.store.transaction() as conn:
+            out.rows, out.replaced = self._store_keyed(conn, t.country_values, rows, ["iso3", "indicator", "year"],
+                                                       _prov_fields(report.provenance, len(rows), path))
         out.notes.append("indicators: " + ", ".join(sorted(rows["indicator"].unique())))
         return out
 
     def import_exports(self, path, *, scope: str | None = None, area: str | None = None,
                        reporter: str = "United States", sheet: str | None = None,
-                       allow_unmapped: bool = False) -> ImportReport:
-        """Load exports by destination (own table, IMF DOTS CSV or saved Census API JSON); all or nothing."""
+                       allow_unmapped: bool = False, layout: str = "auto") -> ImportReport:
+        """Load exports by destination (own table, IMF DOTS CSV or saved Census API JSON); all or nothing.
+
+        ``layout``: ``auto`` (detected from the file), ``table``, ``imf`` or ``census``.
+        """
         path = Path(path)
         if scope is not None and scope not in am.EXPORT_SCOPES:
             raise ExportPlanError(f"scope {scope!r}: use one of {', '.join(am.EXPORT_SCOPES)}.")
-        layout = detect_exports_layout(path)
+        if layout not in ("auto", "table", "imf", "census"):
+            raise ExportPlanError(f"Unknown exports layout {layout!r}; use auto, table, imf or census.")
+        detected = detect_exports_layout(path)  # also checks that the file exists
+        layout = detected if layout == "auto" else layout
+        check_sheet(path, sheet)
         rows, report = _read_exports_file(path, layout, reporter=reporter, scope=scope, area=area, sheet=sheet)
         _check_unmapped(report, allow_unmapped, f"Importing {path.name}")
         keys = ["scope", "area", "iso3", "naics", "year"]
         _duplicates(rows, keys, path.name)
+        if rows.empty:
+            raise no_values(path, "export values")
         out = ImportReport(f"exports ({layout})", files=[str(path)], notes=_report_notes(report))
-        out.rows, out.replaced = self._store_keyed(t.exports, rows, keys,
-                                                   _prov_fields(report.provenance, len(rows), path), kind="exports")
+        with self.store.transaction() as conn:
+            out.rows, out.replaced = self._store_keyed(conn, t.exports, rows, keys,
+                                                       _prov_fields(report.provenance, len(rows), path),
+                                                       kind="exports")
         scopes = rows.groupby(["scope", "area"])["year"].agg(["min", "max"])
         out.notes += [f"scope {s}, area {a}: {lo}-{hi}" for (s, a), (lo, hi) in scopes.iterrows()]
         return out
@@ -541,10 +557,11 @@ class MarketsMixin:
         replaced, other partnerships are kept.
         """
         if city is None:
-            return self.import_table("partnerships", path, sheet=sheet)
+            return self._import_list_table("partnerships", path, sheet=sheet)
         from ..sources.sistercities import read_sister_cities
 
         path = Path(path)
+        check_sheet(path, sheet)
         frame, report = read_sister_cities(path, city=city, state=_state_name(state),
                                            partner_countries=dict(partner_countries or {}))
         if report.unmapped and not allow_unmapped:
@@ -557,6 +574,8 @@ class MarketsMixin:
         records = [{"city": str(r.city), "partner": str(r.partner_city), "iso3": str(r.iso3), "type": "sister_city",
                     "since": None, "strength": 1, "note": "sistercity.info scrape (not the official registry)"}
                    for r in kept.itertuples(index=False)]
+        if not records:
+            raise no_values(path, f"sister cities of {city} in a country that could be mapped")
         out = ImportReport("partnership (sister cities)", files=[str(path)], notes=_report_notes(report))
         with self.store.transaction() as conn:
             pid = self.store.add_provenance(conn, kind="partnerships",
@@ -567,24 +586,28 @@ class MarketsMixin:
         out.notes.append(f"{ours}: {len(records)} sister cities in {kept['iso3'].nunique()} countries")
         return out
 
-    def _store_keyed(self, table, rows: pd.DataFrame, keys: list[str], prov: dict,
+    def _store_keyed(self, conn, table, rows: pd.DataFrame, keys: list[str], prov: dict,
                      kind: str = "countries") -> tuple[int, int]:
-        """Replace rows with the same keys and insert ``rows``, with one provenance record; one transaction."""
+        """Replace rows with the same keys and insert ``rows``, with one provenance record.
+
+        Runs on the caller's connection ``conn``, inside the caller's one
+        transaction (a download of several indicators or years is all or nothing).
+        """
         replaced = 0
+        prov = dict(prov)
         # Rows can only collide within the same indicators (or scopes and areas): skip the
         # key-by-key deletes when there are none yet, as on a first import.
         narrow = ["indicator"] if "indicator" in keys else ["scope", "area"]
         overlap = and_(*[table.c[k].in_(sorted(set(rows[k].astype(str)))) for k in narrow])
-        with self.store.transaction() as conn:
-            pid = self.store.add_provenance(conn, kind=kind, retrieved_at=prov.pop("retrieved_at", "") or now_utc(),
-                                            **prov)
-            existing = conn.execute(select(func.count()).select_from(table).where(overlap)).scalar_one()
-            tuples = list(rows[keys].itertuples(index=False, name=None)) if existing else []
-            columns = tuple_(*[table.c[k] for k in keys])
-            for start in range(0, len(tuples), _CHUNK):
-                chunk = [tuple(v.item() if hasattr(v, "item") else v for v in tup) for tup in tuples[start:start + _CHUNK]]
-                replaced += conn.execute(delete(table).where(columns.in_(chunk))).rowcount or 0
-            inserted = self.store.insert(conn, table, _records(rows, pid))
+        pid = self.store.add_provenance(conn, kind=kind, retrieved_at=prov.pop("retrieved_at", "") or now_utc(),
+                                        **prov)
+        existing = conn.execute(select(func.count()).select_from(table).where(overlap)).scalar_one()
+        tuples = list(rows[keys].itertuples(index=False, name=None)) if existing else []
+        columns = tuple_(*[table.c[k] for k in keys])
+        for start in range(0, len(tuples), _CHUNK):
+            chunk = [tuple(v.item() if hasattr(v, "item") else v for v in tup) for tup in tuples[start:start + _CHUNK]]
+            replaced += conn.execute(delete(table).where(columns.in_(chunk))).rowcount or 0
+        inserted = self.store.insert(conn, table, _records(rows, pid))
         return inserted, replaced
 
     # ---------------------------------------------------------------- downloads
@@ -595,28 +618,39 @@ class MarketsMixin:
         from ..sources import wgi as wgi_source
         from ..sources import worldbank
 
+        if indicators is not None and not [c for c in indicators if str(c).strip()]:
+            raise ExportPlanError("Name at least one indicator (e.g. --indicators NY.GDP.MKTP.CD), or leave "
+                                  "--indicators out for the market ranking's set.")
         options = {"cache_dir": self.cache_dir / "worldbank", "years": tuple(years) if years else None,
                    "progress": progress, "client": client}
         if base_url:
             options["base_url"] = base_url
         frames, reports = [], {}
-        if indicators is None or len(indicators):
-            frame, found = worldbank.fetch_indicators(indicators, **options)
-            frames.append(frame)
-            reports.update(found)
+        frame, found = worldbank.fetch_indicators(indicators, **options)
+        frames.append(frame)
+        reports.update(found)
         if wgi:
             frame, found = wgi_source.fetch_wgi(tuple(wgi), **options)
             frames.append(frame)
             reports.update(found)
         for code, report in reports.items():
             _check_unmapped(report, allow_unmapped, f"Downloading {code} from the World Bank")
-        out = ImportReport("country value (World Bank API)")
+        parts = []  # everything is checked before anything is written
         for frame in frames:
             for code, part in frame.groupby("indicator"):
                 rows = _long(part["iso3"], code, part["year"], part["value"])
                 _duplicates(rows, ["iso3", "indicator", "year"], f"World Bank {code}")
-                report = reports[code]
-                rows_in, replaced = self._store_keyed(t.country_values, rows, ["iso3", "indicator", "year"],
+                parts.append((code, rows, reports[code]))
+        if not any(len(rows) for _, rows, _ in parts):
+            raise no_values(f"the World Bank's answers for {', '.join(reports) or 'the indicators'}",
+                            "values for these years")
+        out = ImportReport("country value (World Bank API)")
+        with self.store.transaction() as conn:
+            for code, rows, report in parts:
+                if rows.empty:
+                    out.notes.append(f"{code}: no values in these years (nothing stored)")
+                    continue
+                rows_in, replaced = self._store_keyed(conn, t.country_values, rows, ["iso3", "indicator", "year"],
                                                       _prov_fields(report.provenance, len(rows)))
                 out.rows += rows_in
                 out.replaced += replaced
@@ -651,16 +685,23 @@ class MarketsMixin:
             _check_unmapped(report, allow_unmapped, f"Downloading {label} exports from Census")
         out = ImportReport("exports (Census API)")
         keys = ["scope", "area", "iso3", "naics", "year"]
+        parts = []  # everything is checked before anything is written
         for (year,), part in frame.groupby(["year"]):
             rows = part[keys + ["value_usd"]].astype({"year": int, "value_usd": "float64"})
             rows = rows[rows["value_usd"].notna()]
-            report = reports[f"{state} {int(year)}"]
-            rows_in, replaced = self._store_keyed(t.exports, rows, keys,
-                                                  _prov_fields(report.provenance, len(rows)), kind="exports")
-            out.rows += rows_in
-            out.replaced += replaced
-            out.files.append(report.provenance.get("url", ""))
-            out.notes += [f"{state} {int(year)}: {n}" for n in _report_notes(report)]
+            _duplicates(rows, keys, f"Census {state} {int(year)}")
+            parts.append((int(year), rows, reports[f"{state} {int(year)}"]))
+        if not any(len(rows) for _, rows, _ in parts):
+            raise no_values(f"the Census answers for {state}", "export values for these years")
+        with self.store.transaction() as conn:
+            for year, rows, report in parts:
+                if not rows.empty:
+                    rows_in, replaced = self._store_keyed(conn, t.exports, rows, keys,
+                                                          _prov_fields(report.provenance, len(rows)), kind="exports")
+                    out.rows += rows_in
+                    out.replaced += replaced
+                    out.files.append(report.provenance.get("url", ""))
+                out.notes += [f"{state} {year}: {n}" for n in _report_notes(report)]
         return out
 
     # ---------------------------------------------------------------- inputs of the ranking
