@@ -25,3 +25,27 @@ def test_demo_on_postgres_matches_sqlite(tmp_path, pg_url):
     finally:
         on_pg.close()
         on_sqlite.close()
+
+
+def test_demo_force_rebuilds_the_sample_in_the_same_database(tmp_path, pg_url):
+    first = build_demo(tmp_path / "one", database_url=pg_url)
+    first.close()
+    again = build_demo(tmp_path / "one", database_url=pg_url, force=True)
+    try:
+        assert again.store.workspace_info()["sample"] is True
+        assert len(again.industries(level=2)) > 5
+    finally:
+        again.close()
+
+
+def test_demo_never_clears_a_real_workspace(tmp_path, pg_url):
+    import pytest
+
+    from exportplan import ExportPlanError, Workspace
+
+    real = Workspace.init(tmp_path / "real", name="Real Region", counties=["39049"], database_url=pg_url)
+    real.close()
+    with pytest.raises(ExportPlanError, match="already holds workspace"):
+        build_demo(tmp_path / "demo", database_url=pg_url, force=True)
+    with Workspace.open(tmp_path / "real") as again:
+        assert again.name == "Real Region"

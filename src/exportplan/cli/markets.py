@@ -118,7 +118,7 @@ def fetch_countries(ctx, years, indicators, wgi, base_url, allow_unmapped, no_pr
     if span is None:
         now = datetime.date.today().year
         span = (now - 10, now - 1)
-    codes = [c.strip() for c in indicators.split(",") if c.strip()] if indicators else None
+    codes = [c.strip() for c in indicators.split(",") if c.strip()] if indicators is not None else None
     dims = [c.strip() for c in (wgi or "").split(",") if c.strip()]
     click.echo(str(ws.fetch_countries(years=span, indicators=codes, wgi=dims, base_url=base_url,
                                       progress=not no_progress, allow_unmapped=allow_unmapped)))

@@ -26,6 +26,8 @@ def build_demo(directory: str | Path = "sample-workspace", *, force: bool = Fals
         if not force:
             raise ExportPlanError(f"{directory} already holds a workspace; use --force to rebuild it.")
         shutil.rmtree(directory)
+    if force and database_url:
+        _clear_sample_database(database_url, echo)
     files = sample.write_sample_files(directory / "sample-data")
     echo(f"[{SAMPLE_BANNER}]")
     echo(f"Building the sample workspace in {directory} ...")
@@ -42,6 +44,18 @@ def build_demo(directory: str | Path = "sample-workspace", *, force: bool = Fals
         path = getattr(files, kind)
         echo(str(ws.import_table(kind, path)))
     return ws
+
+
+def _clear_sample_database(url: str, echo: Callable[[str], None]) -> None:
+    """demo --force on PostgreSQL: empty the database if (and only if) it holds the sample workspace."""
+    from ..store.db import Store
+
+    store = Store(url)
+    try:
+        if store.clear_sample():
+            echo("Emptied the earlier SAMPLE workspace in that database.")
+    finally:
+        store.dispose()
 
 
 def _ranking_tables(ws: Workspace) -> list[str]:

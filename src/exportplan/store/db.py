@@ -234,6 +234,19 @@ class Store:
         with self.transaction() as conn:
             conn.execute(delete(schema.workspace_info).where(schema.workspace_info.c.id == workspace_id))
 
+    def clear_sample(self) -> bool:
+        """Empty a database that holds the SAMPLE workspace (for ``demo --force``); never a real one.
+
+        Returns True when something was cleared.
+        """
+        info = self.workspace_info()
+        if not info or not info.get("sample"):
+            return False
+        with self.transaction() as conn:
+            for table in reversed(schema.metadata.sorted_tables):
+                conn.execute(delete(table))
+        return True
+
     def has_data(self) -> bool:
         """True when any table of the workspace holds rows (a database used by an older release)."""
         tables = [tb for tb in schema.metadata.sorted_tables if tb is not schema.workspace_info]
