@@ -189,25 +189,6 @@ def _vintage_notes(info: dict, table: pd.DataFrame) -> list[str]:
              "are missing for them (see coverage) rather than comparing different sets of industries.")]
 
 
-def _observed_only(result: ScoreResult) -> ScoreResult:
-    """The same ranking without the measures no sector has data on, for the robustness test.
-
-    Every sector's weights are renormalized over the measures it has, so a
-    measure nobody has changes no score: dropping it leaves every score and
-    rank as they are. Keeping it would only let the weight draws and the
-    "smallest change" search move a weight that cannot matter (at weight 1
-    every sector would be unscored).
-    """
-    keep = [c for c in result.criteria if result.matrix[c.key].notna().any() and result.weights.get(c.key, 0) > 0]
-    if not keep or len(keep) == len(result.criteria):
-        return result
-    sub = score(result.matrix[[c.key for c in keep]], keep, {c.key: result.weights[c.key] for c in keep},
-                method=result.method, normalize=result.normalize, names=result.names)
-    if list(sub.table["code"]) != list(result.table["code"]):  # pragma: no cover - guards the argument above
-        raise ExportPlanError("Internal error: dropping measures without data changed the sector ranking.")
-    return sub
-
-
 class SectorsMixin:
     # ---- weights -------------------------------------------------------------------------------
     def sector_weights(self, preset: str | None = None,
@@ -277,7 +258,7 @@ class SectorsMixin:
                                       sources=self._sector_sources(info, tables))
         crit_weights = spread_group_weights(group_weights, sm.criteria)
         result = score(sm.matrix, sm.criteria, crit_weights, method=method, normalize=normalize, names=sm.names)
-        rob = robustness(_observed_only(result), draws=draws, top_k=int(top_k), seed=seed)
+        rob = robustness(result, draws=draws, top_k=int(top_k), seed=seed)  # leaves out measures without data
         extras = alts.drop(columns=["name"])
         table = asec.ranking_table(result, rob, extras)
         notes = self._sector_notes(sm, info, result, group_weights, preset, int(top_k), table)
