@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from replay import replay_server  # noqa: F401  (the local publisher-replay server fixture, for every test)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -10,10 +10,10 @@ Importing
 (pytest's default "prepend" import mode adds the folder of ``conftest.py`` and
 of each test module), so test files simply write::
 
-    from replay import ReplayServer, Route, replay_server  # noqa: F401 (fixture)
+    from replay import ReplayServer, Route   # the replay_server fixture comes from conftest.py
 
-Importing the ``replay_server`` fixture into a test module makes it available
-to that module's tests.
+The ``replay_server`` fixture is imported in ``conftest.py``, so every test
+can ask for it by name.
 
 Use
 ---

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from replay import Route, replay_server  # noqa: F401 (fixture)
+from replay import Route
 
 from exportplan.errors import DownloadError, ExportPlanError, ImportFailed
 from exportplan.sources import census_trade

@@ -5,7 +5,7 @@ import socket
 
 import httpx
 import pytest
-from replay import ReplayServer, Route, replay_server  # noqa: F401 (fixture)
+from replay import ReplayServer, Route
 
 from exportplan.errors import DownloadError
 from exportplan.sources.download import DownloadFailed, cache_info, cache_path, fetch, file_sha256

@@ -14,7 +14,6 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from replay import replay_server  # noqa: F401 (fixture)
 
 from exportplan.analysis import markets as am
 from exportplan.analysis.geo import great_circle_km, region_centre

@@ -5,7 +5,6 @@ import csv
 
 import openpyxl
 import pytest
-from replay import replay_server  # noqa: F401 (fixture)
 
 from exportplan.errors import DownloadError, ExportPlanError, ImportFailed
 from exportplan.sources import naics, omb

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from replay import Route, replay_server  # noqa: F401 (fixture)
+from replay import Route
 
 from exportplan.errors import ExportPlanError, ImportFailed
 from exportplan.sources import qcew as qcew_module

@@ -8,7 +8,6 @@ from urllib.parse import parse_qs
 import click
 import pytest
 from click.testing import CliRunner
-from replay import replay_server  # noqa: F401 (fixture)
 
 from exportplan import config as cfg
 from exportplan.cli.main import cli, friendly

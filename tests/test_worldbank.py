@@ -13,7 +13,6 @@ from urllib.parse import parse_qs
 import openpyxl
 import pandas as pd
 import pytest
-from replay import replay_server  # noqa: F401 (fixture)
 
 from exportplan.errors import DownloadError, ExportPlanError, ImportFailed
 from exportplan.sources import wgi, worldbank
