@@ -134,3 +134,11 @@ def test_every_command_takes_the_workspace_option():
 
     missing = [" ".join(p) for p, c in leaves(cli, []) if not any("--workspace" in getattr(o, "opts", ()) for o in c.params)]
     assert not missing, missing
+
+
+@pytest.mark.parametrize("args", [["clusters", "--year", "1900"], ["industries", "--year", "1900"],
+                                  ["shift-share", "--start", "1900"], ["rank", "sectors", "--year", "2030"]])
+def test_a_year_not_loaded_is_a_clear_error(demo_dir, args):
+    result = run("-w", demo_dir, *args)
+    assert result.exit_code == 2, result.output
+    assert "No QCEW data for" in result.output and "loaded years: 2018" in result.output

@@ -39,6 +39,15 @@ class AnalysisMixin:
         return {"title": title, "region": self.name, "sources": sources, "notes": notes,
                 "sample_data": self.is_sample}
 
+    def _check_years(self, *years: int | None) -> None:
+        """A clear error for a year the workspace holds no QCEW data for."""
+        loaded = self.years()
+        for year in years:
+            if year is not None and int(year) not in loaded:
+                raise ExportPlanError(f"No QCEW data for {year} in this workspace; loaded years: "
+                                      f"{', '.join(map(str, loaded)) or 'none'}. Import or fetch {year}, or pick "
+                                      "a loaded year.")
+
     def _qcew_loaded(self) -> pl.DataFrame:
         frame = self.qcew_frame()
         if frame.height == 0:
@@ -79,6 +88,7 @@ class AnalysisMixin:
         lq, lq_base, start_year, growth, cagr, withheld, estimated,
         level_withheld_share, ranked by employment.
         """
+        self._check_years(year)
         a = self.config["analysis"]
         ownership = ai.ownership_code(ownership or a["ownership"])
         base = base or a["lq_base"]
@@ -125,6 +135,7 @@ class AnalysisMixin:
         own = ai.ownership_code(ownership or a["ownership"])
         data = ai.annual_rows(self._qcew_loaded())
         years = sorted(data.get_column("year").unique().to_list())
+        self._check_years(start_year, end_year)
         end_year = int(end_year or years[-1])
         start_year = int(start_year or max([y for y in years if y <= end_year - int(a["window"])] or [years[0]]))
         if start_year >= end_year:
@@ -172,6 +183,7 @@ class AnalysisMixin:
         when the reference's period differs from the counties' (e.g. a U.S.
         Q1 file against annual county files).
         """
+        self._check_years(year)
         a = self.config["analysis"]
         crosswalk, record = self.crosswalk()
         estimate = self._estimate("clusters", estimate)

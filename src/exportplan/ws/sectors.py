@@ -249,6 +249,7 @@ class SectorsMixin:
         if not isinstance(top_k, (int, np.integer)) or top_k < 1:
             raise ExportPlanError(f"top_k must be a whole number >= 1, not {top_k!r}.")
         group_weights, preset = self.sector_weights(preset, weights)
+        self._check_years(year)
         alts, info = self._sector_alternatives(by, level, year)
         if alts.empty:
             raise ExportPlanError("The region has no sectors to rank for that year and level; check the QCEW data.")
