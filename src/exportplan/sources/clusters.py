@@ -37,6 +37,7 @@ from pathlib import Path
 import polars as pl
 
 from exportplan.errors import ErrorTable, ExportPlanError
+from exportplan.sources.filekind import binary_kind
 
 CROSSWALK_SCHEMA = {"naics": pl.String, "cluster_code": pl.String, "cluster_name": pl.String,
                     "type": pl.String, "subcluster": pl.String}
@@ -461,7 +462,7 @@ def _uscmp_raw(path: Path) -> pl.DataFrame:
         head = fh.read(512)
     if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
         return _uscmp_workbook(path)
-    not_csv = _binary_kind(head)
+    not_csv = binary_kind(head)
     if not_csv:
         raise ExportPlanError(f"{path.name} is {not_csv}, not a CSV. {USCMP_FIX}")
     try:
@@ -471,17 +472,6 @@ def _uscmp_raw(path: Path) -> pl.DataFrame:
                               f"download the table again. {USCMP_FIX}") from exc
     raw = raw.rename(lambda c: c.strip().lower()).with_columns(pl.all().str.strip_chars())
     return raw.with_row_index(_LINE, offset=2).with_columns(pl.col(_LINE).cast(pl.Int64))
-
-
-def _binary_kind(head: bytes) -> str | None:
-    """What a file that is not text is, from its first bytes (None for text)."""
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "an old Excel (.xls) workbook"
-    if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
-        return "a web page (HTML)"
-    if b"\x00" in head:
-        return "a binary file"
-    return None
 
 
 def _uscmp_workbook(path: Path) -> pl.DataFrame:

@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
+from exportplan.sources.filekind import binary_kind
 
 #: Vintages whose sector and subsector titles ship with the package.
 SHIPPED_VINTAGES = (2017, 2022)
@@ -202,7 +203,7 @@ def _read_rows(path: Path) -> list[tuple[int, list]]:
         head = fh.read(512)
     if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
         return _workbook_rows(path)
-    not_text = _not_text(head)
+    not_text = binary_kind(head)
     if not_text:
         raise ExportPlanError(f"{path.name} is {not_text}, not a CSV or XLSX file. {TITLES_FIX}")
     try:
@@ -211,17 +212,6 @@ def _read_rows(path: Path) -> list[tuple[int, list]]:
             return [(reader.line_num, cells) for cells in reader]
     except csv.Error as exc:
         raise ExportPlanError(f"{path.name} is not a readable CSV ({exc}). {TITLES_FIX}") from exc
-
-
-def _not_text(head: bytes) -> str | None:
-    """What a file that is not a CSV is, from its first bytes (None for text)."""
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "an old Excel (.xls) workbook"
-    if head.lstrip(b"\xef\xbb\xbf \r\n\t").lower().startswith((b"<!doctype html", b"<html")):
-        return "a web page (HTML)"
-    if b"\x00" in head:
-        return "a binary file"
-    return None
 
 
 def _workbook_rows(path: Path) -> list[tuple[int, list]]:
