@@ -14,6 +14,8 @@ import polars as pl
 
 from ..analysis import clusters as ac
 from ..analysis import industry as ai
+from ..analysis.window import AnalysisWindow
+from ..analysis.window import analysis_window as _analysis_window
 from ..errors import ExportPlanError
 
 SAMPLE_NOTE = "SAMPLE DATA: invented for demonstration, not real statistics."
@@ -38,6 +40,20 @@ class AnalysisMixin:
             notes = [SAMPLE_NOTE] + notes
         return {"title": title, "region": self.name, "sources": sources, "notes": notes,
                 "sample_data": self.is_sample}
+
+    def analysis_window(self, window: int | None = None, *, end: int | None = None) -> AnalysisWindow:
+        """The growth window every table uses by default (methods.md, "The growth window").
+
+        end = the latest year loaded for both the region's counties and the
+        reference area (for USLQ: county years with published LQs), start =
+        end - ``window`` (default ``analysis.window``), or the nearest later
+        loaded year; ``end`` forces the end year (an explicit --year).
+        """
+        from .window import loaded_periods
+
+        region, reference = loaded_periods(self)
+        return _analysis_window(region, reference, int(window or self.config["analysis"]["window"]), end=end,
+                                reference_name=_reference_name(self.reference_area))
 
     def _check_years(self, *years: int | None) -> None:
         """A clear error for a year the workspace holds no QCEW data for."""
@@ -255,6 +271,10 @@ def ac_unmapped(crosswalk: pl.DataFrame, codes: list[str]) -> list[str]:
     from ..sources.clusters import unmapped_naics
 
     return unmapped_naics(crosswalk, codes)
+
+
+def _reference_name(reference: str) -> str:
+    return "the U.S. shares implied by published LQs (USLQ)" if reference == ai.USLQ else f"the reference area {reference}"
 
 
 def _reference_text(reference: str) -> str:
