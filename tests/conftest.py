@@ -3,6 +3,22 @@
 Tests that need ../shared/data, the PostgreSQL server or chromium skip when
 those are missing on a developer's machine, and FAIL when CI=true, so that a
 green CI run proves they ran.
+
+Hypothesis (property tests) runs under one of two settings profiles,
+registered here:
+
+* ``ci`` (loaded when CI=true): ``derandomize=True``, so every CI run draws
+  the same examples (from a seed derived from each test) and a green run
+  cannot turn red without a code change; and ``database=None``.
+* ``dev`` (everywhere else): random examples, so local runs keep exploring;
+  also ``database=None``.
+
+``database=None`` in both: hypothesis then keeps no example database
+(``.hypothesis/``), so a failure found once is not replayed on every later
+run. That makes the runs independent of each other: a failing example is
+printed with the failure (copy it into an ``@example`` to keep it), and a
+flaky property is fixed in the code, not hidden or amplified by a local
+cache. ``HYPOTHESIS_PROFILE=ci`` forces the CI profile locally.
 """
 from __future__ import annotations
 
@@ -11,11 +27,16 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from replay import replay_server  # noqa: F401  (the local publisher-replay server fixture, for every test)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("dev", database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
 
 def need(condition: bool, why: str) -> None:

@@ -208,7 +208,11 @@ def test_missing_value_scored_on_the_rest_with_coverage():
     assert t.loc["X", "coverage"] == 1.0
     assert math.isnan(t.loc["Z", "contrib_b"]) and math.isnan(t.loc["Z", "norm_b"])
     assert t.loc["Z", "contrib_a"] == pytest.approx(0.5 / 0.7 * 0.5)
-    assert "no data: b" in t.loc["Z", "reason"]
+    # Missing measures are said once in a note, not on the row's reason.
+    assert "no data" not in t.loc["Z", "reason"]
+    r = score(m, crit, {"a": 0.5, "b": 0.3, "c": 0.2}, names={"Z": "Zeta"})
+    assert r.missing_notes("sector") == ["No data on b for 1 of 3 sectors: Zeta (scored on the other measures, "
+                                         "never as zero; see coverage)."]
 
 
 def test_alternative_without_any_weighted_data_ranks_last_with_nan():
@@ -343,8 +347,7 @@ def test_reasons_cite_raw_values_positions_and_missing_data():
               names={"336": "Transportation equipment"}).table
     top = t.iloc[0]
     assert (top["code"], top["name"]) == ("336", "Transportation equipment")
-    assert top["reason"] == ("LQ 3.10 (highest of 4); employment +12.0% (highest of 4); state target industry; "
-                             "no data: foreign investors")
+    assert top["reason"] == "LQ 3.10 (highest of 4); employment +12.0% (highest of 4); state target industry"
     last = t.set_index("code").loc["311", "reason"]
     assert last.startswith("foreign investors 3 (highest of 3)")
     assert t.set_index("code").loc["332", "name"] == "332"
@@ -407,3 +410,41 @@ def test_bad_data_is_explained():
         score(pd.DataFrame({"a": [1, np.inf]}, index=["P", "Q"]), [Criterion("a")], {"a": 1})
     with pytest.raises(ExportPlanError, match="direction"):
         Criterion("a", direction="up")
+
+
+def test_equal_contributions_are_cited_in_key_order_whatever_the_noise():
+    """Reasons order tied contributions by criterion key, also when the tie is broken only by float noise."""
+    crit = [Criterion("zeta", "Z"), Criterion("alpha", "A"), Criterion("mid", "M")]
+    m = pd.DataFrame({"zeta": [1.0, 0.0], "alpha": [1.0, 0.0], "mid": [1.0, 0.0]}, index=["P", "Q"])
+    # 0.1 + 0.2 != 0.3 in floating point: the weights are equal on paper but differ in the last bit.
+    for w in ({"zeta": 0.3, "alpha": 0.1 + 0.2, "mid": 0.3}, {"zeta": 0.1 + 0.2, "alpha": 0.3, "mid": 0.3}):
+        r = score(m, crit, w)
+        contrib = r.table.set_index("code").loc["P", ["contrib_zeta", "contrib_alpha", "contrib_mid"]]
+        assert contrib.max() - contrib.min() < 1e-15
+        assert r.table.set_index("code").loc["P", "reason"] == "A 1.00 (highest of 2); M 1.00 (highest of 2); " \
+                                                                "Z 1.00 (highest of 2)"
+    # Weakest everywhere: the heaviest measures, equal weights by key.
+    assert r.table.set_index("code").loc["Q", "reason"] == ("weakest on every weighted criterion: "
+                                                            "A 0.00 (lowest of 2); M 0.00 (lowest of 2)")
+
+
+def test_missing_measures_are_listed_once_in_notes():
+    crit = [Criterion("a", "A"), Criterion("b", "B"), Criterion("c", "C"), Criterion("d", "D"),
+            Criterion("e", "E")]
+    codes = [f"{i:02d}" for i in range(9)]
+    m = pd.DataFrame({"a": range(9), "b": [np.nan] * 7 + [1.0, 2.0], "c": [np.nan] * 7 + [2.0, 1.0],
+                      "d": [np.nan] * 9, "e": [5.0] * 9}, index=codes, dtype=float)
+    m.loc["03", "a"] = np.nan
+    r = score(m, crit, {"a": 1, "b": 1, "c": 1, "d": 1, "e": 1}, names={"08": "Eight"})
+    assert not r.table["reason"].str.contains("no data:").any()
+    notes = r.missing_notes("sector")
+    # Same missing set → one sentence; best first; at most 6 named; the constant 'e' is not listed.
+    order = [r.names.get(c, c) for c in r.table["code"] if c not in ("07", "08")]
+    assert notes == [
+        "No data on D for any sector: left out of every score, the weights renormalized over the rest.",
+        f"No data on B, C for 7 of 9 sectors: {', '.join(order[:6])} and 1 more (scored on the other "
+        "measures, never as zero; see coverage).",
+        "No data on A for 1 of 9 sectors: 03 (scored on the other measures, never as zero; see coverage).",
+    ]
+    assert r.missing_notes("sector", skip_all=True) == notes[1:]
+    assert score(m[["a"]].fillna(0), crit[:1], {"a": 1}).missing_notes() == []

@@ -240,6 +240,32 @@ def test_tier_rules_in_order_with_missing_values_never_qualifying():
     assert list(out["tier"].cat.categories) == list(asec.TIERS)
     notes = asec.tier_notes(5)
     assert len(notes) == len(asec.TIER_RULES) + 1 and "top 5" in notes[0]
+    assert asec.tier_notes(5, out.reset_index()) == notes  # a priority exists: nothing to explain
+
+
+def test_the_notes_say_why_no_sector_is_a_priority():
+    def tiered(coverage, p_topk):
+        n = len(coverage)
+        return asec.assign_tiers(pd.DataFrame({"name": [f"S{i}" for i in range(n)], "rank": range(1, n + 1),
+                                               "coverage": coverage, "p_topk": p_topk, "cagr": [0.0] * n,
+                                               "lq": [1.0] * n}), top_k=2)
+
+    # The real ranking at 20-28% coverage: no sector reaches 60%.
+    thin = tiered([0.28, 0.2, 0.25], [1.0, 1.0, 0.0])
+    assert not (thin["tier"] == "priority").any()
+    first = asec.tier_notes(2, thin)[0]
+    assert first.startswith("No sector is a priority: no sector reaches coverage 60%")
+    assert "(the highest is 28%, S0)" in first and first == asec.no_priority_note(thin, 2)
+    # Coverage is there, but only below the top 2.
+    low = tiered([0.5, 0.4, 0.9], [1.0, 1.0, 0.0])
+    assert asec.no_priority_note(low, 2).startswith(
+        "No sector is a priority: none of the top 2 by score reaches coverage 60% (their highest is 50%)")
+    # Coverage is fine, the shortlist is not stable.
+    shaky = tiered([1.0, 1.0, 1.0], [0.45, 0.3, 0.25])
+    assert asec.no_priority_note(shaky, 2).startswith(
+        "No sector is a priority: none of the top 2 by score with coverage of at least 60% stays in the top 2 "
+        "in 50% of the weight draws (the most stable is S0, in 45% of draws)")
+    assert len(asec.tier_notes(2, shaky)) == len(asec.TIER_RULES) + 2
 
 
 # --------------------------------------------------------------------------- the sample workspace
@@ -505,8 +531,10 @@ def test_columbus_shows_missing_growth_and_tables_honestly(columbus):
     for key in ("regional_growth", "national_growth", "competitive_shift"):
         assert t[f"raw_{key}"].isna().all(), key
     assert (t["coverage"] < 1).all()
-    assert t["reason"].str.contains("no data: regional growth").all()
+    # Missing measures are said once in the notes, not on every row's reason.
+    assert not t["reason"].str.contains("no data").any()
     notes = " ".join(ranking.meta["notes"])
+    assert "No data for any sector on: regional growth" in notes
     assert "Only 2020 is loaded" in notes and "No state targets table is loaded" in notes
     assert (t.loc[t["tier"] == "priority", "coverage"] >= 0.6).all()
     assert t.loc[t["coverage"] < 0.6, "tier"].ne("priority").all()

@@ -204,7 +204,7 @@ def test_robustness_tables_and_summary():
     r = score(m, CRITERIA, WEIGHTS, names=names)
     rob = robustness(r, draws=1000, top_k=5, seed=3)
     assert list(rob.table.columns) == ["code", "name", "rank", "median_rank", "rank_p05", "rank_p95",
-                                       "p_top1", "p_top5", "p_topk", "robust"]
+                                       "p_top1", "p_top5", "p_topk", "coverage", "robust"]
     assert list(rob.table["code"]) == list(r.table["code"])
     assert (rob.table["p_top5"] == rob.table["p_topk"]).all()
     assert (rob.table["rank_p05"] <= rob.table["median_rank"]).all()
@@ -249,3 +249,30 @@ def test_alternative_without_data_is_never_robust_and_empty_input_works():
     rob = robustness(empty, draws=50)
     assert rob.table.empty and rob.oat.empty
     assert rob.summary()[-1] == "No change of a single weight within [0, 1] changes the top 5."
+
+
+def test_robust_needs_coverage_of_at_least_06():
+    """A stable rank on thin data is not robust: coverage < 0.6 is never robust, for sectors and markets alike."""
+    crit = [Criterion("a", "A"), Criterion("b", "B"), Criterion("c", "C"), Criterion("d", "D")]
+    # T tops every measure it has, but has only 'a' (25% of the weight): the real ranking at 20-28%
+    # coverage was called robust. U has a and b (50%), V a, b, c (75%), W everything.
+    m = pd.DataFrame({"a": [9.0, 8.0, 7.0, 1.0, 0.0], "b": [np.nan, 8.0, 7.0, 1.0, 0.0],
+                      "c": [np.nan, np.nan, 7.0, 1.0, 0.0], "d": [np.nan, np.nan, np.nan, 9.0, 0.0]},
+                     index=["T", "U", "V", "W", "X"])
+    r = score(m, crit, {"a": 1, "b": 1, "c": 1, "d": 1}, names={"T": "Thin"})
+    rob = robustness(r, draws=500, top_k=4, seed=1)
+    t = rob.table.set_index("code")
+    assert list(t["coverage"]) == pytest.approx([0.25, 0.5, 0.75, 1.0, 1.0])
+    assert (t.loc[["T", "U", "V", "W"], "p_topk"] == 1.0).all()  # all four always in the top 4
+    assert t["robust"].to_dict() == {"T": False, "U": False, "V": True, "W": True, "X": False}
+    lines = rob.summary()
+    assert "scored on at least 60% of the weight" in lines[0]
+    thin = next(line for line in lines if line.startswith("Thin (#1)"))
+    assert "not robust: scored on only 25% of the weight, below 60%" in thin
+    # Exactly 60% is enough (the boundary is inclusive), and the figure comes from the ScoreResult.
+    mc = monte_carlo(r.norm, r.weights, draws=100, top_k=4, coverage={"T": 0.6, "U": 0.59, "V": 1, "W": 1,
+                                                                       "X": 1})
+    assert mc.table.set_index("code")["robust"].to_dict() == {"T": True, "U": False, "V": True, "W": True,
+                                                              "X": False}
+    with pytest.raises(ExportPlanError, match="coverage is missing"):
+        monte_carlo(r.norm, r.weights, draws=10, coverage={"T": 1.0})

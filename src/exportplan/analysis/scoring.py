@@ -36,7 +36,10 @@ alternatives, and explains every score (methods.md §3):
   TOPSIS, ``C_a`` split in proportion to each criterion's share of the
   squared distance to the anti-ideal (see :func:`topsis`).
 * **Reasons**: a plain-language sentence per alternative from the raw values
-  of its largest contributions, naming the criteria it has no data on.
+  of its largest contributions (equal contributions, up to rounding at
+  :data:`RANK_DECIMALS` decimals, are ordered by criterion key). Missing
+  measures are not repeated on every row: :meth:`ScoreResult.missing_notes`
+  lists once which measures are missing for which alternatives.
 
 Example::
 
@@ -398,6 +401,44 @@ class ScoreResult:
             lines.append(f"{crits[key].label}: {who}, so it cannot separate them and is left out of the score.")
         return lines
 
+    def missing_notes(self, noun: str = "alternative", plural: str | None = None, *,
+                      skip_all: bool = False, shown: int = 6) -> list[str]:
+        """Which weighted measures are missing for which alternatives, said once (not on every reason).
+
+        Measures missing for the same alternatives share a sentence, e.g.
+        ``"No data on regional growth, US growth for 3 of 48 ranked sectors:
+        Automotive, Insurance, Wholesale (scored on the other measures; see
+        coverage)."`` Alternatives are named best first, at most ``shown`` of
+        them. ``skip_all`` leaves out measures no alternative has (a caller
+        that explains those itself). Uninformative and unweighted measures are
+        not listed: they play no part in any score.
+        """
+        plural = plural or f"{noun}s"
+        n = len(self.table)
+        order = [str(c) for c in self.table["code"]]
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for crit in self.criteria:
+            if self.weights.get(crit.key, 0.0) <= 0 or crit.key in self.uninformative:
+                continue
+            col = self.matrix[crit.key]
+            gone = tuple(c for c in order if np.isnan(col.loc[c]))
+            if not gone or (skip_all and len(gone) == n):
+                continue
+            groups.setdefault(gone, []).append(crit.label)
+        lines = []
+        for gone, labels in sorted(groups.items(), key=lambda kv: (-len(kv[0]), kv[1])):
+            what = ", ".join(labels)
+            if len(gone) == n:
+                lines.append(f"No data on {what} for any {noun}: left out of every score, the weights "
+                             "renormalized over the rest.")
+                continue
+            names = [self.names.get(c, c) for c in gone[:shown]]
+            more = f" and {len(gone) - shown} more" if len(gone) > shown else ""
+            who = f"{len(gone)} of {n} {plural}" if len(gone) > 1 else f"1 of {n} {plural}"
+            lines.append(f"No data on {what} for {who}: {', '.join(names)}{more} (scored on the other measures, "
+                         "never as zero; see coverage).")
+        return lines
+
 
 def score(matrix: pd.DataFrame, criteria: Sequence[Criterion], weights: Mapping[str, float], *,
           method: str = "weighted", normalize: str = "minmax",
@@ -515,24 +556,31 @@ def _reason(i, raw, contrib, coverage, criteria, wvec, flat) -> str:
     """Plain-language reason for alternative ``i`` from its largest contributions and raw values.
 
     Uninformative criteria (``flat``) are never mentioned: they played no part in the score.
+    Measures it has no data on are not listed here but once for all in
+    :meth:`ScoreResult.missing_notes`. Equal contributions (and equal weights)
+    are ordered by criterion key: values are compared after rounding to
+    :data:`RANK_DECIMALS` decimals, so figures equal up to floating-point
+    noise (weights rescaled by another sum) keep one order.
     """
     weighted = [j for j in range(len(criteria)) if wvec[j] > 0 and not flat[j]]
     if not weighted:
         return "no weighted criterion separates the alternatives (each has a single value)"
-    missing = [criteria[j].label for j in weighted if np.isnan(raw.iat[i, j])]
     if coverage[i] == 0:
-        return "no data on any weighted criterion" + (f" ({', '.join(missing)})" if missing else "")
+        return "no data on any weighted criterion"
     seen = [j for j in weighted if not np.isnan(raw.iat[i, j])]
-    top = sorted((j for j in seen if contrib[i, j] > 0), key=lambda j: (-contrib[i, j], j))[:3]
+    top = sorted((j for j in seen if contrib[i, j] > 0), key=lambda j: (-_key(contrib[i, j]), criteria[j].key))[:3]
     if top:
         parts = [_describe_with_position(raw, i, criteria[j]) for j in top]
     else:
-        heavy = sorted(seen, key=lambda j: (-wvec[j], j))[:2]
+        heavy = sorted(seen, key=lambda j: (-_key(wvec[j]), criteria[j].key))[:2]
         parts = ["weakest on every weighted criterion: "
                  + "; ".join(_describe_with_position(raw, i, criteria[j]) for j in heavy)]
-    if missing:
-        parts.append("no data: " + ", ".join(missing))
     return "; ".join(parts)
+
+
+def _key(value: float) -> float:
+    """A contribution or weight as a sort key: rounded to :data:`RANK_DECIMALS` decimals (noise ties)."""
+    return round(float(value), RANK_DECIMALS)
 
 
 # --------------------------------------------------------------------------- validation

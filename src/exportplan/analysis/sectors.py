@@ -73,8 +73,9 @@ import polars as pl
 
 from exportplan.analysis import clusters as ac
 from exportplan.analysis import industry as ai
+from exportplan.analysis.reference import match_reference
 from exportplan.analysis.scoring import Criterion, ScoreResult
-from exportplan.analysis.sensitivity import Robustness
+from exportplan.analysis.sensitivity import ROBUST_COVERAGE, Robustness
 from exportplan.errors import ExportPlanError
 
 BY = ("cluster", "naics")
@@ -591,15 +592,17 @@ def cluster_reference_measures(region: pl.DataFrame, reference: pl.DataFrame | N
     ``competitive_shift`` are missing for a cluster holding a mapped code
     with a row at only one end of the window, in the region or the reference
     (:func:`~exportplan.analysis.clusters.vintage_gaps`): the sums would
-    compare different code sets, as in the cluster table's growth. Raises
-    ExportPlanError when the reference's period of either year differs from
-    the region's (:func:`~exportplan.analysis.industry.check_periods`).
+    compare different code sets, as in the cluster table's growth. A year
+    the reference lacks in the region's period (a Q1 file against annual
+    counties, or no file) leaves what needs it missing
+    (:func:`~exportplan.analysis.reference.match_reference`): never compared
+    across periods.
     """
     reg = _cluster_frame(ac.cluster_sums(region, crosswalk, ownership=ownership))
     codes = reg.get_column("_key").unique().sort()
     if reference is None or is_synthetic(reference):
         return _empty_reference(codes.to_list())
-    ai.check_periods(region, reference, [y for y in (start_year, year) if y is not None])
+    reference, _ = match_reference(region, reference, [start_year, year])
     ref = _cluster_frame(ac.cluster_sums(reference, crosswalk, ownership=ownership))
     out = _reference_measures(reg, ref, "_key", year, start_year, codes.to_list())
     if start_year is not None and start_year < year and ai.naics_vintage(int(start_year)) != ai.naics_vintage(year):
@@ -618,8 +621,9 @@ def industry_reference_measures(region: pl.DataFrame, reference: pl.DataFrame | 
     divided by the start-year employment ``e0``. Across a NAICS vintage
     break an industry code with a row at one end only has no growth anyway;
     the rows are flagged, not blanked (``vintage_break`` of the industry
-    table), as the industry table does. Raises ExportPlanError on a
-    reference of another period (as :func:`cluster_reference_measures`).
+    table), as the industry table does. A year the reference lacks in the
+    region's period leaves what needs it missing (as
+    :func:`cluster_reference_measures`).
     """
     own = ai.ownership_code(ownership)
 
@@ -633,7 +637,7 @@ def industry_reference_measures(region: pl.DataFrame, reference: pl.DataFrame | 
     codes = reg.filter(ai.naics_level_expr() == level).get_column("industry_code").unique().sort().to_list()
     if reference is None or is_synthetic(reference):
         return _empty_reference(codes)
-    ai.check_periods(region, reference, [y for y in (start_year, year) if y is not None])
+    reference, _ = match_reference(region, reference, [start_year, year])
     ref = rows(reference)
 
     def keyed(frame: pl.DataFrame) -> pl.DataFrame:
@@ -717,8 +721,9 @@ class TierRule:
 TIER_RULES: tuple[TierRule, ...] = (
     TierRule("priority",
              "in the top k by score, scored on at least 60% of the weight, and in the top k in at least half of "
-             "the weight draws (every 'robust' sector is, since robust means at least 80%)",
-             (Condition("rank", "<=", "top_k", "rank"), Condition("coverage", ">=", 0.6, "coverage"),
+             "the weight draws (every 'robust' sector in the top k is: robust means at least 80% of draws and "
+             "the same 60% coverage)",
+             (Condition("rank", "<=", "top_k", "rank"), Condition("coverage", ">=", ROBUST_COVERAGE, "coverage"),
               Condition("p_topk", ">=", 0.5, "share of draws in the top {k}"))),
     TierRule("emerging",
              "growing faster than the median ranked sector but not yet specialized (LQ below 1)",
@@ -734,12 +739,55 @@ TIERS = tuple(r.tier for r in TIER_RULES) + ("monitor",)
 MONITOR_DESCRIPTION = "every other sector: keep watching it"
 
 
-def tier_notes(top_k: int) -> list[str]:
-    """The tier rules as plain sentences (for the table's notes)."""
-    lines = [f"Tier '{r.tier}': {r.description.replace('top k', f'top {top_k}')}." for r in TIER_RULES]
+def tier_notes(top_k: int, table: pd.DataFrame | None = None) -> list[str]:
+    """The tier rules as plain sentences (for the table's notes).
+
+    With the tiered ``table`` (from :func:`assign_tiers`), a table without a
+    priority sector gets a first sentence saying why (:func:`no_priority_note`).
+    """
+    why = no_priority_note(table, top_k) if table is not None else ""
+    lines = [why] if why else []
+    lines += [f"Tier '{r.tier}': {r.description.replace('top k', f'top {top_k}')}." for r in TIER_RULES]
     lines.append(f"Tier 'monitor': {MONITOR_DESCRIPTION}. Rules are tried in this order; a rule needing a value "
                  "a sector lacks (no growth data, withheld LQ) does not apply to it.")
     return lines
+
+
+def no_priority_note(table: pd.DataFrame, top_k: int) -> str:
+    """Why no sector is a priority, from the priority rule's conditions, or '' when some sector is.
+
+    The first condition that no candidate meets decides the sentence: no sector
+    reaches the coverage; none of the top k by score does; or those that do
+    stay in the top k in fewer than half the draws. Each names the best value
+    seen and what would change it.
+    """
+    if "tier" not in table.columns or not len(table) or (table["tier"] == "priority").any():
+        return ""
+    rule = TIER_RULES[0]
+    cover = next(c for c in rule.conditions if c.column == "coverage")
+    share = next(c for c in rule.conditions if c.column == "p_topk")
+    floor, need = cover.threshold(table, top_k), share.threshold(table, top_k)
+    coverage = pd.to_numeric(table["coverage"], errors="coerce")
+    top = table[pd.to_numeric(table["rank"], errors="coerce") <= top_k]
+    head = "No sector is a priority"
+    more = ("Load the missing measures (see the notes on missing data) to score more of the weight; "
+            "the ranking itself still stands as a shortlist, but on thin data.")
+    if not (coverage >= floor - 1e-12).any():
+        best = table.loc[coverage.idxmax()] if coverage.notna().any() else None
+        seen = f" (the highest is {best['coverage']:.0%}, {best['name']})" if best is not None else ""
+        return (f"{head}: no sector reaches coverage {floor:.0%}, the share of the weight a priority must be "
+                f"scored on{seen}. {more}")
+    top_cover = pd.to_numeric(top["coverage"], errors="coerce")
+    able = top[top_cover >= floor - 1e-12]
+    if able.empty:
+        return (f"{head}: none of the top {top_k} by score reaches coverage {floor:.0%} (their highest is "
+                f"{top_cover.max():.0%}); the sectors that do rank lower. {more}")
+    p = pd.to_numeric(able["p_topk"], errors="coerce")
+    best = able.loc[p.idxmax()] if p.notna().any() else able.iloc[0]
+    return (f"{head}: none of the top {top_k} by score with coverage of at least {floor:.0%} stays in the top "
+            f"{top_k} in {need:.0%} of the weight draws (the most stable is {best['name']}, in "
+            f"{float(best['p_topk']):.0%} of draws): the shortlist depends on the weights. Compare presets, "
+            "or settle the weights with the board ('exportplan weights ahp').")
 
 
 def _show(cond: Condition, x: float, top_k: int) -> str:

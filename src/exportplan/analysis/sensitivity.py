@@ -22,9 +22,14 @@ Three views, all computed from the normalized matrix of a
   the result gives per alternative the median rank, the 5th-95th percentile
   ranks, the probability of ranking first and in the top *k* (the rank
   acceptability of SMAA, Lahdelma & Salminen 2001), and ``robust`` = in the
-  top *k* in at least 80% of draws (never for an alternative without any
-  weighted data, which only lands in the top *k* when *k* >= the number of
-  alternatives).
+  top *k* in at least 80% of draws (:data:`ROBUST_SHARE`) **and** scored on
+  at least 60% of the weight (:data:`ROBUST_COVERAGE`). Stable ranks built
+  on a fraction of the measures say little: an alternative observed on 25%
+  of the weight is compared on one or two measures, so its rank barely
+  moves with the weights of the others, and calling it robust would sell
+  thin data as firm. The coverage rule is the same for sectors and
+  markets, and matches the sector priority tier's. An alternative without
+  any weighted data (coverage 0) is never robust either.
 * :func:`one_at_a_time` — each weight changed by ±x% (relative), the others
   rescaled proportionally so the weights still sum to 1.
 * :func:`smallest_reorder` — per criterion, the smallest change of its weight
@@ -73,6 +78,8 @@ DEFAULT_CONCENTRATION = 50.0
 DEFAULT_DELTAS = (-0.2, -0.1, 0.1, 0.2)
 #: Share of draws in the top k that makes an alternative "robust".
 ROBUST_SHARE = 0.80
+#: Least share of the (informative) weight an alternative must be observed on to be called "robust".
+ROBUST_COVERAGE = 0.60
 _BISECT_TOL = 1e-9
 _BLOCK_CELLS = 32_768  # draws × alternatives per block: ~256 kB of float64, fits a CPU's L2 cache
 
@@ -274,11 +281,15 @@ class MonteCarlo:
 def monte_carlo(norm_matrix: pd.DataFrame, weights: Mapping[str, float], *, draws: int = DEFAULT_DRAWS,
                 concentration: float = DEFAULT_CONCENTRATION, top_k: int = 5, seed: int = 0,
                 method: str = "weighted", topsis_scale=None,
-                groups: Mapping[str, str] | None = None) -> MonteCarlo:
+                groups: Mapping[str, str] | None = None,
+                coverage: Mapping[str, float] | pd.Series | None = None) -> MonteCarlo:
     """Rank stability under random weights (Dirichlet centred on ``weights``), vectorized and seeded.
 
     ``table`` columns: ``code, rank`` (with the given weights), ``median_rank,
-    rank_p05, rank_p95, p_top1, p_top<k>, p_topk, robust``, best first.
+    rank_p05, rank_p95, p_top1, p_top<k>, p_topk, coverage, robust``, best
+    first. ``coverage`` (code → share of the weight observed, e.g. the
+    ScoreResult's) decides with ``p_topk`` who is robust; without it, each
+    alternative's observed share of the weights of the criteria kept.
     ``acceptability.loc[code, r]`` is the share of draws that rank ``code`` at
     ``r``. For ``method='topsis'`` pass ``topsis_scale`` (from the
     ScoreResult) to reproduce :func:`~exportplan.analysis.scoring.score`.
@@ -295,13 +306,25 @@ def monte_carlo(norm_matrix: pd.DataFrame, weights: Mapping[str, float], *, draw
     base_scores = _batch_scores(inputs, inputs.w[None, :])
     base = ranks_from_orders(orders(base_scores))[0]
     scored = ~np.isnan(base_scores[0])
-    table = _mc_table(inputs.codes, base, counts, draws, top_k, scored)
+    cover = _coverage(inputs, coverage)
+    table = _mc_table(inputs.codes, base, counts, draws, top_k, scored, cover)
     sorted_codes = table["code"].tolist()
     n = len(inputs.codes)
     accept = pd.DataFrame(counts / draws, index=pd.Index(inputs.codes, dtype="str", name="code"),
                           columns=pd.Index(range(1, n + 1), name="rank")).loc[sorted_codes]
     return MonteCarlo(table, accept, draws, concentration, seed, top_k, method,
                       _drawn(inputs, groups), tuple(inputs.left_out))
+
+
+def _coverage(inputs: _Inputs, coverage) -> np.ndarray:
+    """Coverage per alternative (in ``inputs.codes`` order): as given, else the observed share of the weights."""
+    if coverage is None:
+        return inputs.mask @ inputs.w
+    given = {str(k): float(v) for k, v in dict(coverage).items()}
+    lost = [c for c in inputs.codes if c not in given]
+    if lost:
+        raise ExportPlanError(f"coverage is missing for alternatives {lost[:5]}; give one value per alternative.")
+    return np.array([given[c] for c in inputs.codes], dtype=float)
 
 
 def _drawn(inputs: _Inputs, groups: Mapping[str, str] | None) -> dict[str, float]:
@@ -345,7 +368,7 @@ def _quantile_rank(cum: np.ndarray, draws: int, q: float) -> np.ndarray:
     return np.argmax(cum >= need, axis=1) + 1
 
 
-def _mc_table(codes, base, counts, draws, top_k, scored) -> pd.DataFrame:
+def _mc_table(codes, base, counts, draws, top_k, scored, coverage) -> pd.DataFrame:
     cum = counts.cumsum(axis=1)
     k = min(top_k, counts.shape[1])
     p_topk = cum[:, k - 1] / draws if k else np.zeros(len(codes))
@@ -360,8 +383,10 @@ def _mc_table(codes, base, counts, draws, top_k, scored) -> pd.DataFrame:
     if top_k != 1:
         cols[f"p_top{top_k}"] = p_topk
     cols["p_topk"] = p_topk
-    # An alternative without any weighted data is in the top k only when k >= n: never call it robust.
-    cols["robust"] = (p_topk >= ROBUST_SHARE) & scored
+    cols["coverage"] = coverage
+    # An alternative without any weighted data is in the top k only when k >= n: never call it robust;
+    # nor one scored on too little of the weight (thin data is not firm, however stable its rank).
+    cols["robust"] = (p_topk >= ROBUST_SHARE) & scored & (coverage >= ROBUST_COVERAGE - 1e-12)
     return pd.DataFrame(cols).sort_values("rank", kind="stable").reset_index(drop=True)
 
 
@@ -450,7 +475,7 @@ def smallest_reorder(norm_matrix: pd.DataFrame, weights: Mapping[str, float], *,
     'decrease' or '' when neither), ``new_weight``, ``change_abs``
     (``|new − weight|``), ``change_rel`` (relative to the weight; NaN for a
     zero weight), ``top_k`` after the change (codes) and ``moves`` (text).
-    Sorted by ``change_abs``, unchanged criteria last.
+    Sorted by ``change_abs`` then criterion key, unchanged criteria last.
     """
     _check_top_k(top_k)
     if not 0 < resolution <= 0.5:
@@ -463,7 +488,8 @@ def smallest_reorder(norm_matrix: pd.DataFrame, weights: Mapping[str, float], *,
     table = pd.DataFrame(rows, columns=["criterion", "weight", "increase_to", "decrease_to", "direction",
                                         "new_weight", "change_abs", "change_rel", "top_k", "moves"])
     table = table.astype({c: "str" for c in ("criterion", "direction", "top_k", "moves")})
-    return table.sort_values("change_abs", kind="stable", na_position="last").reset_index(drop=True)
+    # Equal changes are ordered by criterion key, so the order is total.
+    return table.sort_values(["change_abs", "criterion"], kind="stable", na_position="last").reset_index(drop=True)
 
 
 def _first_change(inputs: _Inputs, j: int, target: float, base_top, k: int, resolution: float):
@@ -540,7 +566,8 @@ class Robustness:
         """Plain sentences: the draws used, then one per top-k alternative, then what reorders the top k."""
         lines = [f"Weights were varied in {self.draws:,} random draws around the chosen weights "
                  f"({self._draw_text()}); "
-                 f"'robust' means in the top {self.top_k} in at least {ROBUST_SHARE:.0%} of draws."]
+                 f"'robust' means in the top {self.top_k} in at least {ROBUST_SHARE:.0%} of draws and scored on "
+                 f"at least {ROBUST_COVERAGE:.0%} of the weight."]
         for row in self.table.itertuples(index=False):
             if row.rank <= self.top_k:
                 lines.append(self._alternative_sentence(row))
@@ -571,8 +598,17 @@ class Robustness:
                 else f"between #{row.rank_p05} and #{row.rank_p95}")
         text = (f"{self._name(row.code)} (#{row.rank}) stays #{row.rank} in {_pct(same)} of weight draws "
                 f"and in the top {self.top_k} in {_pct(row.p_topk)}"
-                f" ({'robust' if row.robust else 'not robust'}); 90% of draws rank it {band}")
+                f" ({self._verdict(row)}); 90% of draws rank it {band}")
         return text + self._first_move(row.code, row.rank) + "."
+
+    def _verdict(self, row) -> str:
+        """'robust', 'not robust', or 'not robust: scored on only 25% of the weight' when coverage decides."""
+        if row.robust:
+            return "robust"
+        cover = getattr(row, "coverage", math.nan)
+        if row.p_topk >= ROBUST_SHARE and cover < ROBUST_COVERAGE - 1e-12:
+            return f"not robust: scored on only {cover:.0%} of the weight, below {ROBUST_COVERAGE:.0%}"
+        return "not robust"
 
     def _first_move(self, code: str, rank: int) -> str:
         """"; it drops to #3 if the 'distance' weight rises from 0.10 to 0.24" for the smallest change that moves it."""
@@ -629,8 +665,9 @@ def robustness(result: ScoreResult, *, draws: int = DEFAULT_DRAWS,
     """
     args = dict(top_k=top_k, method=result.method, topsis_scale=result.topsis_scale)
     groups = {c.key: c.group for c in result.criteria if c.group} if by_group else None
+    coverage = dict(zip(result.table["code"], result.table["coverage"]))
     mc = monte_carlo(result.norm, result.weights, draws=draws, concentration=concentration, seed=seed,
-                     groups=groups, **args)
+                     groups=groups, coverage=coverage, **args)
     table = mc.table.copy()
     table.insert(1, "name", pd.array([result.names.get(c, c) for c in table["code"]], dtype="str"))
     oat = one_at_a_time(result.norm, result.weights, deltas=deltas, names=result.names, **args)

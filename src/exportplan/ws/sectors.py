@@ -130,19 +130,40 @@ class SectorRanking:
                                   noun="clusters" if self.by == "cluster" else "industries")
 
     def bubble_chart(self, path) -> list[Path]:
-        """LQ × growth bubble chart (size = employment), bubbles coloured by tier (PNG and SVG)."""
+        """LQ × growth bubble chart (size = employment), bubbles coloured by tier (PNG and SVG).
+
+        Without growth it shows LQ against employment; with no LQ at all it
+        writes nothing and raises ChartNotDrawn with the reason.
+        """
         from ..output.charts import bubble_chart
 
+        employment = next((m.get("source") for m in self.meta.get("measures") or [] if m.get("key") == "employment"), "")
         return bubble_chart(self.table, x="lq", y="growth", size="employment", label="name", color="tier",
                             title=f"{self.short_title}: tiers", meta=self.meta,
                             source_note=chart_source_note(self.meta),
-                            path=path, noun="clusters" if self.by == "cluster" else "industries")
+                            path=path, noun="clusters" if self.by == "cluster" else "industries",
+                            counted=f"employment ({str(employment).split(';')[0]})" if employment else None)
 
     def charts(self, path) -> list[Path]:
-        """Both charts: contributions at ``path``, the tier bubble chart at ``<path stem>_bubble``."""
+        """Both charts: contributions at ``path``, the tier bubble chart at ``<path stem>_bubble``.
+
+        A chart with nothing to draw is skipped; then ChartNotDrawn names
+        the reason(s) and lists in ``written`` the files the other chart wrote.
+        """
+        from ..output.charts import ChartNotDrawn
+
         path = Path(path)
         stem = path.with_suffix("") if path.suffix.lower() in (".png", ".svg", ".pdf") else path
-        return [*self.contribution_chart(stem), *self.bubble_chart(stem.with_name(stem.name + "_bubble"))]
+        written, skipped = [], []
+        for what, draw, at in (("contribution chart", self.contribution_chart, stem),
+                               ("tier bubble chart", self.bubble_chart, stem.with_name(stem.name + "_bubble"))):
+            try:
+                written += draw(at)
+            except ChartNotDrawn as exc:
+                skipped.append(f"{what}: {exc}")
+        if skipped:
+            raise ChartNotDrawn(" ".join(skipped), written=written)
+        return written
 
 
 def chart_source_note(meta: Mapping) -> str:
@@ -408,10 +429,11 @@ class SectorsMixin:
         notes += _vintage_notes(info, table)
         notes += sm.notes
         notes += result.uninformative_notes("ranked sector")
+        notes += result.missing_notes("ranked sector", skip_all=True)  # once here, not on every reason
         if any(table[f"raw_{c.key}"].isna().all() for c in sm.criteria):
             notes.append("The robustness test varies the weights of the measures with data; a measure no sector has "
                          "data on cannot change any rank.")
-        notes += asec.tier_notes(top_k)
+        notes += asec.tier_notes(top_k, table)  # says first why no sector is a priority, when none is
         # The QCEW table's own notes (LQ base, crosswalk, flags, withheld and estimated cells) hold here too.
         notes += [n for n in info["table_notes"] if not n.startswith("SAMPLE DATA")]
         return notes
