@@ -89,7 +89,7 @@ def distances_from(point: tuple[float, float], countries: pd.DataFrame) -> pd.Da
                          countries["lon"].to_numpy(dtype=float, na_value=np.nan))
     out = pd.DataFrame({"iso3": countries["iso3"].astype("string").to_numpy(),
                         "distance_km": pd.array(km, dtype="Float64")})
-    return out.sort_values("distance_km", ignore_index=True, na_position="last")
+    return out.sort_values(["distance_km", "iso3"], ignore_index=True, na_position="last", kind="stable")
 
 
 def us_neighbours(dist: pd.DataFrame | None = None) -> frozenset[str]:

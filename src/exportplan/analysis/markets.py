@@ -914,7 +914,7 @@ def factor_reasons(result: ScoreResult, weights: Mapping[str, float], *, factors
         seen = [c for c in crits if not math.isnan(raw[c.key][i])]
         parts = _factor_parts(seen, row, raw, i, factors, per_factor)
         if not parts:
-            heavy = sorted(seen, key=lambda c: -weights[c.key])[:2]
+            heavy = sorted(seen, key=lambda c: (-weights[c.key], c.key))[:2]
             parts = ["weakest on every weighted measure: " + ", ".join(_described(raw, c, i) for c in heavy)]
         missing = [c.label for c in crits if math.isnan(raw[c.key][i])]
         if missing:
@@ -931,7 +931,7 @@ def _factor_parts(seen, row, raw, i, factors, per_factor) -> list[str]:
     parts = []
     for group in ranked:
         top = sorted((c for c in seen if c.group == group and row[f"contrib_{c.key}"] > 0),
-                     key=lambda c: -float(row[f"contrib_{c.key}"]))[:per_factor]
+                     key=lambda c: (-round(float(row[f"contrib_{c.key}"]), 12), c.key))[:per_factor]
         parts.append(f"{FACTOR_LABELS.get(group, group)}: " + ", ".join(_described(raw, c, i) for c in top))
     return parts
 
