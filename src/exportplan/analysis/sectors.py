@@ -951,7 +951,7 @@ def explain(table: pd.DataFrame, criteria: Sequence[Criterion], weights: Mapping
     the alternative ranked just above, NaN for #1), ``gap`` (this
     contribution minus that one: where it gains or loses against it) and
     ``source`` (publisher and vintage of the measure).
-    Sorted by contribution, largest first; unobserved measures last.
+    Sorted by contribution, largest first (equal ones by measure key); unobserved measures last.
     """
     code = str(code)
     hit = table.index[table["code"].astype(str) == code]
@@ -974,7 +974,7 @@ def explain(table: pd.DataFrame, criteria: Sequence[Criterion], weights: Mapping
                      "source": c.source})
     out = pd.DataFrame(rows)
     out["_seen"] = out["contribution"].notna()
-    out = out.sort_values(["_seen", "contribution"], ascending=[False, False], kind="stable")
+    out = out.sort_values(["_seen", "contribution", "key"], ascending=[False, False, True], kind="stable")
     return out.drop(columns="_seen").reset_index(drop=True).astype({"group": "str", "key": "str", "label": "str",
                                                                       "value": "str", "source": "str"})
 
