@@ -305,3 +305,71 @@ def test_same_seed_same_bytes_other_seed_other_numbers(files, tmp_path):
     frame = sample.build_qcew(np.random.default_rng([7, 0]))  # the QCEW part of seed 7
     other = frame[(frame["area_fips"] == "99001") & (frame["year"] == 2023)]
     assert other["annual_avg_emplvl"].sum() != read_qcew(files.qcew[5])["emplvl"].sum()
+
+
+# --------------------------------------------------------------------------- provenance and the sample flag
+
+@pytest.fixture(scope="module")
+def sample_ws(tmp_path_factory):
+    from exportplan.demo.builder import build_demo
+
+    ws = build_demo(tmp_path_factory.mktemp("demo") / "sample")
+    yield ws
+    ws.close()
+
+
+def test_sample_sources_name_the_project_never_bls(sample_ws):
+    """`exportplan sources` and every output's sources sheet name the invented sample as publisher."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from exportplan.cli.main import cli
+
+    prov = sample_ws.provenance()
+    assert len(prov) >= 30
+    assert (prov["publisher"] == sample.SAMPLE_PUBLISHER).all()
+    assert prov["note"].str.contains("SAMPLE DATA").all() and (prov["url"] == "").all()
+    qcew = prov[prov["kind"] == "qcew"]
+    assert qcew["dataset"].str.contains("invented figures in the layout of U.S. Bureau of Labor Statistics").all()
+    out = CliRunner().invoke(cli, ["-w", str(sample_ws.path), "sources"])
+    assert out.exit_code == 0, out.output
+    rows = [line for line in out.output.splitlines()[2:] if line.strip()]
+    assert len(rows) == len(prov) and all(sample.SAMPLE_PUBLISHER in line for line in rows)
+    for write in (lambda p: sample_ws.rank_sectors(draws=200).write(p),
+                  lambda p: sample_ws.rank_markets(draws=200).write(p)):
+        path = write(sample_ws.path / "check.xlsx")
+        sheet = openpyxl.load_workbook(path)["sources"]
+        cells = [r for r in sheet.iter_rows(values_only=True)]
+        head = next(i for i, r in enumerate(cells) if r[0] == "publisher")
+        publishers = [r[0] for r in cells[head + 1:] if r[0]]
+        stop = next((i for i, p in enumerate(publishers) if p == "notes"), len(publishers))
+        assert publishers[:stop] and set(publishers[:stop]) == {sample.SAMPLE_PUBLISHER}
+
+
+def test_sample_status_is_the_workspace_flag_not_a_file_name(tmp_path, files):
+    """A SAMPLE_ file in a real workspace is not sample data; any file in the sample workspace is."""
+    import shutil
+
+    from exportplan.demo.builder import label_provenance
+    from exportplan.errors import ExportPlanError
+    from exportplan.workspace import Workspace
+
+    real = Workspace.init(tmp_path / "real", name="Real", counties=["39049"], centre=[40.0, -83.0])
+    flagged = Workspace.init(tmp_path / "flagged", name="Flagged", counties=["39049"], centre=[40.0, -83.0],
+                             sample_data=True)
+    plain = tmp_path / "targets.csv"
+    shutil.copy(files.targets, plain)
+    try:
+        real.import_table("targets", files.targets)          # named SAMPLE_..., but the workspace is real
+        flagged.import_table("targets", plain)               # no SAMPLE in the name, but a sample workspace
+        assert (real.provenance()["note"] == "").all()
+        assert flagged.provenance()["note"].str.contains("SAMPLE DATA").all()
+        assert not real.is_sample and flagged.is_sample
+        with pytest.raises(ExportPlanError, match="not the sample workspace"):
+            label_provenance(real)
+        assert label_provenance(flagged) == 1 and label_provenance(flagged) == 0
+        assert (flagged.provenance()["publisher"] == sample.SAMPLE_PUBLISHER).all()
+        assert (real.provenance()["publisher"] == "the organization's own records").all()
+    finally:
+        real.close()
+        flagged.close()

@@ -43,7 +43,36 @@ def build_demo(directory: str | Path = "sample-workspace", *, force: bool = Fals
     for kind in _ranking_tables(ws):
         path = getattr(files, kind)
         echo(str(ws.import_table(kind, path)))
+    label_provenance(ws)
     return ws
+
+
+def label_provenance(ws: Workspace) -> int:
+    """Name the sample as the publisher of every record of a sample workspace; returns how many changed.
+
+    The importers record the publisher whose layout a file has (BLS for a
+    QCEW slice). A sample file only imitates that layout: its publisher is
+    :data:`~exportplan.demo.sample.SAMPLE_PUBLISHER`, and the dataset says
+    whose layout it borrows. Only for a workspace flagged
+    ``workspace.sample_data`` (the one test of "sample"; never a file name).
+    """
+    from sqlalchemy import select, update
+
+    from ..store import schema as t
+
+    if not ws.is_sample:
+        raise ExportPlanError(f"{ws.path} is not the sample workspace (workspace.sample_data is false): its "
+                              "sources keep their publishers.")
+    changed = 0
+    with ws.store.transaction() as conn:
+        rows = conn.execute(select(t.provenance.c.id, t.provenance.c.publisher, t.provenance.c.dataset)).all()
+        for rid, publisher, dataset in rows:
+            if publisher == sample.SAMPLE_PUBLISHER:
+                continue
+            fields = sample.sample_provenance(publisher or "", dataset or "")
+            conn.execute(update(t.provenance).where(t.provenance.c.id == rid).values(**fields))
+            changed += 1
+    return changed
 
 
 def _clear_sample_database(url: str, echo: Callable[[str], None]) -> None:

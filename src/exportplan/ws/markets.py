@@ -374,11 +374,12 @@ def _report_notes(report) -> list[str]:
     return notes + list(report.notes)
 
 
-def _prov_fields(prov: Mapping, rows: int, path: Path | None = None) -> dict:
+def _prov_fields(prov: Mapping, rows: int, sample: bool = False) -> dict:
+    """Provenance fields of an import; ``sample`` (the workspace's sample_data flag, never a file name) notes it."""
     out = {k: prov.get(k, "") for k in _PROV_KEYS}
     out["rows"] = rows
     out["vintage"] = str(out["vintage"] or "")
-    if path is not None and "SAMPLE" in path.name.upper():
+    if sample:
         out["note"] = "SAMPLE DATA"
     return out
 
@@ -513,7 +514,7 @@ class MarketsMixin:
         out = ImportReport(f"country value ({layout})", files=[str(path)], notes=_report_notes(report))
         with self.store.transaction() as conn:
             out.rows, out.replaced = self._store_keyed(conn, t.country_values, rows, ["iso3", "indicator", "year"],
-                                                       _prov_fields(report.provenance, len(rows), path))
+                                                       _prov_fields(report.provenance, len(rows), self.is_sample))
         out.notes.append("indicators: " + ", ".join(sorted(rows["indicator"].unique())))
         return out
 
@@ -541,7 +542,7 @@ class MarketsMixin:
         out = ImportReport(f"exports ({layout})", files=[str(path)], notes=_report_notes(report))
         with self.store.transaction() as conn:
             out.rows, out.replaced = self._store_keyed(conn, t.exports, rows, keys,
-                                                       _prov_fields(report.provenance, len(rows), path),
+                                                       _prov_fields(report.provenance, len(rows), self.is_sample),
                                                        kind="exports")
         scopes = rows.groupby(["scope", "area"])["year"].agg(["min", "max"])
         out.notes += [f"scope {s}, area {a}: {lo}-{hi}" for (s, a), (lo, hi) in scopes.iterrows()]
@@ -579,7 +580,7 @@ class MarketsMixin:
         out = ImportReport("partnership (sister cities)", files=[str(path)], notes=_report_notes(report))
         with self.store.transaction() as conn:
             pid = self.store.add_provenance(conn, kind="partnerships",
-                                            **_prov_fields(report.provenance, len(records), path))
+                                            **_prov_fields(report.provenance, len(records), self.is_sample))
             out.replaced = conn.execute(delete(t.partnerships).where(and_(
                 t.partnerships.c.city == ours, t.partnerships.c.type == "sister_city"))).rowcount or 0
             out.rows = self.store.insert(conn, t.partnerships, [dict(r, provenance_id=pid) for r in records])

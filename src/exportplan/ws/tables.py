@@ -119,7 +119,7 @@ class TablesMixin:
             pid = self.store.add_provenance(conn, kind=kind, publisher="the organization's own records",
                                             dataset=_DATASETS[kind], source=str(path), sha256=file_checksum(path),
                                             rows=len(records), retrieved_at=now_utc(),
-                                            note="SAMPLE DATA" if "SAMPLE" in path.name.upper() else "")
+                                            note="SAMPLE DATA" if self.is_sample else "")
             report.replaced = conn.execute(delete(table)).rowcount or 0
             report.rows = self.store.insert(conn, table, [dict(r, provenance_id=pid) for r in records])
         return report
