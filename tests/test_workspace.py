@@ -355,8 +355,8 @@ def test_hand_edited_settings_of_the_right_type_are_read(tmp_path):
 
 XWALK_CSV = "naics,cluster_code\n336411,1\n722511,111\n"
 PEERS_CSV = ("region_code_t,region_name_t,region_type_t,cluster_code_t,cluster_name_t,year_t,emp_tl,est_tl,lq_tf,"
-             "cluster_type\n01,Alabama,state,1,Aerospace Vehicles and Defense,2016,1200,30,1.5,traded\n"
-             "02,Alaska,state,1,Aerospace Vehicles and Defense,2016,800,20,0.9,traded\n")
+             "cluster_type\n01,Alabama,county,1,Aerospace Vehicles and Defense,2016,1200,30,1.5,traded\n"
+             "02,Alaska,county,1,Aerospace Vehicles and Defense,2016,800,20,0.9,traded\n")  # the region is one county
 
 
 @pytest.fixture

@@ -74,8 +74,9 @@ _GROUP = ["_key", "cluster_code", "cluster_name", "type"]
 
 # ---------------------------------------------------------------- sums and LQ
 
-def cluster_sums(frame: pl.DataFrame, crosswalk: pl.DataFrame, *, ownership: str = "5") -> pl.DataFrame:
-    """Sum an area frame's 6-digit rows of one ownership into clusters, per year.
+def cluster_sums(frame: pl.DataFrame, crosswalk: pl.DataFrame, *, ownership: str = "5",
+                 by: Sequence[str] = ()) -> pl.DataFrame:
+    """Sum an area frame's 6-digit rows of one ownership into clusters, per year (and per ``by`` column).
 
     Returns _key, cluster_code, cluster_name, type, year, employment,
     establishments, wages, n_naics, est_withheld, est_missing (establishments
@@ -84,11 +85,12 @@ def cluster_sums(frame: pl.DataFrame, crosswalk: pl.DataFrame, *, ownership: str
     cells without a value). ``_key`` is the cluster code, else the name,
     else the type (type-only crosswalks). Without establishment counts (the
     implied USLQ reference) the shares are those of the cells (withheld,
-    missing: 1 when any cell is).
+    missing: 1 when any cell is). ``by`` adds group keys, e.g. ``("area_fips",)``
+    to sum every area of a many-area frame at once (:func:`exportplan.analysis.peers.qcew_peers`).
     """
     rows = _six_digit_rows(frame, ownership)
     joined = rows.join(_keyed(crosswalk), left_on="industry_code", right_on="naics", how="inner")
-    sums = joined.group_by([*_GROUP, "year"]).agg(
+    sums = joined.group_by([*_GROUP, *by, "year"]).agg(
         pl.when(pl.col("emplvl").is_not_null().any()).then(pl.col("emplvl").sum()).alias("employment"),
         (pl.col("emplvl") * _estimated_share(joined.columns)).sum().alias("_emp_est"),
         pl.col("estabs").sum().alias("establishments"),
@@ -328,29 +330,46 @@ def _thresholds(frame: pl.DataFrame, keys: list[str], lq_col: str, emp_col: str,
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
-def flag_against_peers(region_clusters: pl.DataFrame, peers: pl.DataFrame, *,
-                       region_code: str = "REGION") -> pl.DataFrame:
+def flag_against_peers(region_clusters: pl.DataFrame, peers: pl.DataFrame, *, region_code: str = "REGION",
+                       region_kind: str | None = None, region_text: str = "",
+                       peer_kind: str | None = None) -> pl.DataFrame:
     """Flag the region's clusters with percentiles over a peer set plus the region itself.
 
     ``region_clusters`` is a :func:`cluster_table` (LQ with the traded/local
     base, official cluster codes); ``peers`` a USCMP-layout table (e.g. all
     states). For each year of the region the peers' same year is used, else
-    their latest earlier year, else their earliest (said in ``flag_method``).
-    A peer row with the region's own code is replaced by the region. Adds the
-    four flags and ``flag_method`` ("peer percentiles over N regions ...");
-    clusters the peers lack get null flags.
+    their latest earlier year, else their earliest. A peer row with the
+    region's own code is replaced by the region. Adds the four flags and
+    ``flag_method`` ("peer percentiles over N regions ..."); clusters the
+    peers lack get null flags.
+
+    US Cluster Mapping compares a region only with regions of its kind and
+    year. With ``region_kind`` (:func:`exportplan.analysis.peers.region_kind`;
+    ``region_text`` describes the region) the peers' kind (``peer_kind``, else
+    their ``region_type``) is compared with it, and the peer year with the
+    region's: when either differs, every flag's ``flag_method`` ends with
+    "against 2016 state peers, not of the region's kind or year" (the parts
+    that differ). Without ``region_kind`` only the year is checked.
     """
     if "lq_base" in region_clusters.columns and (region_clusters.get_column("lq_base") != "type").any():
         raise ExportPlanError("Peer flags compare LQs with the traded/local base (USCMP); build the cluster table "
                               "with base='type'.")
     if "year" not in region_clusters.columns:
         raise ExportPlanError("The region's cluster table has no year column; use cluster_table's output.")
-    parts = [_flag_year(region_clusters.filter(pl.col("year") == y), peers, int(y), region_code)
+    from exportplan.analysis.peers import peer_set_kind
+
+    if peer_kind is None:
+        peer_kind = peer_set_kind(peers.get_column("region_type").to_list()) if "region_type" in peers.columns else ""
+    parts = [_flag_year(region_clusters.filter(pl.col("year") == y), peers, int(y), region_code,
+                        region_kind, region_text, peer_kind)
              for y in region_clusters.get_column("year").unique().sort().to_list()]
     return pl.concat(parts, how="vertical_relaxed") if parts else region_clusters
 
 
-def _flag_year(region: pl.DataFrame, peers: pl.DataFrame, year: int, region_code: str) -> pl.DataFrame:
+def _flag_year(region: pl.DataFrame, peers: pl.DataFrame, year: int, region_code: str,
+               region_kind: str | None = None, region_text: str = "", peer_kind: str = "") -> pl.DataFrame:
+    from exportplan.analysis.peers import mismatch_label
+
     peer_year = _peer_year(peers.get_column("year").unique().to_list(), year)
     cols = ["region_code", "cluster_code", "type", "year", "lq", "employment", "establishments"]
     peer_rows = peers.filter((pl.col("year") == peer_year) & (pl.col("region_code") != region_code)).with_columns(
@@ -363,8 +382,12 @@ def _flag_year(region: pl.DataFrame, peers: pl.DataFrame, year: int, region_code
     n = pool.get_column("region_code").n_unique()
     kinds = ", ".join(sorted(set(peer_rows.get_column("region_type").drop_nulls().to_list()))) \
         if "region_type" in peer_rows.columns else "peer"
-    method = (f"peer percentiles over {n} regions ({n - 1} {kinds} regions, {peer_year} data, plus this region, "
+    this = f"this region ({region_text})" if region_text else "this region"
+    method = (f"peer percentiles over {n} regions ({n - 1} {kinds} regions, {peer_year} data, plus {this}, "
               f"{year} data)")
+    kind_differs = region_kind is not None and (peer_kind or "") != region_kind
+    if kind_differs or peer_year != year:
+        method += f"; {mismatch_label(peer_kind or kinds, peer_year, kind_differs, peer_year != year)}"
     known = set(peers.get_column("cluster_code").to_list())
     out = region.drop([f for f in FLAGS if f in region.columns]).join(flagged, on="cluster_code", how="left")
     return out.with_columns(flag_method=pl.when(pl.col("cluster_code").is_in(list(known)))

@@ -102,15 +102,34 @@ def import_clusters(ctx, file, name, edited):
 
 
 @import_group.command("peers")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--name", default=None, help="Name for this peer set (default: the file name).")
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--from-qcew", "qcew_file", type=click.Path(path_type=Path), default=None,
+              help="Compute the peers from BLS's national QCEW single file (annual averages, every area): all "
+                   "regions of the region's kind (metros, states or counties) in it.")
+@click.option("--name", default=None, help="Name for this peer set (default: from the file name).")
+@click.option("--year", type=int, default=None, help="Use only this year of the file.")
+@click.option("--allow-mismatch", is_flag=True,
+              help="Accept peers of another kind or year than the region's; every flag is then labelled.")
 @workspace_option
 @click.pass_context
 @friendly
-def import_peers(ctx, file, name):
-    """Load a peer set of regions' clusters (US Cluster Mapping layout) for strong-cluster flags."""
+def import_peers(ctx, file, qcew_file, name, year, allow_mismatch):
+    """Load a peer set for strong-cluster flags: a US Cluster Mapping table, or --from-qcew a national QCEW file.
+
+    Peers must be of the region's kind and year, as US Cluster Mapping compares them: metros with metros
+    (a workspace made with --cbsa, or a custom county set: the nearest kind), counties with counties.
+
+    \b
+    Examples:
+      exportplan -w col import peers --from-qcew 2020.annual.singlefile.csv
+      exportplan -w col import peers uscmp_msa_clusters_2020.csv
+      exportplan -w col import peers --allow-mismatch uscmp_state_clusters_2016.csv
+    """
+    if bool(file) == bool(qcew_file):
+        raise click.UsageError("Give either FILE (a US Cluster Mapping table) or --from-qcew FILE (one of the two).")
     ws = current_workspace(ctx)
-    click.echo(str(ws.import_peers(file, name=name)))
+    click.echo(str(ws.import_peers(qcew_file or file, name=name, allow_mismatch=allow_mismatch,
+                                   from_qcew=bool(qcew_file), year=year)))
 
 
 @import_group.command("titles")

@@ -109,6 +109,19 @@ peer_clusters = Table(
     Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
 )
 
+# ---- release 0.4: what each peer set is (migration 0004) ----
+# One row per peer set: the kind of its regions and its years, so that the
+# strong-cluster flags compare a region only with regions of its kind and year.
+peer_sets = Table(
+    "peer_sets", metadata,
+    Column("name", String(120), primary_key=True),  # peer_clusters.peer_set
+    Column("region_kind", String(40), nullable=False, default=""),  # state | msa | county | economic_area | mixed | ''
+    Column("years", Text, nullable=False, default=""),  # comma-separated data years, e.g. "2016"
+    Column("method", String(20), nullable=False, default="file"),  # file (USCMP layout) | qcew (computed)
+    Column("mismatch", Text, nullable=False, default=""),  # what did not match the region, accepted explicitly
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
 # ---- release 0.2: inputs of the sector and market rankings (migration 0002) ----
 # Interim tables that company records will later feed (foreign parents, target
 # markets); each row keeps the provenance of the file it came from.

@@ -209,7 +209,7 @@ class AnalysisMixin:
         threshold = float(a["strong_threshold"])
         us_reference = self.reference_area in _US_REFERENCES
         if peers is not None and us_reference:
-            table = ac.flag_against_peers(table, peers)
+            table = ac.flag_against_peers(table, peers, **self.peer_flag_args())
         elif peers is not None:
             table = ac.flag_fallback(table, threshold, reason=f"reference area {self.reference_area} is not the U.S. "
                                      "(peer LQs are against the U.S.)")
@@ -223,6 +223,7 @@ class AnalysisMixin:
         notes = [f"Cluster LQ base: {'traded (local) employment, as US Cluster Mapping' if base == 'type' else 'all mapped employment'}; {_reference_text(self.reference_area)}.",
                  f"Crosswalk '{record['name']}'{' (edited by the user)' if record['edited'] else ''}, sha256 {record['sha256'][:12]}.",
                  f"Strong flags: {_flag_method(df)}."]
+        notes += self.peer_notes(df)
         if peers is not None and not us_reference:
             notes.append(f"A peer set is loaded, but its LQs are against the U.S. while these are against "
                          f"{self.reference_area}: flags use the LQ >= {threshold:g} fallback, not peer percentiles. "
