@@ -112,11 +112,13 @@ def test_sister_cities_of_columbus_ohio(shared_data):
     by_city = frame.set_index("partner_city")["iso3"]
     assert by_city["Dresden"] == "DEU" and by_city["Tainan"] == "TWN"
     assert by_city["Zapopan, Jalisco"] == "MEX"
-    # Hefei and Kumasi never appear as source cities: reported, kept, fixable.
-    assert report.unmapped == ["Hefei", "Kumasi"]
-    fixed, report = sistercities.read_sister_cities(
-        path, city="Columbus", state="Ohio", partner_countries={"Hefei": "China", "Kumasi": "Ghana"})
-    assert report.unmapped == [] and fixed["iso3"].notna().all()
+    # Hefei and Kumasi never appear as source cities: GeoNames places them, and says so.
+    assert report.unmapped == [] and frame["iso3"].notna().all()
+    assert by_city["Hefei"] == "CHN" and by_city["Kumasi"] == "GHA"
+    assert any("GeoNames" in n and "Hefei (China)" in n for n in report.notes)
+    fixed, report = sistercities.read_sister_cities(  # the user's word wins
+        path, city="Columbus", state="Ohio", partner_countries={"Hefei": "Taiwan"})
+    assert fixed.set_index("partner_city").loc["Hefei", "iso3"] == "TWN"
     with pytest.raises(ExportPlanError, match="several U.S. cities"):
         sistercities.read_sister_cities(path, city="Columbus")
 

@@ -61,7 +61,7 @@ def test_title_for_sectors_ranges_and_aggregates():
     assert naics.title_for("1013") == "Manufacturing"
     assert naics.title_for("454", vintage=2017) == "Nonstore Retailers"
     assert naics.title_for("454") is None  # not a 2022 code
-    assert naics.title_for("336411") is None  # deeper titles are imported, not shipped
+    assert naics.title_for("336411") == "Aircraft Manufacturing"  # every level is shipped
 
 
 @pytest.mark.parametrize(("code", "level"), [

@@ -127,10 +127,21 @@ class Workspace(QcewMixin, ClustersMixin, TablesMixin, AnalysisMixin, SectorsMix
                 config["analysis"]["cache_dir"] = str(cache_dir)
             path.mkdir(parents=True, exist_ok=True)
             store = Store(database_url or cfg.database_url(path, config))
-            return cls(path, config, cls._claim(path, config, store, attach=attach), notes)
+            ws = cls(path, config, cls._claim(path, config, store, attach=attach), notes)
         except BaseException:
             _remove_partial(path, existed, before)
             raise
+        if not centre:
+            ws.notes.append(ws.centre_message())
+        return ws
+
+    def centre_message(self) -> str:
+        """Where the region sits for distances to markets (the county points it uses, or how to set it)."""
+        point, note = self.region_point()
+        if point is None:
+            return f"The region has no centre yet: {note}."
+        return (f"Region centre for distances to markets: {note}; employment-weighted once QCEW is loaded "
+                "(or set it: exportplan config set region.centre LAT,LON).")
 
     @classmethod
     def _claim(cls, path: Path, config: dict, store: Store, *, attach: bool) -> Store:
@@ -302,7 +313,8 @@ def _url_hint(config: dict) -> str:
     if os.environ.get(cfg.DATABASE_URL_ENV) and not config["workspace"].get("sample_data"):
         return (f"The environment variable {cfg.DATABASE_URL_ENV} overrides database.url: unset it, or point it "
                 "at this workspace's database.")
-    return "Point database.url in exportplan.toml at this workspace's database, or open the other workspace's folder."
+    return ("Point database.url at this workspace's database (exportplan config set database.url URL), or open the "
+            "other workspace's folder.")
 
 
 def _remove_partial(path: Path, existed: bool, before: set[str]) -> None:

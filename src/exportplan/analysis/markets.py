@@ -754,9 +754,10 @@ def _proximity(b: _Builder, data: MarketData, values: pd.DataFrame) -> None:
     if len(points):
         if data.centre is None:
             raise ExportPlanError(
-                "The region has no centre for the distance to markets. Set region.centre = [lat, lon] in "
-                "exportplan.toml (e.g. centre = [39.96, -82.99]), or give county centres (markets.county_centres, "
-                "a CSV with county_fips, lat, lon) so the employment-weighted centre can be computed.")
+                "The region has no centre for the distance to markets"
+                + (f": {data.centre_note}." if data.centre_note else
+                   ". Give it with 'exportplan config set region.centre LAT,LON' (e.g. 39.96,-82.99), "
+                   "or name a CSV of county_fips, lat, lon with 'exportplan config set markets.county_centres FILE'."))
         lat, lon = data.centre
         km = pd.Series(great_circle_km(lat, lon, points["lat"].to_numpy(float), points["lon"].to_numpy(float)),
                        index=points.index)
@@ -883,7 +884,7 @@ def rank_matrix(mm: MarketMatrix, group_weights: Mapping[str, float], *, method:
     if not keep:
         raise ExportPlanError(
             f"No country has data on at least {floor:.0%} of the weight. Load more country data, or lower "
-            "markets.coverage_floor in exportplan.toml.")
+            "markets.coverage_floor (exportplan config set markets.coverage_floor 0.3).")
     if dropped:
         notes.append(f"{len(dropped)} of {len(mm.matrix)} countries have data on less than {floor:.0%} of the "
                      f"weight and are left out of the ranking (markets.coverage_floor).")

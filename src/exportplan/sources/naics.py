@@ -1,16 +1,21 @@
-"""NAICS codes and titles: sectors and subsectors shipped, full titles on import.
+"""NAICS codes and titles: every level shipped, other titles on import.
 
-The package ships ``data/naics_titles.csv``: the Census titles of every NAICS
-sector (2-digit, including the ranges ``31-33``, ``44-45``, ``48-49``) and
-subsector (3-digit) for the 2017 and 2022 vintages, plus the QCEW aggregate
-codes (``10`` all industries, ``101``/``102`` domains, ``1011``-``1029``
-supersectors, ``99``/``999`` unclassified), whose vintage column is empty
-because they apply to every vintage. Deeper titles come from the user's own
-copy of a Census code file or the BLS ``industry_titles.csv``, read by
-:func:`read_titles_file`.
+The package ships ``data/naics_titles.csv`` (built by
+``scripts/build_naics_titles.py``, which names its public sources): the Census
+titles of every NAICS code, 2 to 6 digits including the sector ranges
+``31-33``, ``44-45``, ``48-49``, for the 2017 and 2022 vintages; and, with an
+empty vintage column because they apply to every vintage, the BLS QCEW titles
+of the codes in neither Census file: the QCEW aggregates (``10`` all
+industries, ``101``/``102`` domains, ``1011``-``1029`` supersectors), the
+unclassified codes (``99`` ... ``999999``), retired codes and the BLS-only
+construction splits (``238111`` ...). The user's own title file (a Census code
+file or the BLS ``industry_titles.csv``, read by :func:`read_titles_file`)
+can add or replace titles.
 
 >>> title_for("31-33")
 'Manufacturing'
+>>> title_for("336411"), title_for("238111")
+('Aircraft Manufacturing', 'Residential poured foundation contractors')
 >>> naics_level("336411"), naics_level("44-45"), naics_level("1013")
 (6, 2, None)
 >>> naics_vintage_for_year(2020)
@@ -86,6 +91,7 @@ def naics_vintage_for_year(year: int) -> int:
 def _shipped() -> pd.DataFrame:
     """The shipped title table (naics, title, level, vintage), read once."""
     text = resources.files("exportplan").joinpath("data/naics_titles.csv").read_text("utf-8")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("#"))  # the source line
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     frame["level"] = pd.array([int(v) if v else None for v in frame["level"]], dtype="Int64")
     return frame
@@ -105,15 +111,32 @@ def _check_vintage(vintage: int | None) -> int:
 
 
 def naics_titles(vintage: int | None = None) -> pd.DataFrame:
-    """Sector and subsector titles of a vintage (default the newest) plus QCEW aggregates.
+    """Titles of a vintage's codes (default the newest) plus the BLS codes of every vintage.
 
-    Columns ``naics`` (text), ``title``, ``level`` (2, 3, or <NA> for QCEW
+    Columns ``naics`` (text), ``title``, ``level`` (2 to 6, or <NA> for QCEW
     aggregates such as ``10``).
     """
     served = str(_check_vintage(vintage))
     table = _shipped()
     rows = table[(table["vintage"] == served) | (table["vintage"] == "")]
     return rows[COLUMNS].reset_index(drop=True).copy()
+
+
+def all_titles(prefer: int | None = None) -> pd.DataFrame:
+    """One title per code over every shipped vintage: ``prefer`` (default the newest) first, then the others.
+
+    A table of QCEW data of any year then has a title for every code, e.g.
+    ``454`` (NAICS 2017 only) and ``455`` (NAICS 2022 only). Columns as
+    :func:`naics_titles`.
+
+    >>> titles = all_titles()
+    >>> sorted(set(titles.loc[titles["naics"].isin(["454", "455", "1011"]), "title"]))
+    ['General Merchandise Retailers', 'Natural resources and mining', 'Nonstore Retailers']
+    """
+    first = _check_vintage(prefer)
+    order = [first] + [v for v in reversed(SHIPPED_VINTAGES) if v != first]
+    frames = [naics_titles(v) for v in order]
+    return pd.concat(frames, ignore_index=True).drop_duplicates("naics", keep="first").reset_index(drop=True)
 
 
 @lru_cache(maxsize=4)
@@ -128,10 +151,7 @@ def _title_map(served: int) -> dict[str, str]:
 
 
 def title_for(code: object, vintage: int | None = None) -> str | None:
-    """The shipped title of a sector, subsector or QCEW aggregate code; None if not shipped.
-
-    Deeper codes have no shipped title: import them with :func:`read_titles_file`.
-    """
+    """The shipped title of a NAICS or QCEW code in a vintage (default the newest); None if not shipped."""
     return _title_map(_check_vintage(vintage)).get(clean_code(code))
 
 

