@@ -218,10 +218,16 @@ def test_workspace_with_uslq_reference(tmp_path, shared_data):
         notes = table.attrs["exportplan"]["notes"]
         assert any(USLQ_NOTE in n for n in notes) and table["growth"].isna().all()
     assert industries["lq"].notna().sum() > 20
-    assert clusters["lq"].notna().mean() > 0.9 and clusters["ref_estimated"].gt(0).any()
-    # Without estimation every cluster holding an industry of unknown U.S. share has no LQ; the note lists them.
-    assert plain["lq"].notna().sum() < clusters["lq"].notna().sum()
-    assert any("no U.S. share" in n for n in plain.attrs["exportplan"]["notes"])
+    # The implied U.S. shares are never estimated from the counties: an industry no county publishes an LQ for
+    # has no share, and a cluster (or traded/local total) holding one has no LQ; the notes say so and how to fix.
+    for table in (clusters, plain):
+        notes = " ".join(table.attrs["exportplan"]["notes"])
+        assert not table["ref_estimated"].fillna(0).gt(0).any()
+        assert "no U.S. share" in notes and "never estimated from the region's own counties" in notes
+        assert "estimated U.S." not in notes and "split by the counties' establishments" not in notes
+    traded = clusters[clusters["type"] == "traded"]
+    assert f"{traded['lq'].isna().sum()} of {len(traded)} traded clusters have no LQ" in \
+        " ".join(clusters.attrs["exportplan"]["notes"])
 
 
 # ---------------------------------------------------------------- crosswalk readers
@@ -532,8 +538,14 @@ def test_workspace_blanks_lqs_on_an_incomplete_base_and_says_so(columbus):
     plain = columbus.clusters(estimate=False)
     assert plain["lq"].isna().all() and (plain["base_missing"] > 0).all()
     assert any("base" in n and "estimate" in n for n in plain.attrs["exportplan"]["notes"])
+    # Estimating the counties' cells completes the region's base, but the implied U.S. traded/local totals miss
+    # every share no county publishes, and those are never estimated: no cluster LQ, and the notes say why.
     estimated = columbus.clusters()
-    assert (estimated["base_missing"] == 0).all() and estimated["lq"].notna().mean() > 0.9
+    assert (estimated["base_missing"] == 0).all() and (estimated["ref_base_missing"] > 0).all()
+    assert estimated["lq"].isna().all()
+    notes = " ".join(estimated.attrs["exportplan"]["notes"])
+    assert "never estimated from the region's counties" in notes and "48 of 48 traded clusters have no LQ" in notes
+    assert "api/2020/a/area/US000.csv" in notes
 
 
 def test_workspace_says_at_the_top_when_the_reference_has_another_period(shared_data, tmp_path):

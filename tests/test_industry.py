@@ -13,13 +13,14 @@ from exportplan.analysis.industry import (
     IMPLIED_TOTAL,
     USLQ_NOTE,
     annual_rows,
-    estimate_withheld,
+    check_periods,
     growth,
     implied_reference,
     industry_table,
     location_quotients,
     naics_level_expr,
     ownership_code,
+    reference_frame,
     region_sum,
     shift_share,
     withheld_share,
@@ -229,16 +230,20 @@ def test_uslq_gives_no_national_growth_and_says_why():
     assert "implied by BLS's published county LQs" in USLQ_NOTE
 
 
-def test_uslq_unknown_shares_can_be_estimated_from_the_parent():
+def test_uslq_share_without_a_published_lq_stays_missing():
+    # 3112's U.S. share is not published by any county: it stays missing, never estimated from the region
+    # (not even from the parent's residual split by the counties' establishments), so its LQ is blank.
     rows = area("00001", {"0": 1000}, {"311": 300, "3111": 100, "3112": 200}, withheld=("3112",))
     data = _lq_rows(rows, {"10": 1.0, "311": 3.0, "3111": 2.0})
     ref = implied_reference(data, ["00001"])
     assert ref.filter(pl.col("industry_code") == "3112").get_column("emplvl")[0] is None
-    est = estimate_withheld(ref, weight="county_estabs")
-    # Shares: 311 = 0.3/3 = 0.1, 3111 = 0.1/2 = 0.05, so 3112 = the residual 0.05.
-    row = est.filter(pl.col("industry_code") == "3112").row(0, named=True)
-    assert row["emplvl"] == pytest.approx(0.05 * IMPLIED_TOTAL) and row["estimated"] is True
-    assert "county_estabs" in row["estimate_note"]
+    for estimate in (False, True):
+        assert reference_frame(data, "USLQ", estimate=estimate).filter(
+            pl.col("industry_code") == "3112").get_column("emplvl")[0] is None
+        table = industry_table(data, ["00001"], "USLQ", level=4, estimate=estimate)
+        row = table.filter(pl.col("naics") == "3112").row(0, named=True)
+        assert row["lq"] is None
+    assert table.filter(pl.col("naics") == "3111").get_column("lq")[0] == pytest.approx(2.0)
 
 
 def test_uslq_needs_published_lqs():
@@ -456,22 +461,38 @@ def test_region_mixing_annual_and_averaged_quarters_says_so():
     assert row["period"] == "annual; average of Q1 (wages x4)"
 
 
-def test_lq_tables_refuse_a_reference_of_another_period():
+def test_lq_tables_blank_a_reference_of_another_period():
     counties = area("00001", {"0": 1000, "5": 800}, {"311": 100}, year=2023)
     nation = [dict(r, qtr="1") for r in area("US000", {"0": 1e5, "5": 8e4}, {"311": 2e3}, year=2023)]
     data = annual_rows(frame(counties + nation))
+    region, reference = region_sum(data, ["00001"]), region_sum(data, ["US000"], region_code="US000")
     with pytest.raises(ExportPlanError, match=r"US000 has only Q1 data for 2023 while the region's counties have "
-                                              r"annual data for 2023.*load the annual"):
-        industry_table(data, ["00001"], level=3)
+                                              r"annual data.*api/2023/a/area/US000.csv"):
+        check_periods(region, reference, 2023)
+    # The table is still printed (the counties' numbers are valid), its LQs blank: never Q1 against annual.
+    table = industry_table(data, ["00001"], level=3)
+    assert table.height == 1 and table.get_column("employment")[0] == 100
+    assert table.get_column("lq").null_count() == table.height
     # The other way round: averaged quarters of the counties against an annual reference.
     flipped = annual_rows(frame([dict(r, qtr="1") for r in counties] + [dict(r, qtr="A") for r in nation]))
-    with pytest.raises(ExportPlanError, match=r"US000 has annual data for 2023 while the region's counties have "
-                                              r"only Q1 data"):
-        industry_table(flipped, ["00001"], level=3)
+    with pytest.raises(ExportPlanError, match=r"US000 has only annual data for 2023 while the region's counties "
+                                              r"have Q1 data.*api/2023/1/area/US000.csv.*--quarter 1"):
+        check_periods(region_sum(flipped, ["00001"]), region_sum(flipped, ["US000"], region_code="US000"), 2023)
+    assert industry_table(flipped, ["00001"], level=3).get_column("lq").null_count() == 1
     # Like with like: quarters on both sides are compared.
     quarters = annual_rows(frame([dict(r, qtr="1") for r in counties] + nation))
     assert industry_table(quarters, ["00001"], level=3).get_column("lq")[0] == pytest.approx(
         (100 / 1000) / (2e3 / 1e5))
+
+
+def test_period_check_fires_when_the_reference_lacks_the_year():
+    counties = area("00001", {"0": 1000, "5": 800}, {"311": 100}, year=2020)
+    nation = [dict(r, qtr="1") for y in (2019, 2024) for r in area("US000", {"0": 1e5, "5": 8e4}, {"311": 2e3}, year=y)]
+    data = annual_rows(frame(counties + nation))
+    region, reference = region_sum(data, ["00001"]), region_sum(data, ["US000"], region_code="US000")
+    with pytest.raises(ExportPlanError, match=r"US000 has no data for 2020 \(loaded: 2019 Q1, 2024 Q1\).*not withheld"):
+        check_periods(region, reference, 2020)
+    assert industry_table(data, ["00001"], level=3).get_column("lq").null_count() == 1
 
 
 def test_uslq_reference_carries_the_period_of_the_files_it_comes_from():
@@ -483,5 +504,6 @@ def test_uslq_reference_carries_the_period_of_the_files_it_comes_from():
     # reference only through other areas: the LQ table refuses it.
     quarters = annual_rows(_lq_rows([dict(r, qtr="1", area="00002") for r in rows if r["year"] == 2020], {})
                            .vstack(data.drop("period").filter(pl.col("year") == 2020)))
-    with pytest.raises(ExportPlanError, match="USLQ has annual data for 2020 while the region's counties have only"):
-        industry_table(quarters, ["00002"], "USLQ", level=3)
+    assert industry_table(quarters, ["00002"], "USLQ", level=3).get_column("lq").null_count() == 1
+    with pytest.raises(ExportPlanError, match="counties' 2020 rows carry no published LQs"):
+        check_periods(region_sum(quarters, ["00002"]), implied_reference(quarters, ["00001"]), 2020)

@@ -535,7 +535,7 @@ def test_columbus_shows_missing_growth_and_tables_honestly(columbus):
     assert not t["reason"].str.contains("no data").any()
     notes = " ".join(ranking.meta["notes"])
     assert "No data for any sector on: regional growth" in notes
-    assert "Only 2020 is loaded" in notes and "No state targets table is loaded" in notes
+    assert "No growth window ends in 2020" in notes and "No state targets table is loaded" in notes
     assert (t.loc[t["tier"] == "priority", "coverage"] >= 0.6).all()
     assert t.loc[t["coverage"] < 0.6, "tier"].ne("priority").all()
 

@@ -60,7 +60,8 @@ def common_years(region: Mapping[int, set[str]], reference: Mapping[int, set[str
 
 
 def analysis_window(region: Mapping[int, set[str]], reference: Mapping[int, set[str]], window: int, *,
-                    end: int | None = None, reference_name: str = "the reference area") -> AnalysisWindow:
+                    end: int | None = None, reference_name: str = "the reference area",
+                    workspace: str = "DIR") -> AnalysisWindow:
     """Resolve the growth window from the years loaded (module docstring).
 
     ``end`` forces the end year (an explicit ``--year``); the start follows
@@ -92,7 +93,7 @@ def analysis_window(region: Mapping[int, set[str]], reference: Mapping[int, set[
     start = later[0] if later else None
     if start is None:
         warnings.append(f"no loaded year from {target} to {end - 1}: no growth is computed; load {target} "
-                        f"(e.g. 'exportplan -w DIR fetch qcew --years {target}').")
+                        f"(e.g. 'exportplan -w {workspace} fetch qcew --years {target}').")
     elif start != target:
         warnings.append(f"{target} is not loaded, so growth starts in {start}, the nearest later year "
                         f"({end - start} years instead of {window}); load {target} for the full window.")
@@ -100,10 +101,9 @@ def analysis_window(region: Mapping[int, set[str]], reference: Mapping[int, set[
         warnings.append("the window is one year: growth over a single year is noisy.")
     if PANDEMIC_YEAR in (start, end):
         warnings.append(f"the window {'starts' if start == PANDEMIC_YEAR else 'ends'} in {PANDEMIC_YEAR}: the "
-                        "pandemic year distorts growth; load later years, or pick another with --year / "
-                        "--start-year.")
-    span = f"{start}-{end}" if start is not None else f"none (ends {end})"
-    text = f"Growth window {span} (end = {basis}; start = end - {window} years; {METHODS_REF})."
+                        "pandemic year distorts growth; load other years, or choose the years explicitly.")
+    span = f"Growth window {start}-{end}" if start is not None else f"No growth window ending {end}"
+    text = f"{span} (end = {basis}; start = end - {window} years; {METHODS_REF})."
     return AnalysisWindow(start, end, tuple(years), warnings, text, window, missing)
 
 

@@ -361,7 +361,8 @@ class SectorsMixin:
                 "crosswalk_record": record, "flag_method": flag_method,
                 "reference_note": asec.reference_note(reference, self.reference_area),
                 "reference_label": "US" if self.reference_area in _US_AREAS else self.reference_area,
-                "table_notes": list(base.attrs.get("exportplan", {}).get("notes", []))}
+                "table_notes": list(base.attrs.get("exportplan", {}).get("notes", [])),
+                "top_notes": list(base.attrs.get("exportplan", {}).get("top_notes", []))}
         return alts, info
 
     def _provenance_rows(self, kind: str, ids=None) -> pd.DataFrame:
@@ -421,9 +422,9 @@ class SectorsMixin:
                  "State target priority is scored 1 → 1.0, 2 → 0.67, 3 → 0.33; a sector the loaded list does not "
                  "name scores 0. Sectors missing from a loaded FDI or assets table count 0."]
         if info["start_year"] is None:
-            notes.append(f"Only {info['year']} is loaded: regional growth, {info['reference_label']} growth and the "
-                         "competitive shift need two years and are missing for every sector. Load an earlier QCEW "
-                         "year to score growth.")
+            notes.append(f"No growth window ends in {info['year']} (see the growth window note below): regional "
+                         f"growth, {info['reference_label']} growth and the competitive shift need two years and are "
+                         "missing for every sector. Load an earlier QCEW year to score growth.")
         if info["reference_note"]:
             notes.append(info["reference_note"])
         notes += _vintage_notes(info, table)
@@ -435,13 +436,13 @@ class SectorsMixin:
                          "data on cannot change any rank.")
         notes += asec.tier_notes(top_k, table)  # says first why no sector is a priority, when none is
         # The QCEW table's own notes (LQ base, crosswalk, flags, withheld and estimated cells) hold here too.
-        notes += [n for n in info["table_notes"] if not n.startswith("SAMPLE DATA")]
+        notes += [n for n in info["table_notes"] if not n.startswith("SAMPLE DATA") and n not in info["top_notes"]]
         return notes
 
     def _sector_meta(self, info: dict, notes: list[str], tables: dict) -> dict:
         what = "traded clusters" if info["by"] == "cluster" else f"{info['level']}-digit NAICS industries"
         meta = self._meta(f"{self.name}: target sectors ({what}), {info['year']}",
-                          ("qcew", "crosswalk", "peers", "titles"), notes)
+                          ("qcew", "crosswalk", "peers", "titles"), notes, info.get("top_notes", []))
         for kind in asec.USER_TABLES:
             frame = tables.get(kind)
             if frame is None or "provenance_id" not in frame:
