@@ -91,3 +91,90 @@ def test_workspace_window_on_the_real_recipe(columbus_us):
     w = columbus_us.analysis_window()
     assert w.end == 2020 and w.start is None and w.reference_missing
     assert any("pandemic" in x for x in w.warnings)
+
+
+US_2020 = "https://data.bls.gov/cew/data/api/2020/a/area/US000.csv"
+
+
+def _says_no_reference_at_the_top(table) -> None:
+    meta = table.attrs["exportplan"]
+    first = meta["notes"][0]
+    assert meta["top_notes"] == [first]
+    assert first.startswith("NO REFERENCE DATA FOR 2020") and "US000 has no data for 2020" in first
+    assert "2019 Q1, 2024 Q1" in first and US_2020 in first and "fetch qcew --years 2020" in first
+    # The blank LQs are never put down to withheld cells.
+    assert not any("withheld" in n and ("LQ" in n or "lq" in n) and "blank" in n for n in meta["notes"][1:])
+
+
+def test_real_recipe_tables_say_the_reference_is_missing_at_the_top(columbus_us, shared_data):
+    """2020 annual counties against the real 2019 Q1 and 2024 Q1 U.S. files (the README recipe)."""
+    industries = columbus_us.industries(level=2)
+    assert industries["lq"].isna().all() and industries["employment"].notna().all()
+    _says_no_reference_at_the_top(industries)
+    columbus_us.import_clusters(shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.csv")
+    clusters = columbus_us.clusters()
+    assert clusters["lq"].isna().all() and clusters["employment"].notna().any()
+    _says_no_reference_at_the_top(clusters)
+    ranking = columbus_us.rank_sectors(draws=200)
+    assert ranking.meta["notes"][0] == ranking.meta["top_notes"][0] == clusters.attrs["exportplan"]["top_notes"][0]
+    assert sum(n.startswith("NO REFERENCE DATA") for n in ranking.meta["notes"]) == 1
+    # Shift-share needs two years of the counties: nothing can be computed, a clear error naming the window.
+    with pytest.raises(ExportPlanError, match="No growth window ending 2020.*fetch qcew --years 2015"):
+        columbus_us.shift_share()
+
+
+def test_real_recipe_cli_prints_the_reference_note_before_the_table(columbus_us):
+    from click.testing import CliRunner
+
+    from exportplan.cli.main import cli
+
+    out = CliRunner().invoke(cli, ["-w", str(columbus_us.path), "industries", "--level", "2"])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0].startswith("Note: NO REFERENCE DATA FOR 2020") and US_2020 in lines[0]
+    assert sum("NO REFERENCE DATA" in line for line in lines) == 1
+    assert "industries" in lines[1]
+
+
+# --------------------------------------------------------------------------- fetch qcew: the reference with the region
+
+def test_fetch_qcew_requests_the_reference_slice_with_the_counties(replay_server, shared_data, tmp_path):
+    county = shared_data / "qcew" / "bls_qcew_2020_annual_area_39049.csv"
+    # A stand-in U.S. annual file for 2020 (no real one is in the test data): Franklin's rows relabelled US000,
+    # so every LQ against it is 1.
+    us = tmp_path / "us.csv"
+    lines = county.read_text().splitlines()
+    us.write_text("\n".join([lines[0]] + ["US000" + line.removeprefix("39049") for line in lines[1:]]) + "\n")
+    replay_server.add_file("/cew/data/api/2020/a/area/39049.csv", county, content_type="text/csv")
+    base = replay_server.url("/cew/data/api")
+    ws = Workspace.init(tmp_path / "w", name="Franklin", counties=["39049"], reference_area="US000")
+    try:
+        with pytest.raises(ExportPlanError, match="US000"):  # asked for with the county; not on the server (404)
+            ws.fetch_qcew([2020], base_url=base, progress=False, retries=0, timeout=5)
+        assert replay_server.hits("/cew/data/api/2020/a/area/US000.csv") == 1
+        assert ws.years() == []  # all or nothing: the county's file is not imported alone
+        replay_server.add_file("/cew/data/api/2020/a/area/US000.csv", us, content_type="text/csv")
+        report = ws.fetch_qcew([2020], base_url=base, progress=False, retries=0, timeout=5)
+        assert "US000" in str(report) and "39049" in str(report)
+        urls = set(ws.provenance("qcew")["url"])
+        assert {f"{base}/2020/a/area/39049.csv", f"{base}/2020/a/area/US000.csv"} <= urls
+        window = ws.analysis_window()
+        assert window.end == 2020 and not window.reference_missing
+        table = ws.industries(level=2)
+        assert table.attrs["exportplan"]["top_notes"] == []
+        assert table["lq"].dropna().round(6).eq(1.0).all() and table["lq"].notna().sum() > 10
+    finally:
+        ws.close()
+
+
+def test_fetch_qcew_with_uslq_fetches_only_the_counties(replay_server, shared_data, tmp_path):
+    county = shared_data / "qcew" / "bls_qcew_2020_annual_area_39049.csv"
+    replay_server.add_file("/cew/data/api/2020/a/area/39049.csv", county, content_type="text/csv")
+    ws = Workspace.init(tmp_path / "w", name="Franklin", counties=["39049"], reference_area="USLQ")
+    try:
+        ws.fetch_qcew([2020], base_url=replay_server.url("/cew/data/api"), progress=False, retries=0, timeout=5)
+        # The USLQ reference comes from the counties' published LQs: nothing else to fetch.
+        assert [r.path for r in replay_server.requests] == ["/cew/data/api/2020/a/area/39049.csv"]
+        assert ws.analysis_window().end == 2020
+    finally:
+        ws.close()
