@@ -149,7 +149,8 @@ def _with_base(sums: pl.DataFrame, base: str) -> pl.DataFrame:
 
 def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.DataFrame, *,
                   year: int | None = None, window: int = 5, base: str = "type", ownership: str = "5",
-                  max_withheld: float = 0.0) -> pl.DataFrame:
+                  max_withheld: float = 0.0, region_cells: pl.DataFrame | None = None,
+                  max_bound_ratio: float | None = None) -> pl.DataFrame:
     """The region's clusters with employment, LQ, growth and withheld share.
 
     ``region`` and ``reference`` are area frames with 6-digit rows (the
@@ -167,6 +168,14 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
     ``vintage_gap_codes``: see the module docstring). Ranked by employment,
     largest first. See the module docstring for the columns and for
     estimated frames and the implied USLQ reference.
+
+    Bounds (:mod:`exportplan.analysis.withheld`): from ``region_cells`` (the
+    counties' cells; a one-area ``region`` serves as its own), columns
+    employment_low/high, lq_low/high, growth_low/high bound each cluster
+    exactly by the NAICS hierarchy; lq (growth) is null and lq_note
+    (growth_note) says why where the bounds are wider than
+    ``max_bound_ratio``. Without cells for a many-county region the columns
+    are absent.
 
     Raises ExportPlanError when the reference's period for ``year`` is not
     one the region has (:func:`exportplan.analysis.industry.check_periods`:
@@ -186,6 +195,9 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
     grown = _cluster_growth(reg, year, window, max_withheld)
     table = table.join(grown, on="_key", how="left")
     table = _blank_vintage_gaps(table, grown, [region, reference], crosswalk, year, ownership)
+    # max_withheld > 0 asks for LQs on incomplete sums: the bounds are given, the point values kept.
+    limit = float("inf") if max_withheld > 0 else max_bound_ratio
+    table = _with_bounds(table, region, region_cells, reference, crosswalk, year, base, ownership, limit)
     table = table.drop("_key", "est_withheld", "est_missing", "missing")
     first = [c for c in ("cluster_code", "cluster_name", "type", "year", "employment", "establishments", "wages",
                          "avg_pay", "n_naics", "withheld", "estimated", "ref_estimated", "base_withheld",
@@ -193,6 +205,28 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
              if c in table.columns]
     return table.select(*first, pl.exclude(first)).sort(["employment", "cluster_name"], descending=[True, False],
                                                          nulls_last=True)
+
+
+def _with_bounds(table: pl.DataFrame, region: pl.DataFrame, region_cells: pl.DataFrame | None,
+                 reference: pl.DataFrame, crosswalk: pl.DataFrame, year: int, base: str, ownership: str,
+                 max_ratio: float | None) -> pl.DataFrame:
+    """Add the bounds of withheld cells (analysis.withheld): from the counties' cells, or a one-area region."""
+    from exportplan.analysis import withheld as wh
+
+    if region_cells is None:
+        if "n_areas" in region.columns and region.get_column("n_areas").max() not in (None, 1):
+            return table  # a sum of several areas: the cells are needed for bounds
+        region_cells = region
+    starts = table.get_column("start_year").drop_nulls() if "start_year" in table.columns else pl.Series([])
+    bounds = wh.cluster_table_bounds(region_cells, reference, _keyed(crosswalk), year=year,
+                                     start_year=int(starts[0]) if starts.len() else None, base=base,
+                                     ownership=ownership_code(ownership))
+    out = table.join(bounds, on="_key", how="left")
+    if "vintage_gap_codes" in out.columns:  # growth across a changed code set has no bounds either
+        gap = pl.col("vintage_gap_codes").fill_null(0) > 0
+        out = out.with_columns(growth_low=pl.when(~gap).then(pl.col("growth_low")),
+                               growth_high=pl.when(~gap).then(pl.col("growth_high")))
+    return wh.limit_table(out, max_ratio)
 
 
 def _cluster_lq(reg: pl.DataFrame, ref: pl.DataFrame, base: str, max_withheld: float) -> pl.DataFrame:

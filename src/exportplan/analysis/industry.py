@@ -722,7 +722,8 @@ def withheld_share(region: pl.DataFrame, *, level: int, ownership: str = "5", ye
 def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: str = "US000", *,
                    year: int | None = None, level: int | Sequence[int] | None = None,
                    ownership: str = "5", window: int = 5, base: str = "bls",
-                   titles: pl.DataFrame | None = None, estimate: bool = False) -> pl.DataFrame:
+                   titles: pl.DataFrame | None = None, estimate: bool = False,
+                   max_bound_ratio: float | None = None) -> pl.DataFrame:
     """The region's industries with employment, pay, LQ, growth and withheld share.
 
     Counties are summed first (:func:`region_sum`), annual rows used (or the
@@ -741,7 +742,11 @@ def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: 
     (fraction), cagr, vintage_break, withheld (share of establishments in
     withheld cells), estimated (share of employment estimated; 0 without
     estimation), level_withheld_share (:func:`withheld_share` of the row's
-    level); ranked by employment, largest first.
+    level), and the exact bounds of withheld cells from the NAICS hierarchy
+    (:mod:`exportplan.analysis.withheld`): employment_low/high, lq_low/high,
+    growth_low/high; where the bounds are wider than ``max_bound_ratio``
+    (high/low; default ``withheld.DEFAULT_MAX_RATIO``) lq (growth) is null
+    and lq_note (growth_note) says why. Ranked by employment, largest first.
 
     Raises ExportPlanError when the reference's period for ``year`` is not
     one the region has (:func:`check_periods`), e.g. a U.S. file of Q1 only
@@ -764,6 +769,14 @@ def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: 
     rows = rows.with_columns(level=naics_level_expr()).filter(
         (pl.col("own_code") == own) & pl.col("level").is_in(levels))
     rows = rows.join(_table_growth(region, year, window), on=["own_code", "industry_code"], how="left")
+    # Exact bounds from the NAICS hierarchy (analysis.withheld); wide ones blank the point value.
+    from exportplan.analysis import withheld as wh
+
+    starts = rows.get_column("start_year").drop_nulls()
+    bounds = wh.industry_table_bounds(data.filter(pl.col("area_fips").is_in(counties)), reference, year=year,
+                                      start_year=int(starts[0]) if starts.len() else None, base=base)
+    rows = wh.limit_table(rows.join(bounds, on=["own_code", "industry_code", "year", "qtr"], how="left"),
+                          max_bound_ratio)
     shares = {lv: withheld_share(region, level=lv, ownership=own, year=year) for lv in levels}
     return _finish_table(rows, shares, titles)
 
@@ -807,8 +820,12 @@ def _finish_table(rows: pl.DataFrame, shares: dict, titles: pl.DataFrame | None)
         pl.col("emplvl").alias("employment"), pl.col("estabs").alias("establishments"),
         pl.col("total_wages").alias("wages"), pl.col("avg_annual_pay").alias("avg_pay"),
         "lq", "lq_base", "start_year", "growth", "cagr", "vintage_break", "withheld", "estimated",
-        "level_withheld_share",
+        "level_withheld_share", *[c for c in _BOUND_COLUMNS if c in rows.columns],
     ).sort(["employment", "naics"], descending=[True, False], nulls_last=True)
+
+
+_BOUND_COLUMNS = ("employment_low", "employment_high", "lq_low", "lq_high", "lq_note", "growth_low",
+                  "growth_high", "growth_note")
 
 
 def attach_titles(rows: pl.DataFrame, titles: pl.DataFrame | None = None) -> pl.DataFrame:

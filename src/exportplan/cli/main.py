@@ -123,7 +123,13 @@ def emit_table(df, *, fmt, output, meta=None, title=None, columns=None, max_rows
     if title:
         click.echo(title)
     shown = df if columns is None else df[[c for c in columns if c in df.columns]]
-    click.echo(render_text_table(shown, max_rows=max_rows, formats=formats))
+    from ..output.marks import MARK_NOTE, bound_marks
+
+    head = shown if max_rows is None else shown.head(max_rows)
+    marks, ranges, marked = bound_marks(df.loc[head.index], list(shown.columns))
+    click.echo(render_text_table(shown, max_rows=max_rows, formats=formats, marks=marks, ranges=ranges))
+    if marked:
+        click.echo(MARK_NOTE)
     if output is not None or fmt is not None:
         if output is None:
             raise ExportPlanError("--format needs --output FILE (where to write the table).")

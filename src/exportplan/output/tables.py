@@ -63,7 +63,10 @@ _SHEET_FORBIDDEN = set("[]:*?/\\")
 SOURCES_SHEET = "sources"
 
 # Column-name conventions (tokens of the lower-cased name split on non-letters).
-_PERCENT_TOKENS = {"growth", "share", "coverage", "prob", "probability"}
+_PERCENT_TOKENS = {"growth", "share", "coverage", "prob", "probability", "withheld"}
+#: The one format of every percentage in printed tables (fractions: 0.123 -> 12.3%).
+PERCENT = ".1%"
+_PERCENT_NAMES = re.compile(r"^p_top\d*$")  # probabilities of staying in the top k
 _RATIO_TOKENS = {"lq", "rca"}
 _SCORE_TOKENS = {"score", "contrib", "contribution", "weight"}
 _COUNT_TOKENS = {"employment", "emp", "estabs", "establishments", "count", "jobs",
@@ -134,13 +137,13 @@ def column_format(name: object, series: pd.Series | None = None, floatfmt: str =
 
     Returns None for text, boolean and date columns. Conventions, first match
     wins: ``score``/``contrib_*``/``weight`` → ``.3f``; ``lq``/``rca`` →
-    ``.2f``; ``growth``/``share``/``coverage``/``prob`` (fractions) →
-    ``.1%``; ``year``/``rank``/
+    ``.2f``; ``growth``/``share``/``coverage``/``prob``/``withheld``/
+    ``p_top<k>`` (fractions) → :data:`PERCENT` (``.1%``); ``year``/``rank``/
     ``id`` → ``d``; counts (employment, establishments, exports, ...) and
     other integers → ``,.0f``; other floats → ``floatfmt``.
 
-    >>> column_format("lq_2023"), column_format("emp_growth"), column_format("employment")
-    ('.2f', '.1%', ',.0f')
+    >>> column_format("lq_2023"), column_format("emp_growth"), column_format("employment"), column_format("p_top5")
+    ('.2f', '.1%', ',.0f', '.1%')
     """
     if series is not None and (not pd.api.types.is_numeric_dtype(series.dtype)
                                or pd.api.types.is_bool_dtype(series.dtype)):
@@ -150,8 +153,8 @@ def column_format(name: object, series: pd.Series | None = None, floatfmt: str =
         return ".3f"  # before the others: contrib_lq is a score part, not an LQ
     if tokens & _RATIO_TOKENS:
         return ".2f"
-    if tokens & _PERCENT_TOKENS:
-        return ".1%"
+    if tokens & _PERCENT_TOKENS or _PERCENT_NAMES.match(str(name).lower()):
+        return PERCENT
     if tokens & _PLAIN_INT_TOKENS:
         return "d"
     if tokens & _COUNT_TOKENS:
@@ -455,12 +458,18 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, fmt: str | None = Non
 
 def render_text_table(df: pd.DataFrame, *, max_rows: int | None = None,
                       columns: Sequence[str] | None = None, floatfmt: str = ",.2f",
-                      formats: Mapping[str, Formatter] | None = None, na: str = "n/a") -> str:
+                      formats: Mapping[str, Formatter] | None = None, na: str = "n/a",
+                      marks: Mapping[str, Sequence[str]] | None = None,
+                      ranges: Mapping[str, Sequence[tuple | None]] | None = None) -> str:
     """An aligned plain-text table for the terminal.
 
     Numbers are right-aligned and formatted by :func:`column_format` (or by
     ``formats``: a column → format spec or callable); text is left-aligned.
     With ``max_rows``, a last line says how many rows were left out.
+    ``marks`` (column → one suffix per row, e.g. '~' for an estimate) are
+    appended to the formatted values; ``ranges`` (column → per row None or
+    ``(low, high)``) print a missing value as its bounds, ``low..high``
+    (``>=low`` when high is None).
 
     >>> print(render_text_table(pd.DataFrame({"naics": ["11"], "employment": [12345], "lq": [1.234]})))
     naics  employment    lq
@@ -476,6 +485,15 @@ def render_text_table(df: pd.DataFrame, *, max_rows: int | None = None,
     shown = frame if max_rows is None else frame.head(max_rows)
     fmts = _formats_for(frame, floatfmt, formats)
     cells = {c: [format_value(v, fmts[c], na) for v in shown[c].tolist()] for c in frame.columns}
+    for c, rows in (ranges or {}).items():
+        for i, bounds in enumerate(list(rows)[:len(shown)]):
+            if c in cells and bounds is not None and is_missing(shown[c].iloc[i]) and not is_missing(bounds[0]):
+                low = format_value(bounds[0], fmts[c], na)
+                cells[c][i] = f">={low}" if is_missing(bounds[1]) else f"{low}..{format_value(bounds[1], fmts[c], na)}"
+    for c, rows in (marks or {}).items():
+        for i, mark in enumerate(list(rows)[:len(shown)]):
+            if c in cells and mark:
+                cells[c][i] += mark
     lines = [_align_row(frame, cells, i) for i in range(-2, len(shown))]
     if len(shown) < len(frame):
         lines.append(f"... {len(frame) - len(shown):,} more rows ({len(frame):,} in all)")

@@ -85,7 +85,7 @@ class AnalysisMixin:
         """Whether to estimate withheld cells for 'industries' or 'clusters' (argument, else the setting)."""
         if explicit is not None:
             return bool(explicit)
-        mode = str(self.config["analysis"].get("estimate_withheld", "clusters")).strip().lower()
+        mode = str(self.config["analysis"].get("estimate_withheld", "all")).strip().lower()
         if mode not in ESTIMATE_MODES:
             raise ExportPlanError(f"analysis.estimate_withheld is {mode!r}; set it to one of "
                                   f"{', '.join(ESTIMATE_MODES)} with 'exportplan config set "
@@ -98,12 +98,14 @@ class AnalysisMixin:
 
         Counties are summed before any ratio; LQ uses the BLS base by default
         (all-ownership total covered employment). ``estimate`` fills withheld
-        cells (residual of the parent industry shared by establishments; off
-        unless asked or ``analysis.estimate_withheld = "all"``), shown in
+        cells (residual of the parent industry shared by establishments; on
+        unless ``analysis.estimate_withheld`` says otherwise), shown in
         column ``estimated``. Returns a DataFrame with columns naics, title,
         level, ownership, year, employment, establishments, wages, avg_pay,
         lq, lq_base, start_year, growth, cagr, withheld, estimated,
-        level_withheld_share, ranked by employment.
+        level_withheld_share and the exact bounds of withheld cells
+        (employment_low/high, lq_low/high, lq_note, growth_low/high,
+        growth_note; methods.md "Withheld cells"), ranked by employment.
         """
         self._check_years(year)
         a = self.config["analysis"]
@@ -113,7 +115,7 @@ class AnalysisMixin:
         estimate = self._estimate("industries", estimate)
         table = ai.industry_table(self._qcew_loaded(), self.counties, self.reference_area, year=year, level=level,
                                   ownership=ownership, window=window, base=base, titles=self.titles(),
-                                  estimate=estimate)
+                                  estimate=estimate, max_bound_ratio=self._max_bound_ratio())
         df = table.to_pandas()
         yr = int(df["year"].iloc[0]) if len(df) else year
         notes = [_base_note(base, self.reference_area)]
@@ -129,6 +131,7 @@ class AnalysisMixin:
             notes.append(f"{n_est} industr{'y includes' if n_est == 1 else 'ies include'} estimated employment for "
                          f"withheld cells ({ESTIMATE_METHOD}); marked in column `estimated`. The reference is not "
                          "estimated.")
+        notes += bound_notes(df, self._max_bound_ratio(), "industry")
         if len(df) and df["start_year"].notna().any():
             notes.append(f"Growth {int(df['start_year'].dropna().min())}-{yr}; NAICS vintage breaks are marked in "
                          "vintage_break.")
@@ -205,7 +208,8 @@ class AnalysisMixin:
         crosswalk, record = self.crosswalk()
         estimate = self._estimate("clusters", estimate)
         region, reference = self._cluster_frames(estimate)
-        table = ac.cluster_table(region, crosswalk, reference, year=year, window=int(window or a["window"]), base=base)
+        table = ac.cluster_table(region, crosswalk, reference, year=year, window=int(window or a["window"]), base=base,
+                                 region_cells=self._county_cells(), max_bound_ratio=self._max_bound_ratio())
         peers = self.peers() if base == "type" else None
         threshold = float(a["strong_threshold"])
         us_reference = self.reference_area in _US_REFERENCES
@@ -243,6 +247,7 @@ class AnalysisMixin:
                          f"clusters are built from{' (estimated as below)' if estimate else ' (left out: cluster employment is a lower bound)'}.")
         notes += _cluster_estimate_notes(df, estimate, self.reference_area)
         notes += _base_missing_notes(df, estimate, self.reference_area)
+        notes += bound_notes(df, self._max_bound_ratio(), "cluster")
         notes += _vintage_notes(df)
         if self.reference_area == ai.USLQ:
             notes += _uslq_cluster_notes(reference, crosswalk, estimate)
@@ -250,6 +255,20 @@ class AnalysisMixin:
         df.attrs["exportplan"] = self._meta(f"{self.name}: clusters ({cluster_type}), {yr}",
                                             ("qcew", "crosswalk", "peers"), notes)
         return df
+
+    def _county_cells(self) -> pl.DataFrame:
+        """The counties' annual cells as published (withheld cells null): the input of the withheld bounds."""
+        data = ai.drop_estimates(ai.annual_rows(self._qcew_loaded()))
+        return data.filter(pl.col("area_fips").is_in(self.counties))
+
+    def _max_bound_ratio(self) -> float:
+        """analysis.max_bound_ratio, checked: bounds wider than this (high/low) show no point value."""
+        value = self.config["analysis"].get("max_bound_ratio", 1.5)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
+            raise ExportPlanError(f"analysis.max_bound_ratio is {value!r}; it is the widest high/low ratio of "
+                                  "bounds that still shows a point value, a number of at least 1 (default 1.5): "
+                                  "'exportplan config set analysis.max_bound_ratio 1.5'.")
+        return float(value)
 
     def _cluster_frames(self, estimate: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The region's summed counties and the reference area frame, estimated or not."""
@@ -277,6 +296,29 @@ def ac_unmapped(crosswalk: pl.DataFrame, codes: list[str]) -> list[str]:
 
 def _reference_name(reference: str) -> str:
     return "the U.S. shares implied by published LQs (USLQ)" if reference == ai.USLQ else f"the reference area {reference}"
+
+
+def bound_notes(df: pd.DataFrame, limit: float, what: str) -> list[str]:
+    """What the bounds of withheld cells say about a table (``what``: 'industry' or 'cluster')."""
+    if not len(df) or "lq_low" not in df:
+        return []
+
+    def count(n: int) -> str:
+        return f"{n} {what}" if n == 1 else f"{n} {what[:-1] + 'ies' if what.endswith('y') else what + 's'}"
+
+    loose = (df["employment_low"] != df["employment_high"]) | df["employment_high"].isna()
+    n = int(loose.sum())
+    if not n:
+        return []
+    notes = [f"{count(n)} include withheld cells: exact bounds from the NAICS hierarchy (a withheld cell holds at "
+             "most its nearest published ancestor's undisclosed residual) are in employment_low/high, lq_low/high "
+             "and growth_low/high; values that rest on estimates are marked ~ in printed tables."]
+    wide = int((df["lq"].isna() & df["lq_low"].notna()).sum())
+    if wide:
+        notes.append(f"{count(wide)} show no point LQ but its bounds (printed as low-high): the bounds are wider than "
+                     f"analysis.max_bound_ratio = {limit:g} (high/low), or some withheld cells have no estimate "
+                     "(column lq_note says which).")
+    return notes
 
 
 def _reference_text(reference: str) -> str:
