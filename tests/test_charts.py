@@ -9,10 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
+from matplotlib.legend import Legend
 from matplotlib.path import Path as MplPath
 
 from exportplan.errors import ExportPlanError
 from exportplan.output import charts, worldmap
+from exportplan.output.chartdata import ChartNotDrawn, chart_lines
+from exportplan.output.chartlabels import wrap_label
 from exportplan.output.charts import (SAMPLE_LABEL, bubble_chart, contribution_chart, output_paths,
                                       source_line)
 from exportplan.output.worldmap import iso3_to_iso2, parse_path, world_map
@@ -84,7 +87,9 @@ def test_bubble_chart_writes_png_and_svg(bubble_files):
     assert {"Tier 1", "Tier 2", "Tier 3"} <= set(texts)  # colour legend
     assert "Source: BLS, QCEW (2023)" in texts
     assert SAMPLE_LABEL in texts
-    assert "3 industries not shown: withheld or missing LQ, growth or employment." in texts
+    assert ("3 industries not shown: 2 with no LQ (withheld or missing), 1 with no growth (withheld or missing)."
+            in texts)
+    assert "Bubble size: employment." in texts  # what the bubbles count (no ownership or year columns here)
     assert sorted(p.name for p in folder.iterdir()) == ["bubble.png", "bubble.svg"]  # no temp files
 
 
@@ -125,13 +130,19 @@ def test_bubble_chart_log_scale_for_wide_lq_range(tmp_path):
     assert {"0.1", "1", "10"} <= set(texts)  # log ticks
 
 
-def test_bubble_chart_all_missing_still_draws(tmp_path):
+def test_bubble_chart_with_no_lq_writes_no_file_and_says_why(tmp_path):
     df = pd.DataFrame({"name": ["a", "b"], "lq": [np.nan, np.nan], "growth": [0.1, 0.2],
                        "employment": [1.0, 2.0]})
-    svg = bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",), noun="clusters")[0]
-    texts = svg_texts(svg)
-    assert "2 clusters not shown: withheld or missing LQ, growth or employment." in texts
-    assert "No data to show" in texts
+    with pytest.raises(ChartNotDrawn, match="^the LQ is missing for all 2 clusters; see the table's notes"):
+        bubble_chart(df, source_note="s", path=tmp_path / "x", noun="clusters")
+    df["lq_low"], df["lq_high"] = [0.5, np.nan], [3.0, 2.0]  # one row with both bounds, no point value
+    with pytest.raises(ChartNotDrawn, match=r"1 cluster with only LQ bounds \(lq_low to lq_high\), no point value"):
+        bubble_chart(df, source_note="s", path=tmp_path / "x", noun="clusters")
+    with pytest.raises(ChartNotDrawn, match="the table has no industries"):
+        bubble_chart(df.iloc[:0], source_note="s", path=tmp_path / "x")
+    with pytest.raises(ChartNotDrawn, match="employment is missing for all 2 industries"):
+        bubble_chart(df.assign(lq=1.0, employment=np.nan), source_note="s", path=tmp_path / "x")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_bubble_chart_nullable_dtypes_and_negative_sizes(tmp_path):
@@ -140,7 +151,8 @@ def test_bubble_chart_nullable_dtypes_and_negative_sizes(tmp_path):
                        "growth": [0.1, 0.2, np.inf, 0.0],
                        "employment": pd.array([100, 200, 300, -5], dtype="Int64")})
     texts = svg_texts(bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",))[0])
-    assert "3 industries not shown: withheld or missing LQ, growth or employment." in texts
+    assert ("3 industries not shown: 1 with no LQ (withheld or missing), 1 with no growth (withheld or missing), "
+            "1 with no employment (withheld or missing).") in texts
     assert "a" in texts and not {"b", "c", "d"} & set(texts)
 
 
@@ -194,12 +206,20 @@ def _box_gap(box, points):
     return np.hypot(dx, dy)
 
 
+def _segment_distance(a, b, points):
+    """Distance from each point to the segment a-b."""
+    d = b - a
+    t = np.clip(((points - a) @ d) / float(d @ d), 0, 1)
+    return np.hypot(*(points - (a + t[:, None] * d)).T)
+
+
 def check_labels_unambiguous(fig) -> tuple[int, int]:
     """Assert that no label can be read as another bubble's; return (labels beside, with leader).
 
     Each label is right beside its own bubble (within ~6 pt) and nearer to it
     than to any other bubble, or has a leader line from the label's box to its
-    own bubble's edge. No label covers another bubble's centre or another label.
+    own bubble's edge that runs into no other bubble. No label covers another
+    bubble's centre or another label.
     """
     renderer = fig.canvas.get_renderer()
     pt = fig.dpi / 72
@@ -224,6 +244,12 @@ def check_labels_unambiguous(fig) -> tuple[int, int]:
             assert abs(np.hypot(*(bubble_end - centres[own])) - radii[own]) < 1.0, f"{name}: leader misses its bubble"
             assert _box_gap(box, label_end[None])[0] < 2.0, f"{name}: leader does not start at the label"
             assert patch.get_alpha() < 1 and patch.get_linewidth() < 1  # thin and faint
+            # The leader runs into no other bubble, save one drawn around its own bubble's centre
+            # (which every leader from there must cross).
+            around = np.hypot(*(centres - centres[own]).T) < radii
+            dist = _segment_distance(label_end, bubble_end, centres)
+            into = others & ~around & (dist < radii)
+            assert not into.any(), f"{name}: leader runs into {int(into.sum())} other bubble(s)"
     for a in range(len(boxes)):
         for b in range(a + 1, len(boxes)):
             assert not boxes[a].overlaps(boxes[b]), (labels[a][0].get_text(), labels[b][0].get_text())
@@ -286,10 +312,133 @@ def test_bubble_chart_forced_log_axis_counts_zero_lq(tmp_path):
     df = pd.DataFrame({"name": ["zero", "one", "three"], "lq": [0.0, 1.0, 3.0], "growth": [0.1, 0.0, -0.1],
                        "employment": [100.0, 200.0, 300.0]})
     texts = svg_texts(bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",), xscale="log")[0])
-    assert "1 industries not shown: LQ of 0 or less, which a log axis cannot show." in texts
+    assert "1 industry not shown: an LQ of 0 or less, which a log axis cannot show." in texts
     assert "zero" not in texts and {"one", "three"} <= set(texts)
     texts = svg_texts(bubble_chart(df, source_note="s", path=tmp_path / "y", formats=("svg",))[0])
     assert "zero" in texts and not any("not shown" in t for t in texts)  # 'auto' stays linear
+
+
+def legend_texts(fig) -> list[list[str]]:
+    """The entries of each legend in the figure's main axes (colour key first, then size key)."""
+    ax = fig.axes[0]
+    legends = [c for c in ax.get_children() if isinstance(c, Legend)]
+    return [[t.get_text() for t in leg.get_texts()] for leg in legends]
+
+
+def one_year_table(n: int = 30) -> pd.DataFrame:
+    """Like an industries table with only one year loaded: LQ and employment, no growth."""
+    rng = np.random.default_rng(11)
+    return pd.DataFrame({"name": [f"Industry number {i}" for i in range(n)], "ownership": "5", "year": 2020,
+                         "period": "annual", "lq": np.exp(rng.normal(0, 0.5, n)), "growth": np.nan,
+                         "start_year": np.nan, "employment": rng.lognormal(8, 1.5, n).round()})
+
+
+def test_bubble_chart_without_growth_shows_lq_against_employment(tmp_path, saved_figures):
+    df = one_year_table()
+    df.loc[0, "lq"] = np.nan
+    svg = bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",))[0]
+    texts = svg_texts(svg)
+    assert ("No industry has a growth value (only 2020 is loaded: growth needs an earlier year): "
+            "the chart shows LQ against employment instead.") in texts
+    assert "Height: employment, private ownership, 2020 annual." in texts
+    assert "1 industry not shown: no LQ (withheld or missing)." in texts
+    ax = saved_figures[0].axes[0]
+    drawn = np.concatenate([np.asarray(c.get_offsets()) for c in ax.collections if len(c.get_offsets())])
+    expected = df.dropna(subset=["lq"])[["lq", "employment"]].to_numpy()
+    assert sorted(map(tuple, drawn)) == sorted(map(tuple, expected))  # every row with an LQ, at its employment
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "Employment (log scale)"
+    assert legend_texts(saved_figures[0]) == []  # equal bubbles: no size key
+    assert not any(t.startswith("no growth") for t in texts)  # no growth reference line either
+
+
+def test_bubble_chart_keeps_growth_when_some_rows_have_it(tmp_path):
+    df = one_year_table()
+    df.loc[:4, "growth"] = 0.05
+    texts = svg_texts(bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",))[0])
+    assert "Bubble size: employment, private ownership, 2020 annual." in texts
+    assert "25 industries not shown: no growth (withheld or missing)." in texts
+    assert not any("instead" in t for t in texts)
+
+
+def test_bubble_chart_counts_rows_with_only_bounds_apart(tmp_path):
+    df = make_clusters().assign(lq_low=np.nan, lq_high=np.nan, lq_note=None)
+    df.loc[5, ["lq_low", "lq_high"]] = [0.4, 2.5]  # row 5 has no point LQ, only wide bounds
+    svg = bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",), noun="clusters")[0]
+    assert ("3 clusters not shown: 1 with no LQ (withheld or missing), 1 with only LQ bounds (lq_low to lq_high; "
+            "see lq_note), no point value, 1 with no growth (withheld or missing).") in " ".join(svg_texts(svg))
+
+
+def test_bubble_chart_legend_lists_only_drawn_tiers(tmp_path, saved_figures):
+    df = make_clusters()
+    df["tier"] = pd.Categorical(["sustain", "monitor"] * 10, categories=["priority", "emerging", "sustain", "monitor"])
+    df.loc[2, "tier"] = "emerging"  # the one 'emerging' row has no LQ (row 2): not drawn
+    bubble_chart(df, color="tier", source_note="s", path=tmp_path / "x", formats=("svg",))
+    colours, sizes = legend_texts(saved_figures[0])
+    assert colours == ["sustain", "monitor"]  # category order, no 'priority' nor 'emerging'
+    ax = saved_figures[0].axes[0]
+    drawn = [c for c in ax.collections if len(c.get_offsets())]
+    assert len(drawn) == len(colours)  # one scatter per legend entry, none without one
+    assert all(float(v.replace(",", "")) > 0 for v in sizes)
+
+
+def test_bubble_chart_tick_labels_are_exact(tmp_path, saved_figures):
+    """Growth from -10% to +10% ticks every 2.5%: each label says its tick's value (7.5%, not 8%)."""
+    df = pd.DataFrame({"name": list("abcde"), "lq": [0.5, 0.8, 1.0, 1.3, 1.9],
+                       "growth": [-0.09, -0.03, 0.0, 0.045, 0.09], "employment": [10.0, 20, 30, 40, 50]})
+    bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",))
+    bubble_chart(one_year_table(), source_note="s", path=tmp_path / "y", formats=("svg",))
+    checked = 0
+    for fig in saved_figures:
+        fig.draw_without_rendering()
+        for axis in (fig.axes[0].xaxis, fig.axes[0].yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks():
+                text, loc = tick.label1.get_text(), tick.get_loc()
+                if not text or not lo <= loc <= hi:
+                    continue
+                value = float(text.replace("\N{MINUS SIGN}", "-").replace(",", "").rstrip("%"))
+                value = value / 100 if text.endswith("%") else value
+                assert value == pytest.approx(loc, rel=1e-9, abs=1e-12), (text, loc)
+                checked += 1
+    assert checked > 15
+    assert "7.5%" in svg_texts(tmp_path / "x.svg")
+
+
+def test_wrap_label_wraps_at_words_and_never_cuts_one():
+    name = "Information Technology and Analytical Instruments"
+    assert wrap_label(name) == "Information Technology\nand Analytical\nInstruments"
+    assert wrap_label("Short name") == "Short name"
+    long = ("Other Measuring and Controlling Device Manufacturing for Laboratories, Hospitals, Ships and "
+            "Aircraft")
+    lines = wrap_label(long).split("\n")
+    assert len(lines) == 3 and lines[-1].endswith(" …")
+    words = set(long.replace(",", "").split())
+    assert all(w.rstrip(",") in words for line in lines for w in line.removesuffix(" …").split())
+    assert all(len(line) <= 22 for line in lines)
+
+
+def test_bubble_chart_labels_wrap_long_names(tmp_path, saved_figures):
+    df = pd.DataFrame({"name": ["Distribution and Electronic Commerce", "b", "c"], "lq": [1.5, 0.5, 1.0],
+                       "growth": [0.05, -0.02, 0.0], "employment": [500.0, 100.0, 50.0]})
+    bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",))
+    labels = [ann.get_text() for ann, _ in bubble_labels(saved_figures[0])[0]]
+    assert "Distribution and\nElectronic Commerce" in labels
+
+
+def test_bubble_leaders_never_run_into_another_bubble(tmp_path, saved_figures):
+    bubble_chart(make_crowded(60), color="tier", source_note="s", path=tmp_path / "b", formats=("svg",), labels=25)
+    beside, with_leader = check_labels_unambiguous(saved_figures[0])
+    assert with_leader >= 3  # the crowd needs leaders, or this test shows nothing
+
+
+def test_chart_lines_say_what_was_written_or_why_not(tmp_path):
+    df = make_clusters()
+    lines = chart_lines(lambda: bubble_chart(df, source_note="s", path=tmp_path / "ok"), "Bubble chart")
+    assert lines == [f"Wrote {tmp_path / 'ok.png'}", f"Wrote {tmp_path / 'ok.svg'}"]
+    lines = chart_lines(lambda: bubble_chart(df.assign(lq=np.nan), source_note="s", path=tmp_path / "no"),
+                        "Bubble chart")
+    assert lines == ["Bubble chart not drawn: the LQ is missing for all 20 industries; see the table's notes."]
+    assert not list(tmp_path.glob("no*"))
 
 
 def test_bubble_chart_errors(tmp_path, clusters):
@@ -329,7 +478,8 @@ def test_bubble_chart_on_real_qcew_counts_withheld(shared_data, tmp_path, saved_
     texts = svg_texts(svg)
     n_out = int(df[["lq", "growth", "employment"]].isna().any(axis=1).sum())
     assert n_out >= int(withheld.sum()) > 0
-    assert f"{n_out} industries not shown: withheld or missing LQ, growth or employment." in texts
+    # Every missing value here is a missing LQ (withheld cells blank all three), so one reason.
+    assert f"{n_out} industries not shown: no LQ (withheld or missing)." in texts
     biggest = df.dropna().nlargest(1, "employment")["name"].iloc[0]
     assert biggest in texts
     beside, with_leader = check_labels_unambiguous(saved_figures[0])
@@ -383,7 +533,39 @@ def test_contribution_chart_counts_unscored(tmp_path, scored):
     scored.loc[2, "score"] = np.nan
     svg = contribution_chart(scored, criteria=CRITERIA, source_note="s", path=tmp_path / "a",
                              formats=("svg",), noun="clusters")[0]
-    assert "1 clusters not shown: no score." in svg_texts(svg)
+    assert "1 cluster not shown: no score." in svg_texts(svg)
+
+
+def test_contribution_chart_legend_lists_only_criteria_with_bars(tmp_path, scored):
+    scored["contrib_growth"] = np.nan  # no data for any row
+    scored["contrib_emp"] = 0.0  # observed, but zero everywhere
+    scored["score"] = scored["contrib_lq"]
+    svg = contribution_chart(scored, criteria=CRITERIA, source_note="s", path=tmp_path / "a", formats=("svg",),
+                             noun="clusters")[0]
+    texts = svg_texts(svg)
+    assert "Competitive strength" in texts and not {"Employment", "Growth"} & set(texts)
+    assert "No data for any of the clusters shown, so no bar segment: Growth." in texts
+    assert "Zero for every one of the clusters shown, so no bar segment: Employment." in texts
+    assert any(t.startswith("Each bar: a cluster's score (0 to 1), split into the weighted contributions") for t in texts)
+
+
+def test_contribution_chart_with_no_score_writes_no_file(tmp_path, scored):
+    with pytest.raises(ChartNotDrawn, match="none of the 5 clusters has a score"):
+        contribution_chart(scored.assign(score=np.nan), criteria=CRITERIA, path=tmp_path / "a", noun="clusters")
+    empty = scored.assign(**{f"contrib_{k}": np.nan for k, _ in CRITERIA})
+    with pytest.raises(ChartNotDrawn, match="every criterion contributes nothing"):
+        contribution_chart(empty, criteria=CRITERIA, path=tmp_path / "a")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_contribution_chart_wraps_long_names(tmp_path, scored, monkeypatch):
+    figures = []
+    save = charts.save_figure
+    monkeypatch.setattr(charts, "save_figure", lambda fig, path, formats: (figures.append(fig), save(fig, path, formats))[1])
+    scored.loc[0, "name"] = "Information Technology and Analytical Instruments"
+    contribution_chart(scored, criteria=CRITERIA, source_note="s", path=tmp_path / "a", formats=("svg",))
+    names = [t.get_text() for t in figures[0].axes[0].get_yticklabels()]
+    assert "1. Information Technology and Analytical\nInstruments" in names
 
 
 # --------------------------------------------------------------------------- world map
@@ -455,6 +637,16 @@ def test_world_map_rejects_bad_codes(tmp_path):
         world_map(pd.DataFrame({"iso3": ["USA"]}), path=tmp_path / "m")
     with pytest.raises(ExportPlanError, match="no country code"):
         world_map(pd.DataFrame({"iso3": ["USA", None], "score": [1.0, 2.0]}), path=tmp_path / "m")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_world_map_footer_says_what_the_colour_shows(map_files):
+    assert "Colour: score of 4 countries; grey: no score or not ranked." in svg_texts(map_files[1])
+
+
+def test_world_map_with_no_score_writes_no_file(tmp_path):
+    with pytest.raises(ChartNotDrawn, match="none of the 2 countries has a score"):
+        world_map(pd.DataFrame({"iso3": ["USA", "MEX"], "score": [np.nan, np.nan]}), path=tmp_path / "m")
     assert list(tmp_path.iterdir()) == []
 
 

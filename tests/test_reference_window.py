@@ -178,3 +178,53 @@ def test_fetch_qcew_with_uslq_fetches_only_the_counties(replay_server, shared_da
         assert ws.analysis_window().end == 2020
     finally:
         ws.close()
+
+
+def test_no_reference_file_at_all_prints_the_counties_numbers_and_says_why(shared_data, tmp_path):
+    ws = Workspace.init(tmp_path / "w", name="Franklin", counties=["39049"], reference_area="US000")
+    try:
+        ws.import_qcew([shared_data / "qcew" / "bls_qcew_2020_annual_area_39049.csv"])
+        ws.import_clusters(shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.csv")
+        for table in (ws.industries(level=3), ws.clusters()):
+            assert table["lq"].isna().all() and table["employment"].notna().any()
+            first = table.attrs["exportplan"]["notes"][0]
+            assert "no QCEW file of the reference area US000 is loaded" in first and US_2020 in first
+    finally:
+        ws.close()
+
+
+def _relabel(src, dst, *, area: str | None = None, year: int | None = None):
+    lines = src.read_text().splitlines()
+    out = [lines[0]]
+    for line in lines[1:]:
+        if area:
+            line = area + line[line.index(","):]
+        if year:
+            line = line.replace(",2020,A,", f",{year},A,", 1)
+        out.append(line)
+    dst.write_text("\n".join(out) + "\n")
+    return dst
+
+
+def test_start_year_the_reference_lacks_blanks_shift_share_and_says_so(shared_data, tmp_path):
+    franklin = shared_data / "qcew" / "bls_qcew_2020_annual_area_39049.csv"
+    files = [franklin, _relabel(franklin, tmp_path / "f2015.csv", year=2015),
+             _relabel(franklin, tmp_path / "us2020.csv", area="US000")]  # stand-ins: Franklin as 2015 and as U.S.
+    ws = Workspace.init(tmp_path / "w", name="Franklin", counties=["39049"], reference_area="US000")
+    try:
+        ws.import_qcew(files)
+        w = ws.analysis_window()
+        assert (w.start, w.end) == (2015, 2020) and w.years == (2020,)
+        assert any("US000 has no data for 2015" in x for x in w.warnings)
+        assert any("ends in 2020" in x for x in w.warnings)
+        industries = ws.industries(level=2)
+        assert industries.attrs["exportplan"]["top_notes"] == []  # the LQs of 2020 are there
+        assert industries["lq"].notna().any() and industries["growth"].dropna().round(9).eq(0).all()
+        assert any(n.startswith("Growth window 2015-2020") for n in industries.attrs["exportplan"]["notes"])
+        parts = ws.shift_share(level=2)
+        top = parts.attrs["exportplan"]["top_notes"]
+        assert len(top) == 1 and top[0].startswith("NO REFERENCE DATA FOR 2015") and "shift-share parts" in top[0]
+        assert "api/2015/a/area/US000.csv" in top[0]
+        assert parts["e0"].notna().any() and parts["national_share"].isna().all()
+    finally:
+        ws.close()

@@ -84,9 +84,11 @@ def reference_gap(region: Mapping[int, set[str]], reference: Mapping[int, set[st
     elif theirs:
         lacks = (f"the reference area {reference_area} has only {period_words(theirs)} data for {year} while the "
                  f"region's counties have {period_words(ours)} data")
-    else:
+    elif any(reference.values()):
         lacks = (f"the reference area {reference_area} has no data for {year} (loaded: "
                  f"{_loaded_words(reference)})")
+    else:
+        lacks = f"no QCEW file of the reference area {reference_area} is loaded"
     return (f"NO REFERENCE DATA FOR {year}: {lacks}, so {what} are blank (not withheld cells). To fix, "
             f"{reference_fix(reference_area, int(year), ours, counties, workspace=workspace)}.")
 

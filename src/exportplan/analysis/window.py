@@ -8,8 +8,8 @@ counts as loaded for both when the reference has it in a period the region
 has too: a U.S. Q1 file does not complete an annual county year.
 
 Rule: ``end`` is the latest such year; ``start = end - window``, or the
-nearest loaded year after it when that year is missing (said in a warning);
-none when no loaded year lies between. A window of one year, or one that
+nearest later year loaded for the region's counties when that year is
+missing (said in a warning); none when no loaded year lies between. A window of one year, or one that
 starts or ends in 2020 (the pandemic year distorts growth), carries a warning.
 """
 from __future__ import annotations
@@ -74,9 +74,10 @@ def analysis_window(region: Mapping[int, set[str]], reference: Mapping[int, set[
 
         raise ExportPlanError(f"analysis.window is {window}; set it to a whole number of years, at least 1 "
                               "(e.g. 'exportplan -w DIR config set analysis.window 5').")
+    own = sorted(int(y) for y, p in region.items() if p)
     both = common_years(region, reference)
     missing = not both
-    years = both or sorted(int(y) for y, p in region.items() if p)
+    years = both or own
     warnings: list[str] = []
     if not years:
         return AnalysisWindow(None, None, (), [], "No QCEW year loaded: no growth window.", window, missing)
@@ -89,7 +90,7 @@ def analysis_window(region: Mapping[int, set[str]], reference: Mapping[int, set[
         end = int(end)
         basis = "year asked for"
     target = end - window
-    later = [y for y in years if target <= y < end]
+    later = [y for y in own if target <= y < end]  # the region's own years: its growth needs no reference
     start = later[0] if later else None
     if start is None:
         warnings.append(f"no loaded year from {target} to {end - 1}: no growth is computed; load {target} "
@@ -97,6 +98,9 @@ def analysis_window(region: Mapping[int, set[str]], reference: Mapping[int, set[
     elif start != target:
         warnings.append(f"{target} is not loaded, so growth starts in {start}, the nearest later year "
                         f"({end - start} years instead of {window}); load {target} for the full window.")
+    if start is not None and not missing and start not in both:
+        warnings.append(f"{reference_name} has no data for {start} in the region's period: growth against it "
+                        f"(reference growth, shift-share) is blank; load {start} for it.")
     if start is not None and end - start == 1:
         warnings.append("the window is one year: growth over a single year is noisy.")
     if PANDEMIC_YEAR in (start, end):

@@ -203,8 +203,10 @@ def industries(ctx, level, year, ownership, window, base, chart, top, fmt, outpu
                columns=["naics", "title", "level", "year", "employment", "establishments", "avg_pay", "lq", "growth", "withheld"])
     _notes(meta)
     if chart:
-        for p in ws.bubble_chart(df, chart, label="title"):
-            click.echo(f"Wrote {p}")
+        from ..output.chartdata import chart_lines
+
+        for line in chart_lines(lambda: ws.bubble_chart(df, chart, label="title"), "Bubble chart"):
+            click.echo(line)
 
 
 @cli.command()
@@ -226,8 +228,10 @@ def clusters(ctx, year, ctype, chart, top, fmt, output):
                columns=["cluster_code", "cluster_name", "type", "employment", "establishments", "lq", "growth", "strong", "withheld"])
     _notes(meta)
     if chart:
-        for p in ws.bubble_chart(df, chart, label="cluster_name"):
-            click.echo(f"Wrote {p}")
+        from ..output.chartdata import chart_lines
+
+        for line in chart_lines(lambda: ws.bubble_chart(df, chart, label="cluster_name"), "Bubble chart"):
+            click.echo(line)
 
 
 @cli.command("shift-share")

@@ -198,11 +198,15 @@ def rank_markets(ctx, sector, by_sector, per_sector, preset, weights, method, dr
     for line in ranking.summary()[:8]:
         click.echo(f"Robustness: {line}")
     if map_path:
-        for p in ranking.world_map(map_path):
-            click.echo(f"Wrote {p}")
+        from ..output.chartdata import chart_lines
+
+        for line in chart_lines(lambda: ranking.world_map(map_path), "World map"):
+            click.echo(line)
     if chart:
-        for p in ranking.contribution_chart(chart):
-            click.echo(f"Wrote {p}")
+        from ..output.chartdata import chart_lines
+
+        for line in chart_lines(lambda: ranking.contribution_chart(chart), "Contribution chart"):
+            click.echo(line)
     if explanation:
         click.echo("")
         click.echo(explanation)

@@ -74,8 +74,10 @@ def rank_sectors(ctx, by, level, preset, weights, method, draws, seed, top_k, ro
     if output is not None:
         click.echo(f"Wrote {ranking.write(output, fmt)}")
     if chart:
-        for path in ranking.charts(chart):
-            click.echo(f"Wrote {path}")
+        from ..output.chartdata import chart_lines
+
+        for line in chart_lines(lambda: ranking.charts(chart), "Chart"):
+            click.echo(line)
 
 
 def _resolve_code(table, value: str) -> str:

@@ -1,5 +1,9 @@
 """Charts for the plan: the cluster bubble chart and score-contribution bars.
 
+A chart with nothing to draw is not written: :class:`ChartNotDrawn` says
+why (see :mod:`exportplan.output.chartdata`); labels and ticks are in
+:mod:`exportplan.output.chartlabels`.
+
 Drawn with matplotlib's object API on an Agg canvas (no pyplot, no display,
 no global state), saved as PNG and SVG (and PDF on request). Output is
 deterministic: a fixed SVG hash salt and no dates in the metadata, so that
@@ -23,11 +27,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.text import Text
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
 from exportplan.errors import ExportPlanError
+from exportplan.output.chartdata import (ChartNotDrawn, bubble_rows, counted_text, drawn_criteria, plural,
+                                         singular, why_no_growth)
+from exportplan.output.chartlabels import (LABEL_BOX, exact_number, exact_percent_formatter, label_bubbles,
+                                           log_axis, wrap_label)
 from exportplan.output.tables import as_pandas, atomic_output, column_format
 
 #: Image formats a chart can be saved in.
@@ -49,9 +55,6 @@ _RC = {
 # No dates or version strings in the files, so re-runs are byte-identical.
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None},
              "pdf": {"CreationDate": None, "ModDate": None}}
-_SHORT = {"lq": "LQ"}
-# A light box rather than a stroke path effect: path effects turn SVG text into glyph outlines.
-_LABEL_BOX = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.7}
 _AXIS_LABELS = {"lq": "Location quotient (LQ; 1 = national average)",
                 "growth": "Employment growth", "employment": "Employment"}
 
@@ -189,11 +192,6 @@ def _need_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
         raise ExportPlanError(f"The {what} needs column(s) {missing}, but the table has {list(df.columns)}.")
 
 
-def _truncate(text: object, limit: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _resolve_notes(source_note: str | None, meta: Mapping | None, sample_data: bool | None):
     note = source_note if source_note is not None else source_line(meta)
     sample = bool((meta or {}).get("sample_data")) if sample_data is None else sample_data
@@ -257,275 +255,23 @@ def _size_handles(ax, size_max: float, max_area: float) -> list:
                        label=f"{v:,.0f}" if v >= 1 else f"{v:g}") for v in values]
 
 
-def _reference_lines(ax, y_ref: float, y_ref_label: str, percent: bool) -> list:
-    """Dashed lines at LQ = 1 and at ``y_ref``, each with its label; returns the lines and labels."""
-    lines = [ax.axvline(1.0, color="#555555", linestyle="--", linewidth=1, zorder=1),
-             ax.axhline(y_ref, color="#555555", linestyle="--", linewidth=1, zorder=1)]
+def _reference_lines(ax, reference: tuple[float, str | None] | None, percent: bool) -> list:
+    """Dashed lines at LQ = 1 and (unless ``reference`` is None) at its y value, each with its
+    label; returns the lines and labels."""
     # Above the bubbles, on a light box, so that a bubble drawn over a line's end cannot hide its label.
-    style = {"textcoords": "offset points", "fontsize": 7.5, "color": "#555555", "bbox": _LABEL_BOX, "zorder": 4}
-    lq_one = ax.annotate("LQ = 1", xy=(1.0, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
-                         va="top", **style)
+    style = {"textcoords": "offset points", "fontsize": 7.5, "color": "#555555", "bbox": LABEL_BOX, "zorder": 4}
+    out = [ax.axvline(1.0, color="#555555", linestyle="--", linewidth=1, zorder=1),
+           ax.annotate("LQ = 1", xy=(1.0, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
+                       va="top", **style)]
+    if reference is None:
+        return out
+    y_ref, name = reference
+    name = name or ("reference growth" if y_ref else "no growth")
     shown = f"{y_ref:.1%}" if percent else f"{y_ref:,.2f}"
-    y_line = ax.annotate(f"{y_ref_label} ({shown})", xy=(1.0, y_ref), xycoords=("axes fraction", "data"),
-                         xytext=(-3, 3), ha="right", va="bottom", **style)
-    return [*lines, lq_one, y_line]
-
-
-def _log_x_axis(ax, values: pd.Series) -> None:
-    """A log x axis whose ticks can be read as plain numbers (0.2, 0.5, 1, 2, 5, ...).
-
-    Ticks at 1, 2 and 5 of each decade while that stays a handful, so that a
-    range such as 0.07-2.5 gets more than the two ticks 0.1 and 1; minor
-    ticks stay unlabelled (matplotlib would write them as 2×10⁻¹).
-    """
-    ax.set_xscale("log")
-    positive = values[values > 0]
-    decades = math.log10(positive.max() / positive.min()) if len(positive) else 0.0
-    subs = (1.0,) if decades > 4 else (1.0, 2.0, 5.0) if decades > 0.7 else tuple(range(1, 10))
-    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-
-
-# Label placement works in display pixels; distances below are in points and scaled.
-# A label within this of its bubble's edge, and further by at least as much again from every
-# other bubble, is read as that bubble's without a leader line.
-_NEAR_PT = 6.0
-_GAPS_PT = (2.0, 10.0, 20.0, 34.0, 52.0, 76.0, 104.0, 136.0, 172.0)  # label-to-edge gaps tried, nearest first
-_MIN_LEADER_PT = 8.0  # a shorter leader line would be too short to see
-# Directions tried (degrees, every 15): right, left, above, below, the diagonals, then the rest;
-# of two equally good spots the earlier wins.
-_ANGLES = (0, 180, 90, 270, 45, 135, 315, 225, 15, 75, 105, 165, 195, 255, 285, 345,
-           30, 60, 120, 150, 210, 240, 300, 330)
-_LEADER = {"arrowstyle": "-", "color": "#444444", "alpha": 0.55, "linewidth": 0.7, "shrinkA": 0}
-
-
-class _Scene:
-    """What labels must keep clear of, in display pixels: bubbles, placed labels and leaders."""
-
-    def __init__(self, centres: np.ndarray, radii: np.ndarray, scale: float, frame, boxes: list, rules: list):
-        self.centres, self.radii, self.scale, self.frame = centres, radii, scale, frame
-        self.rules = rules  # (start, end) of reference lines, which a leader must not run along
-        # A bubble's centre (its inner half, at least 3 pt across) is never covered or crossed.
-        self.cores = np.maximum(radii / 2, 3.0 * scale)
-        self.boxes = list(boxes)  # (x0, y0, x1, y1) of placed labels and other text
-        self.leaders: list[tuple[np.ndarray, np.ndarray]] = []
-
-
-def _box_distances(boxes: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Distance from each box (rows of x0, y0, x1, y1) to each point: shape (boxes, points)."""
-    dx = np.maximum(np.maximum(boxes[:, None, 0] - points[None, :, 0], points[None, :, 0] - boxes[:, None, 2]), 0)
-    dy = np.maximum(np.maximum(boxes[:, None, 1] - points[None, :, 1], points[None, :, 1] - boxes[:, None, 3]), 0)
-    return np.hypot(dx, dy)
-
-
-def _ray_offsets(directions: np.ndarray, half: tuple[float, float], reach: np.ndarray) -> np.ndarray:
-    """How far along each unit direction a box of half-size ``half`` must be centred
-    so that its nearest point is ``reach`` from the origin (bisection: exact and monotone)."""
-    ax_, ay_ = np.abs(directions[:, 0]), np.abs(directions[:, 1])
-    lo, hi = np.zeros(len(reach)), reach + half[0] + half[1]
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        dist = np.hypot(np.maximum(mid * ax_ - half[0], 0), np.maximum(mid * ay_ - half[1], 0))
-        short = dist < reach
-        lo, hi = np.where(short, mid, lo), np.where(short, hi, mid)
-    return hi
-
-
-def _segment_hits_box(a: np.ndarray, b: np.ndarray, box) -> bool:
-    """Whether segment a→b passes through the box (Liang–Barsky clipping)."""
-    t0, t1 = 0.0, 1.0
-    d = b - a
-    for p, q in ((-d[0], a[0] - box[0]), (d[0], box[2] - a[0]), (-d[1], a[1] - box[1]), (d[1], box[3] - a[1])):
-        if p == 0:
-            if q < 0:
-                return False
-            continue
-        t = q / p
-        if p < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return False
-    return True
-
-
-def _segments_cross(a, b, c, d) -> bool:
-    """Whether segments a→b and c→d properly intersect."""
-    def side(p, q, r):
-        return np.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
-    return side(a, b, c) * side(a, b, d) < 0 and side(c, d, a) * side(c, d, b) < 0
-
-
-def _segment_distances(a: np.ndarray, b: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Distance from each point to segment a→b."""
-    d = b - a
-    t = np.clip(((points - a) @ d) / max(float(d @ d), 1e-12), 0, 1)
-    return np.hypot(*(points - (a + t[:, None] * d)).T)
-
-
-def _candidates(scene: _Scene, i: int, half: tuple[float, float]):
-    """Every candidate label box around bubble ``i``, centred on rays from its centre.
-
-    Returns the boxes (x0, y0, x1, y1), each ray's unit direction and how
-    far along it each box's centre is. The gap between box and bubble edge
-    grows through ``_GAPS_PT``, every direction at each gap.
-    """
-    angles = np.radians(np.tile(np.array(_ANGLES, dtype=float), len(_GAPS_PT)))
-    gaps = np.repeat(_GAPS_PT, len(_ANGLES)) * scene.scale
-    directions = np.column_stack([np.cos(angles), np.sin(angles)])
-    t = _ray_offsets(directions, half, scene.radii[i] + gaps)
-    centres = scene.centres[i] + t[:, None] * directions
-    return np.column_stack([centres - half, centres + half]), directions, t
-
-
-def _leader_ok(scene: _Scene, i: int, start: np.ndarray, end: np.ndarray) -> tuple[bool, int]:
-    """Whether a leader from bubble ``i``'s edge (``start``) to its label (``end``) is clear,
-    and how many other bubbles' bodies it crosses.
-
-    Clear means: it crosses no label or leader, does not run along a reference
-    line, passes no other bubble's centre, and meets its bubble's edge where
-    that edge is visible (not inside another bubble), so it cannot be read as
-    pointing at a neighbour.
-    """
-    if any(_segment_hits_box(start, end, box) for box in scene.boxes):
-        return False, 0
-    if any(_segments_cross(start, end, a, b) for a, b in scene.leaders):
-        return False, 0
-    ends = np.array([start, end])
-    if any((_segment_distances(a, b, ends) < 4 * scene.scale).all() for a, b in scene.rules):
-        return False, 0  # hidden in a dashed reference line
-    dist = _segment_distances(start, end, scene.centres)
-    # Bubbles that contain this one's centre cannot be avoided: the leader must cross them.
-    around = np.hypot(*(scene.centres - scene.centres[i]).T) < scene.radii
-    other = np.arange(len(dist)) != i
-    at_edge = np.hypot(*(scene.centres - start).T) < scene.radii
-    if (other & ~around & ((dist < scene.cores) | at_edge)).any():
-        return False, 0
-    return True, int((other & (dist < scene.radii)).sum())
-
-
-def _best_spot(scene: _Scene, i: int, half: tuple[float, float], leaders: bool):
-    """The best free place for bubble ``i``'s label: (box, leader segment or None), or None.
-
-    Hard rules: inside the axes; over no other label, leader or bubble
-    centre. A label that is not right beside its bubble, or is about as near
-    another bubble, needs a leader line (allowed only with ``leaders``): then
-    the label must not sit right beside another bubble, and the leader must
-    be long enough to see and clear (see :func:`_leader_ok`). Among the
-    rest the cheapest wins: nearest first, then fewer other bubbles covered
-    by the label or crossed by its leader.
-    """
-    boxes, directions, t = _candidates(scene, i, half)
-    frame, near = scene.frame, _NEAR_PT * scene.scale
-    inside = ((boxes[:, 0] >= frame.x0) & (boxes[:, 1] >= frame.y0)
-              & (boxes[:, 2] <= frame.x1) & (boxes[:, 3] <= frame.y1))
-    edge_gap = _box_distances(boxes, scene.centres) - scene.radii  # (candidates, bubbles)
-    others = np.arange(len(scene.radii)) != i
-    clear = inside & ~((edge_gap + scene.radii < scene.cores) & others).any(axis=1)
-    own = edge_gap[:, i]
-    needs_leader = (own > near) | ((edge_gap < own[:, None] + near) & others).any(axis=1)
-    # A label right beside another bubble would be read as that bubble's, leader line or not.
-    beside = ((edge_gap >= 0) & (edge_gap < near) & others).any(axis=1)
-    clear &= (~needs_leader | ((own >= _MIN_LEADER_PT * scene.scale) & ~beside)) if leaders else ~needs_leader
-    covered = ((edge_gap < 0) & others).sum(axis=1)
-    best, best_cost = None, math.inf
-    # Labels side by side with no space between read as one; stacked ones need less.
-    spacing = np.array([-5, -1, 5, 1]) * scene.scale
-    for k in np.flatnonzero(clear):
-        box = boxes[k]
-        if any(_boxes_overlap(box + spacing, other) for other in scene.boxes) or \
-                any(_segment_hits_box(a, b, box) for a, b in scene.leaders):
-            continue
-        cost = own[k] / scene.scale + 6.0 * covered[k] + k * 1e-3
-        leader = None
-        if needs_leader[k]:
-            start = scene.centres[i] + directions[k] * scene.radii[i]
-            end = scene.centres[i] + directions[k] * (t[k] - _box_depth(directions[k], half))
-            ok, crossed = _leader_ok(scene, i, start, end)
-            if not ok:
-                continue
-            leader = (start, end)
-            cost += 20.0 * crossed
-        if cost < best_cost:
-            best, best_cost = (box, leader), cost
-    return best
-
-
-def _box_depth(direction: np.ndarray, half: tuple[float, float]) -> float:
-    """Distance from a box's centre to its edge along ``direction``."""
-    ax_, ay_ = abs(direction[0]), abs(direction[1])
-    return min(half[0] / ax_ if ax_ > 1e-9 else math.inf, half[1] / ay_ if ay_ > 1e-9 else math.inf)
-
-
-def _boxes_overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _extent(artist, renderer) -> tuple[float, float, float, float]:
-    box = artist.get_window_extent(renderer)
-    return box.x0, box.y0, box.x1, box.y1
-
-
-def _label_bubbles(fig, ax, data: pd.DataFrame, x: str, y: str, label: str, area: np.ndarray, top: int,
-                   avoid: Sequence = ()) -> int:
-    """Label the ``top`` largest bubbles where a label fits without hiding another; return how many.
-
-    Each label takes the nearest free spot around its bubble (see
-    :func:`_best_spot`). A label placed away from its bubble, or about as
-    near another bubble as its own, is joined to its bubble's edge by a thin
-    leader line, so no label can be read as another bubble's. A label with
-    no free spot is left out rather than drawn over the data. ``avoid`` are
-    the reference lines (which no leader runs along) and their labels (which
-    labels keep clear of).
-    """
-    fig.draw_without_rendering()  # run the layout so that data → pixel transforms are final
-    renderer = fig.canvas.get_renderer()
-    scale = fig.dpi / 72
-    xy = data[[x, y]].to_numpy(dtype=float)
-    texts = [_extent(a, renderer) for a in avoid if isinstance(a, Text)]
-    rules = [tuple(a.get_transform().transform(a.get_xydata())) for a in avoid if isinstance(a, Line2D)]
-    scene = _Scene(ax.transData.transform(xy), np.sqrt(area) / 2 * scale, scale,
-                   ax.get_window_extent(renderer), texts, rules)
-    probes = {}
-    for i in np.argsort(-area, kind="stable")[:max(top, 0)]:
-        probe = ax.annotate(_truncate(data[label].iloc[i], 28), xy=xy[i], xytext=(0, 0), textcoords="offset points",
-                            ha="center", va="center", fontsize=7.5)
-        probes[i] = _extent(probe, renderer)  # where the text sits around its anchor, before it moves
-        probe.remove()
-    placed = []
-    # Labels that fit right beside their bubble go first (largest bubble first), then the rest
-    # with leader lines, so that a far label never takes the one spot where another fits unaided.
-    for leaders in (False, True):
-        for i in [i for i in probes if i not in placed]:
-            if _place_label(ax, scene, i, data[label].iloc[i], xy[i], probes[i], leaders, gid=len(placed)):
-                placed.append(i)
-    return len(placed)
-
-
-def _place_label(ax, scene: _Scene, i: int, label: object, xy, probe: tuple, leaders: bool, gid: int) -> bool:
-    """Draw bubble ``i``'s label at its best free spot (see :func:`_best_spot`); whether it found one.
-
-    ``probe`` is the text's extent when centred on the bubble; the label is
-    moved by the offset from there to the chosen box, so it lands exactly in it.
-    """
-    x0, y0, x1, y1 = probe
-    pad = 1.5 * scene.scale  # the label's white box reaches a little beyond the text
-    spot = _best_spot(scene, i, ((x1 - x0) / 2 + pad, (y1 - y0) / 2 + pad), leaders)
-    if spot is None:
-        return False
-    box, leader = spot
-    shift = ((box[0] + box[2] - x0 - x1) / 2 / scene.scale, (box[1] + box[3] - y0 - y1) / 2 / scene.scale)
-    kw = {"arrowprops": {**_LEADER, "shrinkB": scene.radii[i] / scene.scale}} if leader else {}
-    ann = ax.annotate(_truncate(label, 28), xy=xy, xytext=shift, textcoords="offset points", ha="center",
-                      va="center", fontsize=7.5, bbox=_LABEL_BOX, zorder=5, gid=f"bubble-label-{gid}", **kw)
-    ann.set_in_layout(False)
-    scene.boxes.append(tuple(box))
-    if leader:
-        ann.arrow_patch.set_gid(f"bubble-leader-{gid}")
-        scene.leaders.append(leader)
-    return True
+    out += [ax.axhline(y_ref, color="#555555", linestyle="--", linewidth=1, zorder=1),
+            ax.annotate(f"{name} ({shown})", xy=(1.0, y_ref), xycoords=("axes fraction", "data"),
+                        xytext=(-3, 3), ha="right", va="bottom", **style)]
+    return out
 
 
 def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: str = "employment",
@@ -535,48 +281,54 @@ def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: st
                  sample_data: bool | None = None, reference_growth: float = 0.0,
                  reference_label: str | None = None, labels: int = 12, noun: str = "industries",
                  x_label: str | None = None, y_label: str | None = None, size_label: str | None = None,
-                 xscale: str = "auto") -> list[Path]:
+                 xscale: str = "auto", counted: str | None = None, why_no_y: str | None = None) -> list[Path]:
     """LQ × growth bubble chart, bubble area ∝ ``size``; returns the files written.
 
     Dashed reference lines mark LQ = 1 and ``reference_growth`` (0, or e.g.
     the nation's growth with ``reference_label='US growth'``). Bubbles are
-    coloured by ``color`` (e.g. a tier column) with a legend, and the
-    ``labels`` largest carry their ``label``: beside the bubble, or joined to
-    it by a thin leader line when there is no room beside it; a label with
-    no room at all is left out and counted in the footer. Rows missing
-    ``x``, ``y`` or ``size`` (withheld cells) are left out and counted in the
-    footer. The footer gives ``source_note`` (default: built from
-    ``meta['sources']``), and SAMPLE DATA when ``sample_data`` (default:
-    ``meta['sample_data']``). ``xscale`` is 'linear', 'log' or 'auto' (log
-    when all LQs are above 0 and span 20×); on a log axis, rows with an LQ
-    of 0 or less are left out and counted.
+    coloured by ``color`` (e.g. a tier column) with a legend of the colours
+    drawn, and the ``labels`` largest carry their ``label`` (wrapped):
+    beside the bubble, or joined to it by a thin leader line that runs into
+    no other bubble; a label with no room is left out and counted in the
+    footer. Rows missing ``x``, ``y`` or ``size`` (withheld cells) are left
+    out and counted by reason. When no row has ``y`` (growth with one year
+    loaded; ``why_no_y`` says why, default from the table's ``start_year``),
+    the chart shows ``x`` against ``size`` instead and says so. When no row
+    has ``x`` and ``size``, nothing is written: :class:`ChartNotDrawn` says why.
+
+    The footer says what the bubbles count (``counted``, default built from
+    ``size`` and the table's ownership and year columns), gives
+    ``source_note`` (default: built from ``meta['sources']``), and SAMPLE
+    DATA when ``sample_data`` (default: ``meta['sample_data']``).
+    ``xscale`` is 'linear', 'log' or 'auto' (log when all LQs are above 0 and
+    span 20×); on a log axis, rows with an LQ of 0 or less are left out and counted.
     """
     df = as_pandas(df)
     _need_columns(df, [x, y, size, label, color], "bubble chart")
+    if xscale not in ("auto", "log", "linear"):
+        raise ExportPlanError(f"xscale must be 'auto', 'log' or 'linear', not {xscale!r}.")
     note, sample = _resolve_notes(source_note, meta, sample_data)
-    data, dropped = _plottable(df, [x, y, size])
-    log_x = bool(len(data)) and _use_log_x(data[x], xscale)
-    off_axis = int((data[x] <= 0).sum()) if log_x else 0
-    data = data[data[x] > 0].reset_index(drop=True) if off_axis else data
-    notes = []
-    if dropped:
-        what = ", ".join(_SHORT.get(c, c) for c in (x, y)) + f" or {_SHORT.get(size, size)}"
-        notes.append(f"{dropped} {noun} not shown: withheld or missing {what}.")
-    if off_axis:  # only with xscale='log': 'auto' stays linear when an LQ is 0
-        notes.append(f"{off_axis} {noun} not shown: {_SHORT.get(x, x)} of 0 or less, "
-                     "which a log axis cannot show.")
-    by = (size_label or _AXIS_LABELS.get(size, size)).lower()
+    rows = bubble_rows(df, x=x, y=y, size=size, noun=noun, log_x=xscale == "log",
+                       why_no_y=why_no_growth(df) if why_no_y is None else why_no_y)
+    data = rows.data
+    log_x = _use_log_x(data[x], xscale)
+    size_name = size_label or _AXIS_LABELS.get(size, size)
+    counted = counted or counted_text(df, size_name.lower())
+    notes = [*rows.notes, f"{'Height' if rows.fallback else 'Bubble size'}: {counted}."]
+    if rows.left_out:
+        notes.append(rows.left_out)
+    by = size_name.lower()
     which = f"the {labels} largest by {by}" if len(data) > labels else f"all {noun} shown"
-    if len(data) and labels > 0:
+    if labels > 0:
         notes.append(f"Labels: {which}.")
     with chart_style():
         fig, ax, footer = start_chart(11, 7.2, title=title, source_note=note, notes=notes, sample_data=sample)
         # Labels are placed by measuring text, whose width varies a little with resolution
         # (hinting): measure at the PNG's.
         fig.set_dpi(DPI)
-        placed = _plot_bubbles(fig, ax, data, x=x, y=y, size=size, label=label, color=color, labels=labels,
-                               reference=(reference_growth, reference_label),
-                               axis_labels=(x_label, y_label, size_label),
+        placed = _plot_bubbles(fig, ax, data, x=x, y=rows.y, size=size, label=label, color=color, labels=labels,
+                               reference=None if rows.fallback else (reference_growth, reference_label),
+                               axis_labels=(x_label, None if rows.fallback else y_label, size_label),
                                xscale="log" if log_x else "linear")
         unplaced = max(min(labels, len(data)), 0) - placed
         if unplaced:  # same line count: the note only grows by a few words
@@ -585,39 +337,32 @@ def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: st
         return save_figure(fig, path, formats)
 
 
-def _plottable(df: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, int]:
-    """Rows with finite numbers in ``columns`` (the last, the size, not negative); how many were dropped."""
-    values = df[columns].apply(pd.to_numeric, errors="coerce")
-    finite = np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)).all(axis=1)
-    keep = finite & (values[columns[-1]] >= 0).to_numpy(dtype=bool, na_value=False)
-    data = df.loc[keep].assign(**{c: values[c][keep] for c in columns}).reset_index(drop=True)
-    return data, int((~keep).sum())
-
-
 def _plot_bubbles(fig, ax, data, *, x, y, size, label, color, labels, reference, axis_labels, xscale) -> int:
     """Everything inside the bubble chart's axes: bubbles, lines, legends, labels.
 
-    Returns how many labels were placed.
+    ``y == size`` is the fallback without growth: equal bubbles, ``size`` up
+    the (log) y axis, no size key and no horizontal reference line. Returns
+    how many labels were placed.
     """
     x_label, y_label, size_label = axis_labels
-    percent = _percent_axis(y)
+    fallback = y == size
     max_area = 2400.0
-    size_max = float(data[size].max()) if len(data) else 0.0
-    area = (np.maximum(max_area * data[size].to_numpy(float) / size_max, 8.0)
-            if size_max > 0 else np.full(len(data), 30.0))
-    if _use_log_x(data[x], xscale) and len(data):
-        _log_x_axis(ax, data[x])
-    handles = _draw_bubbles(ax, data, x, y, area, color) if len(data) else []
-    if not len(data):  # nothing to autoscale on: fixed limits around the reference lines
-        ax.set_xlim(0, 2)
-        ax.set_ylim(reference[0] - 0.1, reference[0] + 0.1)
-        ax.text(0.5, 0.5, "No data to show", transform=ax.transAxes, ha="center", va="center", fontsize=12)
-    y_ref_label = reference[1] or ("reference growth" if reference[0] else "no growth")
-    references = _reference_lines(ax, reference[0], y_ref_label, percent)
-    if percent:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    size_max = float(data[size].max())
+    area = (np.full(len(data), 90.0) if fallback or size_max <= 0
+            else np.maximum(max_area * data[size].to_numpy(float) / size_max, 8.0))
+    if xscale == "log":
+        log_axis(ax, "x", data[x])
+    if fallback and _use_log_x(data[y], "auto"):
+        log_axis(ax, "y", data[y])
+    handles = _draw_bubbles(ax, data, x, y, area, color)
+    references = _reference_lines(ax, reference, _percent_axis(y))
+    if _percent_axis(y):
+        ax.yaxis.set_major_formatter(exact_percent_formatter())
+    elif ax.get_yscale() == "linear":
+        ax.yaxis.set_major_formatter(FuncFormatter(exact_number))
     ax.set_xlabel(x_label or _AXIS_LABELS.get(x, x))
-    ax.set_ylabel(y_label or _AXIS_LABELS.get(y, y))
+    y_name = y_label or _AXIS_LABELS.get(y, y)
+    ax.set_ylabel(f"{y_name} (log scale)" if ax.get_yscale() == "log" else y_name)
     ax.margins(0.08)
     ax.grid(True, color="#eeeeee", linewidth=0.6, zorder=0)
     ax.set_axisbelow(True)
@@ -626,13 +371,13 @@ def _plot_bubbles(fig, ax, data, *, x, y, size, label, color, labels, reference,
         colours = ax.legend(handles=handles, title=color.replace("_", " ").capitalize(),
                             bbox_to_anchor=(1.02, 1.0), **legend_kw)
         ax.add_artist(colours)
-    if size_max > 0:
+    if size_max > 0 and not fallback:
         # Wide handles and generous spacing: the largest key bubble is ~50 pt across.
         ax.legend(handles=_size_handles(ax, size_max, max_area), labelspacing=2.4, borderpad=1.0,
                   handlelength=6.5, handletextpad=0.8,
                   title=size_label or _AXIS_LABELS.get(size, size),
                   bbox_to_anchor=(1.02, 0.55 if handles else 1.0), **legend_kw)
-    return _label_bubbles(fig, ax, data, x, y, label, area, labels, avoid=references) if len(data) else 0
+    return label_bubbles(fig, ax, data, x, y, label, area, labels, avoid=references)
 
 
 # --------------------------------------------------------------------------- contribution chart
@@ -649,7 +394,9 @@ def contribution_chart(table: pd.DataFrame, *, criteria: Sequence[tuple[str, str
     columns (``w_j · x̂_aj``) that add up to ``score_col``. The ``top``
     alternatives by score are shown, best at the top, with the score at the
     end of each bar (and the share of weight observed when a ``coverage``
-    column is below 1). Returns the files written.
+    column is below 1). The legend lists only criteria with a bar segment;
+    the footer names the others. With no score, or no segment, to draw,
+    nothing is written: :class:`ChartNotDrawn` says why. Returns the files written.
     """
     if not criteria:
         raise ExportPlanError("contribution_chart needs at least one (key, label) criterion.")
@@ -658,16 +405,29 @@ def contribution_chart(table: pd.DataFrame, *, criteria: Sequence[tuple[str, str
     _need_columns(table, [name_col, score_col, *contrib_cols], "contribution chart")
     note, sample = _resolve_notes(source_note, meta, sample_data)
     scored = table[pd.to_numeric(table[score_col], errors="coerce").notna()]
+    if not len(scored):
+        raise ChartNotDrawn(f"none of the {plural(len(table), noun)} has a score; the table's notes say why."
+                            if len(table) else f"the table has no {noun}.")
     shown = scored.sort_values(score_col, ascending=False, kind="stable").head(top).reset_index(drop=True)
-    notes = []
+    drawn, missing_notes = drawn_criteria(shown, criteria, noun)
+    partly = "coverage" in shown and bool((pd.to_numeric(shown["coverage"], errors="coerce") < 1).any())
+    if not drawn:
+        raise ChartNotDrawn(f"every criterion contributes nothing to the {noun} shown: "
+                            + " ".join(missing_notes))
+    notes = [f"Each bar: a {singular(noun)}'s score (0 to 1), split into the weighted contributions of its "
+             "criteria (weight × normalized value)"
+             + ("; '% of weight observed': the share of the weights it has data on." if partly else "."),
+             *missing_notes]
     if len(scored) > len(shown):
-        notes.append(f"Showing the top {len(shown)} of {len(scored)} {noun} by score.")
+        notes.append(f"Showing the top {len(shown)} of {plural(len(scored), noun)} by score.")
     if len(table) > len(scored):
-        notes.append(f"{len(table) - len(scored)} {noun} not shown: no score.")
+        notes.append(f"{plural(len(table) - len(scored), noun)} not shown: no score.")
     with chart_style():
         height = 1.9 + 0.36 * max(len(shown), 3)
         fig, ax, _ = start_chart(10, height, title=title, source_note=note, notes=notes, sample_data=sample)
-        _plot_contributions(ax, shown, criteria, name_col, score_col)
+        # Colours by position among all the criteria, so that a criterion keeps its colour from chart to chart.
+        colours = dict(zip([key for key, _ in criteria], _palette(len(criteria))))
+        _plot_contributions(ax, shown, [(key, lab, colours[key]) for key, lab in drawn], name_col, score_col)
         return save_figure(fig, path, formats)
 
 
@@ -680,21 +440,22 @@ def _score_label(row: pd.Series, score_col: str) -> str:
 
 
 def _plot_contributions(ax, shown: pd.DataFrame, criteria, name_col: str, score_col: str) -> None:
-    """The stacked bars, the score at each bar's end and the criteria legend."""
+    """The stacked bars of ``criteria`` (key, label, colour), each bar's score and the criteria legend."""
     ypos = np.arange(len(shown))
     left = np.zeros(len(shown))
-    for (key, lab), col in zip(criteria, _palette(len(criteria))):
+    for key, lab, col in criteria:
         width = pd.to_numeric(shown[f"contrib_{key}"], errors="coerce").fillna(0.0).to_numpy(float)
         ax.barh(ypos, width, left=left, height=0.7, color=col, label=lab, edgecolor="white", linewidth=0.5)
         left += width
     ends = np.maximum(left, pd.to_numeric(shown[score_col]).to_numpy(float))
     for yy, end, (_, row) in zip(ypos, ends, shown.iterrows()):
         ax.text(end, yy, "  " + _score_label(row, score_col), va="center", ha="left", fontsize=8)
-    names = [f"{i + 1}. {_truncate(n, 40)}" for i, n in enumerate(shown[name_col])]
-    ax.set_yticks(ypos, names)
+    names = [wrap_label(f"{i + 1}. {n}", width=40, max_lines=2) for i, n in enumerate(shown[name_col])]
+    ax.set_yticks(ypos, names, linespacing=1.0)
     ax.invert_yaxis()
     has_coverage = "coverage" in shown and (pd.to_numeric(shown["coverage"], errors="coerce") < 1).any()
     ax.set_xlim(0, (ends.max() if len(ends) else 1.0) * (1.45 if has_coverage else 1.15) or 1.0)
+    ax.xaxis.set_major_formatter(FuncFormatter(exact_number))
     ax.set_xlabel("Score (sum of weighted criterion contributions)")
     ax.tick_params(axis="y", length=0)
     ax.grid(True, axis="x", color="#eeeeee", linewidth=0.6)

@@ -35,6 +35,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Affine2D
 
 from exportplan.errors import ExportPlanError
+from exportplan.output.chartdata import ChartNotDrawn, plural
 from exportplan.output.charts import (DEFAULT_FORMATS, chart_style, save_figure, source_line,
                                       start_chart)
 from exportplan.output.tables import as_pandas
@@ -258,7 +259,9 @@ def world_map(scores: pd.DataFrame, *, title: str = "", source_note: str | None 
     default the data's), others grey; a colour bar, the title and a footer
     with the source (``source_note`` or ``meta['sources']``) and, for the
     sample workspace, SAMPLE DATA. Scored countries that the map cannot draw
-    are named in the footer. Each country's patch has the SVG id
+    are named in the footer, which also says what the colour shows and for
+    how many countries. With no score at all nothing is written:
+    :class:`ChartNotDrawn` says why. Each country's patch has the SVG id
     ``country-<ISO3>``. Returns the files written (PNG and SVG by default).
     """
     scores = as_pandas(scores)
@@ -266,7 +269,12 @@ def world_map(scores: pd.DataFrame, *, title: str = "", source_note: str | None 
     shapes = countries()
     iso3_of = dict(zip(by_iso2.index, scores[iso3_col].astype(str).str.strip().str.upper()))
     scored = by_iso2.dropna()
-    notes = _map_notes(scored, shapes, iso3_of, int(by_iso2.isna().sum()))
+    if not len(scored):
+        raise ChartNotDrawn(f"none of the {plural(len(by_iso2), 'countries')} has a score; see the ranking's notes."
+                            if len(by_iso2) else "the table has no countries.")
+    notes = [f"Colour: {label.lower() if label[1:].islower() else label} of "
+             f"{plural(len(scored), 'countries')}; grey: no score or not ranked.",
+             *_map_notes(scored, shapes, iso3_of, int(by_iso2.isna().sum()))]
     note = source_note if source_note is not None else source_line(meta)
     sample = bool((meta or {}).get("sample_data")) if sample_data is None else sample_data
     with chart_style():
