@@ -280,12 +280,19 @@ class AnalysisMixin:
         return ai.region_sum(counties, self.counties), reference
 
     def bubble_chart(self, df: pd.DataFrame, path, *, label: str = "title", color: str | None = None) -> list[Path]:
-        """LQ x growth bubble chart (size = employment) of an industries or clusters table, as PNG and SVG."""
-        from ..output.charts import bubble_chart
+        """LQ x growth bubble chart (size = employment) of an industries or clusters table, as PNG and SVG.
+
+        Without growth (one year loaded) it shows LQ against employment; with
+        nothing to draw it writes nothing and raises ChartNotDrawn with the reason.
+        """
+        from ..output.charts import bubble_chart, counted_text
 
         meta = df.attrs.get("exportplan", {})
+        is_clusters = "cluster_name" in df.columns  # cluster tables are always private (see clusters())
         return bubble_chart(df, x="lq", y="growth", size="employment", label=label, color=color,
-                            title=meta.get("title", self.name), meta=meta, path=path)
+                            title=meta.get("title", self.name), meta=meta, path=path,
+                            noun="clusters" if is_clusters else "industries",
+                            counted=counted_text(df, "employment", ownership=_CLUSTER_OWNERSHIP if is_clusters else None))
 
 
 def ac_unmapped(crosswalk: pl.DataFrame, codes: list[str]) -> list[str]:
