@@ -216,7 +216,8 @@ def _expected_flags(pool: pl.DataFrame, region_code: str) -> dict:
             .get_column("cluster_code").to_list():
         rows = pool.filter((pl.col("cluster_code") == cluster) & (pl.col("employment") > 0))
         lqs = rows.get_column("lq").drop_nulls().to_list()
-        me = pool.filter((pl.col("region_code") == region_code) & (pl.col("cluster_code") == cluster)).row(0, named=True)
+        mine = (pl.col("region_code") == region_code) & (pl.col("cluster_code") == cluster)
+        me = pool.filter(mine).row(0, named=True)
         size = (me["employment"] > _percentile(rows.get_column("employment").to_list(), 25)
                 and me["establishments"] > _percentile(rows.get_column("establishments").to_list(), 25))
         lq = me["lq"]
@@ -295,7 +296,8 @@ def test_workspace_refuses_a_qcew_file_of_another_year_and_too_few_peers(metro, 
         metro.import_peers(write_singlefile(tmp_path / "2019.csv", year=2019), from_qcew=True)
     small = tmp_path / "small.csv"
     lines = write_singlefile(tmp_path / "all.csv").read_text().splitlines()
-    small.write_text("\n".join(ln for ln in lines if not ln.startswith(('"C1174', '"C1258', '"C1798', '"C4518'))) + "\n")
+    dropped = ('"C1174', '"C1258', '"C1798', '"C4518')
+    small.write_text("\n".join(ln for ln in lines if not ln.startswith(dropped)) + "\n")
     with pytest.raises(ExportPlanError, match="only 3 metro .* at least 5"):
         metro.import_peers(small, from_qcew=True)
 
@@ -331,3 +333,16 @@ def test_upgrade_from_03_describes_each_peer_set(db_url):
     assert sets["provenance_id"].tolist() == [p2, p1]
     assert new.count(t.peer_clusters) == 4  # the rows survived
     new.dispose()
+
+
+def test_a_mismatch_that_arises_later_is_labelled():
+    # Peers of 2020 metros; the region's data move on to 2021 (a new year loaded): flags say so.
+    pool = pl.DataFrame({"region_code": ["A", "B", "C"], "region_type": ["msa"] * 3, "cluster_code": ["1"] * 3,
+                         "cluster_name": ["X"] * 3, "type": ["traded"] * 3, "year": [2020] * 3,
+                         "employment": [100.0, 200.0, 300.0], "establishments": [5, 10, 15],
+                         "lq": [0.5, 1.0, 1.5]}).with_columns(pl.col("year").cast(pl.Int32))
+    region = pool.filter(pl.col("region_code") == "C").drop("region_code").with_columns(year=pl.lit(2021, pl.Int32))
+    later = flag_against_peers(region, pool, region_code="R", region_kind="msa").row(0, named=True)
+    assert later["flag_method"].endswith("against 2020 metro (MSA) peers, not of the region's year")
+    county = flag_against_peers(region, pool, region_code="R", region_kind="county").row(0, named=True)
+    assert county["flag_method"].endswith("against 2020 metro (MSA) peers, not of the region's kind or year")

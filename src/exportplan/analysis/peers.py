@@ -185,22 +185,28 @@ def qcew_peers(qcew: pl.LazyFrame | pl.DataFrame, crosswalk: pl.DataFrame, *, ki
 
 
 def _kind_rows(lazy: pl.LazyFrame, kind: str, year: int | None, estimate: bool) -> pl.DataFrame:
-    """The private annual rows (all levels when estimating, else 6-digit) of the kind's areas and US000."""
+    """The private annual rows (all levels when estimating, else 6-digit) of the kind's areas and US000.
+
+    The scan filters on cheap codes only (aggregation level, ownership,
+    period): the area-code pattern and the territories are checked on the
+    rows kept. Wages are not read (peers need employment and establishments).
+    """
     prefix, pattern = QCEW_KINDS[kind]
     suffixes = list(_LEVELS) if estimate else ["8"]
-    agg = pl.col("agglvl_code").fill_null("")
-    areas = (pl.col("area_fips").str.contains(pattern) & ~pl.col("area_fips").str.head(2).is_in(list(TERRITORIES))
-             & agg.str.starts_with(prefix))
-    us = (pl.col("area_fips") == US_AREA) & agg.str.starts_with("1")
-    keep = ((areas | us) & agg.str.slice(1).is_in(suffixes) & (pl.col("own_code") == "5")
-            & (pl.col("qtr") == "A") & (pl.col("size_code").fill_null("0") == "0"))
+    agg = pl.col("agglvl_code")
+    keep = ((agg.str.starts_with(prefix) | ((pl.col("area_fips") == US_AREA) & agg.str.starts_with("1")))
+            & agg.str.slice(1).is_in(suffixes) & (pl.col("own_code") == "5") & (pl.col("qtr") == "A"))
     if year is not None:
         keep = keep & (pl.col("year") == int(year))
-    cols = ["area_fips", "own_code", "industry_code", "agglvl_code", "size_code", "year", "qtr", "disclosure_code",
-            "estabs", "emplvl", "total_wages"]
+    cols = ["area_fips", "own_code", "industry_code", "agglvl_code", "year", "qtr", "disclosure_code", "estabs",
+            "emplvl"]
     names = lazy.collect_schema().names()
     title = ["area_title"] if "area_title" in names else []
-    return lazy.filter(keep).select(*cols, *title).collect()
+    rows = lazy.filter(keep).select(*cols, *title).collect()
+    area = pl.col("area_fips")
+    ours = area.str.contains(pattern) & ~area.str.head(2).is_in(list(TERRITORIES))
+    return rows.filter(ours | (area == US_AREA)).with_columns(size_code=pl.lit("0"),
+                                                             total_wages=pl.lit(None, pl.Float64))
 
 
 def _peer_lq(areas: pl.DataFrame, us: pl.DataFrame) -> pl.DataFrame:

@@ -110,7 +110,8 @@ class ClustersMixin:
         if year is not None:
             frame = frame.filter(pl.col("year") == int(year))
             if frame.height == 0:
-                raise ExportPlanError(f"{path.name} holds no rows for {year}; leave out --year or pick one of its years.")
+                raise ExportPlanError(f"{path.name} holds no rows for {year}; leave out --year or pick one of "
+                                      "its years.")
         years = sorted(frame.get_column("year").unique().to_list())
         kind = ap.peer_set_kind(frame.get_column("region_type").to_list())
         mismatch = self._peer_mismatch(f"The peer file {path.name}", kind, years, allow_mismatch)
@@ -196,13 +197,14 @@ class ClustersMixin:
         differs = " and ".join(w for w, on in (("kind", set_kind != kind), ("year", "peers' data are" in why)) if on)
         raise ExportPlanError(
             f"{source} holds {what} regions with {', '.join(map(str, years))} data, but this workspace's region is "
-            f"{text}{f', with {year} data' if year else ''}: the {differs} differ. Strong-cluster flags compare a region only "
+            f"{text}{f', with {year} data' if year else ''}: the {differs} {'differ' if ' and ' in differs else 'differs'}. Strong-cluster flags compare "
+            "a region only "
             f"with regions of its kind and year, as US Cluster Mapping does. Get a matching peer set: {hint}. "
             "Or add --allow-mismatch to use this one anyway; every flag is then labelled as compared with unlike "
             "regions.")
 
     def region_kind(self) -> tuple[str, str, str]:
-        """(kind, code, description) of the region for peer comparisons (:func:`exportplan.analysis.peers.region_kind`)."""
+        """(kind, code, description) of the region for peer comparisons (analysis.peers.region_kind)."""
         from ..analysis import peers as ap
 
         region = self.config["region"]
