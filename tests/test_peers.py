@@ -326,7 +326,7 @@ def test_upgrade_from_03_describes_each_peer_set(db_url):
         old.insert(conn, t.peer_clusters, rows)
     old.dispose()
     new = Store(db_url)
-    assert new.revision() == head_revision() == "0004"
+    assert new.revision() == head_revision()
     sets = new.frame(select(t.peer_sets).order_by(t.peer_sets.c.name))
     assert sets[["name", "region_kind", "years", "method", "mismatch"]].values.tolist() == [
         ["metros", "msa", "2019,2020", "file", ""], ["states", "state", "2016", "file", ""]]
@@ -346,3 +346,24 @@ def test_a_mismatch_that_arises_later_is_labelled():
     assert later["flag_method"].endswith("against 2020 metro (MSA) peers, not of the region's year")
     county = flag_against_peers(region, pool, region_code="R", region_kind="county").row(0, named=True)
     assert county["flag_method"].endswith("against 2020 metro (MSA) peers, not of the region's kind or year")
+
+
+def test_a_whole_state_compares_with_states(tmp_path, shared_data):
+    from exportplan.sources.county_points import county_points
+    from exportplan.workspace import Workspace
+
+    delaware = ["10001", "10003", "10005"]
+    assert county_points(delaware).shape[0] == 3
+    ws = Workspace.init(tmp_path / "de", name="Delaware", counties=delaware)
+    try:
+        assert ws.region_kind()[:2] == ("state", "10")
+        ws.import_peers(shared_data / "clusters" / STATE_PEERS)  # no data loaded yet: the kind matches
+        assert ws.peer_set_info()["mismatch"] == ""
+        assert ws.peer_flag_args()["region_code"] == "10"  # Delaware's own row is replaced by the region
+    finally:
+        ws.close()
+    two = Workspace.init(tmp_path / "de2", name="Two of Delaware", counties=delaware[:2])
+    try:
+        assert two.region_kind()[0] == "msa"
+    finally:
+        two.close()

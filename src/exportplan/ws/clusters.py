@@ -188,7 +188,8 @@ class ClustersMixin:
         why = ap.peer_mismatch(kind, text, year, set_kind, years)
         if not why or allow:
             return why
-        what = "mixed kinds of" if set_kind == "mixed" else ap.kind_name(set_kind)
+        what = ("mixed kinds of" if set_kind == "mixed" else ap.kind_name(set_kind) if set_kind else
+                "unknown kinds of (region_type_t is empty)")
         hint = (f"'exportplan -w DIR import peers --from-qcew FILE' computes {ap.kind_name(kind)} peers from "
                 f"{ap.SINGLEFILE_HINT.replace('e.g. 2020', f'e.g. {year or 2020}')}, or import a US Cluster "
                 f"Mapping table of {ap.kind_name(kind)} regions{f' for {year}' if year else ''}"
@@ -207,8 +208,15 @@ class ClustersMixin:
         """(kind, code, description) of the region for peer comparisons (analysis.peers.region_kind)."""
         from ..analysis import peers as ap
 
-        region = self.config["region"]
-        return ap.region_kind(self.counties, str(region.get("cbsa") or ""))
+        region, counties = self.config["region"], self.counties
+        states = {c[:2] for c in counties}
+        state_counties = None
+        if len(counties) > 1 and len(states) == 1:  # maybe a whole state: its counties in the shipped 2010 list
+            from ..sources.county_points import _table
+
+            table = _table()
+            state_counties = table.loc[table["county_fips"].str[:2] == states.pop(), "county_fips"].tolist()
+        return ap.region_kind(counties, str(region.get("cbsa") or ""), state_counties)
 
     def region_year(self) -> int | None:
         """The latest year with QCEW rows for the region's counties (what its cluster table uses), None if none."""
