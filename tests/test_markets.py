@@ -16,6 +16,17 @@ import pytest
 from click.testing import CliRunner
 
 from exportplan.analysis import markets as am
+from exportplan.analysis.market_measures import growth_window, is_services, majority_value
+from exportplan.analysis.scoring import Criterion
+from exportplan.analysis.weights import (
+    MARKET_FACTORS,
+    MARKET_PRESETS,
+    MAX_PARTNERSHIPS,
+    MIN_TRADE_EVIDENCE,
+    TRADE_EVIDENCE,
+    trade_evidence_share,
+)
+from exportplan.sources.countries import US_TERRITORIES
 from exportplan.analysis.geo import great_circle_km, region_centre
 from exportplan.cli.main import cli
 from exportplan.demo.builder import build_demo, show_markets
@@ -137,14 +148,15 @@ def test_export_measures_share_and_cagr():
             ("region", "R", "MEX", "", 2018, 0.0), ("region", "R", "MEX", "", 2023, 300.0),
             ("region", "R", "JPN", "", 2023, 500.0)]
     series = am.choose_exports(_exports(rows))
-    measures, latest, start = am.export_measures(series, window=5)
-    assert (latest, start) == (2023, 2018)
+    em = am.export_measures(series, window=5)
+    measures = em.measures
+    assert (em.latest, em.start, em.end, em.note) == (2023, 2018, 2023, "")
     assert measures.loc["CAN", "exports_share"] == pytest.approx(0.2)
     assert measures.loc["CAN", "exports_cagr"] == pytest.approx(2 ** (1 / 5) - 1)
     assert math.isnan(measures.loc["MEX", "exports_cagr"])  # no growth from zero
     assert math.isnan(measures.loc["JPN", "exports_cagr"])  # no start year: missing, not zero
     one_year = am.choose_exports(_exports([r for r in rows if r[4] == 2023]))
-    assert am.export_measures(one_year, window=5)[2] is None
+    assert am.export_measures(one_year, window=5).start is None
 
 
 def test_sector_rows_take_one_naics_level_and_keep_missing_missing():
@@ -197,7 +209,7 @@ def test_distance_needs_a_centre_and_missing_is_not_zero():
 
 def test_coverage_floor_drops_and_says_how_many():
     rows = [(c, am.GDP, 2022, v) for c, v in (("CAN", 2e12), ("MEX", 1.5e12), ("FRA", 3e12))]
-    rows += [(c, am.GDP_GROWTH, 2022, v) for c, v in (("CAN", 1.0), ("MEX", 3.0))]
+    rows += [(c, am.GDP_GROWTH, y, v) for c, v in (("CAN", 1.0), ("MEX", 3.0)) for y in range(2018, 2023)]
     mm = am.build_market_matrix(_data(countries=_values(rows)), {"CAN": "Canada", "MEX": "Mexico", "FRA": "France"})
     weights = {k: 0.0 for k in am.MARKET_FACTORS}
     weights["market_factors"] = 1.0
@@ -235,7 +247,7 @@ def test_sample_ranking_table(sample_ranking, sample_ws):
     assert ((table["rank_p05"] <= table["rank"]) & (table["rank"] <= table["rank_p95"])).all()
     assert table.attrs["exportplan"]["sample_data"] is True
     assert sample_ranking.meta["exports_scope"] == "region"
-    assert sample_ranking.weights == pytest.approx({k: 0.125 for k in am.MARKET_FACTORS})
+    assert sample_ranking.weights == pytest.approx(MARKET_PRESETS["balanced"].weights)
     # raw values are the stored ones: Canada's latest regional exports, all goods
     exports = sample_ws.user_table("exports")
     latest = exports[(exports["iso3"] == "CAN") & (exports["naics"] == "")].sort_values("year").iloc[-1]
@@ -253,12 +265,45 @@ def test_sample_user_indicators_feed_the_publisher_measures(sample_ranking, samp
 
 
 def test_user_imports_indicator_is_the_demand_proxy_without_sector_exports(sample_ws):
-    # Business Services has no goods exports by NAICS, so demand falls back to the user's merchandise imports
+    # Primary metals (331): a goods sector without exports by NAICS in the sample, so demand falls back to the
+    # user's merchandise imports
     stored = sample_ws.user_table("countries").set_index(["iso3", "indicator"])["value"]
-    ranking = sample_ws.rank_markets(sector="cluster:Business Services", draws=DRAWS)
+    ranking = sample_ws.rank_markets(sector="naics:331", draws=DRAWS)
+    demand = next(c for c in ranking.criteria if c.key == "demand_usd")
+    assert demand.label == "merchandise imports (proxy)"
+    assert any("proxy" in note for note in ranking.notes)
     assert ranking.table.set_index("iso3").loc["CHN", "raw_demand_usd"] == \
         stored[("CHN", am.USER_INDICATORS["merch_imports_usd"])]
-    assert any("proxy" in note for note in ranking.notes)
+
+
+def test_services_demand_is_never_proxied_by_merchandise_imports(sample_ws):
+    # Business Services is a services cluster: no merchandise proxy; the factor has no data, said once
+    ranking = sample_ws.rank_markets(sector="cluster:Business Services", draws=300)
+    keys = {c.key for c in ranking.criteria}
+    assert "demand_usd" not in keys and "services_demand_usd" not in keys
+    assert not any(c.group == "cluster_demand" for c in ranking.criteria)
+    assert any("never proxied by merchandise imports" in n and "BM.GSR.NFSV.CD" in n for n in ranking.notes)
+    assert "merchandise imports" not in ranking.meta["exports_label"]
+    # with WDI service imports loaded they are the services proxy
+    values = _values([("CAN", am.SERVICES_IMPORTS, 2022, 1.2e11), ("MEX", am.SERVICES_IMPORTS, 2022, 0.6e11),
+                      ("CAN", am.MERCH_IMPORTS, 2022, 5e11), ("MEX", am.MERCH_IMPORTS, 2022, 6e11)])
+    insurance = am.Sector("524", "Insurance Carriers", ("524",))
+    mm = am.build_market_matrix(_data(countries=values), _NAMES, sector=insurance)
+    crit = _crit(mm, "demand_usd")
+    assert crit.label == "service imports (proxy)" and "service imports (WDI)" in crit.source
+    assert mm.matrix.loc["CAN", "demand_usd"] == 1.2e11  # not the merchandise imports
+    # all-sectors view with goods and services priorities: one proxy each, never swapped
+    priority = [_METAL, insurance]
+    mm = am.build_market_matrix(_data(countries=values), _NAMES, priority=priority)
+    assert mm.matrix.loc["MEX", "demand_usd"] == 6e11 and mm.matrix.loc["MEX", "services_demand_usd"] == 0.6e11
+    assert "demand for the priority services sectors' products: proxy: the country's service imports" in \
+        mm.exports_label
+    # services only, without service imports: no demand measure at all
+    goods_only = values[values["indicator"] == am.MERCH_IMPORTS]
+    mm = am.build_market_matrix(_data(countries=goods_only), _NAMES, priority=[insurance])
+    assert not any(c.group == "cluster_demand" for c in mm.criteria)
+    assert any("Insurance Carriers" in n and "no measure" in n for n in mm.notes)
+    assert is_services(("524",)) and is_services(("5411", "5412", "3341")) and not is_services(("336",))
 
 
 def test_per_sector_view_uses_the_sectors_exports(sample_ws):
@@ -292,12 +337,22 @@ def test_markets_by_sector_for_configured_priorities(sample_ws):
         del sample_ws.config["markets"]
     assert table["sector"].tolist() == ["336"] * 3 + ["334"] * 3
     assert table.groupby("sector")["rank"].apply(list).tolist() == [[1, 2, 3], [1, 2, 3]]
-    assert "markets.priority_sectors" in table.attrs["exportplan"]["notes"][-1]
+    notes = table.attrs["exportplan"]["notes"]
+    assert any("markets.priority_sectors" in n for n in notes)
+    assert not any("identical" in n for n in notes)  # each view has its own sector exports
+    # sectors without any exports data by NAICS: every view is the same, and the notes say why
+    sample_ws.config["markets"] = {"priority_sectors": ["331", "327"]}
+    try:
+        table = sample_ws.markets_by_sector(top=3, draws=100)
+    finally:
+        del sample_ws.config["markets"]
+    assert any(n.startswith("All the per-sector views are identical") and "for want of sector data" in n
+               for n in table.attrs["exportplan"]["notes"])
 
 
 def test_presets_weights_and_method(sample_ws, sample_ranking):
     nearby = sample_ws.rank_markets(preset="nearby", weights="partnerships=0", draws=300)
-    assert nearby.weights["proximity"] == pytest.approx(0.35 / 0.95)
+    assert nearby.weights["proximity"] == pytest.approx(0.30 / 0.95)
     assert nearby.weights["partnerships"] == 0.0
     assert nearby.criterion_weights["partnership_strength"] == 0.0
     assert "strength-weighted count" not in nearby.table["reason"].str.cat()
@@ -628,18 +683,60 @@ def test_columbus_ranks_markets_end_to_end(columbus):
     _check_reasons(ranking)
 
 
+def test_columbus_market_measures_fit_a_foreign_market_ranking(columbus):
+    ws, ranking = columbus["ws"], columbus["ranking"]
+    table = ranking.table.set_index("iso3")
+    # U.S. territories are in the loaded data (WDI, IMF, CEPII) but never ranked, in any view
+    stored = set(ws.store.table(t.country_values)["iso3"]) | set(ws.store.table(t.exports)["iso3"])
+    assert {"GUM", "ASM", "MNP", "PRI", "VIR"} <= stored
+    views = [ranking, ws.rank_markets(sector="336", draws=300), ws.rank_markets(preset="nearby", draws=300)]
+    for view in views:
+        assert not set(view.table["iso3"]) & set(US_TERRITORIES), view.meta["title"]
+        assert any("not foreign markets" in n and "Guam (GUM)" in n for n in view.notes)
+    # Doing Business is loaded, but not a default measure; WGI regulatory quality is
+    keys = {c.key for c in ranking.criteria}
+    assert "ease_business" not in keys and "regulatory_quality" in keys
+    assert any("Doing Business rank is loaded but not used" in n for n in ranking.notes)
+    assert not any("business" in c.label.lower() for c in ranking.criteria)
+    chosen = ws.rank_markets(doing_business=True, draws=300)
+    ease = next(c for c in chosen.criteria if c.key == "ease_business")
+    assert "discontinued 2021" in ease.label
+    # market growth: the mean of each country's last five reported years, and the label says which
+    growth = next(c for c in ranking.criteria if c.key == "gdp_growth")
+    first, last = map(int, re.search(r"(\d{4})-(\d{4})$", growth.label).groups())
+    assert last - first == 4
+    wdi = ws.store.table(t.country_values)
+    japan = wdi[(wdi["iso3"] == "JPN") & (wdi["indicator"] == am.GDP_GROWTH)].sort_values("year").tail(5)
+    assert japan["year"].tolist() == list(range(first, last + 1))
+    assert table.loc["JPN", "raw_gdp_growth"] == pytest.approx(japan["value"].mean())
+    # a value most countries share is never a reason ("Special 301: not listed (tied highest of ...)")
+    assert not ranking.table["reason"].str.contains("not listed").any()
+    assert not ranking.table["reason"].str.contains("no data").any()  # missing measures: once, in the notes
+    assert any(n.startswith("No data on") for n in ranking.notes)
+    # two sister cities do not lift a small market into the top five; the fourth U.S. market is in the top ten
+    assert table.loc["ISR", "rank"] > 5 and table.loc["JPN", "rank"] <= 10
+    assert trade_evidence_share(ranking.weights) >= MIN_TRADE_EVIDENCE
+
+
 def test_columbus_exports_raw_values_match_the_imf_file(columbus, shared_data):
     from exportplan.sources.imf import read_imf_dots
 
     frame, _ = read_imf_dots(shared_data / "trade/imf_dots_us_goods_trade_by_partner.csv")
     latest = int(frame["year"].max())
     now = frame[frame["year"] == latest].set_index("iso3")["value_usd"].astype(float)
-    then = frame[frame["year"] == latest - 5].set_index("iso3")["value_usd"].astype(float)
+    # export growth runs over the analysis window (the QCEW year 2020 and analysis.window years before)
+    window = columbus["ws"].analysis_window()
+    end = window.end
+    start = window.start if window.start is not None else end - window.window
+    at = frame.set_index(["iso3", "year"])["value_usd"].astype(float)
     table = columbus["ranking"].table.set_index("iso3")
+    crit = next(c for c in columbus["ranking"].criteria if c.key == "exports_cagr")
+    assert crit.label == f"growth of U.S. exports {start}-{end}"
     for code in ("CAN", "MEX", "CHN", "DEU"):
         assert table.loc[code, "raw_exports_usd"] == now[code]
         assert table.loc[code, "raw_exports_share"] == pytest.approx(now[code] / now.sum())
-        assert table.loc[code, "raw_exports_cagr"] == pytest.approx((now[code] / then[code]) ** 0.2 - 1)
+        expected = (at[(code, end)] / at[(code, start)]) ** (1 / (end - start)) - 1
+        assert table.loc[code, "raw_exports_cagr"] == pytest.approx(expected)
 
 
 def test_columbus_explain(columbus):
@@ -739,22 +836,104 @@ def test_regional_exports_only_by_naics_are_named_in_the_fallback_label():
     assert label.endswith("used because no regional all-goods exports are loaded (only by NAICS)")
 
 
-def test_export_growth_starts_at_each_countrys_earliest_year_in_the_window():
+def test_export_growth_uses_one_window_for_every_country():
     rows = [("region", "R", "CAN", "", 2018, 100.0), ("region", "R", "CAN", "", 2023, 200.0),
             ("region", "R", "MEX", "", 2020, 100.0), ("region", "R", "MEX", "", 2023, 300.0),  # no 2018 row
             ("region", "R", "JPN", "", 2016, 100.0), ("region", "R", "JPN", "", 2023, 500.0),  # before the window
             ("region", "R", "BRA", "", 2023, 50.0)]
-    measures, latest, start = am.export_measures(am.choose_exports(_exports(rows)), window=5)
-    assert (latest, start) == (2023, 2018)
-    assert measures.loc["CAN", "exports_cagr"] == pytest.approx(2 ** (1 / 5) - 1)
-    assert measures.loc["MEX", "exports_cagr"] == pytest.approx(3 ** (1 / 3) - 1)
-    assert measures.loc["MEX", "cagr_from"] == 2020 and measures.loc["CAN", "cagr_from"] == 2018
-    assert math.isnan(measures.loc["JPN", "exports_cagr"]) and math.isnan(measures.loc["BRA", "exports_cagr"])
+    em = am.export_measures(am.choose_exports(_exports(rows)), window=5)
+    assert (em.latest, em.start, em.end) == (2023, 2018, 2023)
+    assert em.measures.loc["CAN", "exports_cagr"] == pytest.approx(2 ** (1 / 5) - 1)
+    for code in ("MEX", "JPN", "BRA"):  # no 2018 row: no growth, never from another start year
+        assert math.isnan(em.measures.loc[code, "exports_cagr"]), code
     mm = am.build_market_matrix(_data(countries=_values([]), exports=_exports(rows)), _NAMES)
-    source = _crit(mm, "exports_cagr").source
-    assert "1 country without a 2018 row (MEX) grows from its earliest year in the window (2020)" in source
-    assert any("Export growth could not be computed for 2 of 4 countries with 2023 exports" in n
+    assert _crit(mm, "exports_cagr").label == "growth of regional exports 2018-2023"
+    assert any("Export growth 2018-2023 could not be computed for 3 of 4 countries" in n and "3 without a 2018 row"
+               in n for n in mm.notes)
+    # the analysis window, when the exports cover it; a note when they do not
+    em = am.export_measures(am.choose_exports(_exports(rows)), window=3, wanted=(2020, 2023))
+    assert (em.start, em.end, em.note) == (2020, 2023, "")
+    assert em.measures.loc["MEX", "exports_cagr"] == pytest.approx(3 ** (1 / 3) - 1)
+    assert math.isnan(em.measures.loc["CAN", "exports_cagr"])
+    data = _data(countries=_values([]), exports=_exports(rows), window=3, growth_window=(2020, 2023))
+    mm = am.build_market_matrix(data, _NAMES)
+    assert "analysis window 2020-2023 for every country" in _crit(mm, "exports_cagr").source
+    em = am.export_measures(am.choose_exports(_exports(rows)), window=5, wanted=(2017, 2022))
+    assert (em.start, em.end) == (2018, 2023)
+    assert em.note == ("export growth uses 2018-2023 for every country, not the analysis window 2017-2022: they "
+                       "have no rows for 2017 or 2022 (exports loaded for 2016-2023)")
+
+
+def test_territories_are_left_out_and_named():
+    names = {**_NAMES, "GUM": "Guam", "PRI": "Puerto Rico", "USA": "United States"}
+    values = _values([(c, am.GDP, 2022, v) for c, v in (("CAN", 2e12), ("MEX", 1.5e12), ("GUM", 6e9),
+                                                          ("PRI", 1e11), ("USA", 2.5e13))])
+    exports = _exports([("nation", "US", c, "", 2022, v) for c, v in (("CAN", 3e11), ("GUM", 1e9), ("PRI", 2e10))])
+    mm = am.build_market_matrix(_data(countries=values, exports=exports), names)
+    assert set(mm.matrix.index) == {"CAN", "MEX"}
+    assert ("U.S. territories are part of the United States, not foreign markets, and are left out: Guam (GUM), "
+            "Puerto Rico (PRI).") in mm.notes
+    assert mm.matrix.loc["CAN", "exports_share"] == pytest.approx(3e11 / 3.21e11)  # shares of all U.S. exports
+    assert set(US_TERRITORIES) == {"GUM", "ASM", "MNP", "PRI", "VIR", "UMI"}
+
+
+def test_market_growth_averages_the_last_five_reported_years():
+    rows = [("CAN", am.GDP_GROWTH, y, float(y - 2015)) for y in range(2016, 2024)]  # 1 ... 8
+    rows += [("MEX", am.GDP_GROWTH, y, 2.0) for y in (2015, 2016, 2017, 2018, 2020)]  # a gap: its last five
+    rows += [("JPN", am.GDP_GROWTH, y, 1.0) for y in (2022, 2023)]  # two years: no average
+    rows += [(c, am.GDP, 2022, 1e12) for c in ("CAN", "MEX", "JPN")]
+    mm = am.build_market_matrix(_data(countries=_values(rows)), _NAMES)
+    assert mm.matrix.loc["CAN", "gdp_growth"] == pytest.approx((4 + 5 + 6 + 7 + 8) / 5)
+    assert mm.matrix.loc["MEX", "gdp_growth"] == pytest.approx(2.0)
+    assert math.isnan(mm.matrix.loc["JPN", "gdp_growth"])
+    crit = _crit(mm, "gdp_growth")
+    assert crit.label == "average real GDP growth 2019-2023"  # a tie of spans goes to the later years
+    assert any("1 country (MEX) averages 5 years ending 2020" in n and "fewer than 5 reported years (JPN)" in n
                for n in mm.notes)
+    # a cap on the data year moves the five years back
+    capped = am.build_market_matrix(_data(countries=_values(rows), year=2020), _NAMES)
+    assert capped.matrix.loc["CAN", "gdp_growth"] == pytest.approx((1 + 2 + 3 + 4 + 5) / 5)
+
+
+def test_a_value_most_countries_share_is_never_a_reason():
+    codes = ["CAN", "MEX", "JPN", "BRA", "DEU"]
+    names = dict(zip(codes, ["Canada", "Mexico", "Japan", "Brazil", "Germany"]))
+    matrix = pd.DataFrame({"listed": [1.0, 1.0, 1.0, 0.5, 1.0], "gdp": [2.0, 1.5, 4.0, 2.1, 4.5]},
+                          index=pd.Index(codes, name="iso3"))
+    crits = (Criterion("listed", "Special 301 status", group="market_factors", fmt="{:.1f}"),
+             Criterion("gdp", "GDP", group="market_factors", fmt="{:.1f}"))
+    mm = am.MarketMatrix(matrix, crits, names, [], "", "")
+    out = am.rank_matrix(mm, {k: 1.0 if k == "market_factors" else 0.0 for k in MARKET_FACTORS}, draws=100)
+    reasons = out.table.set_index("iso3")["reason"]
+    assert all("Special 301" not in reasons[c] for c in ("CAN", "MEX", "JPN", "DEU"))  # the shared 1.0
+    assert "GDP" in reasons["CAN"]
+    assert majority_value(np.array([1.0, 1.0, 1.0, 0.5, np.nan])) == 1.0
+    assert majority_value(np.array([1.0, 1.0, 0.5, 0.5])) is None  # half is not most
+
+
+@pytest.mark.parametrize("name", list(MARKET_PRESETS))
+def test_market_presets_put_trade_evidence_first(name):
+    weights = MARKET_PRESETS[name].weights
+    assert trade_evidence_share(weights) >= MIN_TRADE_EVIDENCE - 1e-9, name
+    assert weights["partnerships"] <= MAX_PARTNERSHIPS, name
+    assert set(TRADE_EVIDENCE) <= set(MARKET_FACTORS)
+
+
+def test_a_weighting_that_slights_trade_evidence_is_noted(sample_ws):
+    ranking = sample_ws.rank_markets(weights="current_markets=0,export_growth=0,cluster_demand=0.05", draws=100)
+    assert any(n.startswith("Trade evidence (current markets, export growth, demand) carries") for n in ranking.notes)
+    assert not any(n.startswith("Trade evidence") for n in sample_ws.rank_markets(draws=100).notes)
+
+
+def test_growth_window_rule():
+    years = range(2010, 2023)
+    assert growth_window(years, 5, (2015, 2020)) == (2015, 2020, "")
+    assert growth_window(years, 5, (None, 2020)) == (2015, 2020, "")  # the analysis has no start year
+    start, end, note = growth_window(years, 5, (2019, 2024))  # the exports end in 2022
+    assert (start, end) == (2017, 2022) and "no rows for 2024" in note
+    assert growth_window(years, 5) == (2017, 2022, "")
+    assert growth_window([2021, 2022, 2023], 5)[:2] == (2021, 2023)  # shorter than the window: all there is
+    assert growth_window([2023], 5) == (None, None, "")
 
 
 def test_sample_sector_view_without_regional_sector_exports(sample_ws):

@@ -75,7 +75,7 @@ def test_resolve_weights_overrides_a_preset():
     assert sum(w.values()) == pytest.approx(1.0)
     assert w["state_target"] == pytest.approx(0.3 / 1.15)
     assert w["growth"] == pytest.approx(0.4 / 1.15)
-    assert resolve_weights("market") == {k: 0.125 for k in MARKET_FACTORS}
+    assert resolve_weights("market") == pytest.approx(MARKET_PRESETS["balanced"].weights)
 
 
 def test_spread_group_weights_evenly_and_handles_empty_groups():

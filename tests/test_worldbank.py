@@ -17,7 +17,7 @@ import pytest
 from exportplan.errors import DownloadError, ExportPlanError, ImportFailed
 from exportplan.sources import wgi, worldbank
 from exportplan.sources.worldbank import (
-    COLUMNS, DEFAULT_INDICATORS, WorldBankApiError, fetch_indicator, fetch_indicators,
+    COLUMNS, DEFAULT_INDICATORS, KNOWN_INDICATORS, WorldBankApiError, fetch_indicator, fetch_indicators,
     parse_api_pages, read_wdi_csv,
 )
 
@@ -67,7 +67,23 @@ def test_wdi_known_values(shared_data, api):
     assert row["indicator_name"].tolist() == [sent["indicator_name"].iloc[0]]
     rank, _ = read_wdi_csv(shared_data / "countries" / "worldbank_wdi_ic.bus.ease.xq.csv")
     assert rank.loc[rank["iso3"] == "MEX", "value"].tolist() == [49]
-    assert DEFAULT_INDICATORS["IC.BUS.EASE.XQ"].direction == "cost"
+    # Doing Business: known to the readers, labelled discontinued, never in the default set
+    assert "IC.BUS.EASE.XQ" not in DEFAULT_INDICATORS
+    assert KNOWN_INDICATORS["IC.BUS.EASE.XQ"].direction == "cost"
+    assert "discontinued 2021" in KNOWN_INDICATORS["IC.BUS.EASE.XQ"].label
+    assert rank["indicator_name"].iloc[0] == KNOWN_INDICATORS["IC.BUS.EASE.XQ"].name
+
+
+def test_service_imports_are_fetched_and_read_by_default(tmp_path):
+    # The demand proxy for services sectors: in the default set and named by the file reader.
+    assert "BM.GSR.NFSV.CD" in DEFAULT_INDICATORS
+    path = tmp_path / "worldbank_wdi_bm.gsr.nfsv.cd.csv"  # constructed, long layout
+    path.write_text("Country Name,Country Code,Year,Value\nIreland,IRL,2023,350000000000\n"
+                    "World,WLD,2023,7000000000000\n")
+    frame, report = read_wdi_csv(path)
+    assert frame["iso3"].tolist() == ["IRL"] and frame["indicator"].tolist() == ["BM.GSR.NFSV.CD"]
+    assert frame["indicator_name"].tolist() == ["Service imports (BoP, current US$)"]
+    assert "World (WLD)" in report.aggregates
 
 
 def test_wdi_official_wide_layout(tmp_path):
@@ -231,19 +247,24 @@ def test_fetch_error_body_is_clear_and_not_cached(replay_server, api, tmp_path):
     assert _files(tmp_path) == []
 
 
-def test_default_set_skips_retired_doing_business(replay_server, api, tmp_path):
-    # Every default indicator answers with the recorded BM body, except Doing Business,
-    # which answers with the recorded error body (it was retired in 2021).
+def test_default_set_leaves_out_retired_doing_business(replay_server, api, tmp_path):
+    # Every default indicator answers with the recorded BM body; Doing Business (retired in
+    # 2021) is not asked for by default, and when named it answers with the recorded error
+    # body and is skipped with a note.
     for code in DEFAULT_INDICATORS:
         replay_server.add_file(f"/v2/country/BM/indicator/{code}", api / BM)
     replay_server.add_file("/v2/country/BM/indicator/IC.BUS.EASE.XQ",
                            api / "worldbank_v2_error_invalid-indicator_id120.json")
     frame, reports = fetch_indicators(cache_dir=tmp_path, countries="BM", progress=False,
                                       base_url=replay_server.url("/v2"))
-    assert list(reports) == list(DEFAULT_INDICATORS)
+    assert list(reports) == list(DEFAULT_INDICATORS) and "IC.BUS.EASE.XQ" not in reports
+    assert not any("IC.BUS.EASE.XQ" in r.path for r in replay_server.requests)
+    assert len(frame) == 66 * len(DEFAULT_INDICATORS)
+    frame, reports = fetch_indicators([*DEFAULT_INDICATORS, "IC.BUS.EASE.XQ"], cache_dir=tmp_path,
+                                      countries="BM", progress=False, base_url=replay_server.url("/v2"))
     assert reports["IC.BUS.EASE.XQ"].provenance["rows"] == 0
     assert "IC.BUS.EASE.XQ was skipped" in reports["IC.BUS.EASE.XQ"].notes[0]
-    assert len(frame) == 66 * (len(DEFAULT_INDICATORS) - 1)
+    assert len(frame) == 66 * len(DEFAULT_INDICATORS)
     with pytest.raises(WorldBankApiError):
         fetch_indicators(["IC.BUS.EASE.XQ"], optional=(), cache_dir=tmp_path, countries="BM",
                          progress=False, base_url=replay_server.url("/v2"))

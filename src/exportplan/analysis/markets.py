@@ -13,24 +13,30 @@ factor             measures (criterion key: what, direction, transform)
 =================  =====================================================================
 current_markets    ``exports_usd``: exports to the country in the latest year (log);
                    ``exports_share``: its share of the exports to all countries that year
-export_growth      ``exports_cagr``: compound annual growth of those exports over the
-                   window (``analysis.window`` years, or as many as loaded). A country
-                   without a row in the start year grows from its earliest row in the
-                   window (named in the criterion's source); it needs a positive start
-                   value and a latest-year row, else it is missing and the notes count it
+export_growth      ``exports_cagr``: compound annual growth of those exports over ONE
+                   window for every country: the analysis window when the exports cover
+                   its years, else the latest window of that length they allow (noted;
+                   :func:`~exportplan.analysis.market_measures.growth_window`). A country
+                   needs a positive start value and an end value, else it is missing
+                   and the notes count it
 client_interest    ``survey_mentions``: weighted count of companies naming the country
 cluster_demand     ``demand_usd``: U.S. (else the state's) exports of the priority sectors'
                    (or the viewed sector's) NAICS products to the country (log); when none
                    are loaded, or the only ones are already used by current markets, the
                    country's merchandise imports (WDI ``TM.VAL.MRCH.CD.WT``) as a proxy.
+                   Services sectors (NAICS 48-49, 5x-9x) are never proxied by merchandise
+                   imports: ``services_demand_usd`` is the country's service imports (WDI
+                   ``BM.GSR.NFSV.CD``) when loaded, else their demand has no measure (noted).
                    The criterion's label and source say which.
 partnerships       ``partnership_strength``: partnerships, each counted by its strength 1-3
 proximity          ``distance_km``: great-circle km from the region's centre to the
                    country's point (cost, log); ``contiguous_us``: land border (flag)
-market_factors     ``gdp_usd`` (log), ``gdp_growth``, ``corruption`` (TI CPI when loaded,
-                   else WGI control of corruption), ``rule_of_law`` (WGI), ``ip_protection``
-                   (USTR Special 301 score), ``ease_business`` (Doing Business rank, cost),
-                   ``us_fta`` (U.S. FTA in force, flag)
+market_factors     ``gdp_usd`` (log), ``gdp_growth`` (average real GDP growth over the
+                   country's last five reported years), ``corruption`` (TI CPI when loaded,
+                   else WGI control of corruption), ``rule_of_law`` (WGI),
+                   ``regulatory_quality`` (WGI), ``ip_protection`` (USTR Special 301
+                   score), ``us_fta`` (U.S. FTA in force, flag); ``ease_business`` (Doing
+                   Business rank, cost, discontinued 2021) only when asked for
 fdi_connections    ``fdi_establishments``: foreign-owned establishments in the region
                    whose parent is in the country
 =================  =====================================================================
@@ -61,8 +67,9 @@ Rules:
   are mapped onto the publishers' keys by :data:`USER_INDICATORS`, so both
   paths feed the same measures. When two sources give the same country,
   indicator and year, the later import wins.
-- **Universe**: every country with any loaded row (the United States
-  itself excluded). After a first scoring, countries observed on less than
+- **Universe**: every country with any loaded row, the United States
+  itself and its territories (Guam, Puerto Rico, ...) excluded and named in
+  a note. After a first scoring, countries observed on less than
   :data:`COVERAGE_FLOOR` of the weight are dropped and the rest re-scored
   (normalization runs over the countries in play); the notes say how many.
 - **Per-sector view** (``sector=``): current markets and growth use the
@@ -80,10 +87,12 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from exportplan.analysis import market_measures as mm_
 from exportplan.analysis.geo import US_NEIGHBOURS, great_circle_km
 from exportplan.analysis.scoring import Criterion, ScoreResult, position_text, score
 from exportplan.analysis.sensitivity import Robustness, robustness
@@ -106,6 +115,8 @@ MERCH_IMPORTS = "TM.VAL.MRCH.CD.WT"
 EASE = "IC.BUS.EASE.XQ"
 WGI_CC = "CC.EST"
 WGI_RL = "RL.EST"
+WGI_RQ = "RQ.EST"
+SERVICES_IMPORTS = mm_.SERVICES_IMPORTS
 CPI = "cpi_score"
 IP_SCORE = "special301_ip_score"
 CEPII_LAT, CEPII_LON = "cepii_lat", "cepii_lon"
@@ -119,7 +130,7 @@ USER_INDICATORS: dict[str, str] = {
     "gdp_usd": GDP, "gdp_growth_pct": GDP_GROWTH, "gdp_per_capita_usd": "NY.GDP.PCAP.CD",
     "imports_pct_gdp": "NE.IMP.GNFS.ZS", "merch_imports_usd": MERCH_IMPORTS,
     "population": "SP.POP.TOTL", "fdi_inflows_usd": "BX.KLT.DINV.CD.WD",
-    "control_of_corruption": WGI_CC, "rule_of_law": WGI_RL, "regulatory_quality": "RQ.EST",
+    "control_of_corruption": WGI_CC, "rule_of_law": WGI_RL, "regulatory_quality": WGI_RQ,
     "cpi_score": CPI, "doing_business_rank": EASE, "special301": IP_SCORE,
     "lat": COUNTRY_LAT, "lon": COUNTRY_LON, "contiguous_us": CONTIGUOUS, "fta_partner": FTA,
 }
@@ -192,6 +203,10 @@ class MarketData:
     described by ``centre_note``. ``fta_partners``: countries with a U.S. FTA
     in force (e.g. the shipped USTR list, :func:`exportplan.sources.fta.us_fta_partners`),
     described by ``fta_source``; an imported ``us_fta`` flag overrides it.
+    ``growth_window``: the analysis window (start, end) export growth should
+    use (start None: ``end - window``), described by ``window_text``; None
+    uses the exports' own latest window. ``doing_business``: include the
+    discontinued Doing Business rank (an explicit choice; never by default).
     """
 
     countries: pd.DataFrame
@@ -207,6 +222,9 @@ class MarketData:
     year: int | None = None
     fta_partners: frozenset[str] = frozenset()
     fta_source: str = ""
+    growth_window: tuple[int | None, int | None] | None = None
+    window_text: str = ""
+    doing_business: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,7 +235,9 @@ class MarketMatrix:
     country name), ``notes`` (what was used, filled or left out),
     ``exports_scope``/``exports_label`` (which exports data current markets
     and growth use and why; the label then names the demand factor's series
-    after "; demand for"), ``provenance_ids`` (the stored sources used).
+    after "; demand for"), ``provenance_ids`` (the stored sources used),
+    ``sector_data`` (in a sector view, the factors fed by data of that
+    sector: empty when the view could only use all-sector data).
     """
 
     matrix: pd.DataFrame
@@ -227,6 +247,7 @@ class MarketMatrix:
     exports_scope: str
     exports_label: str
     provenance_ids: frozenset[int] = frozenset()
+    sector_data: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- country values
@@ -432,36 +453,40 @@ def current_market_exports(exports: pd.DataFrame, *, state: str = "", sector: Se
     return None if series is None else replace(series, sector_view=True)
 
 
-def export_measures(series: ExportSeries, window: int) -> tuple[pd.DataFrame, int, int | None]:
-    """Latest-year exports, share and CAGR per country (index iso3); with the latest and start years.
+class ExportMeasures(NamedTuple):
+    """What :func:`export_measures` gives: the measures and the years they use."""
 
-    The start year is ``window`` years before the latest, or the earliest
-    year loaded if that is later; with a single year loaded there is no
-    growth (start None). A country without a row in the start year grows
-    from its earliest row within the window (``cagr_from`` gives each
-    country's start year); rows before the start year are not used. CAGR
-    needs a positive start value and a row in the latest year, else it is
-    missing.
+    #: index iso3: exports_usd, exports_share (latest year), exports_cagr (the growth window)
+    measures: pd.DataFrame
+    latest: int
+    #: the growth window, one for every country (None, None: fewer than two years loaded)
+    start: int | None
+    end: int | None
+    #: why the window is not the analysis window ("" when it is, or none was asked for)
+    note: str = ""
+
+
+def export_measures(series: ExportSeries, window: int,
+                    wanted: tuple[int | None, int | None] | None = None) -> ExportMeasures:
+    """Latest-year exports and share, and CAGR over ONE window for every country (index iso3).
+
+    The window is ``wanted`` (the analysis window) when the exports have rows
+    in both its years, else the latest ``window``-year window they allow
+    (:func:`~exportplan.analysis.market_measures.growth_window`, which says
+    so in ``note``). A country needs a positive start value and an end value;
+    its growth is never taken from other years. With a single year loaded
+    there is no growth (start and end None).
     """
     rows = series.rows[series.rows["value_usd"].notna()]
     latest = int(rows["year"].max())
     now = rows[rows["year"] == latest].set_index("iso3")["value_usd"]
     total = now.sum()
     out = pd.DataFrame({"exports_usd": now, "exports_share": now / total if total > 0 else np.nan})
-    earliest = int(rows["year"].min())
-    start = max(latest - int(window), earliest)
-    if start >= latest:
-        return out, latest, None
-    inside = rows[(rows["year"] >= start) & (rows["year"] < latest)]
-    first = inside.sort_values("year", kind="stable").drop_duplicates("iso3", keep="first").set_index("iso3")
-    both = pd.concat([now.rename("now"), first["value_usd"].rename("then"),
-                      first["year"].astype("float64").rename("cagr_from")], axis=1)
-    ok = (both["then"] > 0) & (both["now"] >= 0)
-    cagr = pd.Series(np.nan, index=both.index)
-    years = latest - both.loc[ok, "cagr_from"]
-    cagr[ok] = (both.loc[ok, "now"] / both.loc[ok, "then"]) ** (1.0 / years) - 1.0
-    out = out.join(pd.DataFrame({"exports_cagr": cagr, "cagr_from": both["cagr_from"]}), how="outer")
-    return out, latest, start
+    start, end, note = mm_.growth_window(rows["year"], window, wanted)
+    if start is None or end is None:
+        return ExportMeasures(out, latest, None, None, note)
+    out = out.join(mm_.window_cagr(rows, start, end), how="outer")
+    return ExportMeasures(out, latest, start, end, note)
 
 
 _ALL_GOODS_TEXT = {"region": "the region's exports of all goods",
@@ -523,6 +548,8 @@ class _Builder:
     criteria: list[Criterion] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     ids: set[int] = field(default_factory=set)
+    #: the demand factor uses exports of the viewed sector's NAICS codes
+    sector_demand: bool = False
 
     def add(self, key: str, values: pd.Series, ids: set[int], extra: str = "", **spec) -> None:
         """Add one measure if any country in the universe has a value."""
@@ -539,7 +566,11 @@ def _ids(frame: pd.DataFrame, column: str = "provenance_id") -> set[int]:
 
 
 def universe(data: MarketData, values: pd.DataFrame, names: Mapping[str, str]) -> list[str]:
-    """Every country with any loaded row, the U.S. excluded, known codes only."""
+    """Every country with any loaded row, the U.S. and its territories excluded, known codes only."""
+    return mm_.foreign_markets(_loaded_codes(data, values, names))[0]
+
+
+def _loaded_codes(data: MarketData, values: pd.DataFrame, names: Mapping[str, str]) -> list[str]:
     found: set[str] = set()
     for frame in (values, data.exports, data.partnerships, data.fdi, data.survey):
         if len(frame) and "iso3" in frame.columns:
@@ -575,8 +606,13 @@ def build_market_matrix(data: MarketData, names: Mapping[str, str], *, sector: S
     matrix = pd.DataFrame(b.columns, index=pd.Index(countries, name="iso3"))
     if HOME in set(values["iso3"]) or (len(data.exports) and HOME in set(data.exports["iso3"])):
         b.notes.append("The United States itself is not a candidate market and is left out.")
+    territories = mm_.territories_note(mm_.foreign_markets(_loaded_codes(data, values, names))[1])
+    if territories:
+        b.notes.append(territories)
+    own_exports = used is not None and bool(used.naics_used)
+    sector_data = tuple(k for k, fed in (("current markets", own_exports), ("demand", b.sector_demand)) if fed)
     return MarketMatrix(matrix, tuple(b.criteria), {c: names[c] for c in countries}, b.notes, scope, label,
-                        frozenset(b.ids))
+                        frozenset(b.ids), sector_data if sector is not None else ())
 
 
 def _current_markets(b: _Builder, data: MarketData,
@@ -595,20 +631,25 @@ def _current_markets(b: _Builder, data: MarketData,
     what = f"{who} exports"
     if sector is not None:
         what += f" of {sector_tag(sector)}" if series.naics_used else " of all goods"
-    measures, latest, start = export_measures(series, data.window)
+    em = export_measures(series, data.window, data.growth_window)
+    measures, latest, start, end = em.measures, em.latest, em.start, em.end
     ids = _ids(series.rows)
     b.add("exports_usd", measures["exports_usd"], ids, extra=label, label=f"{what} {latest}",
           group="current_markets", transform="log", unit="US$", fmt=money)
     b.add("exports_share", measures["exports_share"], ids, extra=label, label=f"share of {what} {latest}",
           group="current_markets", unit="share of all destinations", fmt="percent")
-    if start is None:
+    if start is None or end is None:
         b.notes.append(f"Export growth needs two years of exports; only {latest} is loaded.")
     else:
-        late, lacking = _growth_notes(measures[measures.index.isin(b.universe)], latest, start)
-        b.add("exports_cagr", measures["exports_cagr"], ids, extra="; ".join(p for p in (label, late) if p),
-              label=f"growth of {what} {start}-{latest}", group="export_growth", unit="per year (CAGR)",
+        window = _growth_window_note(data, em)
+        b.add("exports_cagr", measures["exports_cagr"], ids, extra=f"{label}; {window}",
+              label=f"growth of {what} {start}-{end}", group="export_growth", unit="per year (CAGR)",
               fmt="change")
-        b.notes += [note[0].upper() + note[1:] + "." for note in (late, lacking) if note]
+        gaps = mm_.growth_gaps(measures, b.universe, start, end)
+        b.notes += [_sentence(note) for note in (window, gaps) if note]
+        if mm_.PANDEMIC_YEAR in (start, end):
+            b.notes.append(f"Warning: the export growth window {'starts' if start == mm_.PANDEMIC_YEAR else 'ends'} "
+                           f"in {mm_.PANDEMIC_YEAR}: the pandemic year distorts growth.")
     b.notes.append(label[0].upper() + label[1:] + (f" ({series.note})" if series.note else "") + ".")
     if series.scope != "region":
         b.notes.append(f"Shares are of the exports to all countries in that data ({latest}).")
@@ -632,34 +673,23 @@ def _no_current_exports(data: MarketData, sector: Sector | None) -> str:
     return text + "."
 
 
-def _codes_text(codes: Sequence[str], limit: int = 8) -> str:
-    codes = list(codes)
-    return ", ".join(codes[:limit]) + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
+def _growth_window_note(data: MarketData, em: ExportMeasures) -> str:
+    """Which window export growth uses for every country, and why."""
+    if em.note:
+        return em.note
+    span = f"{em.start}-{em.end}"
+    if data.growth_window is not None and data.growth_window[1] == em.end:
+        if data.growth_window[0] is None:
+            return (f"export growth uses {span} for every country: the analysis window's end year and "
+                    f"analysis.window ({data.window}) years before it (the QCEW data have no start year)")
+        return f"export growth uses the analysis window {span} for every country" + (
+            f" ({data.window_text})" if data.window_text else "")
+    return (f"export growth uses {span} for every country: the latest {data.window}-year window of the exports "
+            "loaded (no analysis window: no QCEW year is loaded)")
 
 
-def _growth_notes(measures: pd.DataFrame, latest: int, start: int) -> tuple[str, str]:
-    """(countries whose growth starts after ``start``, countries without growth), as text ("" when none)."""
-    has_now = measures["exports_usd"].notna()
-    grown = measures["exports_cagr"].notna()
-    later = measures[grown & (measures["cagr_from"] > start)]
-    late = ""
-    if len(later):
-        years = later["cagr_from"].astype(int)
-        span = f"{years.min()}" + (f"-{years.max()}" if years.max() != years.min() else "")
-        one = len(later) == 1
-        late = (f"{len(later)} {'country' if one else 'countries'} without a {start} row "
-                f"({_codes_text(later.index)}) {'grows' if one else 'grow'} from {'its' if one else 'their'} "
-                f"earliest year in the window ({span})")
-    missing = measures[has_now & ~grown]
-    if missing.empty:
-        return late, ""
-    no_row = int(missing["cagr_from"].isna().sum())
-    zero = len(missing) - no_row
-    why = [f"{no_row} without a row in {start}-{latest - 1}" if no_row else "",
-           f"{zero} with a zero start value" if zero else ""]
-    lacking = (f"export growth could not be computed for {len(missing)} of {int(has_now.sum())} countries with "
-               f"{latest} exports ({_codes_text(missing.index)}): {' and '.join(w for w in why if w)}")
-    return late, lacking
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _zero_filled(b: _Builder, frame: pd.DataFrame, column: str, what: str) -> pd.Series | None:
@@ -700,11 +730,34 @@ def _cluster_demand(b: _Builder, data: MarketData, values: pd.DataFrame, sector:
     too. Demand reads exports by NAICS only, and current markets in the
     all-sectors view reads all-goods rows (``naics = ''``), so those never
     overlap; in a sector view current markets may take a state's rows of the
-    sector, and those are then left out here. Returns "demand for ...: ..."
-    for the matrix's label ("" when the factor has no data).
+    sector, and those are then left out here. Goods sectors fall back to
+    merchandise imports; services sectors (:func:`~exportplan.analysis.
+    market_measures.is_services`) to service imports, else no measure (a
+    note says so): merchandise imports never stand in for services. Returns
+    "demand for ...: ..." for the matrix's label ("" when the factor has no data).
     """
-    wanted = sector.naics if sector else tuple(dict.fromkeys(n for s in priority for n in s.naics))
-    what = sector_tag(sector) if sector else "the priority sectors'"
+    if sector is not None:
+        kind = "services" if mm_.is_services(sector.naics) else "goods"
+        parts = [_demand(b, data, values, kind, sector_tag(sector), sector.naics, used, "demand_usd")]
+        return "; ".join(p for p in parts if p)
+    services = [s for s in priority if mm_.is_services(s.naics)]
+    goods = [s for s in priority if not mm_.is_services(s.naics)]
+    parts = []
+    if goods or not services:
+        what = "the priority goods sectors'" if services else "the priority sectors'"
+        naics = tuple(dict.fromkeys(n for s in goods for n in s.naics))
+        parts.append(_demand(b, data, values, "goods", what, naics, used, "demand_usd"))
+    if services:
+        what = "the priority services sectors'" if goods else "the priority sectors'"
+        naics = tuple(dict.fromkeys(n for s in services for n in s.naics))
+        parts.append(_demand(b, data, values, "services", what, naics, used, "services_demand_usd",
+                             names=[s.name for s in services]))
+    return "; ".join(p for p in parts if p)
+
+
+def _demand(b: _Builder, data: MarketData, values: pd.DataFrame, kind: str, what: str, wanted: Sequence[str],
+            used: ExportSeries | None, key: str, names: Sequence[str] = ()) -> str:
+    """One demand measure: exports of ``wanted`` NAICS codes, else the proxy for ``kind`` (goods or services)."""
     by_naics = data.exports[data.exports["naics"] != ""]
     taken = by_naics.iloc[0:0]
     if used is not None and used.naics_used:
@@ -720,14 +773,28 @@ def _cluster_demand(b: _Builder, data: MarketData, values: pd.DataFrame, sector:
         who = "U.S." if series.scope == "nation" else f"{series.area} state"
         extra = f"{who} exports of NAICS {', '.join(series.naics_used)} to the country" + (
             f" ({series.note})" if series.note else "")
-        b.add("demand_usd", now, _ids(series.rows), extra=extra, label=f"{who} exports of {what} products {latest}",
+        b.add(key, now, _ids(series.rows), extra=extra, label=f"{who} exports of {what} products {latest}",
               group="cluster_demand", transform="log", unit="US$", fmt=money)
+        b.sector_demand = True
         b.notes.append(f"Demand for {what} products: {extra}.")
         return f"demand for {what} products: {extra}"
-    imports = latest_values(values, MERCH_IMPORTS, data.year)
-    extra = f"proxy: the country's merchandise imports, used because {_proxy_why(data, wanted, taken, used)}"
-    b.add("demand_usd", imports["value"], _ids(imports), extra=extra, label="merchandise imports (proxy)",
-          group="cluster_demand", transform="log", unit="current US$", fmt=money)
+    why = _proxy_why(data, wanted, taken, used)
+    if kind == "services":
+        imports = latest_values(values, SERVICES_IMPORTS, data.year)
+        if imports.empty:
+            who = f" ({', '.join(names)})" if names else ""
+            b.notes.append(f"Demand for {what} products{who} has no measure: services are never proxied by "
+                           f"merchandise imports, and no service imports (WDI {SERVICES_IMPORTS}) are loaded "
+                           "('exportplan fetch countries', or import the WDI file of that indicator).")
+            return ""
+        extra = f"proxy: the country's service imports (WDI), used because {why}"
+        label = "service imports (proxy)"
+    else:
+        imports = latest_values(values, MERCH_IMPORTS, data.year)
+        extra = f"proxy: the country's merchandise imports, used because {why}"
+        label = "merchandise imports (proxy)"
+    b.add(key, imports["value"], _ids(imports), extra=extra, label=label, group="cluster_demand",
+          transform="log", unit="current US$", fmt=money)
     if imports.empty:
         return ""
     b.notes.append(f"Demand for {what} products: {extra}.")
@@ -788,7 +855,7 @@ def country_points(values: pd.DataFrame) -> tuple[pd.DataFrame, set[int], str]:
 
 
 def _market_factors(b: _Builder, data: MarketData, values: pd.DataFrame) -> None:
-    """GDP, growth, corruption, rule of law, IP protection, ease of doing business, FTA."""
+    """GDP, market growth, corruption, rule of law, regulatory quality, IP protection, FTA (and Doing Business)."""
     year = data.year
 
     def add(key: str, indicator: str, **spec) -> None:
@@ -796,16 +863,40 @@ def _market_factors(b: _Builder, data: MarketData, values: pd.DataFrame) -> None
         b.add(key, found["value"], _ids(found), extra=_years_text(found), group="market_factors", **spec)
 
     add("gdp_usd", GDP, label="GDP", transform="log", unit="current US$", fmt=money)
-    add("gdp_growth", GDP_GROWTH, label="GDP growth", unit="% per year", fmt="{:+.1f}%")
+    _market_growth(b, data, values)
     if len(latest_values(values, CPI, year)):
         add("corruption", CPI, label="corruption perceptions (TI CPI, 100 = clean)", unit="0-100", fmt="{:.0f}")
     else:
         add("corruption", WGI_CC, label="control of corruption (WGI)", unit="about -2.5 to 2.5", fmt="{:+.2f}")
     add("rule_of_law", WGI_RL, label="rule of law (WGI)", unit="about -2.5 to 2.5", fmt="{:+.2f}")
+    add("regulatory_quality", WGI_RQ, label="regulatory quality (WGI)", unit="about -2.5 to 2.5", fmt="{:+.2f}")
     _ip_protection(b, data, values)
-    add("ease_business", EASE, label="ease of doing business rank", direction="cost", unit="rank (1 = best)",
-        fmt="#{:.0f}")
+    if data.doing_business:
+        add("ease_business", EASE, label="ease of doing business rank (discontinued 2021)", direction="cost",
+            unit="rank (1 = best)", fmt="#{:.0f}")
+        if "ease_business" in b.columns:
+            b.notes.append("Ease of doing business rank (World Bank Doing Business, discontinued 2021 after data "
+                           "irregularities) is included because it was asked for; its last edition ranks 2019.")
+    elif len(latest_values(values, EASE, year)):
+        b.notes.append("The Doing Business rank is loaded but not used: the World Bank discontinued it in 2021 "
+                       "after data irregularities. WGI regulatory quality takes its place; 'rank markets "
+                       "--doing-business' includes it anyway, labelled.")
     _fta(b, data, values)
+
+
+def _market_growth(b: _Builder, data: MarketData, values: pd.DataFrame) -> None:
+    """gdp_growth: each country's average real GDP growth over its last five reported years."""
+    means, spans = mm_.average_growth(values, GDP_GROWTH, data.year)
+    common, other = mm_.growth_span_text(spans, universe=b.universe)
+    if means.empty:
+        return
+    n = mm_.GROWTH_YEARS
+    extra = f"mean of each country's last {n} reported years of real GDP growth (WDI {GDP_GROWTH})"
+    extra += f", {common} for most countries" + (f"; {other}" if other else "")
+    b.add("gdp_growth", means, _ids(spans), extra=extra, label=f"average real GDP growth {common}",
+          group="market_factors", unit="% per year", fmt="{:+.1f}%")
+    if other:
+        b.notes.append(_sentence(f"Market growth: {other}"))
 
 
 def _years_text(found: pd.DataFrame) -> str:
@@ -890,6 +981,7 @@ def rank_matrix(mm: MarketMatrix, group_weights: Mapping[str, float], *, method:
                      f"weight and are left out of the ranking (markets.coverage_floor).")
     result = score(mm.matrix.loc[sorted(keep)], mm.criteria, weights, method=method, names=mm.names)
     notes += result.uninformative_notes("ranked country", "ranked countries")
+    notes += result.missing_notes("ranked country", "ranked countries")
     kwargs = {} if concentration is None else {"concentration": concentration}
     rob = robustness(result, draws=draws, top_k=top_k, seed=seed, **kwargs)
     table = _market_table(result, rob, top_k, weights)
@@ -902,24 +994,26 @@ def factor_reasons(result: ScoreResult, weights: Mapping[str, float], *, factors
 
     E.g. "current markets: U.S. exports 2022 $356.45bn (highest of 206), share of
     U.S. exports 2022 17.3% (highest of 206); proximity: distance 849 km (lowest
-    of 206), land border with the U.S.; ...; no data: GDP growth". A country
-    with no positive contribution is described by its most heavily weighted
-    measures. Returns code -> reason.
+    of 206), land border with the U.S.; ...". A value most countries share
+    (e.g. "Special 301: not listed", :func:`~exportplan.analysis.market_measures.
+    majority_value`) says nothing about one country and is never a reason. A
+    country with no positive contribution is described by its most heavily
+    weighted measures. Measures a country has no data on are not listed here
+    but once for all in the ranking's notes. Returns code -> reason.
     """
     crits = [c for c in result.criteria if weights.get(c.key, 0) > 0 and c.key not in result.uninformative]
     raw = {c.key: result.matrix[c.key].to_numpy(dtype=float) for c in crits}
+    common = {c.key: mm_.majority_value(raw[c.key]) for c in crits}
     contrib = result.table.set_index("code")[[f"contrib_{c.key}" for c in crits]]
     out = {}
     for i, code in enumerate(result.matrix.index):
         row = contrib.loc[code]
         seen = [c for c in crits if not math.isnan(raw[c.key][i])]
-        parts = _factor_parts(seen, row, raw, i, factors, per_factor)
+        telling = [c for c in seen if common[c.key] is None or raw[c.key][i] != common[c.key]]
+        parts = _factor_parts(telling, row, raw, i, factors, per_factor)
         if not parts:
-            heavy = sorted(seen, key=lambda c: (-weights[c.key], c.key))[:2]
+            heavy = sorted(telling or seen, key=lambda c: (-weights[c.key], c.key))[:2]
             parts = ["weakest on every weighted measure: " + ", ".join(_described(raw, c, i) for c in heavy)]
-        missing = [c.label for c in crits if math.isnan(raw[c.key][i])]
-        if missing:
-            parts.append("no data: " + ", ".join(missing))
         out[str(code)] = "; ".join(parts)
     return out
 

@@ -39,7 +39,7 @@ SECTOR_GROUPS: dict[str, str] = {
 #: The guide's eight factors for target country markets (methods.md §5): group key → meaning.
 MARKET_FACTORS: dict[str, str] = {
     "current_markets": "Top current destination markets",
-    "export_growth": "Countries where regional exports are growing",
+    "export_growth": "Countries where exports are growing",
     "client_interest": "Growth opportunity reported by exporter clients",
     "cluster_demand": "Peer regions with similar clusters (potential customers)",
     "partnerships": "Partnerships (sister cities, academic, research, innovation)",
@@ -77,34 +77,52 @@ SECTOR_PRESETS: dict[str, Preset] = {
         {"size": 0.40, "growth": 0.25, "strength": 0.15, "state_target": 0.10, "foreign_investors": 0.10}),
 }
 
-#: Target-market presets over :data:`MARKET_FACTORS`.
+#: The market factors that are trade evidence: where the goods and services already go
+#: (current markets), where those sales grow (export growth) and what the countries buy of
+#: the region's priority sectors (demand). Every market preset puts at least
+#: :data:`MIN_TRADE_EVIDENCE` of the weight on them and at most :data:`MAX_PARTNERSHIPS` on
+#: partnerships (methods.md §5, "Default weights"); ITA's Market Diversification Tool, for
+#: comparison, puts 0.5 on historic U.S. exports alone.
+TRADE_EVIDENCE = ("current_markets", "export_growth", "cluster_demand")
+MIN_TRADE_EVIDENCE = 0.5
+MAX_PARTNERSHIPS = 0.1
+
+#: Target-market presets over :data:`MARKET_FACTORS` (each meets the trade-evidence rule above).
 #:
-#: * ``balanced`` — the eight guide factors count equally.
+#: * ``balanced`` (default) — trade evidence 0.55, the five other guide factors share the rest.
 #: * ``current-markets`` — where the region already sells: current exports and client interest.
 #: * ``growth-markets`` — where exports and demand for the region's clusters are growing.
 #: * ``nearby`` — close, contiguous markets (Canada, Mexico first): distance and contiguity.
 #: * ``low-risk`` — good business climate, low corruption, IP protection, FTAs.
 MARKET_PRESETS: dict[str, Preset] = {
     "balanced": Preset(
-        "All eight guide factors count equally.",
-        {k: 0.125 for k in MARKET_FACTORS}),
+        "Trade evidence first (current markets, export growth, demand: 0.55); the other five factors share the "
+        "rest, partnerships 0.05.",
+        {"current_markets": 0.25, "export_growth": 0.15, "client_interest": 0.10, "cluster_demand": 0.15,
+         "partnerships": 0.05, "proximity": 0.10, "market_factors": 0.15, "fdi_connections": 0.05}),
     "current-markets": Preset(
         "Emphasizes the region's current top destinations and what its exporters report.",
         {"current_markets": 0.30, "export_growth": 0.15, "client_interest": 0.15, "cluster_demand": 0.10,
          "partnerships": 0.05, "proximity": 0.05, "market_factors": 0.10, "fdi_connections": 0.10}),
     "growth-markets": Preset(
-        "Emphasizes growing regional exports and demand for the region's priority clusters.",
+        "Emphasizes growing exports and demand for the region's priority clusters.",
         {"current_markets": 0.10, "export_growth": 0.30, "client_interest": 0.10, "cluster_demand": 0.20,
          "partnerships": 0.05, "proximity": 0.05, "market_factors": 0.15, "fdi_connections": 0.05}),
     "nearby": Preset(
-        "Emphasizes proximity (distance, contiguity): easiest markets for new exporters.",
-        {"current_markets": 0.15, "export_growth": 0.10, "client_interest": 0.10, "cluster_demand": 0.10,
-         "partnerships": 0.05, "proximity": 0.35, "market_factors": 0.10, "fdi_connections": 0.05}),
+        "Emphasizes proximity (distance, contiguity): easiest markets for new exporters; trade evidence 0.5.",
+        {"current_markets": 0.20, "export_growth": 0.15, "client_interest": 0.05, "cluster_demand": 0.15,
+         "partnerships": 0.05, "proximity": 0.30, "market_factors": 0.05, "fdi_connections": 0.05}),
     "low-risk": Preset(
-        "Emphasizes market factors and barriers: business climate, corruption, IP protection, FTAs.",
-        {"current_markets": 0.15, "export_growth": 0.05, "client_interest": 0.05, "cluster_demand": 0.05,
-         "partnerships": 0.10, "proximity": 0.15, "market_factors": 0.35, "fdi_connections": 0.10}),
+        "Emphasizes market factors and barriers: governance, corruption, IP protection, FTAs; trade evidence 0.5.",
+        {"current_markets": 0.25, "export_growth": 0.10, "client_interest": 0.05, "cluster_demand": 0.15,
+         "partnerships": 0.05, "proximity": 0.05, "market_factors": 0.30, "fdi_connections": 0.05}),
 }
+
+
+def trade_evidence_share(weights: Mapping[str, float]) -> float:
+    """Share of the (market) factor weights on trade evidence (:data:`TRADE_EVIDENCE`)."""
+    total = math.fsum(float(v) for v in weights.values())
+    return math.fsum(float(weights.get(k, 0.0)) for k in TRADE_EVIDENCE) / total if total > 0 else 0.0
 
 _KINDS = {"sector": (SECTOR_PRESETS, SECTOR_GROUPS), "market": (MARKET_PRESETS, MARKET_FACTORS)}
 

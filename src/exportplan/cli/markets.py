@@ -165,6 +165,9 @@ _SHOWN = ["rank", "iso3", "country", "score", "coverage", "p_top5", "rank_p05", 
               help="Random weight draws for the robustness check.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the weight draws.")
 @click.option("--year", type=int, default=None, help="Use data up to this year (default: the latest).")
+@click.option("--doing-business", is_flag=True,
+              help="Also score the World Bank's Doing Business rank (discontinued 2021 after data irregularities; "
+                   "not used by default: WGI regulatory quality is).")
 @click.option("--top", type=int, default=20, show_default=True, help="Rows to print.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the world map of scores (PNG and SVG).")
@@ -176,20 +179,20 @@ _SHOWN = ["rank", "iso3", "country", "score", "coverage", "p_top5", "rank_p05", 
 @workspace_option
 @click.pass_context
 @friendly
-def rank_markets(ctx, sector, by_sector, per_sector, preset, weights, method, draws, seed, year, top, map_path, chart,
-                 explain_iso3, fmt, output):
+def rank_markets(ctx, sector, by_sector, per_sector, preset, weights, method, draws, seed, year, doing_business, top,
+                 map_path, chart, explain_iso3, fmt, output):
     """Rank country markets on the guide's eight factors, with reasons and robustness."""
     ws = current_workspace(ctx)
     if by_sector:
         df = ws.markets_by_sector(top=per_sector, preset=preset, weights=weights, method=method,
-                                  draws=min(draws, 2_000), seed=seed, year=year)
+                                  draws=min(draws, 2_000), seed=seed, year=year, doing_business=doing_business)
         meta = df.attrs.get("exportplan", {})
         emit_table(df, fmt=fmt, output=output, meta=meta, title=meta.get("title"), max_rows=None,
                    columns=["sector", "sector_name", "rank", "iso3", "country", "score", "reason"])
         _notes(meta)
         return
     ranking = ws.rank_markets(sector=sector, preset=preset, weights=weights, method=method, draws=draws,
-                              seed=seed, year=year)
+                              seed=seed, year=year, doing_business=doing_business)
     explanation = ranking.explain(explain_iso3) if explain_iso3 else ""  # a bad code fails before any output
     meta = ranking.meta
     emit_table(ranking.table, fmt=fmt, output=output, meta=meta, title=meta["title"], max_rows=top,

@@ -56,6 +56,14 @@ SOURCES = ("worldbank", "imf", "census", "ti", "cepii", "special301", "usitc",
 # Non-ISO codes accepted as countries (code -> short name).
 _EXTRA_COUNTRIES = {"XKX": "Kosovo"}
 
+#: U.S. territories (ISO3 -> name). ISO 3166 gives them country codes, and the World Bank,
+#: IMF and Census list them beside countries, but they are part of the United States, not
+#: foreign markets: the market ranking leaves them out (and says so).
+US_TERRITORIES: dict[str, str] = {
+    "ASM": "American Samoa", "GUM": "Guam", "MNP": "Northern Mariana Islands",
+    "PRI": "Puerto Rico", "UMI": "U.S. Minor Outlying Islands", "VIR": "U.S. Virgin Islands",
+}
+
 # Short English names where pycountry's name reads badly in a plan
 # ("Korea, Republic of"); the rest use pycountry's common_name or name.
 _SHORT_NAMES = {
@@ -446,6 +454,6 @@ def check_unique(keys: Sequence[object], lines: Sequence[int], *, file: str, col
             seen[key] = line
 
 
-__all__ = ["SOURCES", "Mapping", "SourceReport", "add_iso3", "alias_table_path",
+__all__ = ["SOURCES", "US_TERRITORIES", "Mapping", "SourceReport", "add_iso3", "alias_table_path",
            "all_countries", "check_unique", "country_name", "file_provenance", "is_aggregate",
            "is_historic", "map_column", "normalize", "resolve_countries", "to_iso3"]

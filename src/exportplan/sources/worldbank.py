@@ -78,25 +78,37 @@ DEFAULT_INDICATORS: dict[str, IndicatorInfo] = {i.code: i for i in (
     IndicatorInfo("NY.GDP.MKTP.CD", "GDP", "GDP (current US$)", "current US$", "benefit",
                   log=True),
     IndicatorInfo("NY.GDP.MKTP.KD.ZG", "GDP growth", "GDP growth (annual %)", "annual %",
-                  "benefit"),
+                  "benefit", note="the market ranking averages each country's last five "
+                                  "reported years"),
     IndicatorInfo("NY.GDP.PCAP.CD", "GDP per capita", "GDP per capita (current US$)",
                   "current US$", "benefit", log=True),
     IndicatorInfo("NE.IMP.GNFS.ZS", "Imports of goods and services",
                   "Imports of goods and services (% of GDP)", "% of GDP", "benefit"),
     IndicatorInfo("TM.VAL.MRCH.CD.WT", "Merchandise imports",
                   "Merchandise imports (current US$)", "current US$", "benefit", log=True),
+    IndicatorInfo("BM.GSR.NFSV.CD", "Service imports",
+                  "Service imports (BoP, current US$)", "BoP, current US$", "benefit", log=True,
+                  note="the demand proxy for services sectors (never merchandise imports)"),
     IndicatorInfo("SP.POP.TOTL", "Population", "Population, total", "people", "benefit",
                   log=True),
     IndicatorInfo("BX.KLT.DINV.CD.WD", "FDI, net inflows",
                   "Foreign direct investment, net inflows (BoP, current US$)",
                   "BoP, current US$", "benefit",
                   note="can be negative (disinvestment), so not log-transformed"),
-    IndicatorInfo("IC.BUS.EASE.XQ", "Ease of doing business rank",
+)}
+
+#: Indicators that are no longer published: read from a saved file, fetched only when named,
+#: and used by the market ranking only by explicit choice (``rank markets --doing-business``).
+DISCONTINUED_INDICATORS: dict[str, IndicatorInfo] = {i.code: i for i in (
+    IndicatorInfo("IC.BUS.EASE.XQ", "Ease of doing business rank (discontinued 2021)",
                   "Ease of doing business rank (1=most business-friendly regulations)",
                   "rank (1 = best)", "cost",
-                  note="Doing Business was discontinued in 2021; the last edition "
-                       "(DB2020) ranks 2019. Treat as historical and optional."),
+                  note="Doing Business was discontinued in 2021 after data irregularities; the "
+                       "last edition (DB2020) ranks 2019. WGI regulatory quality replaces it."),
 )}
+
+#: Every indicator the readers know by name: the default set and the discontinued ones.
+KNOWN_INDICATORS: dict[str, IndicatorInfo] = {**DEFAULT_INDICATORS, **DISCONTINUED_INDICATORS}
 
 
 #: Indicators that :func:`fetch_indicators` may skip when the API refuses them.
@@ -205,7 +217,7 @@ def _long_layout(raw: pd.DataFrame, start: int, path: Path, indicator: str | Non
     """The long layout ``Country Name, Country Code, Year, Value`` (one indicator per file)."""
     _require(raw, ["Country Name", "Country Code", "Year", "Value"], path)
     code = (indicator or _indicator_from_name(path)).upper()
-    info = DEFAULT_INDICATORS.get(code)
+    info = KNOWN_INDICATORS.get(code)
     return raw.assign(_line=range(start + 2, start + 2 + len(raw)), indicator=code,
                       indicator_name=info.name if info else code, _vcol="Value")
 
@@ -478,7 +490,8 @@ def fetch_indicators(indicators: Iterable[str] | None = None, *, cache_dir: str 
     never cached. Raises DownloadError when an indicator cannot be had
     (nothing is returned partially), except that an ``optional`` indicator
     the API refuses (Doing Business, retired) is skipped with a note in its
-    report.
+    report. Discontinued indicators (:data:`DISCONTINUED_INDICATORS`) are
+    fetched only when named.
     """
     frames, reports = [], {}
     skippable = set(optional)
@@ -585,7 +598,8 @@ def latest_values(frame: pd.DataFrame) -> pd.DataFrame:
         ["indicator", "iso3"], ignore_index=True)
 
 
-__all__ = ["BASE_URL", "COLUMNS", "DEFAULT_INDICATORS", "IndicatorInfo", "OPTIONAL_INDICATORS",
+__all__ = ["BASE_URL", "COLUMNS", "DEFAULT_INDICATORS", "DISCONTINUED_INDICATORS", "IndicatorInfo",
+           "KNOWN_INDICATORS", "OPTIONAL_INDICATORS",
            "SOURCE_NAMES",
            "WorldBankApiError", "fetch_indicator", "fetch_indicators", "latest_values",
            "parse_api_pages", "read_wdi_csv"]

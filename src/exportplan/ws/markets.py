@@ -64,7 +64,7 @@ import pandas as pd
 from sqlalchemy import and_, delete, func, select, tuple_
 
 from ..analysis import markets as am
-from ..analysis.weights import MARKET_FACTORS, resolve_weights
+from ..analysis.weights import MARKET_FACTORS, MIN_TRADE_EVIDENCE, resolve_weights, trade_evidence_share
 from ..errors import ErrorTable, ExportPlanError, ImportFailed, Problem
 from ..store import schema as t
 from ..store.db import now_utc
@@ -782,8 +782,13 @@ class MarketsMixin:
         latest = rows.filter(pl.col("year") == year)
         return dict(zip(latest.get_column("area_fips").to_list(), latest.get_column("emplvl").to_list())), year
 
-    def market_data(self, *, year: int | None = None) -> am.MarketData:
-        """The stored country data, exports, partnerships, FDI and survey as :class:`MarketData`."""
+    def market_data(self, *, year: int | None = None, doing_business: bool = False) -> am.MarketData:
+        """The stored country data, exports, partnerships, FDI and survey as :class:`MarketData`.
+
+        Export growth is asked to use the analysis window (:meth:`analysis_window`,
+        the years every growth measure uses); ``doing_business`` includes the
+        discontinued Doing Business rank (an explicit choice).
+        """
         from ..sources.fta import us_fta_partners
 
         def table(tb, columns):
@@ -805,7 +810,19 @@ class MarketsMixin:
             state=str(self.config["region"].get("state") or "").upper(),
             window=int(self.config["analysis"].get("window") or 5), year=year,
             fta_partners=frozenset(partners["iso3"].astype(str)),
-            fta_source="USTR list of U.S. free trade agreements in force (shipped with exportplan)")
+            fta_source="USTR list of U.S. free trade agreements in force (shipped with exportplan)",
+            growth_window=self._market_window(year), doing_business=bool(doing_business),
+            window_text='the years every growth measure uses; methods.md, "The growth window"')
+
+    def _market_window(self, year: int | None) -> tuple[int | None, int | None] | None:
+        """The analysis window (start, end) for export growth; None without QCEW years."""
+        if not hasattr(self, "analysis_window"):
+            return None
+        try:
+            window = self.analysis_window(end=year)
+        except ExportPlanError:
+            return None
+        return None if window.end is None else (window.start, window.end)
 
     # ---------------------------------------------------------------- sectors
     def sector(self, code: str, kind: str | None = None, name: str | None = None) -> am.Sector:
@@ -894,7 +911,8 @@ class MarketsMixin:
     # ---------------------------------------------------------------- the ranking
     def rank_markets(self, *, sector: str | am.Sector | None = None, preset: str | None = None,
                      weights: str | Mapping[str, float] | None = None, method: str = "weighted",
-                     draws: int = 10_000, seed: int = 0, top_k: int = 5, year: int | None = None) -> MarketRanking:
+                     draws: int = 10_000, seed: int = 0, top_k: int = 5, year: int | None = None,
+                     doing_business: bool = False) -> MarketRanking:
         """Rank country markets on the guide's eight factors (see the module docstring).
 
         ``sector`` (NAICS code, ``cluster:CODE`` or a cluster name) gives the
@@ -904,16 +922,17 @@ class MarketsMixin:
         ``markets.preset`` or ``balanced``); ``weights`` overrides factor
         weights (``"proximity=0.3"`` or a mapping); ``method`` ``weighted`` or
         ``topsis``; ``draws``/``seed``/``top_k`` the robustness check;
-        ``year`` caps the data year.
+        ``year`` caps the data year; ``doing_business`` includes the
+        discontinued Doing Business rank (never by default).
         """
         settings = self.config.get("markets", {})
         preset = preset or settings.get("preset") or "balanced"
         overrides = weights if weights is not None else (settings.get("weights") or None)
         group_weights = resolve_weights("market", preset, overrides)
-        data = self.market_data(year=year)
+        data = self.market_data(year=year, doing_business=doing_business)
         chosen = self.sector(sector) if isinstance(sector, str) else sector
         priority, where = ([], "")
-        if chosen is None and _needs_priority(data.exports):
+        if chosen is None:  # the demand factor needs them: goods and services sectors are measured apart
             priority, where = self.priority_sectors()
         mm = am.build_market_matrix(data, country_names(), sector=chosen, priority=priority)
         floor = float(settings.get("coverage_floor", am.COVERAGE_FLOOR))
@@ -924,6 +943,7 @@ class MarketsMixin:
         meta = self._market_meta(mm, outcome, chosen, preset, method, draws, seed, floor)
         outcome.table.attrs["exportplan"] = meta
         return MarketRanking(outcome, meta, chosen)
+        outcome.notes.extend(_trade_evidence_note(group_weights, mm))
 
     def _market_meta(self, mm: am.MarketMatrix, outcome: am.MarketOutcome, sector, preset, method, draws, seed,
                      floor) -> dict:
@@ -937,7 +957,7 @@ class MarketsMixin:
         meta.update(exports_scope=mm.exports_scope, exports_label=mm.exports_label, preset=preset,
                     method=method, draws=draws, seed=seed, coverage_floor=floor,
                     factor_weights=outcome.group_weights, left_out=len(outcome.dropped),
-                    sector=(sector.code if sector else ""),
+                    sector=(sector.code if sector else ""), sector_data=list(mm.sector_data),
                     criteria=[{"key": c.key, "label": c.label, "factor": c.group, "direction": c.direction,
                                "unit": c.unit, "transform": c.transform, "weight": round(outcome.weights[c.key], 6),
                                "source": c.source} for c in outcome.result.criteria])
@@ -945,7 +965,8 @@ class MarketsMixin:
 
     def markets_by_sector(self, *, top: int = 5, preset: str | None = None,
                           weights: str | Mapping[str, float] | None = None, method: str = "weighted",
-                          draws: int = 2_000, seed: int = 0, year: int | None = None) -> pd.DataFrame:
+                          draws: int = 2_000, seed: int = 0, year: int | None = None,
+                          doing_business: bool = False) -> pd.DataFrame:
         """For each priority sector, its ``top`` markets (:meth:`rank_markets` with ``sector=``).
 
         Each view's current markets and growth use the region's (else the
@@ -960,10 +981,12 @@ class MarketsMixin:
         if not sectors:
             raise ExportPlanError(f"The region's priority sectors are {where}. Set them with 'exportplan config set "
                                   "markets.priority_sectors 336,334' (NAICS codes or cluster:CODE).")
-        parts = []
+        parts, views = [], []
+        The notes say which views are identical, and whether that is for want
+        of data by sector.
         for sec in sectors:
             ranking = self.rank_markets(sector=sec, preset=preset, weights=weights, method=method, draws=draws,
-                                        seed=seed, year=year)
+                                        seed=seed, year=year, doing_business=doing_business)
             head = ranking.table.head(top)[["rank", "iso3", "country", "score", "coverage", "p_top5", "robust",
                                             "reason"]]
             parts.append(head.assign(sector=sec.code, sector_name=sec.name,
@@ -971,15 +994,43 @@ class MarketsMixin:
         out = pd.concat(parts, ignore_index=True)
         out = out[["sector", "sector_name"] + [c for c in out.columns if c not in ("sector", "sector_name")]]
         out.attrs["exportplan"] = self._meta(f"{self.name}: top {top} markets per priority sector", (),
-                                             [f"Priority sectors: {where}."])
+                                             [f"Priority sectors: {where}."] + identical_views_notes(views))
         return out
 
+            views.append((sec, ranking))
 
-def _needs_priority(exports: pd.DataFrame) -> bool:
-    """True when national or state exports by NAICS are loaded (else demand uses the imports proxy)."""
-    if exports.empty:
-        return False
-    return bool(((exports["naics"] != "") & exports["scope"].isin(["nation", "state"])).any())
+def _trade_evidence_note(group_weights: Mapping[str, float], mm: am.MarketMatrix) -> list[str]:
+    """A note when the factors with data put less than half of the weight on trade evidence."""
+    used = {c.group for c in mm.criteria}
+    live = {g: w for g, w in group_weights.items() if g in used}
+    share = trade_evidence_share(live) if live else 0.0
+    if not live or share >= MIN_TRADE_EVIDENCE - 1e-9:
+        return []
+    return [f"Trade evidence (current markets, export growth, demand) carries {share:.0%} of the weight of the "
+            f"factors with data, less than the {MIN_TRADE_EVIDENCE:.0%} the presets give it (methods.md §5)."]
+
+
+def identical_views_notes(views: Sequence[tuple[am.Sector, MarketRanking]]) -> list[str]:
+    """Which per-sector views rank every country alike, and whether for want of data by sector."""
+    groups: dict[tuple, list[tuple[am.Sector, MarketRanking]]] = {}
+    for sec, ranking in views:
+        table = ranking.table
+        key = tuple(zip(table["iso3"], table["score"].round(9)))
+        groups.setdefault(key, []).append((sec, ranking))
+    notes = []
+    for same in groups.values():
+        if len(same) < 2:
+            continue
+        names = ", ".join(sec.name for sec, _ in same)
+        every = "All the per-sector views" if len(same) == len(views) else f"The views of {names}"
+        if not any(r.meta.get("sector_data") for _, r in same):
+            notes.append(f"{every} are identical ({names}) for want of sector data: no regional, state or national "
+                         "exports of these sectors' NAICS codes are loaded, so each view uses the same all-goods "
+                         "exports and the same demand measure. Load exports by NAICS ('exportplan fetch exports "
+                         "--state XX', or a saved Census answer) for views that differ.")
+        else:
+            notes.append(f"{every} rank every country alike ({names}).")
+    return notes
 
 
 __all__ = ["COUNTRY_PUBLISHERS", "MarketRanking", "MarketsMixin", "country_names", "detect_country_layout",
