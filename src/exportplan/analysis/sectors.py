@@ -717,7 +717,7 @@ class TierRule:
 
 
 #: Tier rules, tried in order; the first whose conditions all hold applies, else ``monitor``.
-#: A condition on a missing value (no growth data, withheld LQ) does not hold.
+#: A condition on a missing value (no growth data, no LQ) does not hold.
 TIER_RULES: tuple[TierRule, ...] = (
     TierRule("priority",
              "in the top k by score, scored on at least 60% of the weight, and in the top k in at least half of "
@@ -749,7 +749,7 @@ def tier_notes(top_k: int, table: pd.DataFrame | None = None) -> list[str]:
     lines = [why] if why else []
     lines += [f"Tier '{r.tier}': {r.description.replace('top k', f'top {top_k}')}." for r in TIER_RULES]
     lines.append(f"Tier 'monitor': {MONITOR_DESCRIPTION}. Rules are tried in this order; a rule needing a value "
-                 "a sector lacks (no growth data, withheld LQ) does not apply to it.")
+                 "a sector lacks (no growth data, no LQ) does not apply to it.")
     return lines
 
 
