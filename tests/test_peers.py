@@ -273,6 +273,7 @@ def test_workspace_computes_metro_peers_from_qcew_and_flags_the_region(metro, tm
     path = write_singlefile(tmp_path / "2020.annual.singlefile.csv")
     report = metro.import_peers(path, from_qcew=True)
     assert any("7 metro (MSA) regions" in n for n in report.notes)
+    assert any("strong traded cluster(s) of 4 flagged" in n for n in report.notes)
     info = metro.peer_set_info()
     assert (info["region_kind"], info["years"], info["method"], info["mismatch"]) == ("msa", [2020], "qcew", "")
     table = metro.clusters()

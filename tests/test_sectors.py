@@ -413,7 +413,7 @@ def test_cli_explain_by_code_or_name_and_charts(sample_ws, tmp_path):
 
 def test_cli_naics_topsis_and_option_errors(sample_ws):
     result = run("-w", sample_ws.path, "rank", "sectors", "--by", "naics", "--level", "4", "--method", "topsis",
-                 "--draws", 200, "--top", 3, "--rows", 5)
+                 "--draws", 200, "--shortlist", 3, "--top", 5)
     assert result.exit_code == 0, result.output
     assert "4-digit NAICS industries" in result.output and "p_top3" in result.output
     assert "more rows" in result.output
@@ -422,7 +422,8 @@ def test_cli_naics_topsis_and_option_errors(sample_ws):
     no_file = run("-w", sample_ws.path, "rank", "sectors", "--format", "csv")
     assert no_file.exit_code == 2 and "--format needs --output FILE" in no_file.output
     help_text = run("rank", "sectors", "--help").output
-    for option in ("--by", "--level", "--preset", "--weights", "--method", "--draws", "--seed", "--top", "--chart",
+    for option in ("--by", "--level", "--preset", "--weights", "--method", "--draws", "--seed", "--top", "--shortlist",
+                   "--chart",
                    "--format", "--output", "--explain"):
         assert option in help_text, option
 

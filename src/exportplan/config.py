@@ -106,7 +106,8 @@ def load(folder: Path) -> dict[str, dict[str, Any]]:
             merged.setdefault(section, {}).update(values)
         elif section in merged:
             raise ExportPlanError(f"{path}: '{section}' must be a section ([{section}] with settings under it), "
-                                  f"not {values!r}. Fix it in {CONFIG_FILE}.")
+                                  f"not {values!r}. Delete that line of {CONFIG_FILE} and set the settings with "
+                                  "'exportplan config set KEY VALUE'.")
         else:
             merged[section] = values
     return check_types(merged, path)
@@ -150,7 +151,7 @@ def _check_items(s: Setting, value: list, where) -> None:
 
 def _type_error(s: Setting, value, where, expected: str) -> None:
     raise ExportPlanError(f"{where}: setting {s.name} = {value!r} should be {expected}. "
-                          f"Fix it in {CONFIG_FILE} (see docs/configuration.md).")
+                          f"Set it with 'exportplan config set {s.name} VALUE' (see docs/configuration.md).")
 
 
 def save(folder: Path, config: dict[str, Any]) -> Path:

@@ -142,7 +142,7 @@ def emit_table(df, *, fmt, output, meta=None, title=None, columns=None, max_rows
 @click.option("-w", "--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Workspace folder (default: the current folder).")
 @click.pass_context
-def cli(ctx: click.Context, workspace):
+def cli(ctx: click.Context, workspace, verbose):
     """Build and run a data-driven regional export plan.
 
     Start with 'exportplan demo' to build the SAMPLE workspace and see what the
@@ -154,14 +154,21 @@ def cli(ctx: click.Context, workspace):
         ctx.obj["workspace"] = workspace
 
 
+@click.option("--verbose", is_flag=True,
+              help="Print long lists in full (e.g. the aggregates left out of a World Bank file); "
+                   "without it they are counted.")
 def main(argv=None) -> None:
     cli.main(args=argv, prog_name="exportplan")
 
 
-from . import commands, markets, sectors  # noqa: E402,F401  (registers the commands)
+from . import commands, config, markets, sectors  # noqa: E402,F401  (registers the commands)
 
 
+    Settings: 'exportplan config list|get|set'.
 def _ensure_workspace_option(group: click.Group) -> None:
+    from ..verbosity import set_verbose
+
+    set_verbose(verbose)
     """Give every command -w/--workspace, so it can follow the command name too."""
     for command in group.commands.values():
         if isinstance(command, click.Group):

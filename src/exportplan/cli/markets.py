@@ -168,7 +168,10 @@ _SHOWN = ["rank", "iso3", "country", "score", "coverage", "p_top5", "rank_p05", 
 @click.option("--doing-business", is_flag=True,
               help="Also score the World Bank's Doing Business rank (discontinued 2021 after data irregularities; "
                    "not used by default: WGI regulatory quality is).")
-@click.option("--top", type=int, default=20, show_default=True, help="Rows to print.")
+@click.option("--shortlist", "top_k", type=click.IntRange(1, 100), default=5, show_default=True, metavar="K",
+              help="Size of the shortlist: p_top<K> and 'robust' use it.")
+@click.option("--top", type=click.IntRange(1, 10_000), default=20, show_default=True, metavar="N",
+              help="Rows to print.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the world map of scores (PNG and SVG).")
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -179,8 +182,8 @@ _SHOWN = ["rank", "iso3", "country", "score", "coverage", "p_top5", "rank_p05", 
 @workspace_option
 @click.pass_context
 @friendly
-def rank_markets(ctx, sector, by_sector, per_sector, preset, weights, method, draws, seed, year, doing_business, top,
-                 map_path, chart, explain_iso3, fmt, output):
+def rank_markets(ctx, sector, by_sector, per_sector, preset, weights, method, draws, seed, year, doing_business, top_k,
+                 top, map_path, chart, explain_iso3, fmt, output):
     """Rank country markets on the guide's eight factors, with reasons and robustness."""
     ws = current_workspace(ctx)
     if by_sector:
@@ -192,11 +195,11 @@ def rank_markets(ctx, sector, by_sector, per_sector, preset, weights, method, dr
         _notes(meta)
         return
     ranking = ws.rank_markets(sector=sector, preset=preset, weights=weights, method=method, draws=draws,
-                              seed=seed, year=year, doing_business=doing_business)
+                              seed=seed, year=year, doing_business=doing_business, top_k=top_k)
     explanation = ranking.explain(explain_iso3) if explain_iso3 else ""  # a bad code fails before any output
     meta = ranking.meta
     emit_table(ranking.table, fmt=fmt, output=output, meta=meta, title=meta["title"], max_rows=top,
-               columns=_SHOWN)
+               columns=[f"p_top{top_k}" if c == "p_top5" else c for c in _SHOWN])
     _notes(meta)
     for line in ranking.summary()[:8]:
         click.echo(f"Robustness: {line}")

@@ -10,7 +10,7 @@ from ..errors import ExportPlanError
 from .commands import rank_group
 from .main import cli, current_workspace, friendly, table_output, workspace_option
 
-_TEXT_FORMATS = {"score": ".3f", "coverage": ".0%", "p_top1": ".0%", "p_topk": ".0%"}
+_TEXT_FORMATS = {"score": ".3f"}  # percentages: the one format of output.tables (PERCENT)
 _GROUP_KEYS = ", ".join(SECTOR_GROUPS)
 
 
@@ -32,9 +32,10 @@ _GROUP_KEYS = ", ".join(SECTOR_GROUPS)
               help="Random weight draws for the robustness test (rank bands, p_top).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the weight draws (same seed, same result).")
-@click.option("--top", "top_k", type=click.IntRange(1, 100), default=5, show_default=True,
-              help="Size of the shortlist: p_top<N>, 'robust' and the priority tier use it.")
-@click.option("--rows", type=click.IntRange(1, 10_000), default=25, show_default=True, help="Rows to print.")
+@click.option("--shortlist", "top_k", type=click.IntRange(1, 100), default=5, show_default=True, metavar="K",
+              help="Size of the shortlist: p_top<K>, 'robust' and the priority tier use it.")
+@click.option("--top", "rows", type=click.IntRange(1, 10_000), default=25, show_default=True, metavar="N",
+              help="Rows to print.")
 @click.option("--year", type=int, default=None, help="QCEW year (default: the latest loaded).")
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the contribution chart at FILE and the tier bubble chart at FILE_bubble (PNG and SVG).")
@@ -68,7 +69,7 @@ def rank_sectors(ctx, by, level, preset, weights, method, draws, seed, top_k, ro
         _print_explanation(ranking, _resolve_code(table, explain_code))
     else:
         p_col = f"p_top{top_k}"
-        formats = dict(_TEXT_FORMATS, **{p_col: ".0%", "p_top5": ".0%"})
+        formats = dict(_TEXT_FORMATS)
         columns = ["rank", "code", "name", "score", "tier", "coverage", p_col, "band", "reason"]
         _print_ranking(ranking, rows, bool(weights), columns, formats)
     if output is not None:
@@ -118,13 +119,13 @@ def _print_ranking(ranking, rows: int, adjusted: bool, columns: list[str], forma
 
 
 def _print_explanation(ranking, code: str) -> None:
-    from ..output.tables import render_text_table
+    from ..output.tables import PERCENT, render_text_table
 
     for line in ranking.explain_lines(code):
         click.echo(line)
     frame = ranking.explain(code)[["group", "label", "value", "norm", "weight", "contribution", "share", "gap"]]
     click.echo(render_text_table(frame, formats={"norm": ".2f", "weight": ".3f", "contribution": ".3f",
-                                                 "share": ".0%", "gap": "+.3f"}))
+                                                 "share": PERCENT, "gap": "+.3f"}))
     click.echo("weight: the chosen weight; contribution: weight x normalized value, with the weights rescaled over "
                "the measures the sector has data on; gap: contribution minus that of the sector ranked just above.")
 

@@ -118,7 +118,7 @@ def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
     echo(f"== {ws.name}: target sectors on the guide's five criteria [{SAMPLE_BANNER}] ==")
     ranking = ws.rank_sectors()
     echo(render_text_table(ranking.table[["rank", "name", "score", "tier", "coverage", "p_top5", "band", "reason"]],
-                           max_rows=8, formats={"score": ".3f", "coverage": ".0%", "p_top5": ".0%"}))
+                           max_rows=8, formats={"score": ".3f"}))
     for line in ranking.summary()[1:3]:
         echo(f"Robustness: {line}")
     for entry in ranking.unmatched.itertuples(index=False):
@@ -150,7 +150,7 @@ def show_markets(ws: Workspace, echo: Callable[[str], None] = print, *, draws: i
     echo(f"== {ws.name}: target country markets on the guide's eight factors{banner} ==")
     echo(render_text_table(ranking.table[["rank", "iso3", "country", "score", "coverage", "p_top5", "robust",
                                           "reason"]], max_rows=10,
-                           formats={"score": ".3f", "coverage": ".0%", "p_top5": ".0%"}))
+                           formats={"score": ".3f"}))
     echo(f"Exports data: {ranking.meta['exports_label']}")
     for line in ranking.summary()[1:4]:
         echo(f"Robustness: {line}")

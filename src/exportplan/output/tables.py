@@ -75,6 +75,25 @@ _PLAIN_INT_TOKENS = {"year", "vintage", "rank", "id", "qtr", "quarter"}
 
 Formatter = str | Callable[[object], str]
 
+#: QCEW ownership codes as table titles say them.
+OWNERSHIP_NAMES = {"0": "all ownerships", "1": "federal government", "2": "state government",
+                   "3": "local government", "5": "private ownership", "8": "all government",
+                   "9": "total government"}
+
+
+def ownership_label(code: object) -> str:
+    """The ownership a table shows, in words ('5' -> 'private ownership')."""
+    return OWNERSHIP_NAMES.get(str(code).strip(), f"ownership {code}")
+
+
+def ownership_note(code: object) -> str | None:
+    """What a private-only table leaves out (public schools and hospitals); None for other ownerships."""
+    if str(code).strip() != "5":
+        return None
+    return ("Private ownership only: public schools, universities and hospitals (largely government-owned) are "
+            "not counted, so Educational Services and Health Care describe their private part only; "
+            "--ownership 0 shows all ownerships.")
+
 
 # --------------------------------------------------------------------------- atomic writes
 

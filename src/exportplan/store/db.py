@@ -75,7 +75,13 @@ class Store:
         _check_backend(self.url)
         try:
             self.engine: Engine = create_engine(self.url, future=True)
-        except Exception as exc:  # bad URL text or missing driver
+        except ImportError as exc:  # the driver is not installed
+            raise ExportPlanError(
+                f"Cannot use the database URL {self._safe_url()}: the PostgreSQL driver (psycopg) is not "
+                "installed. Install it with: pip install 'exportplan[postgres]' (in a clone: pip install -e "
+                "'.[postgres]', as ./dev does), then run the command again."
+            ) from exc
+        except Exception as exc:  # bad URL text
             raise ExportPlanError(
                 f"Cannot use the database URL {self._safe_url()}: {exc}. "
                 "Give a URL like postgresql://user@host:5432/dbname, or leave it out to use "
@@ -88,8 +94,10 @@ class Store:
             self.upgrade(target)
 
     def _safe_url(self) -> str:
-        try:
-            return create_engine(self.url).url.render_as_string(hide_password=True)
+        from sqlalchemy.engine import make_url
+
+        try:  # make_url: no driver needed to show the URL
+            return make_url(self.url).render_as_string(hide_password=True)
         except Exception:  # noqa: BLE001 - only for a message
             return "(unparseable URL)"
 

@@ -136,8 +136,11 @@ class AnalysisMixin:
             notes.append(f"Growth {int(df['start_year'].dropna().min())}-{yr}; NAICS vintage breaks are marked in "
                          "vintage_break.")
         level_text = f"{level}-digit NAICS" if level else "NAICS 2- to 6-digit"
-        df.attrs["exportplan"] = self._meta(f"{self.name}: industries ({level_text}, ownership {ownership}), {yr}",
-                                            ("qcew", "titles"), notes)
+        from ..output.tables import ownership_label, ownership_note
+
+        notes += [n for n in [ownership_note(ownership)] if n]
+        df.attrs["exportplan"] = self._meta(f"{self.name}: industries ({level_text}, {ownership_label(ownership)}), "
+                                            f"{yr}", ("qcew", "titles"), notes)
         return df
 
     def shift_share(self, *, level: int = 3, start_year: int | None = None, end_year: int | None = None,
@@ -172,14 +175,16 @@ class AnalysisMixin:
         cols = ["naics", "title", "level", "start_year", "end_year", "e0", "e1", "change", "g_i", "G_i", "G",
                 "national_share", "industry_mix", "competitive_shift"]
         df = df[[c for c in cols if c in df.columns]].sort_values("change", ascending=False, na_position="last")
-        notes = [f"Shift-share {start_year}-{end_year}, ownership {own}, reference area {self.reference_area}; "
+        from ..output.tables import ownership_label
+
+        notes = [f"Shift-share {start_year}-{end_year}, {ownership_label(own)}, reference area {self.reference_area}; "
                  "the three parts add up to the change in employment.",
                  "Industries withheld in either year have no parts (withheld cells are never read as zero)."]
         if self.reference_area == ai.USLQ:
             notes.append("The USLQ reference has no real employment levels, so no shift-share parts are computed; "
                          "load the U.S. file (US000) for shift-share.")
-        df.attrs["exportplan"] = self._meta(f"{self.name}: shift-share {start_year}-{end_year} ({level}-digit NAICS)",
-                                            ("qcew", "titles"), notes)
+        df.attrs["exportplan"] = self._meta(f"{self.name}: shift-share {start_year}-{end_year} ({level}-digit NAICS, "
+                                            f"{ownership_label(own)})", ("qcew", "titles"), notes)
         return df.reset_index(drop=True)
 
     def clusters(self, *, year: int | None = None, cluster_type: str = "all", window: int | None = None,
@@ -252,7 +257,7 @@ class AnalysisMixin:
         if self.reference_area == ai.USLQ:
             notes += _uslq_cluster_notes(reference, crosswalk, estimate)
         yr = int(df["year"].iloc[0]) if len(df) else year
-        df.attrs["exportplan"] = self._meta(f"{self.name}: clusters ({cluster_type}), {yr}",
+        df.attrs["exportplan"] = self._meta(f"{self.name}: clusters ({cluster_type}, private ownership), {yr}",
                                             ("qcew", "crosswalk", "peers"), notes)
         return df
 

@@ -143,10 +143,27 @@ class ClustersMixin:
                  f"{info['null_lq']} traded peer cluster(s) have no LQ (withheld cells without a value)."]
         if info["dropped_unnamed"]:
             notes.append(f"{info['dropped_unnamed']} crosswalk cluster(s) without an official code left out.")
-        return self._store_peers(frame, name=(name or f"{kind} peers {info['year']} from {path.name}"), path=path,
-                                 kind=kind, years=[info["year"]], method="qcew", mismatch=mismatch,
-                                 publisher="U.S. Bureau of Labor Statistics (QCEW); peers computed by exportplan",
-                                 layout="qcew-singlefile", notes=notes, crosswalk_sha=record["sha256"])
+        out = self._store_peers(frame, name=(name or f"{kind} peers {info['year']} from {path.name}"), path=path,
+                                kind=kind, years=[info["year"]], method="qcew", mismatch=mismatch,
+                                publisher="U.S. Bureau of Labor Statistics (QCEW); peers computed by exportplan",
+                                layout="qcew-singlefile", notes=notes, crosswalk_sha=record["sha256"])
+        out.notes.append(self._flag_summary())
+        return out
+
+    def _flag_summary(self) -> str:
+        """One sentence on the region's flags among the peers just loaded (or why there are none yet)."""
+        try:
+            table = self.clusters(cluster_type="traded")
+        except ExportPlanError as exc:
+            return f"The region is not flagged yet: {exc}"
+        peered = table[table["flag_method"].astype(str).str.startswith("peer") & table["strong"].notna()]
+        if peered.empty:
+            return ("None of the region's clusters is flagged among these peers yet (no LQ, or no peer data for "
+                    "them): 'exportplan clusters' says why.")
+        strong = peered.loc[peered["strong"].fillna(False).astype(bool), "cluster_name"].tolist()
+        return (f"{self.name} among them: {len(strong)} strong traded cluster(s) of {len(peered)} flagged"
+                f"{': ' + ', '.join(strong[:8]) + (' ...' if len(strong) > 8 else '') if strong else ''} "
+                "('exportplan clusters' for all flags).")
 
     def _store_peers(self, frame: pl.DataFrame, *, name: str, path: Path, kind: str, years: list[int], method: str,
                      mismatch: str, publisher: str, layout: str, notes: list[str] | None = None,

@@ -68,6 +68,7 @@ from ..analysis.weights import MARKET_FACTORS, MIN_TRADE_EVIDENCE, resolve_weigh
 from ..errors import ErrorTable, ExportPlanError, ImportFailed, Problem
 from ..store import schema as t
 from ..store.db import now_utc
+from ..verbosity import SHORT, is_verbose, long_list
 from .base import ImportReport
 from .tables import check_sheet, no_values
 
@@ -355,7 +356,9 @@ def _check_unmapped(report, allow_unmapped: bool, what: str) -> None:
     if not report.unmapped:
         return
     if allow_unmapped:
-        report.notes.append(f"left out {len(report.unmapped)} unrecognised name(s): {', '.join(report.unmapped)}")
+        report.notes.append(f"left out {len(report.unmapped)} unrecognised name(s): {long_list(report.unmapped)}"
+                            if len(report.unmapped) <= SHORT or is_verbose() else
+                            f"left out {len(report.unmapped)} unrecognised names (--verbose lists them)")
         return
     table = ErrorTable([Problem(p.problem, p.fix + _ALLOW_HINT, file=p.file, row=p.row, column=p.column,
                                 value=p.value) for p in report.problems.problems])
@@ -368,9 +371,9 @@ def _check_unmapped(report, allow_unmapped: bool, what: str) -> None:
 def _report_notes(report) -> list[str]:
     notes = []
     if report.aggregates:
-        notes.append(f"aggregates left out: {', '.join(report.aggregates)}")
+        notes.append(f"aggregates left out: {long_list(report.aggregates)}")
     if report.historic:
-        notes.append(f"former countries left out: {', '.join(report.historic)}")
+        notes.append(f"former countries left out: {long_list(report.historic)}")
     return notes + list(report.notes)
 
 
