@@ -44,6 +44,7 @@ from xml.etree.ElementTree import ParseError
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ImportFailed, Problem
+from exportplan.imports.guard import check_file
 
 TYPES = ("text", "code", "int", "float", "year", "bool", "choice", "iso3", "naics")
 MAX_TEXT = 500
@@ -187,6 +188,8 @@ def read_any(path: str | Path, *, sheet: str | None = None,
     label = label or path.name
     if not path.is_file():
         raise _fail(label, f"file not found: {path}", "Check the file name and folder.")
+    # A last line cut short of its fields (the reader itself reports empty, binary and unclosed-quote files).
+    check_file(path, "table", utf16=True, empty=False, workbook=False, binary=False, text=False, quotes=False)
     data = path.read_bytes()
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise _fail(label, "the file is empty",

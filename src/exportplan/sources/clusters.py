@@ -37,6 +37,7 @@ from pathlib import Path
 import polars as pl
 
 from exportplan.errors import ErrorTable, ExportPlanError
+from exportplan.imports.guard import check_file
 from exportplan.sources.filekind import binary_kind
 
 CROSSWALK_SCHEMA = {"naics": pl.String, "cluster_code": pl.String, "cluster_name": pl.String,
@@ -135,6 +136,7 @@ def read_crosswalk(path: str | Path) -> tuple[pl.DataFrame, CrosswalkReport]:
     path = Path(path)
     if not path.is_file():
         raise ExportPlanError(f"Crosswalk file {path} does not exist. Check the path.")
+    check_file(path, "cluster crosswalk", empty=False, workbook=False, text=False)  # UTF-16 or cut-short: clear error
     errors = ErrorTable()
     kind = _file_kind(path)
     if kind == "json":

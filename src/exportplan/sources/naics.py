@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
+from exportplan.imports.guard import check_file
 from exportplan.sources.filekind import binary_kind
 
 #: Vintages whose sector and subsector titles ship with the package.
@@ -172,6 +173,7 @@ def read_titles_file(path: str | Path) -> pd.DataFrame:
     (damaged workbooks, old .xls, binary files) as ExportPlanError.
     """
     path = Path(path)
+    check_file(path, "NAICS title file", workbook=False, binary=False, complete=False)  # empty or random text
     rows = _read_rows(path)
     header_at, code_col, title_col = _find_header([cells for _, cells in rows], path)
     header = rows[header_at][1]

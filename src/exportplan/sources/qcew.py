@@ -57,6 +57,7 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 from exportplan.errors import ErrorTable, ExportPlanError
+from exportplan.imports.guard import check_file
 from exportplan.sources.download import DownloadFailed, cache_info, fetch, file_sha256
 
 DEFAULT_BASE_URL = "https://data.bls.gov/cew/data/api"
@@ -121,6 +122,8 @@ def read_qcew(path_or_buffer, *, source_name: str | None = None) -> pl.DataFrame
     when something is off (a value that does not parse, a bad code, a blank
     or broken line) is it read again line by line to say where.
     """
+    # Binary, UTF-16 or random files: a clear error (the reader itself reports empty and cut-short files).
+    check_file(path_or_buffer, "QCEW file", empty=False, workbook=False, complete=False)
     source, name = _source(path_or_buffer, source_name)
     errors = ErrorTable()
     header = _header(source)

@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
+from exportplan.imports.guard import check_file
 from exportplan.sources.countries import SourceReport, file_provenance, normalize, to_iso3
 
 COLUMNS = ["city", "partner_city", "country", "iso3", "type", "since"]
@@ -50,6 +51,7 @@ def read_sister_cities(path: str | Path, *, city: str, state: str | None = None,
     (three Columbuses are not). ``type`` is ``sister_city``.
     """
     path = Path(path)
+    check_file(path, "sister-city file")  # empty, binary, UTF-16 or cut-short files: a clear error
     table = _read(path)
     codes = {c: to_iso3(c, source="sistercity") for c in table["country"].unique()}
     us_rows = table[table["country"].map(codes) == _US]
@@ -89,7 +91,12 @@ def read_sister_cities(path: str | Path, *, city: str, state: str | None = None,
 def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ExportPlanError(f"{path}: file not found. Give the path of the sister-city CSV.")
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExportPlanError(f"{path.name} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                              f"{exc.start:,}), so its city names cannot be read reliably. Open it and save it "
+                              "again as 'CSV UTF-8', then import that file.") from None
     problems = ErrorTable()
     for column in _REQUIRED:
         if column not in table.columns:

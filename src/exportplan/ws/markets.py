@@ -66,6 +66,7 @@ from sqlalchemy import and_, delete, func, select, tuple_
 from ..analysis import markets as am
 from ..analysis.weights import MARKET_FACTORS, MIN_TRADE_EVIDENCE, resolve_weights, trade_evidence_share
 from ..errors import ErrorTable, ExportPlanError, ImportFailed, Problem
+from ..imports.guard import check_file
 from ..store import schema as t
 from ..store.db import now_utc
 from ..verbosity import SHORT, is_verbose, long_list
@@ -507,6 +508,7 @@ class MarketsMixin:
             raise ExportPlanError(f"Unknown publisher {publisher!r}; use one of {', '.join(COUNTRY_PUBLISHERS)}.")
         if not path.is_file():
             raise ExportPlanError(f"{path}: file not found. Check the path.")
+        check_file(path, "country file", empty=False, workbook=False, binary=False, text=False)  # cut short
         check_sheet(path, sheet)
         layout = detect_country_layout(path) if publisher == "auto" else publisher
         rows, report = _read_country_file(path, layout, indicator=indicator, sheet=sheet)
@@ -534,6 +536,7 @@ class MarketsMixin:
         if layout not in ("auto", "table", "imf", "census"):
             raise ExportPlanError(f"Unknown exports layout {layout!r}; use auto, table, imf or census.")
         detected = detect_exports_layout(path)  # also checks that the file exists
+        check_file(path, "exports file", empty=False, workbook=False, binary=False, text=False)  # cut short
         layout = detected if layout == "auto" else layout
         check_sheet(path, sheet)
         rows, report = _read_exports_file(path, layout, reporter=reporter, scope=scope, area=area, sheet=sheet)
