@@ -140,7 +140,11 @@ class Workspace(QcewMixin, ClustersMixin, TablesMixin, AnalysisMixin, SectorsMix
         point, note = self.region_point()
         if point is None:
             return f"The region has no centre yet: {note}."
-        return (f"Region centre for distances to markets: {note}; employment-weighted once QCEW is loaded "
+        if self.config["region"].get("centre"):
+            return f"Region centre for distances to markets: {note} ('exportplan config set region.centre \"\"' " \
+                   "goes back to the counties' points)."
+        later = "; employment-weighted once QCEW is loaded" if "unweighted" in note else ""
+        return (f"Region centre for distances to markets: {note}{later} "
                 "(or set it: exportplan config set region.centre LAT,LON).")
 
     @classmethod

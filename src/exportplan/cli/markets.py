@@ -83,7 +83,8 @@ def import_exports(ctx, file, scope, area, reporter, sheet, allow_unmapped):
 @click.option("--city", default=None, help="Read the sister-city list layout for this U.S. city, e.g. Columbus.")
 @click.option("--state", default=None, help="The city's state, e.g. OH (needed when the name is not unique).")
 @click.option("--partner-country", multiple=True, metavar="NAME=COUNTRY",
-              help="Country of a partner city the list does not give, e.g. Hefei=China (repeatable).")
+              help="Country of a partner city that neither the list nor GeoNames places in one country, "
+                   "e.g. Valencia=Spain (repeatable).")
 @click.option("--sheet", default=None, help="Sheet of an XLSX table (default: the first).")
 @click.option("--allow-unmapped", is_flag=True, help="Leave out (and list) partners whose country is unknown.")
 @workspace_option

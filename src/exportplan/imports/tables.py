@@ -50,7 +50,8 @@ COUNTRY_HELP = "country name or ISO 3166 code (Mexico, MEX, MX)"
 
 def _country(**kw) -> Column:
     kw.setdefault("aliases", ("country_name", "country_code", "iso3", "iso", "nation"))
-    return Column("country", "iso3", required=True, help=COUNTRY_HELP, example="Mexico", **kw)
+    kw.setdefault("example", "Mexico")
+    return Column("country", "iso3", required=True, help=COUNTRY_HELP, **kw)
 
 
 def _year(**kw) -> Column:
@@ -85,8 +86,9 @@ _JOBS = _count("jobs", ("employment", "employees", "emp", "workers"))
 _SECTOR_HELP = "NAICS code (3364, 31-33) or cluster code/name (Automotive)"
 
 
-def _sector(name: str = "sector", required: bool = True, aliases: tuple[str, ...] = ()) -> Column:
-    return Column(name, "code", required=required, help=_SECTOR_HELP, example="3364",
+def _sector(name: str = "sector", required: bool = True, aliases: tuple[str, ...] = (),
+            example: str = "3364") -> Column:
+    return Column(name, "code", required=required, help=_SECTOR_HELP, example=example,
                   aliases=aliases or ("industry", "naics", "naics_code", "cluster",
                                       "cluster_name", "cluster_code", "sector_code"),
                   max_length=120)
@@ -190,10 +192,10 @@ ASSETS = TableSpec(
 _WGI = "World Bank WGI estimate, about -2.5 (weak) to 2.5 (strong)"
 _INDICATORS = (
     Column("gdp_usd", "float", min=0, aliases=("gdp", "gdp_current_usd", "gdp_current_us"),
-           help="GDP, current US$", example="1,414,000,000,000"),
+           help="GDP, current US$", example="1,466,934,724,243"),  # Mexico 2022, WDI
     Column("gdp_growth_pct", "float", unit="%", aliases=("gdp_growth", "growth",
                                                          "gdp_growth_annual"),
-           help="real GDP growth, % per year", example="3.1"),
+           help="real GDP growth, % per year", example="3.7"),  # Mexico 2022, WDI
     Column("gdp_per_capita_usd", "float", min=0, aliases=("gdp_per_capita", "gdppc"),
            help="GDP per capita, current US$"),
     Column("imports_pct_gdp", "float", min=0, unit="%", aliases=("imports_gdp", "imports_of_gdp"),
@@ -290,7 +292,7 @@ PARTNERSHIPS = TableSpec(
      _text("partner", ("partner_city", "sister_city", "partner_institution", "institution",
                        "partner_name"), required=True, example="Hefei",
            help="the partner city or institution abroad"),
-     _country(aliases=("partner_country", "country_name", "iso3")),
+     _country(aliases=("partner_country", "country_name", "iso3"), example="China"),  # Hefei, Columbus's twin
      Column("type", "choice", required=True, choices=PARTNERSHIP_TYPES,
             aliases=("partnership_type", "kind", "category"),
             choice_aliases={"sister": "sister_city", "sister_cities": "sister_city",
@@ -315,11 +317,11 @@ FDI = TableSpec(
     "fdi",
     (_country(aliases=("parent_country", "home_country", "country_of_ownership",
                        "ultimate_parent_country", "headquarters_country", "hq_country",
-                       "country_name", "iso3")),
+                       "country_name", "iso3"), example="Japan"),  # Honda is Japanese
      _count("establishments", ("foreign_establishments", "establishment_count", "count",
                                "locations", "number_of_establishments"),
             required=True, example="3"),
-     _JOBS, _sector(required=False), _KIND,
+     _JOBS, _sector(required=False, example="3361"), _KIND,  # Honda makes cars (3361) in Ohio
      _text("company", ("company_name", "firm", "parent_company", "employer"), example="Honda"),
      _year()),
     key=("country", "company", "kind", "sector", "year"),
