@@ -116,7 +116,7 @@ def _years_text(years: Sequence[int]) -> str:
 # ---------------------------------------------------------------- peers from a QCEW single file
 
 def qcew_peers(qcew: pl.LazyFrame | pl.DataFrame, crosswalk: pl.DataFrame, *, kind: str, year: int | None = None,
-               estimate: bool = True) -> tuple[pl.DataFrame, dict]:
+               estimate: bool = True, source: str = "The file") -> tuple[pl.DataFrame, dict]:
     """Every region of one kind in a national QCEW single file, as a peer set with cluster LQs.
 
     ``qcew`` holds canonical QCEW columns (:func:`exportplan.sources.qcew.scan_qcew`
@@ -140,7 +140,8 @@ def qcew_peers(qcew: pl.LazyFrame | pl.DataFrame, crosswalk: pl.DataFrame, *, ki
     cluster_name, type, year, employment, establishments, lq; info has
     year, regions, rows, estimated (share of the peers' cluster employment
     estimated), null_lq (rows without an LQ), dropped_unnamed (crosswalk
-    clusters without an official code, left out).
+    clusters without an official code, left out). ``source`` names the
+    file in messages.
     """
     if kind not in QCEW_KINDS:
         raise ExportPlanError(f"Peers from a QCEW single file can be metros (msa), states or counties, not "
@@ -151,13 +152,13 @@ def qcew_peers(qcew: pl.LazyFrame | pl.DataFrame, crosswalk: pl.DataFrame, *, ki
     lazy = qcew.lazy() if isinstance(qcew, pl.DataFrame) else qcew
     rows = _kind_rows(lazy, kind, year, estimate)
     if rows.height == 0:
-        raise ExportPlanError(f"The file holds no private annual rows of {kind_name(kind)} areas and US000"
+        raise ExportPlanError(f"{source} holds no private annual rows of {kind_name(kind)} areas and US000"
                               f"{f' for {year}' if year else ''}; use {SINGLEFILE_HINT}.")
     year = int(rows.get_column("year").max())
     rows = rows.filter(pl.col("year") == year)
     is_us = pl.col("area_fips") == US_AREA
     if rows.filter(is_us).height == 0:
-        raise ExportPlanError(f"The file holds no U.S. rows (US000) for {year}: the peers' LQs need them. Use "
+        raise ExportPlanError(f"{source} holds no U.S. rows (US000) for {year}: the peers' LQs need them. Use "
                               f"{SINGLEFILE_HINT}; it holds every area.")
     if estimate:
         rows = estimate_withheld(rows)
@@ -173,7 +174,7 @@ def qcew_peers(qcew: pl.LazyFrame | pl.DataFrame, crosswalk: pl.DataFrame, *, ki
         establishments=pl.col("establishments").cast(pl.Int64), lq="lq",
     ).sort("region_code", "cluster_code")
     if out.height == 0:
-        raise ExportPlanError(f"No {kind_name(kind)} area of the file has 6-digit rows that the crosswalk maps; "
+        raise ExportPlanError(f"No {kind_name(kind)} area of {source} has 6-digit rows that the crosswalk maps; "
                               f"use {SINGLEFILE_HINT} (it has 6-digit rows) and check the crosswalk's NAICS vintage.")
     emp = out.get_column("employment").fill_null(0).sum()
     est_emp = peers.select((pl.col("employment").fill_null(0) * pl.col("estimated").fill_null(0)).sum()).item()

@@ -128,7 +128,8 @@ class ClustersMixin:
         kind, _, text = self.region_kind()
         crosswalk, record = self.crosswalk()
         estimate = self._estimate("clusters", None)
-        frame, info = ap.qcew_peers(scan_qcew(path), crosswalk, kind=kind, year=year, estimate=estimate)
+        frame, info = ap.qcew_peers(scan_qcew(path), crosswalk, kind=kind, year=year, estimate=estimate,
+                                    source=path.name)
         if info["regions"] < MIN_PEERS:
             raise ExportPlanError(f"{path.name} holds only {info['regions']} {ap.kind_name(kind)} area(s) with "
                                   f"clusters; peer percentiles need at least {MIN_PEERS}. Use {ap.SINGLEFILE_HINT}: "
@@ -207,7 +208,7 @@ class ClustersMixin:
             return why
         what = ("mixed kinds of" if set_kind == "mixed" else ap.kind_name(set_kind) if set_kind else
                 "unknown kinds of (region_type_t is empty)")
-        hint = (f"'exportplan -w DIR import peers --from-qcew FILE' computes {ap.kind_name(kind)} peers from "
+        hint = (f"'exportplan -w {self.path} import peers --from-qcew FILE' computes {ap.kind_name(kind)} peers from "
                 f"{ap.SINGLEFILE_HINT.replace('e.g. 2020', f'e.g. {year or 2020}')}, or import a US Cluster "
                 f"Mapping table of {ap.kind_name(kind)} regions{f' for {year}' if year else ''}"
                 if kind in ap.QCEW_KINDS else
