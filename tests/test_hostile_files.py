@@ -189,3 +189,64 @@ def test_half_downloaded_workbook_is_refused_cleanly(command, name, workspace, s
     result = run(workspace, command, file, [])
     assert_clean_refusal(result, file)
     assert snapshot(workspace) == before
+
+
+# --------------------------------------------------------------------------- values that cannot be
+
+def _edit_qcew(real: Path, out: Path, edits: dict[tuple[int, str], str]) -> Path:
+    """A copy of a real QCEW file with cells replaced: (line number as a user sees it, column) → value."""
+    lines = real.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",")
+    for (line, column), value in edits.items():
+        cells = lines[line - 1].rstrip("\r\n").split(",")
+        cells[header.index(column)] = value
+        lines[line - 1] = ",".join(cells) + "\n"
+    out.write_text("".join(lines), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("edits, expected", [
+    ({(5, "annual_avg_emplvl"): "-46"}, [(5, "annual_avg_emplvl", "-46")]),
+    ({(8, "annual_avg_estabs"): "-3", (10, "total_annual_wages"): "-100"},
+     [(8, "annual_avg_estabs", "-3"), (10, "total_annual_wages", "-100")]),
+    ({(12, "avg_annual_pay"): "-1", (14, "lq_annual_avg_emplvl"): "-0.5"},
+     [(12, "avg_annual_pay", "-1"), (14, "lq_annual_avg_emplvl", "-0.5")]),
+    ({(4, "year"): "2099"}, [(4, "year", "2099")]),
+    ({(6, "year"): "1874"}, [(6, "year", "1874")]),
+])
+def test_impossible_qcew_values_are_refused_with_line_and_column(edits, expected, workspace, shared_data, tmp_path):
+    """Negative counts, wages, pay or LQs and years out of range: refused where they are, nothing written."""
+    from exportplan.errors import ImportFailed
+    from exportplan.sources.qcew import read_qcew
+
+    real = shared_data / "qcew/bls_qcew_2020_annual_area_39073.csv"
+    file = _edit_qcew(real, tmp_path / "edited.csv", edits)
+    before = snapshot(workspace)
+    result = run(workspace, "qcew", file, [])
+    assert_clean_refusal(result, file)
+    for line, column, value in expected:
+        assert f"line {line}, column '{column}'" in result.output and f"(value '{value}')" in result.output
+    assert snapshot(workspace) == before
+    # The typed fast path never lets such a file through: the library call fails just the same.
+    with pytest.raises(ImportFailed) as info:
+        read_qcew(file)
+    found = {(r["row"], r["column"]) for r in info.value.table.to_records()}
+    assert found >= {(line, col) for line, col, _ in expected}
+    # And the untouched file reads (both paths agree on what is valid).
+    assert read_qcew(real).height > 0
+
+
+def test_negative_value_in_a_user_table_is_refused_with_line_and_column(workspace, sample_files, tmp_path):
+    text = sample_files.sector_fdi.read_text(encoding="utf-8-sig").splitlines()
+    header_at = next(i for i, line in enumerate(text) if line.startswith("sector,"))
+    cells = text[header_at + 2].split(",")
+    cells[1] = "-4"  # foreign_establishments
+    text[header_at + 2] = ",".join(cells)
+    file = tmp_path / "sector_fdi.csv"
+    file.write_text("\n".join(text) + "\n", encoding="utf-8")
+    before = snapshot(workspace)
+    result = run(workspace, "sector-fdi", file, [])
+    assert_clean_refusal(result, file)
+    assert f"line {header_at + 3}" in result.output and "foreign_establishments" in result.output
+    assert "minimum 0" in result.output
+    assert snapshot(workspace) == before

@@ -504,6 +504,8 @@ def _flags(c: _Columns) -> dict[str, pl.Expr]:
         checks[(col, "not a number")] = _number(col).is_null()
     for col in c.lq:  # published LQs may be blank, but not text
         checks[(col, "not a number")] = (_text(col) != "") & _number(col).is_null()
+    for col in _non_negative(c):  # counts, wages, pay and LQs cannot be below 0
+        checks[(col, NEGATIVE)] = (_number(col) < 0).fill_null(False)
     return {f"{_FLAG_PREFIX}{col}|{problem}": expr.fill_null(True) for (col, problem), expr in checks.items()}
 
 
@@ -512,6 +514,14 @@ def _flags(c: _Columns) -> dict[str, pl.Expr]:
 # ---------------------------------------------------------------------------
 
 _PUBLISHED_DISCLOSURES = ("", "N", "-")  # as BLS writes them; anything else takes the text path
+
+
+NEGATIVE = "negative value (counts, wages, pay and LQs cannot be below 0)"
+
+
+def _non_negative(c: _Columns) -> tuple[str, ...]:
+    """The columns whose values can never be negative (both paths check them alike)."""
+    return tuple(col for col in (c.estabs, *c.emplvl, c.wages, c.pay, *c.lq) if col)
 
 
 def _typed_scan(source: Path | bytes, header: list[str], c: _Columns) -> pl.LazyFrame:
@@ -578,6 +588,7 @@ def _typed_oddities(c: _Columns) -> pl.Expr:
         ~pl.col("qtr").is_in(quarters),
         ~pl.col("disclosure_code").fill_null("").is_in(_PUBLISHED_DISCLOSURES),
         *[pl.col(col).is_null() for col in (c.estabs, *c.emplvl, c.wages, c.pay) if col],
+        *[(pl.col(col) < 0).fill_null(False) for col in _non_negative(c)],  # the text path says where
     ]
     if c.lq_disclosure:
         checks.append(~pl.col(c.lq_disclosure).fill_null("").is_in(_PUBLISHED_DISCLOSURES))
@@ -656,7 +667,7 @@ _FIXES = {
     "area_fips": ("area_fips must be 5 characters: county/state FIPS (39049, 39000), US000, "
                   "USMSA, USCMS, USNMS, C + 4 digits (MSA, e.g. C1814) or CS + 3 digits (CSA)"),
     "own_code": "own_code must be one of 0, 1, 2, 3, 4, 5, 8, 9 (0 = total covered, 5 = private)",
-    "year": f"year must be a 4-digit year from {FIRST_YEAR} on",
+    "year": f"year must be a 4-digit year from {FIRST_YEAR} to {date.today().year + 1}",
     "qtr": "qtr must be A in annual files and 1-4 in quarterly files",
 }
 
@@ -690,6 +701,9 @@ def _fix(column: str, problem: str, value: str) -> str:
                 f"it should be '0{value.strip()}'. Download the file again rather than editing it.")
     if column in _FIXES:
         return _FIXES[column] + "."
+    if problem == NEGATIVE:
+        return ("A count, wage or LQ below 0 cannot be: the file was edited or damaged. Download it again "
+                "rather than editing it.")
     if problem == "not a number" or "whole number" in problem:
         return ("Counts and wages must be plain numbers (withheld cells are 0 with disclosure "
                 "code N); download the file again rather than editing it.")
