@@ -63,7 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("organization", "budget", 0, "Annual budget for export work, in US dollars.", (int, float)),
     Setting("database", "url", "", f"Database URL (PostgreSQL), saved without its password; empty: the SQLite file {DB_FILE} in the workspace. The environment variable {DATABASE_URL_ENV} overrides it (except in the sample workspace), and gives the password (or use ~/.pgpass)."),
     Setting("analysis", "ownership", "5", "QCEW ownership code for industry tables: 5 private (default), 0 total, 1 federal, 2 state, 3 local government."),
-    Setting("analysis", "window", 5, "Growth window in years (growth, CAGR, shift-share)."),
+    Setting("analysis", "window", 5, "Growth window in years: start = end - window, end = the latest year loaded "
+            "for both the region and the reference (every growth measure; methods.md, 'The growth window')."),
     Setting("analysis", "lq_base", "bls", "LQ base: 'bls' (all-ownership total covered employment, as BLS publishes) or 'ownership' (the same ownership's total)."),
     Setting("analysis", "estimate_withheld", "all", "Estimate withheld QCEW cells of the region's counties (residual of the parent industry shared by establishments; never the reference from the region; marked in column 'estimated' and with ~ in printed tables; the exact bounds employment_low/high, lq_low/high, growth_low/high are always given): 'all' (industries and clusters, default), 'clusters' (cluster table only) or 'none'."),
     Setting("analysis", "max_bound_ratio", 1.5, "Widest bounds of a withheld value that still show a point LQ or growth: when lq_high/lq_low (or the ratio of the growth factors) exceeds this, the table shows no point value, only the bounds and the reason (lq_note, growth_note). 1.5 keeps the true value within about ±22% of the geometric middle of the bounds."),

@@ -60,7 +60,6 @@ import polars as pl
 from exportplan.analysis.industry import (
     _estimated_share,
     _with_withheld,
-    check_periods,
     growth,
     naics_vintage,
     ownership_code,
@@ -150,7 +149,7 @@ def _with_base(sums: pl.DataFrame, base: str) -> pl.DataFrame:
 def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.DataFrame, *,
                   year: int | None = None, window: int = 5, base: str = "type", ownership: str = "5",
                   max_withheld: float = 0.0, region_cells: pl.DataFrame | None = None,
-                  max_bound_ratio: float | None = None) -> pl.DataFrame:
+                  max_bound_ratio: float | None = None, start_year: int | None = None) -> pl.DataFrame:
     """The region's clusters with employment, LQ, growth and withheld share.
 
     ``region`` and ``reference`` are area frames with 6-digit rows (the
@@ -161,8 +160,10 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
     (``base_withheld`` reports its withheld share); the LQ is null when the
     region's or the reference's base misses more than ``max_withheld`` of
     its establishments (``base_missing``, ``ref_base_missing``). ``year``
-    defaults to the latest; growth runs over ``window`` years (or from the
-    earliest loaded year; null against nothing: it is the region's own) and
+    defaults to the latest; growth runs from ``start_year`` (the workspace
+    passes its analysis window's; one not before ``year`` means no growth),
+    else over ``window`` years (or from the earliest loaded year; null
+    against nothing: it is the region's own) and
     is null for a cluster whose code set differs between the ends of a
     window that crosses a NAICS vintage (``vintage_break``,
     ``vintage_gap_codes``: see the module docstring). Ranked by employment,
@@ -177,22 +178,25 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
     ``max_bound_ratio``. Without cells for a many-county region the columns
     are absent.
 
-    Raises ExportPlanError when the reference's period for ``year`` is not
-    one the region has (:func:`exportplan.analysis.industry.check_periods`:
-    e.g. a U.S. file of Q1 only against the counties' annual averages), a
-    data-loading mistake that would otherwise give wrong LQs silently.
+    When the reference lacks ``year`` in the region's period (a U.S. file of
+    Q1 only against the counties' annual averages, or no U.S. file for the
+    year) every LQ is blank: reference rows of another period are never used
+    (:func:`exportplan.analysis.reference.match_reference`); the caller says
+    so (:func:`exportplan.analysis.reference.reference_gap`).
     """
+    from exportplan.analysis.reference import match_reference
+
     if base not in CLUSTER_BASES:
         raise ExportPlanError(f"Unknown cluster LQ base {base!r}; use 'type' (traded/local, USCMP) or 'all'.")
     reg = _with_base(cluster_sums(region, crosswalk, ownership=ownership), base)
-    ref = _with_base(cluster_sums(reference, crosswalk, ownership=ownership), base)
     if reg.height == 0:
         raise ExportPlanError("No 6-digit rows of the region match the crosswalk; load 6-digit QCEW data "
                               "(agglvl 78) and check the crosswalk's NAICS vintage.")
     year = int(year) if year is not None else int(reg.get_column("year").max())
-    check_periods(region, reference, year)
+    reference, _ = match_reference(region, reference, [year])
+    ref = _with_base(cluster_sums(reference, crosswalk, ownership=ownership), base)
     table = _cluster_lq(reg.filter(pl.col("year") == year), ref.filter(pl.col("year") == year), base, max_withheld)
-    grown = _cluster_growth(reg, year, window, max_withheld)
+    grown = _cluster_growth(reg, year, window, max_withheld, start_year)
     table = table.join(grown, on="_key", how="left")
     table = _blank_vintage_gaps(table, grown, [region, reference], crosswalk, year, ownership)
     # max_withheld > 0 asks for LQs on incomplete sums: the bounds are given, the point values kept.
@@ -253,13 +257,16 @@ def _cluster_lq(reg: pl.DataFrame, ref: pl.DataFrame, base: str, max_withheld: f
     ).drop("_N", "_Nb", "_rw", "_base")
 
 
-def _cluster_growth(sums: pl.DataFrame, year: int, window: int, max_withheld: float) -> pl.DataFrame:
+def _cluster_growth(sums: pl.DataFrame, year: int, window: int, max_withheld: float,
+                    start_year: int | None = None) -> pl.DataFrame:
     years = [y for y in sums.get_column("year").unique().to_list() if y <= year]
+    if start_year is not None and (int(start_year) >= year or int(start_year) not in years):
+        years = []
     if len(years) < 2:
         return pl.DataFrame(schema={"_key": pl.String, "start_year": pl.Int32, "growth": pl.Float64,
                                     "cagr": pl.Float64, "vintage_break": pl.Boolean})
     grown = growth(sums.select("_key", "year", pl.col("employment").alias("emplvl"), "withheld", "missing"),
-                   end_year=year, window=window, keys=["_key"], max_withheld=max_withheld)
+                   start_year, year, window=window, keys=["_key"], max_withheld=max_withheld)
     return grown.select("_key", "start_year", "growth", "cagr", "vintage_break")
 
 

@@ -193,51 +193,38 @@ def _ratio(num: str, den: str) -> pl.Expr:
 
 
 def check_periods(region: pl.DataFrame, reference: pl.DataFrame, years: int | Iterable[int]) -> None:
-    """Raise ExportPlanError when the reference's period of a year is not one the region has.
+    """Raise ExportPlanError when the reference lacks a year of the region in the region's period.
 
     ``period`` comes from :func:`annual_rows` ('annual', or 'average of Q1,Q2
     (wages x4)' for an area-year with quarterly rows only) and travels
-    through :func:`region_sum` and :func:`reference_frame`. Both sides sit in
-    rows with qtr 'A', so without this check an average of Q1 would be
-    compared silently with annual averages. Loading the wrong file is a
-    data-loading mistake, so the tables that compare the two (LQ, reference
-    growth, shift-share) refuse it rather than blank it. A region whose
-    counties mix periods (labelled in its ``period``) passes when the
-    reference has one of them. Frames without ``period`` are not checked.
+    through :func:`region_sum` and :func:`reference_frame`. The check fires
+    both when the reference has the year in another period only (a U.S. Q1
+    file against annual county averages) and when it has no rows for the
+    year at all (U.S. files for 2019 and 2024 against 2020 counties). A
+    region whose counties mix periods passes when the reference has one of
+    them. Frames without ``period`` count as annual.
+
+    The tables do not call this: they blank what needs the reference
+    (:func:`exportplan.analysis.reference.match_reference`) and say so at
+    the top. It is for callers where nothing could be computed.
     """
-    if "period" not in region.columns or "period" not in reference.columns:
-        return
-    for year in [years] if isinstance(years, int) else years:
-        ours = _periods(region, int(year))
-        theirs = _periods(reference, int(year))
-        if ours and theirs and not theirs <= ours:
-            raise ExportPlanError(_period_message(reference, int(year), ours, theirs))
+    from .reference import match_reference
+
+    _, gaps = match_reference(region, reference, [years] if isinstance(years, int) else list(years))
+    if gaps:
+        raise ExportPlanError(_period_message(region, reference, gaps[0]))
 
 
-def _periods(frame: pl.DataFrame, year: int) -> set[str]:
-    """The periods of a frame's rows in a year ('; '-joined region labels split)."""
-    labels = frame.filter(pl.col("year") == year).get_column("period").drop_nulls().unique().to_list()
-    return {part for label in labels for part in label.split("; ") if part}
+def _period_message(region: pl.DataFrame, reference: pl.DataFrame, year: int) -> str:
+    """The reference gap note of ``year`` (analysis.reference.reference_gap) for two area frames."""
+    from .reference import frame_periods, reference_gap
 
-
-def _period_text(periods: set[str]) -> str:
-    """'annual data' or 'only Q1 data' (averaged quarters), joined with 'and'."""
-    texts = []
-    for p in sorted(periods):
-        quarters = p.removeprefix("average of ").split(" (")[0]
-        texts.append("annual data" if p == "annual" else f"only {quarters.replace(',', ', ')} data")
-    return " and ".join(texts)
-
-
-def _period_message(reference: pl.DataFrame, year: int, ours: set[str], theirs: set[str]) -> str:
     area = reference.get_column("area_fips")[0] if "area_fips" in reference.columns and reference.height else \
-        "area"
-    fix = (f"load the annual averages file of {area} for {year} (e.g. 'exportplan -w DIR fetch qcew --years "
-           f"{year}')" if "annual" in ours else
-           f"load the counties' annual files for {year}, or a file of {area} for the same quarters")
-    return (f"The reference area {area} has {_period_text(theirs)} for {year} while the region's counties have "
-            f"{_period_text(ours)} for {year}: LQs and reference growth need the same period on both sides, so "
-            f"{fix}.")
+        "the reference area"
+    counties = sorted(set(region.get_column("area_fips").to_list()) - {"REGION"}) if "area_fips" in region.columns \
+        else []
+    return reference_gap(frame_periods(region), frame_periods(reference), year, reference_area=str(area),
+                         counties=counties or ["COUNTY"]) or ""
 
 
 # ---------------------------------------------------------------- region sums
@@ -474,11 +461,10 @@ def implied_reference(qcew: pl.DataFrame, counties: Iterable[str], *, area_code:
 
     Returns a canonical/area frame with ``area_fips = area_code``: own_code,
     industry_code, year, qtr, disclosure_code ('N' where no county has a
-    usable LQ: then emplvl is null, withheld 1), emplvl, withheld,
+    usable LQ: then emplvl is null, withheld 1, and stays so: an implied
+    share is never estimated), emplvl, withheld,
     ``n_areas`` (counties with a usable LQ), ``source_area`` and
-    ``source_lq`` (the county and LQ used), ``county_estabs`` (the counties'
-    establishments, the weight when estimating unknown shares with
-    ``estimate_withheld(frame, weight='county_estabs')``), ``synthetic``
+    ``source_lq`` (the county and LQ used), ``synthetic``
     (True: levels are not employment, so growth and shift-share against this
     frame are null) and, when the input has it (:func:`annual_rows`),
     ``period``: that of the county row used, so :func:`check_periods` can
@@ -513,7 +499,7 @@ def _implied_frame(cells: pl.DataFrame, area_code: str) -> pl.DataFrame:
                 pl.len().cast(pl.UInt32).alias("n_areas"),
                 *[pl.col("period").first()] if "period" in cells.columns else []))
     titles = [pl.col("industry_title").drop_nulls().first()] if "industry_title" in cells.columns else []
-    every = cells.group_by(keys).agg(pl.col("estabs").sum().alias("county_estabs"), *titles)
+    every = cells.group_by(keys).agg(pl.len().alias("_cells"), *titles).drop("_cells")
     out = every.join(best, on=keys, how="left")
     total = (pl.col("own_code") == ALL_OWNERSHIPS) & (pl.col("industry_code") == TOTAL_CODE)
     value = pl.when(total).then(pl.lit(IMPLIED_TOTAL)).otherwise(pl.col("_share") * IMPLIED_TOTAL)
@@ -524,7 +510,7 @@ def _implied_frame(cells: pl.DataFrame, area_code: str) -> pl.DataFrame:
         pl.lit(None, pl.Int64).alias("estabs"), value.alias("emplvl"),
         *[pl.lit(None, pl.Float64).alias(c) for c in ("total_wages", "avg_annual_pay", "bls_lq_emplvl")],
         pl.when(known).then(0.0).otherwise(1.0).alias("withheld"),
-        pl.col("n_areas").fill_null(0), "source_area", "source_lq", "county_estabs",
+        pl.col("n_areas").fill_null(0), "source_area", "source_lq",
         pl.lit(True).alias("synthetic"), *[c for c in ("period", "industry_title") if c in out.columns],
     ).sort(keys)
 
@@ -723,7 +709,7 @@ def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: 
                    year: int | None = None, level: int | Sequence[int] | None = None,
                    ownership: str = "5", window: int = 5, base: str = "bls",
                    titles: pl.DataFrame | None = None, estimate: bool = False,
-                   max_bound_ratio: float | None = None) -> pl.DataFrame:
+                   max_bound_ratio: float | None = None, start_year: int | None = None) -> pl.DataFrame:
     """The region's industries with employment, pay, LQ, growth and withheld share.
 
     Counties are summed first (:func:`region_sum`), annual rows used (or the
@@ -732,8 +718,10 @@ def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: 
     :func:`implied_reference` from every area in the frame (all published
     LQs are against the U.S.). ``year`` defaults to the latest year;
     ``level`` to all NAICS levels 2-6 (an int or a list picks levels).
-    Growth (the region's own) runs from ``year - window`` (or the earliest
-    loaded year) to ``year``. ``estimate=True`` fills the counties' withheld
+    Growth (the region's own) runs from ``start_year`` (the workspace passes
+    its analysis window's) to ``year``; without it from ``year - window`` (or
+    the earliest loaded year); a ``start_year`` not before ``year`` means no
+    growth. ``estimate=True`` fills the counties' withheld
     cells first (:func:`estimate_withheld`); the reference is not estimated,
     so an LQ never rests on an estimated reference row.
 
@@ -748,10 +736,14 @@ def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: 
     (high/low; default ``withheld.DEFAULT_MAX_RATIO``) lq (growth) is null
     and lq_note (growth_note) says why. Ranked by employment, largest first.
 
-    Raises ExportPlanError when the reference's period for ``year`` is not
-    one the region has (:func:`check_periods`), e.g. a U.S. file of Q1 only
-    against the counties' annual averages.
+    When the reference lacks ``year`` in the region's period (e.g. a U.S.
+    file of Q1 only against the counties' annual averages, or no U.S. file
+    for the year) every LQ is blank: the reference rows of another period
+    are never used (:func:`exportplan.analysis.reference.match_reference`);
+    the caller says so (:func:`exportplan.analysis.reference.reference_gap`).
     """
+    from .reference import match_reference
+
     own = ownership_code(ownership)
     levels = NAICS_LEVELS if level is None else ([level] if isinstance(level, int) else list(level))
     data = drop_estimates(annual_rows(qcew))
@@ -761,14 +753,14 @@ def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: 
         data = estimate_withheld(data.filter(pl.col("area_fips").is_in(counties)))
     region = region_sum(data, counties)
     year = int(year) if year is not None else int(region.get_column("year").max())
-    check_periods(region, reference, year)
+    reference, _ = match_reference(region, reference, [year])
     rows = location_quotients(region.filter(pl.col("year") == year),
                               reference.filter(pl.col("year") == year), base=base)
     if rows.height == 0:
         raise ExportPlanError(f"No QCEW rows for {year}; load that year or pick a loaded one.")
     rows = rows.with_columns(level=naics_level_expr()).filter(
         (pl.col("own_code") == own) & pl.col("level").is_in(levels))
-    rows = rows.join(_table_growth(region, year, window), on=["own_code", "industry_code"], how="left")
+    rows = rows.join(_table_growth(region, year, window, start_year), on=["own_code", "industry_code"], how="left")
     # Exact bounds from the NAICS hierarchy (analysis.withheld); wide ones blank the point value.
     from exportplan.analysis import withheld as wh
 
@@ -785,29 +777,33 @@ def reference_frame(data: pl.DataFrame, reference_area: str, *, estimate: bool =
     """The reference area frame: the area's rows summed, or for 'USLQ' the implied U.S. shares.
 
     For USLQ the shares come from every other area in ``data`` (all
-    published LQs are against the U.S.), see :func:`implied_reference`.
-    ``estimate=True`` fills the reference's withheld cells first
-    (:func:`estimate_withheld`); for USLQ the unknown shares, split by the
-    areas' establishment counts (no U.S. counts are at hand).
+    published LQs are against the U.S.), see :func:`implied_reference`, and
+    only from published LQs: a share no county publishes stays missing, and
+    ``estimate`` does not apply (the reference is never estimated from the
+    region's own counties). For a real area ``estimate=True`` fills its
+    withheld cells from its own parent industries (:func:`estimate_withheld`).
     """
     if reference_area == USLQ:
         areas = [a for a in data.get_column("area_fips").unique().to_list() if a != USLQ]
-        implied = implied_reference(data, areas)
-        return estimate_withheld(implied, weight="county_estabs") if estimate else implied
+        return implied_reference(data, areas)
     rows = data.filter(pl.col("area_fips") == reference_area)
-    if estimate and rows.height:
+    if rows.height == 0:  # no file of the reference yet: an empty frame, so what needs it is blank (and said)
+        return _sum_cells(_with_withheld(rows), reference_area)
+    if estimate:
         rows = estimate_withheld(rows)
     return region_sum(rows, [reference_area], region_code=reference_area)
 
 
-def _table_growth(region: pl.DataFrame, year: int, window: int) -> pl.DataFrame:
-    """Growth columns for industry_table; null columns when no earlier year is loaded."""
+def _table_growth(region: pl.DataFrame, year: int, window: int, start_year: int | None = None) -> pl.DataFrame:
+    """Growth columns for industry_table; null columns when no earlier year is loaded (or start_year >= year)."""
     years = [y for y in region.get_column("year").unique().to_list() if y <= year]
     cols = ["own_code", "industry_code", "start_year", "growth", "cagr", "vintage_break"]
+    if start_year is not None and (int(start_year) >= year or int(start_year) not in years):
+        years = []
     if len(years) < 2:
         return pl.DataFrame(schema={"own_code": pl.String, "industry_code": pl.String, "start_year": pl.Int32,
                                     "growth": pl.Float64, "cagr": pl.Float64, "vintage_break": pl.Boolean})
-    return growth(region, end_year=year, window=window, keys=["own_code", "industry_code"]).select(cols)
+    return growth(region, start_year, year, window=window, keys=["own_code", "industry_code"]).select(cols)
 
 
 def _finish_table(rows: pl.DataFrame, shares: dict, titles: pl.DataFrame | None) -> pl.DataFrame:

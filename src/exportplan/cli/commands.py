@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .main import (cli, current_workspace, emit_table, friendly, table_output, workspace_option)
+from .main import (cli, current_workspace, emit_table, friendly, other_notes, table_output, workspace_option)
 
 
 def _split_codes(value: str | None) -> list[str]:
@@ -183,9 +183,12 @@ def fetch_qcew(ctx, years, quarter, base_url, no_progress):
 # ---- tables ------------------------------------------------------------------
 @cli.command()
 @click.option("--level", type=click.IntRange(2, 6), default=None, help="NAICS level 2-6 (default: all).")
-@click.option("--year", type=int, default=None, help="Year (default: the latest).")
+@click.option("--year", type=int, default=None,
+              help="End year (default: the analysis window's end, the latest year loaded for both the region "
+                   "and the reference area).")
 @click.option("--ownership", default=None, help="QCEW ownership: 5 private (default), 0 total, 1, 2, 3 government.")
-@click.option("--window", type=click.IntRange(1, 30), default=None, help="Growth window in years, 1-30 (default 5).")
+@click.option("--window", type=click.IntRange(1, 30), default=None,
+              help="Growth window in years, 1-30 (default: analysis.window, 5).")
 @click.option("--base", type=click.Choice(["bls", "ownership"]), default=None, help="LQ base (default bls).")
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the bubble chart (LQ x growth, size = employment) as PNG and SVG.")
@@ -210,7 +213,9 @@ def industries(ctx, level, year, ownership, window, base, chart, top, fmt, outpu
 
 
 @cli.command()
-@click.option("--year", type=int, default=None, help="Year (default: the latest).")
+@click.option("--year", type=int, default=None,
+              help="End year (default: the analysis window's end, the latest year loaded for both the region "
+                   "and the reference area).")
 @click.option("--type", "ctype", type=click.Choice(["traded", "local", "all"]), default="all", show_default=True)
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the bubble chart as PNG and SVG.")
@@ -236,8 +241,10 @@ def clusters(ctx, year, ctype, chart, top, fmt, output):
 
 @cli.command("shift-share")
 @click.option("--level", type=click.IntRange(2, 6), default=3, show_default=True, help="NAICS level 2-6.")
-@click.option("--start", "start_year", type=int, default=None, help="First year (default: the end year minus the window).")
-@click.option("--end", "end_year", type=int, default=None, help="Last year (default: the latest loaded).")
+@click.option("--start", "start_year", type=int, default=None,
+              help="First year (default: the analysis window's start, the end year minus analysis.window).")
+@click.option("--end", "end_year", type=int, default=None,
+              help="Last year (default: the latest year loaded for both the region and the reference area).")
 @click.option("--ownership", default=None, help="QCEW ownership: 5 private (default), 0 total, 1, 2, 3 government.")
 @click.option("--top", type=int, default=30, show_default=True, help="Rows to print.")
 @table_output
@@ -269,7 +276,7 @@ def sources(ctx, fmt, output):
 
 
 def _notes(meta: dict) -> None:
-    for note in meta.get("notes", []):
+    for note in other_notes(meta):  # the top notes were printed before the table
         click.echo(f"Note: {note}")
 
 

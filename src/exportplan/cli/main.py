@@ -116,10 +116,23 @@ def _first_line(value) -> str:
     return str(value).strip().splitlines()[0] if str(value).strip() else value.__class__.__name__
 
 
+def print_top_notes(meta: dict | None) -> None:
+    """The notes that blank a whole column (no reference data for the year), before the table."""
+    for note in (meta or {}).get("top_notes", []):
+        click.echo(f"Note: {note}")
+
+
+def other_notes(meta: dict | None) -> list[str]:
+    """A table's notes without the top notes print_top_notes already printed."""
+    top = set((meta or {}).get("top_notes", []))
+    return [n for n in (meta or {}).get("notes", []) if n not in top]
+
+
 def emit_table(df, *, fmt, output, meta=None, title=None, columns=None, max_rows=40, formats=None):
     """Print a table, and write it to --output when given (``formats``: column -> format spec)."""
     from ..output.tables import render_text_table, write_table
 
+    print_top_notes(meta)
     if title:
         click.echo(title)
     shown = df if columns is None else df[[c for c in columns if c in df.columns]]
@@ -141,6 +154,9 @@ def emit_table(df, *, fmt, output, meta=None, title=None, columns=None, max_rows
 @click.version_option(__version__, prog_name="exportplan")
 @click.option("-w", "--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Workspace folder (default: the current folder).")
+@click.option("--verbose", is_flag=True,
+              help="Print long lists in full (e.g. the aggregates left out of a World Bank file); "
+                   "without it they are counted.")
 @click.pass_context
 def cli(ctx: click.Context, workspace, verbose):
     """Build and run a data-driven regional export plan.
@@ -148,15 +164,16 @@ def cli(ctx: click.Context, workspace, verbose):
     Start with 'exportplan demo' to build the SAMPLE workspace and see what the
     tool does, or 'exportplan init DIR --name NAME --counties FIPS,...' for your
     own region. Every command takes -w/--workspace DIR (default: current folder).
+    Settings: 'exportplan config list|get|set'.
     """
+    from ..verbosity import set_verbose
+
+    set_verbose(verbose)
     ctx.ensure_object(dict)
     if workspace is not None:
         ctx.obj["workspace"] = workspace
 
 
-@click.option("--verbose", is_flag=True,
-              help="Print long lists in full (e.g. the aggregates left out of a World Bank file); "
-                   "without it they are counted.")
 def main(argv=None) -> None:
     cli.main(args=argv, prog_name="exportplan")
 
@@ -164,11 +181,7 @@ def main(argv=None) -> None:
 from . import commands, config, markets, sectors  # noqa: E402,F401  (registers the commands)
 
 
-    Settings: 'exportplan config list|get|set'.
 def _ensure_workspace_option(group: click.Group) -> None:
-    from ..verbosity import set_verbose
-
-    set_verbose(verbose)
     """Give every command -w/--workspace, so it can follow the command name too."""
     for command in group.commands.values():
         if isinstance(command, click.Group):

@@ -10,6 +10,7 @@ from .main import (
     current_workspace,
     emit_table,
     friendly,
+    other_notes,
     table_output,
     workspace_option,
 )
@@ -18,7 +19,7 @@ _PUBLISHERS = ("auto", "wdi", "wgi", "cpi", "cepii-geo", "cepii-dist", "special3
 
 
 def _notes(meta: dict) -> None:
-    for note in meta.get("notes", []):
+    for note in other_notes(meta):  # the top notes were printed before the table
         click.echo(f"Note: {note}")
 
 

@@ -8,7 +8,7 @@ import click
 from ..analysis.weights import SECTOR_GROUPS, SECTOR_PRESETS
 from ..errors import ExportPlanError
 from .commands import rank_group
-from .main import cli, current_workspace, friendly, table_output, workspace_option
+from .main import cli, current_workspace, friendly, other_notes, print_top_notes, table_output, workspace_option
 
 _TEXT_FORMATS = {"score": ".3f"}  # percentages: the one format of output.tables (PERCENT)
 _GROUP_KEYS = ", ".join(SECTOR_GROUPS)
@@ -36,7 +36,8 @@ _GROUP_KEYS = ", ".join(SECTOR_GROUPS)
               help="Size of the shortlist: p_top<K>, 'robust' and the priority tier use it.")
 @click.option("--top", "rows", type=click.IntRange(1, 10_000), default=25, show_default=True, metavar="N",
               help="Rows to print.")
-@click.option("--year", type=int, default=None, help="QCEW year (default: the latest loaded).")
+@click.option("--year", type=int, default=None,
+              help="QCEW end year (default: the latest year loaded for both the region and the reference area).")
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the contribution chart at FILE and the tier bubble chart at FILE_bubble (PNG and SVG).")
 @click.option("--explain", "explain_code", default=None, metavar="CODE",
@@ -98,6 +99,7 @@ def _resolve_code(table, value: str) -> str:
 def _print_ranking(ranking, rows: int, adjusted: bool, columns: list[str], formats: dict) -> None:
     from ..output.tables import render_text_table
 
+    print_top_notes(ranking.meta)
     click.echo(ranking.title)
     weights = ", ".join(f"{k} {v:.2f}" for k, v in ranking.group_weights.items())
     how = f"preset '{ranking.preset}'" + (", adjusted by --weights and rescaled to sum 1" if adjusted else "")
@@ -114,7 +116,7 @@ def _print_ranking(ranking, rows: int, adjusted: bool, columns: list[str], forma
         for r in unmatched.itertuples(index=False):
             click.echo(f"  {r.table}: '{r.entry}' ({r.kind or 'kind inferred'}): {r.note}")
     click.echo("")
-    for note in ranking.meta.get("notes", []):
+    for note in other_notes(ranking.meta):  # the top notes were printed before the table
         click.echo(f"Note: {note}")
 
 
