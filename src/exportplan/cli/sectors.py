@@ -105,6 +105,11 @@ def _print_ranking(ranking, rows: int, adjusted: bool, columns: list[str], forma
     how = f"preset '{ranking.preset}'" + (", adjusted by --weights and rescaled to sum 1" if adjusted else "")
     click.echo(f"Weights ({how}): {weights}; method {ranking.method}.")
     click.echo(render_text_table(ranking.table[columns], max_rows=rows, formats=formats))
+    from ..analysis.sectors import no_priority_note
+
+    why = no_priority_note(ranking.table, ranking.top_k)  # also among the notes; said here under the table
+    if why:
+        click.echo(why)
     click.echo("")
     click.echo("Robustness:")
     for line in ranking.summary():
