@@ -346,7 +346,7 @@ def test_markets_by_sector_for_configured_priorities(sample_ws):
         table = sample_ws.markets_by_sector(top=3, draws=100)
     finally:
         del sample_ws.config["markets"]
-    assert any(n.startswith("All the per-sector views are identical") and "for want of sector data" in n
+    assert any(n.startswith("All the per-sector views (") and "are identical for want of sector data" in n
                for n in table.attrs["exportplan"]["notes"])
 
 

@@ -891,6 +891,8 @@ class MarketsMixin:
             return [], f"not known: {why}, and no clusters ({str(exc).splitlines()[0]})"
         top = clusters.dropna(subset=["lq"]).sort_values(["lq", "cluster_code"], ascending=[False, True]).head(5)
         sectors = [self._cluster_sector(str(c), None) for c in top["cluster_code"]]
+        if not sectors:
+            return [], f"not known: {why}, and no traded cluster has an LQ"
         return sectors, f"the 5 traded clusters with the highest LQ ({why}; set markets.priority_sectors to choose)"
 
     def _ranked_priority(self) -> list[am.Sector]:
@@ -943,13 +945,17 @@ class MarketsMixin:
         mm = am.build_market_matrix(data, country_names(), sector=chosen, priority=priority)
         floor = float(settings.get("coverage_floor", am.COVERAGE_FLOOR))
         outcome = am.rank_matrix(mm, group_weights, method=method, draws=draws, seed=seed, top_k=top_k, floor=floor)
-        if where:
-            names = ", ".join(f"{s.code} {s.name}" for s in priority) or "none"
+        outcome.notes.extend(_trade_evidence_note(group_weights, mm))
+        if where and priority:
+            names = ", ".join(f"{s.code} {s.name}" for s in priority)
             outcome.notes.append(f"Priority sectors ({where}): {names}.")
+        elif where:
+            outcome.notes.append(f"Priority sectors: {where}; the demand factor cannot tell goods from services "
+                                 "sectors. Set them with 'exportplan config set markets.priority_sectors "
+                                 "cluster:Automotive,524' (NAICS codes or clusters).")
         meta = self._market_meta(mm, outcome, chosen, preset, method, draws, seed, floor)
         outcome.table.attrs["exportplan"] = meta
         return MarketRanking(outcome, meta, chosen)
-        outcome.notes.extend(_trade_evidence_note(group_weights, mm))
 
     def _market_meta(self, mm: am.MarketMatrix, outcome: am.MarketOutcome, sector, preset, method, draws, seed,
                      floor) -> dict:
@@ -982,14 +988,14 @@ class MarketsMixin:
         Columns: sector, sector_name, rank, iso3, country, score, coverage,
         p_top5, robust, reason, exports_data (the view's exports label: which
         series current markets and growth use and why, then the demand series).
+        The notes say which views are identical, and whether that is for want
+        of data by sector.
         """
         sectors, where = self.priority_sectors()
         if not sectors:
             raise ExportPlanError(f"The region's priority sectors are {where}. Set them with 'exportplan config set "
                                   "markets.priority_sectors 336,334' (NAICS codes or cluster:CODE).")
         parts, views = [], []
-        The notes say which views are identical, and whether that is for want
-        of data by sector.
         for sec in sectors:
             ranking = self.rank_markets(sector=sec, preset=preset, weights=weights, method=method, draws=draws,
                                         seed=seed, year=year, doing_business=doing_business)
@@ -997,13 +1003,13 @@ class MarketsMixin:
                                             "reason"]]
             parts.append(head.assign(sector=sec.code, sector_name=sec.name,
                                      exports_data=ranking.meta["exports_label"]))
+            views.append((sec, ranking))
         out = pd.concat(parts, ignore_index=True)
         out = out[["sector", "sector_name"] + [c for c in out.columns if c not in ("sector", "sector_name")]]
         out.attrs["exportplan"] = self._meta(f"{self.name}: top {top} markets per priority sector", (),
                                              [f"Priority sectors: {where}."] + identical_views_notes(views))
         return out
 
-            views.append((sec, ranking))
 
 def _trade_evidence_note(group_weights: Mapping[str, float], mm: am.MarketMatrix) -> list[str]:
     """A note when the factors with data put less than half of the weight on trade evidence."""
@@ -1027,15 +1033,16 @@ def identical_views_notes(views: Sequence[tuple[am.Sector, MarketRanking]]) -> l
     for same in groups.values():
         if len(same) < 2:
             continue
-        names = ", ".join(sec.name for sec, _ in same)
-        every = "All the per-sector views" if len(same) == len(views) else f"The views of {names}"
+        names = [sec.name for sec, _ in same]
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+        every = f"All the per-sector views ({listed})" if len(same) == len(views) else f"The views of {listed}"
         if not any(r.meta.get("sector_data") for _, r in same):
-            notes.append(f"{every} are identical ({names}) for want of sector data: no regional, state or national "
-                         "exports of these sectors' NAICS codes are loaded, so each view uses the same all-goods "
-                         "exports and the same demand measure. Load exports by NAICS ('exportplan fetch exports "
-                         "--state XX', or a saved Census answer) for views that differ.")
+            notes.append(f"{every} are identical for want of sector data: no regional, state or national exports of "
+                         "these sectors' NAICS codes are loaded, so each view uses the same all-goods exports and "
+                         "the same demand measure. Load exports by NAICS ('exportplan fetch exports --state XX', or "
+                         "a saved Census answer) for views that differ.")
         else:
-            notes.append(f"{every} rank every country alike ({names}).")
+            notes.append(f"{every} rank every country alike.")
     return notes
 
 
