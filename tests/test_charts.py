@@ -414,7 +414,10 @@ def test_wrap_label_wraps_at_words_and_never_cuts_one():
     assert len(lines) == 3 and lines[-1].endswith(" …")
     words = set(long.replace(",", "").split())
     assert all(w.rstrip(",") in words for line in lines for w in line.removesuffix(" …").split())
-    assert all(len(line) <= 22 for line in lines)
+    assert all(len(line) <= 33 for line in lines)  # lines of 22 characters, up to half as long again
+    # A long name that fits in three longer lines stays whole rather than ending in an ellipsis.
+    assert wrap_label("Administrative and Support and Waste Management and Remediation Services") == \
+        "Administrative and Support\nand Waste Management and\nRemediation Services"
 
 
 def test_bubble_chart_labels_wrap_long_names(tmp_path, saved_figures):
@@ -728,3 +731,105 @@ def test_source_line_names_each_dataset_once_with_merged_vintages():
                         for y in (2020, 2018, 2019) for a in ("39049", "US000")]
             + [{"publisher": "TI", "dataset": "CPI", "vintage": "2022"}, {"publisher": "TI", "dataset": "CPI", "vintage": "2021"}]}
     assert source_line(meta) == "Source: BLS, QCEW (2018-2020 annual); TI, CPI (2021, 2022)"
+
+
+# --------------------------------------------------------------------------- every chart command on real data
+
+
+COUNTIES = "39041,39045,39049,39073"  # Delaware, Fairfield, Franklin and Hocking: 4 of the Columbus metro's counties
+COUNTRY_FILES = ("cepii_geodist_dist_cepii.csv", "cepii_geodist_geo_cepii.csv", "worldbank_wdi_ny.gdp.mktp.cd.csv",
+                 "worldbank_wdi_ny.gdp.mktp.kd.zg.csv", "worldbank_wdi_tm.val.mrch.cd.wt.csv",
+                 "worldbank_wgi_dataset.xlsx")
+
+
+def cli_ok(*args) -> str:
+    from click.testing import CliRunner
+
+    from exportplan.cli.main import cli
+
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, (args, result.output)
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def columbus(shared_data, tmp_path_factory):
+    """The README's real-region recipe on the Columbus-area files, once with the U.S. file as the
+    reference (US000: the county files are 2020 annual, the U.S. files 2019 Q1 and 2024 Q1) and once
+    with --reference-area USLQ (LQs from the counties' published LQs, 2020 only)."""
+    root = tmp_path_factory.mktemp("columbus")
+    qcew = shared_data / "qcew"
+    for ref in ("US000", "USLQ"):
+        ws = root / ref
+        cli_ok("init", ws, "--name", "Columbus Region", "--counties", COUNTIES, "--reference-area", ref)
+        cli_ok("-w", ws, "import", "qcew", *sorted(qcew.glob("bls_qcew_2020_annual_area_*.csv")),
+               *sorted(qcew.glob("bls_qcew_20*_US000.csv")))
+        cli_ok("-w", ws, "import", "clusters", shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.xlsx")
+    ws = root / "US000"
+    for name in COUNTRY_FILES:
+        cli_ok("-w", ws, "import", "countries", shared_data / "countries" / name)
+    cli_ok("-w", ws, "import", "exports", shared_data / "trade" / "imf_dots_us_goods_trade_by_partner.csv")
+    cli_ok("-w", ws, "import", "partnerships", shared_data / "partnerships" / "sistercity_info_twin_towns_scrape_2025.csv",
+           "--city", "Columbus", "--state", "OH")
+    return root
+
+
+def data_marks(svg) -> int:
+    """How many data marks a saved chart draws: bubbles, bar segments or countries with a score."""
+    root = ET.parse(svg).getroot()
+    bubbles = sum(len(g.findall(f"{SVG}path")) for g in root.iter(f"{SVG}g")
+                  if (g.get("id") or "").startswith("bubbles-"))
+    bars = sum(1 for g in root.iter(f"{SVG}g") if (g.get("id") or "").startswith("bar-"))
+    countries = sum(1 for gid, fill in _fills(svg).items()
+                    if gid.startswith("country-") and fill != worldmap.NO_DATA_COLOUR)
+    return bubbles + bars + countries
+
+
+def drawn_or_why_not(output: str, stems: list) -> dict:
+    """Check each chart of a command's output: written with data, or not written with a reason.
+
+    Returns {stem name: 'drawn' or the reason}."""
+    lines = output.splitlines()
+    reasons = [line.split(" not drawn: ", 1)[1] for line in lines if " not drawn: " in line]
+    out = {}
+    for stem in stems:
+        files = sorted(stem.parent.glob(stem.name + ".*"))
+        wrote = [line for line in lines if line.startswith("Wrote ") and line[6:].startswith(str(stem) + ".")]
+        if files:
+            assert [f.suffix for f in files] == [".png", ".svg"] and len(wrote) == 2, (stem, output)
+            assert data_marks(stem.with_suffix(".svg")) > 0, f"{stem.name} was written with no data drawn"
+            assert png_size(stem.with_suffix(".png"))[0] > 1000
+            out[stem.name] = "drawn"
+        else:
+            assert not wrote and reasons, f"{stem.name}: neither written nor a reason given:\n{output}"
+            out[stem.name] = reasons.pop(0)
+            assert len(out[stem.name]) > 30  # a reason, not a bare 'no data'
+    assert not reasons, f"more reasons than charts not drawn: {reasons}"
+    return out
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("ref", ["US000", "USLQ"])
+def test_every_chart_command_on_the_real_workspace_draws_data_or_says_why_not(columbus, tmp_path, ref):
+    ws = columbus / ref
+    results = {}
+    for name, args in (("industries", ["industries", "--level", "3"]), ("industries_all", ["industries"]),
+                       ("clusters", ["clusters"]), ("sectors", ["rank", "sectors", "--draws", "200"])):
+        results.update(drawn_or_why_not(cli_ok("-w", ws, *args, "--chart", tmp_path / f"{name}.png"),
+                                        [tmp_path / name] + ([tmp_path / "sectors_bubble"] if name == "sectors" else [])))
+    if ref == "US000":
+        out = cli_ok("-w", ws, "rank", "markets", "--draws", "200", "--map", tmp_path / "map.png",
+                     "--chart", tmp_path / "markets.png")
+        results.update(drawn_or_why_not(out, [tmp_path / "map", tmp_path / "markets"]))
+        # The U.S. files are 2019 Q1 and 2024 Q1: no LQ for 2020, so no bubble chart, and the reason says so.
+        for name in ("industries", "industries_all", "clusters", "sectors_bubble"):
+            assert "LQ is missing" in results[name] and "2020" in results[name], (name, results[name])
+        assert results["map"] == results["markets"] == results["sectors"] == "drawn"
+    else:
+        # Only 2020 is loaded: a bubble chart that is drawn shows LQ against employment, and says so.
+        for name in ("industries", "industries_all", "clusters", "sectors_bubble"):
+            if results[name] == "drawn":
+                texts = " ".join(svg_texts(tmp_path / f"{name}.svg"))
+                assert "only 2020 is loaded" in texts and "LQ against employment instead" in texts, name
+                assert "Height: employment, private ownership, 2020" in texts, name
+        assert results["industries"] == "drawn"  # most 3-digit industries have a published-LQ share

@@ -9,7 +9,8 @@ says so. Rows left out are counted in the footer, by reason.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ SHORT = {"lq": "LQ"}
 OWNERSHIPS = {"0": "all ownerships", "1": "federal government", "2": "state government",
               "3": "local government", "4": "international government", "5": "private ownership",
               "8": "all government", "9": "private and government"}
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)])\.\s+(?=[A-Z])")
 _SINGULAR = {"industries": "industry", "clusters": "cluster", "countries": "country", "sectors": "sector",
              "alternatives": "alternative", "markets": "market"}
 
@@ -45,6 +47,29 @@ def chart_lines(draw: Callable[[], Sequence[Path]], what: str = "Chart") -> list
         return [f"Wrote {p}" for p in draw()]
     except ChartNotDrawn as exc:
         return [f"Wrote {p}" for p in exc.written] + [f"{what} not drawn: {exc}"]
+
+
+def top_note_heads(meta: Mapping | None) -> list[str]:
+    """The first sentence of each note the table prints at its top (e.g. NO REFERENCE DATA FOR 2020: ...)."""
+    return [_SENTENCE_END.split(str(n), maxsplit=1)[0].rstrip(".") + "." for n in (meta or {}).get("top_notes") or []]
+
+
+def one_level(df: pd.DataFrame, column: str = "level") -> tuple[pd.DataFrame, list[str]]:
+    """An industries table of several NAICS levels cut to its broadest level, and a note saying so.
+
+    A bubble per industry of every level would count each job up to five
+    times (a sector and its subsectors side by side), so a mixed table is
+    charted at one level only.
+    """
+    if column not in df.columns:
+        return df, []
+    levels = sorted(int(v) for v in pd.to_numeric(df[column], errors="coerce").dropna().unique())
+    if len(levels) < 2:
+        return df, []
+    top = levels[0]
+    note = (f"Shown: {top}-digit NAICS industries only (the table has levels {levels[0]}-{levels[-1]}, which "
+            f"would count each job more than once); use --level to chart another level.")
+    return df[pd.to_numeric(df[column], errors="coerce") == top].reset_index(drop=True), [note]
 
 
 def plural(n: int, noun: str) -> str:
@@ -113,7 +138,7 @@ class BubbleRows:
 
 
 def bubble_rows(df: pd.DataFrame, *, x: str, y: str, size: str, noun: str, log_x: bool | None,
-                why_no_y: str = "") -> BubbleRows:
+                why_no_y: str = "", top_notes: Sequence[str] = ()) -> BubbleRows:
     """The drawable rows of a bubble chart, or :class:`ChartNotDrawn` when there are none.
 
     A row needs a point value of ``x`` and a ``size`` of 0 or more. When some
@@ -122,7 +147,8 @@ def bubble_rows(df: pd.DataFrame, *, x: str, y: str, size: str, noun: str, log_x
     ``size`` instead, and the notes say so. A row with no point ``x`` but a
     range (``<x>_low``/``<x>_high``, too wide to give a point value) is
     counted apart from plain missing values. ``log_x`` True: rows with an x
-    of 0 or less cannot be drawn and are counted.
+    of 0 or less cannot be drawn and are counted. ``top_notes`` (the table's
+    warnings, see :func:`top_note_heads`) go into the reason a chart is not drawn.
     """
     what = plural(len(df), noun)
     if not len(df):
@@ -141,7 +167,9 @@ def bubble_rows(df: pd.DataFrame, *, x: str, y: str, size: str, noun: str, log_x
             reason = f"{short(size)} is missing for all {what}"
         else:
             reason = f"no {singular(noun)} has both {_a(short(x))} and {short(size)}"
-        raise ChartNotDrawn(reason + "; see the table's notes.")
+        why = f" ({' '.join(top_notes).rstrip('.')}; see the note at the top of the table)." if top_notes else \
+            "; see the table's notes."
+        raise ChartNotDrawn(reason + why)
     fallback = not (has_x & has_y & has_size).any()
     keep = has_x & has_size & (True if fallback else has_y)
     out = BubbleRows(df.loc[keep].assign(**{x: xs[keep], y: ys[keep], size: sizes[keep]}), y=size if fallback else y,

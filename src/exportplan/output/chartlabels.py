@@ -29,19 +29,23 @@ LABEL_LINES = 3
 def wrap_label(text: object, width: int = LABEL_WIDTH, max_lines: int = LABEL_LINES) -> str:
     """``text`` wrapped at word boundaries into at most ``max_lines`` lines of about ``width`` characters.
 
-    A name that needs more lines ends with the last whole word that fits and
-    an ellipsis, never a cut word. A single word longer than ``width`` stays whole.
+    A name that would need more lines may use lines up to half as long again
+    (so that 'Administrative and Support and Waste Management and
+    Remediation Services' still fits whole); a longer one ends with the last
+    whole word that fits and an ellipsis, never a cut word. A single word
+    longer than a line stays whole.
 
     >>> wrap_label("Information Technology and Analytical Instruments")
-    'Information Technology\nand Analytical\nInstruments'
+    'Information Technology\\nand Analytical\\nInstruments'
     """
     words = " ".join(str(text).split())
-    lines = textwrap.wrap(words, width, break_long_words=False, break_on_hyphens=False) or [""]
-    if len(lines) <= max_lines:
-        return "\n".join(lines)
+    for w in range(width, width + width // 2 + 1):
+        lines = textwrap.wrap(words, w, break_long_words=False, break_on_hyphens=False) or [""]
+        if len(lines) <= max_lines:
+            return "\n".join(lines)
     kept = lines[:max_lines]
     last = kept[-1].split()
-    while last and len(" ".join(last)) + 2 > width and len(last) > 1:
+    while len(last) > 1 and len(" ".join(last)) + 2 > w:
         last.pop()
     kept[-1] = " ".join(last).rstrip(",;:") + " …"
     return "\n".join(kept)

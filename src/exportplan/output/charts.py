@@ -30,8 +30,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from exportplan.errors import ExportPlanError
-from exportplan.output.chartdata import (ChartNotDrawn, bubble_rows, counted_text, drawn_criteria, plural,
-                                         singular, why_no_growth)
+from exportplan.output.chartdata import (ChartNotDrawn, bubble_rows, counted_text, drawn_criteria,
+                                         plural, singular, top_note_heads, why_no_growth)
 from exportplan.output.chartlabels import (LABEL_BOX, exact_number, exact_percent_formatter, label_bubbles,
                                            log_axis, wrap_label)
 from exportplan.output.tables import as_pandas, atomic_output, column_format
@@ -231,11 +231,12 @@ def _use_log_x(values: pd.Series, xscale: str) -> bool:
 
 
 def _draw_bubbles(ax, data: pd.DataFrame, x: str, y: str, area: np.ndarray, color: str | None) -> list:
-    """Scatter the bubbles (largest first, so small ones stay on top); legend handles."""
+    """Scatter the bubbles (largest first, so small ones stay on top; SVG ids bubbles-<k>); legend handles."""
     order = np.argsort(-area, kind="stable")
     data, area = data.iloc[order], area[order]
     if color is None:
-        ax.scatter(data[x], data[y], s=area, color="#1f77b4", alpha=0.6, edgecolor="white", linewidth=0.8)
+        ax.scatter(data[x], data[y], s=area, color="#1f77b4", alpha=0.6, edgecolor="white", linewidth=0.8,
+                   gid="bubbles-0")
         return []
     handles = []
     cats = _categories(data[color])
@@ -244,7 +245,7 @@ def _draw_bubbles(ax, data: pd.DataFrame, x: str, y: str, area: np.ndarray, colo
         if not mask.any():
             continue
         ax.scatter(data[x][mask], data[y][mask], s=area[mask], color=col, alpha=0.65,
-                   edgecolor="white", linewidth=0.8)
+                   edgecolor="white", linewidth=0.8, gid=f"bubbles-{len(handles)}")
         handles.append(ax.scatter([], [], s=60, color=col, alpha=0.65, label="n/a" if cat is None else str(cat)))
     return handles
 
@@ -281,7 +282,8 @@ def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: st
                  sample_data: bool | None = None, reference_growth: float = 0.0,
                  reference_label: str | None = None, labels: int = 12, noun: str = "industries",
                  x_label: str | None = None, y_label: str | None = None, size_label: str | None = None,
-                 xscale: str = "auto", counted: str | None = None, why_no_y: str | None = None) -> list[Path]:
+                 xscale: str = "auto", counted: str | None = None, why_no_y: str | None = None,
+                 notes: Sequence[str] = ()) -> list[Path]:
     """LQ × growth bubble chart, bubble area ∝ ``size``; returns the files written.
 
     Dashed reference lines mark LQ = 1 and ``reference_growth`` (0, or e.g.
@@ -297,7 +299,8 @@ def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: st
     has ``x`` and ``size``, nothing is written: :class:`ChartNotDrawn` says why.
 
     The footer says what the bubbles count (``counted``, default built from
-    ``size`` and the table's ownership and year columns), gives
+    ``size`` and the table's ownership and year columns), the first sentence
+    of each of ``meta['top_notes']`` (the table's warnings), ``notes``,
     ``source_note`` (default: built from ``meta['sources']``), and SAMPLE
     DATA when ``sample_data`` (default: ``meta['sample_data']``).
     ``xscale`` is 'linear', 'log' or 'auto' (log when all LQs are above 0 and
@@ -308,13 +311,14 @@ def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: st
     if xscale not in ("auto", "log", "linear"):
         raise ExportPlanError(f"xscale must be 'auto', 'log' or 'linear', not {xscale!r}.")
     note, sample = _resolve_notes(source_note, meta, sample_data)
+    warnings = top_note_heads(meta)
     rows = bubble_rows(df, x=x, y=y, size=size, noun=noun, log_x=xscale == "log",
-                       why_no_y=why_no_growth(df) if why_no_y is None else why_no_y)
+                       why_no_y=why_no_growth(df) if why_no_y is None else why_no_y, top_notes=warnings)
     data = rows.data
     log_x = _use_log_x(data[x], xscale)
     size_name = size_label or _AXIS_LABELS.get(size, size)
     counted = counted or counted_text(df, size_name.lower())
-    notes = [*rows.notes, f"{'Height' if rows.fallback else 'Bubble size'}: {counted}."]
+    notes = [*warnings, *rows.notes, *notes, f"{'Height' if rows.fallback else 'Bubble size'}: {counted}."]
     if rows.left_out:
         notes.append(rows.left_out)
     by = size_name.lower()
@@ -406,7 +410,7 @@ def contribution_chart(table: pd.DataFrame, *, criteria: Sequence[tuple[str, str
     note, sample = _resolve_notes(source_note, meta, sample_data)
     scored = table[pd.to_numeric(table[score_col], errors="coerce").notna()]
     if not len(scored):
-        raise ChartNotDrawn(f"none of the {plural(len(table), noun)} has a score; the table's notes say why."
+        raise ChartNotDrawn(f"none of the {plural(len(table), noun)} has a score; see the table's notes."
                             if len(table) else f"the table has no {noun}.")
     shown = scored.sort_values(score_col, ascending=False, kind="stable").head(top).reset_index(drop=True)
     drawn, missing_notes = drawn_criteria(shown, criteria, noun)
@@ -414,7 +418,7 @@ def contribution_chart(table: pd.DataFrame, *, criteria: Sequence[tuple[str, str
     if not drawn:
         raise ChartNotDrawn(f"every criterion contributes nothing to the {noun} shown: "
                             + " ".join(missing_notes))
-    notes = [f"Each bar: a {singular(noun)}'s score (0 to 1), split into the weighted contributions of its "
+    notes = [*top_note_heads(meta), f"Each bar: a {singular(noun)}'s score (0 to 1), split into the weighted contributions of its "
              "criteria (weight × normalized value)"
              + ("; '% of weight observed': the share of the weights it has data on." if partly else "."),
              *missing_notes]
@@ -445,7 +449,9 @@ def _plot_contributions(ax, shown: pd.DataFrame, criteria, name_col: str, score_
     left = np.zeros(len(shown))
     for key, lab, col in criteria:
         width = pd.to_numeric(shown[f"contrib_{key}"], errors="coerce").fillna(0.0).to_numpy(float)
-        ax.barh(ypos, width, left=left, height=0.7, color=col, label=lab, edgecolor="white", linewidth=0.5)
+        bars = ax.barh(ypos, width, left=left, height=0.7, color=col, label=lab, edgecolor="white", linewidth=0.5)
+        for i, bar in enumerate(bars):
+            bar.set_gid(f"bar-{key}-{i}")
         left += width
     ends = np.maximum(left, pd.to_numeric(shown[score_col]).to_numpy(float))
     for yy, end, (_, row) in zip(ypos, ends, shown.iterrows()):

@@ -35,7 +35,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Affine2D
 
 from exportplan.errors import ExportPlanError
-from exportplan.output.chartdata import ChartNotDrawn, plural
+from exportplan.output.chartdata import ChartNotDrawn, plural, top_note_heads
 from exportplan.output.charts import (DEFAULT_FORMATS, chart_style, save_figure, source_line,
                                       start_chart)
 from exportplan.output.tables import as_pandas
@@ -272,7 +272,7 @@ def world_map(scores: pd.DataFrame, *, title: str = "", source_note: str | None 
     if not len(scored):
         raise ChartNotDrawn(f"none of the {plural(len(by_iso2), 'countries')} has a score; see the ranking's notes."
                             if len(by_iso2) else "the table has no countries.")
-    notes = [f"Colour: {label.lower() if label[1:].islower() else label} of "
+    notes = [*top_note_heads(meta), f"Colour: {label.lower() if label[1:].islower() else label} of "
              f"{plural(len(scored), 'countries')}; grey: no score or not ranked.",
              *_map_notes(scored, shapes, iso3_of, int(by_iso2.isna().sum()))]
     note = source_note if source_note is not None else source_line(meta)

@@ -289,13 +289,16 @@ class AnalysisMixin:
 
         Without growth (one year loaded) it shows LQ against employment; with
         nothing to draw it writes nothing and raises ChartNotDrawn with the reason.
+        A table of several NAICS levels is charted at its broadest level only.
         """
+        from ..output.chartdata import one_level
         from ..output.charts import bubble_chart, counted_text
 
         meta = df.attrs.get("exportplan", {})
         is_clusters = "cluster_name" in df.columns  # cluster tables are always private (see clusters())
+        df, notes = one_level(df)
         return bubble_chart(df, x="lq", y="growth", size="employment", label=label, color=color,
-                            title=meta.get("title", self.name), meta=meta, path=path,
+                            title=meta.get("title", self.name), meta=meta, path=path, notes=notes,
                             noun="clusters" if is_clusters else "industries",
                             counted=counted_text(df, "employment", ownership=_CLUSTER_OWNERSHIP if is_clusters else None))
 
