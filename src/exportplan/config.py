@@ -56,7 +56,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("region", "counties", [], "The region's counties as 5-digit FIPS codes (text)."),
     Setting("region", "cbsa", "", "The CBSA (metro) code the counties came from, if the region was made with --cbsa."),
     Setting("region", "reference_area", "US000", "The QCEW area used as reference for LQs and shift-share: US000 = the US (default), a state (e.g. 39000), or USLQ = US shares implied by the counties' published BLS LQs when no US file is loaded (no reference growth then)."),
-    Setting("region", "centre", [], "The region's centre as [lat, lon]; empty: employment-weighted county centres."),
+    Setting("region", "centre", [], "The region's centre as [lat, lon] ('exportplan config set region.centre 39.96,-82.99'); empty: the mean of the counties' internal points (2010 Census Gazetteer, shipped with exportplan; or markets.county_centres), employment-weighted once QCEW is loaded."),
     Setting("region", "state", "", "Two-letter state code, for state exports and state target industries."),
     Setting("organization", "name", "", "The organization writing the plan."),
     Setting("organization", "staff", 0, "Staff working on exports (full-time equivalents); sizes the plan's role.", (int, float)),
@@ -77,7 +77,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("markets", "weights", {}, "Weights of the eight factors that override the preset, e.g. {proximity = 0.2}.", (dict, str)),
     Setting("markets", "coverage_floor", 0.5, "Countries observed on less than this share of the weight are left out of the market ranking (and counted in its notes)."),
     Setting("markets", "priority_sectors", [], "Sectors whose demand the market ranking measures (NAICS codes or cluster:CODE); empty: the priority tier of the sector ranking, else the top clusters by LQ."),
-    Setting("markets", "county_centres", "", "A CSV of county_fips, lat, lon for the employment-weighted region centre when region.centre is empty."),
+    Setting("markets", "county_centres", "", "A CSV of county_fips, lat, lon for the region centre when region.centre is empty; empty: the shipped 2010 Census Gazetteer internal points."),
     Setting("analysis", "cache_dir", "", "Download cache folder; empty: .cache inside the workspace."),
 )
 
