@@ -28,7 +28,7 @@ _LEVEL_NAMES = {2: "sectors", 3: "subsectors", 4: "industry groups", 5: "NAICS i
 
 
 class AnalysisMixin:
-    def _meta(self, title: str, kinds: tuple[str, ...], notes: list[str]) -> dict:
+    def _meta(self, title: str, kinds: tuple[str, ...], notes: list[str], top_notes: list[str] | tuple = ()) -> dict:
         prov = self.provenance()
         prov = prov[prov["kind"].isin(kinds)] if len(prov) else prov
         sources = [{"publisher": r.publisher, "dataset": r.dataset, "vintage": r.vintage,
@@ -38,8 +38,11 @@ class AnalysisMixin:
         sources.sort(key=lambda s: (s["dataset"], s["vintage"], s["file"]))
         if self.is_sample:
             notes = [SAMPLE_NOTE] + notes
+        # What makes a whole column blank (no reference data for the year) comes first; the CLI prints it
+        # before the table.
+        notes = list(top_notes) + notes
         return {"title": title, "region": self.name, "sources": sources, "notes": notes,
-                "sample_data": self.is_sample}
+                "sample_data": self.is_sample, "top_notes": list(top_notes)}
 
     def analysis_window(self, window: int | None = None, *, end: int | None = None) -> AnalysisWindow:
         """The growth window every table uses by default (methods.md, "The growth window").
@@ -49,11 +52,20 @@ class AnalysisMixin:
         end - ``window`` (default ``analysis.window``), or the nearest later
         loaded year; ``end`` forces the end year (an explicit --year).
         """
+        return self._window_and_gaps(window, end)[0]
+
+    def _window_and_gaps(self, window: int | None = None, end: int | None = None, *, years: tuple = (),
+                         what: str = "LQs") -> tuple[AnalysisWindow, list[str]]:
+        """The analysis window and the top notes for the years (default: its end) the reference lacks."""
+        from ..analysis.reference import reference_gaps
         from .window import loaded_periods
 
         region, reference = loaded_periods(self)
-        return _analysis_window(region, reference, int(window or self.config["analysis"]["window"]), end=end,
-                                reference_name=_reference_name(self.reference_area))
+        win = _analysis_window(region, reference, int(window or self.config["analysis"]["window"]), end=end,
+                               reference_name=_reference_name(self.reference_area), workspace=str(self.path))
+        gaps = reference_gaps(region, reference, years or (win.end,), reference_area=self.reference_area,
+                              counties=self.counties, workspace=str(self.path), what=what)
+        return win, gaps
 
     def _check_years(self, *years: int | None) -> None:
         """A clear error for a year the workspace holds no QCEW data for."""
@@ -69,16 +81,13 @@ class AnalysisMixin:
         if frame.height == 0:
             raise ExportPlanError("The workspace holds no QCEW data yet. Run 'exportplan -w DIR fetch qcew --years "
                                   "2019-2023' or 'exportplan -w DIR import qcew FILE...'.")
-        have = set(frame.get_column("area_fips").unique().to_list())
         if self.reference_area == ai.USLQ:
             if frame.get_column("bls_lq_emplvl").drop_nulls().len() == 0:
                 raise ExportPlanError("The reference area USLQ needs BLS's published LQs, but the loaded QCEW rows "
                                       "carry none; import the BLS area files (with lq_ columns) or a U.S. file and "
                                       "set region.reference_area to US000.")
-        elif self.reference_area not in have:
-            raise ExportPlanError(f"No QCEW rows for the reference area {self.reference_area}; import or fetch its "
-                                  "file for the same years as the counties (or set region.reference_area to USLQ "
-                                  "to use the U.S. shares implied by the counties' published LQs).")
+        # A reference area without rows is not an error here: the tables print the counties' own numbers,
+        # leave what needs the reference blank and say so at the top (analysis.reference.reference_gap).
         return frame
 
     def _estimate(self, table: str, explicit: bool | None) -> bool:
@@ -93,7 +102,8 @@ class AnalysisMixin:
         return mode == "all" or mode == table
 
     def industries(self, *, level: int | None = None, year: int | None = None, ownership: str | None = None,
-                   window: int | None = None, base: str | None = None, estimate: bool | None = None) -> pd.DataFrame:
+                   window: int | None = None, base: str | None = None, estimate: bool | None = None,
+                   max_bound_ratio: float | None = None) -> pd.DataFrame:
         """The region's industries: employment, establishments, pay, LQ, growth, withheld share.
 
         Counties are summed before any ratio; LQ uses the BLS base by default
@@ -106,16 +116,21 @@ class AnalysisMixin:
         level_withheld_share and the exact bounds of withheld cells
         (employment_low/high, lq_low/high, lq_note, growth_low/high,
         growth_note; methods.md "Withheld cells"), ranked by employment.
+        ``max_bound_ratio`` overrides ``analysis.max_bound_ratio``.
         """
         self._check_years(year)
+        limit = self._max_bound_ratio() if max_bound_ratio is None else float(max_bound_ratio)
         a = self.config["analysis"]
         ownership = ai.ownership_code(ownership or a["ownership"])
         base = base or a["lq_base"]
         window = int(window or a["window"])
         estimate = self._estimate("industries", estimate)
-        table = ai.industry_table(self._qcew_loaded(), self.counties, self.reference_area, year=year, level=level,
+        data = self._qcew_loaded()
+        win, gaps = self._window_and_gaps(window, year)
+        table = ai.industry_table(data, self.counties, self.reference_area, year=win.end, level=level,
                                   ownership=ownership, window=window, base=base, titles=self.titles(),
-                                  estimate=estimate, max_bound_ratio=self._max_bound_ratio())
+                                  estimate=estimate, start_year=win.start if win.start is not None else win.end,
+                                  max_bound_ratio=limit)
         df = table.to_pandas()
         yr = int(df["year"].iloc[0]) if len(df) else year
         notes = [_base_note(base, self.reference_area)]
@@ -131,16 +146,16 @@ class AnalysisMixin:
             notes.append(f"{n_est} industr{'y includes' if n_est == 1 else 'ies include'} estimated employment for "
                          f"withheld cells ({ESTIMATE_METHOD}); marked in column `estimated`. The reference is not "
                          "estimated.")
-        notes += bound_notes(df, self._max_bound_ratio(), "industry")
+        notes += bound_notes(df, limit, "industry")
+        notes += win.notes
         if len(df) and df["start_year"].notna().any():
-            notes.append(f"Growth {int(df['start_year'].dropna().min())}-{yr}; NAICS vintage breaks are marked in "
-                         "vintage_break.")
+            notes.append("NAICS vintage breaks in the growth window are marked in vintage_break.")
         level_text = f"{level}-digit NAICS" if level else "NAICS 2- to 6-digit"
         from ..output.tables import ownership_label, ownership_note
 
         notes += [n for n in [ownership_note(ownership)] if n]
         df.attrs["exportplan"] = self._meta(f"{self.name}: industries ({level_text}, {ownership_label(ownership)}), "
-                                            f"{yr}", ("qcew", "titles"), notes)
+                                            f"{yr}", ("qcew", "titles"), notes, gaps)
         return df
 
     def shift_share(self, *, level: int = 3, start_year: int | None = None, end_year: int | None = None,
@@ -154,19 +169,22 @@ class AnalysisMixin:
         title, level, start_year, end_year, e0, e1, change, g_i, G_i, G,
         national_share, industry_mix, competitive_shift; ranked by change.
         """
+        from ..analysis.reference import match_reference
+
         a = self.config["analysis"]
         own = ai.ownership_code(ownership or a["ownership"])
         data = ai.annual_rows(self._qcew_loaded())
-        years = sorted(data.get_column("year").unique().to_list())
         self._check_years(start_year, end_year)
-        end_year = int(end_year or years[-1])
-        start_year = int(start_year or max([y for y in years if y <= end_year - int(a["window"])] or [years[0]]))
-        if start_year >= end_year:
-            raise ExportPlanError(f"Shift-share needs two loaded years; only {', '.join(map(str, years))} "
-                                  "are loaded. Import or fetch an earlier year.")
+        win, _ = self._window_and_gaps(None, end_year)
+        end_year = int(end_year if end_year is not None else win.end)
+        start_year = int(start_year) if start_year is not None else win.start
+        if start_year is None or start_year >= end_year:
+            raise ExportPlanError(f"Shift-share needs two years of the region's counties. {win.text} "
+                                  f"{' '.join(w[0].upper() + w[1:] for w in win.warnings)} Import or fetch an "
+                                  "earlier year (or give --start and --end).")
+        _, gaps = self._window_and_gaps(None, end_year, years=(start_year, end_year), what="shift-share parts")
         region = ai.region_sum(data, self.counties)
-        reference = ai.reference_frame(data, self.reference_area)
-        ai.check_periods(region, reference, [start_year, end_year])
+        reference, _ = match_reference(region, ai.reference_frame(data, self.reference_area), [start_year, end_year])
         parts = ai.shift_share(region.filter(pl.col("own_code") == own), reference.filter(pl.col("own_code") == own),
                                start_year, end_year)
         parts = parts.with_columns(level=ai.naics_level_expr()).filter(pl.col("level") == level)
@@ -180,15 +198,19 @@ class AnalysisMixin:
         notes = [f"Shift-share {start_year}-{end_year}, {ownership_label(own)}, reference area {self.reference_area}; "
                  "the three parts add up to the change in employment.",
                  "Industries withheld in either year have no parts (withheld cells are never read as zero)."]
+        notes += win.notes if (win.start, win.end) == (start_year, end_year) else \
+            [f"Years {start_year}-{end_year} as asked (default: {win.text[0].lower()}{win.text[1:]})"]
         if self.reference_area == ai.USLQ:
             notes.append("The USLQ reference has no real employment levels, so no shift-share parts are computed; "
                          "load the U.S. file (US000) for shift-share.")
         df.attrs["exportplan"] = self._meta(f"{self.name}: shift-share {start_year}-{end_year} ({level}-digit NAICS, "
-                                            f"{ownership_label(own)})", ("qcew", "titles"), notes)
+                                            f"{ownership_label(own)})",
+                                            ("qcew", "titles"), notes, gaps)
         return df.reset_index(drop=True)
 
     def clusters(self, *, year: int | None = None, cluster_type: str = "all", window: int | None = None,
-                 base: str = "type", estimate: bool | None = None) -> pd.DataFrame:
+                 base: str = "type", estimate: bool | None = None,
+                 max_bound_ratio: float | None = None) -> pd.DataFrame:
         """The region's US Cluster Mapping clusters: employment, LQ, growth and the strong flags.
 
         Cluster LQ uses the traded (local) employment base by default;
@@ -206,15 +228,20 @@ class AnalysisMixin:
         ends (``vintage_gap_codes``). The table is always private ownership
         (the 6-digit rows clusters are built from). Raises ExportPlanError
         when the reference's period differs from the counties' (e.g. a U.S.
-        Q1 file against annual county files).
+        Q1 file against annual county files). ``max_bound_ratio`` overrides
+        ``analysis.max_bound_ratio`` (``math.inf`` keeps every point estimate,
+        inside its bounds: the sector ranking's input).
         """
         self._check_years(year)
+        limit = self._max_bound_ratio() if max_bound_ratio is None else float(max_bound_ratio)
         a = self.config["analysis"]
         crosswalk, record = self.crosswalk()
         estimate = self._estimate("clusters", estimate)
         region, reference = self._cluster_frames(estimate)
-        table = ac.cluster_table(region, crosswalk, reference, year=year, window=int(window or a["window"]), base=base,
-                                 region_cells=self._county_cells(), max_bound_ratio=self._max_bound_ratio())
+        win, gaps = self._window_and_gaps(window, year)
+        table = ac.cluster_table(region, crosswalk, reference, year=win.end, window=int(window or a["window"]),
+                                 base=base, start_year=win.start if win.start is not None else win.end,
+                                 region_cells=self._county_cells(), max_bound_ratio=limit)
         peers = self.peers() if base == "type" else None
         threshold = float(a["strong_threshold"])
         us_reference = self.reference_area in _US_REFERENCES
@@ -251,14 +278,16 @@ class AnalysisMixin:
             notes.append(f"{share:.1%} of the region's private employment is withheld at the 6-digit level that "
                          f"clusters are built from{' (estimated as below)' if estimate else ' (left out: cluster employment is a lower bound)'}.")
         notes += _cluster_estimate_notes(df, estimate, self.reference_area)
-        notes += _base_missing_notes(df, estimate, self.reference_area)
-        notes += bound_notes(df, self._max_bound_ratio(), "cluster")
+        if not gaps:  # with no reference data every LQ is blank for that reason alone (the top note)
+            notes += _base_missing_notes(df, estimate, self.reference_area)
+        notes += bound_notes(df, limit, "cluster")
+        notes += win.notes
         notes += _vintage_notes(df)
         if self.reference_area == ai.USLQ:
-            notes += _uslq_cluster_notes(reference, crosswalk, estimate)
+            notes += _uslq_cluster_notes(reference, crosswalk, df, str(self.path))
         yr = int(df["year"].iloc[0]) if len(df) else year
         df.attrs["exportplan"] = self._meta(f"{self.name}: clusters ({cluster_type}, private ownership), {yr}",
-                                            ("qcew", "crosswalk", "peers"), notes)
+                                            ("qcew", "crosswalk", "peers"), notes, gaps)
         return df
 
     def _county_cells(self) -> pl.DataFrame:
@@ -367,17 +396,18 @@ def _cluster_estimate_notes(df: pd.DataFrame, estimate: bool, reference: str) ->
     if n_est:
         notes.append(f"{n_est} cluster(s) include estimated employment for withheld cells ({ESTIMATE_METHOD}); "
                      "marked in column `estimated`.")
-    n_ref = int((df["ref_estimated"].fillna(0) > 0).sum())
+    n_ref = int((df["ref_estimated"].fillna(0) > 0).sum())  # never for USLQ: implied shares are not estimated
     if n_ref:
-        what = ("U.S. shares that no county LQ gives: residual of the parent industry's share split by the "
-                "counties' establishments" if reference == ai.USLQ else f"withheld cells of {reference}: {ESTIMATE_METHOD}")
-        notes.append(f"{n_ref} cluster(s) use estimated reference employment ({what}); marked in column "
-                     "`ref_estimated`.")
-    blank = int(((df["withheld"] > 0) & df["lq"].isna()).sum())
+        notes.append(f"{n_ref} cluster(s) use estimated reference employment (withheld cells of {reference}, from "
+                     f"{reference}'s own parent industries: {ESTIMATE_METHOD}); marked in column `ref_estimated`.")
+    # An LQ blank for want of the reference's base is not the region's withheld cells (_base_missing_notes).
+    ref_ok = df["ref_base_missing"].eq(0) if "ref_base_missing" in df else True  # NaN: no reference data
+    blank = int(((df["withheld"] > 0) & df["lq"].isna() & ref_ok).sum())
     if blank:
         why = "could not be estimated (their parent industry is withheld too)" if estimate else "are not estimated"
-        notes.append(f"{blank} cluster(s) include withheld cells that {why}: employment is a lower bound and "
-                     "LQ/growth are left blank.")
+        notes.append(f"{blank} cluster(s) include withheld cells that {why}: their employment, LQ and growth "
+                     "are bounded (employment_low/high, lq_low/high, growth_low/high), with no point LQ or growth "
+                     "where a cell has no estimate.")
     return notes
 
 
@@ -399,6 +429,9 @@ def _base_missing_notes(df: pd.DataFrame, estimate: bool, reference: str) -> lis
                          else f"{theirs:.1%} of the establishments in the {kind} base of {reference}")
     fix = ("some stay withheld even after estimation (their parent industries are withheld too)" if estimate else
            "estimate them (analysis.estimate_withheld = \"clusters\", or estimate=True) to get these LQs")
+    if reference == ai.USLQ and (df["ref_base_missing"].fillna(0) > 0).any():
+        fix = ("the U.S. shares come only from published LQs and are never estimated from the region's counties: "
+               "load the U.S. file US000 and set region.reference_area to US000 for these LQs")
     note = (f"{n} cluster LQ(s) are left blank because the employment they are divided by (the traded or local "
             f"total) is incomplete: withheld cells without a value hold {'; '.join(parts)} (columns base_missing, "
             f"ref_base_missing); {fix}.")
@@ -420,21 +453,36 @@ def _vintage_notes(df: pd.DataFrame) -> list[str]:
     return [note]
 
 
-def _uslq_cluster_notes(reference: pl.DataFrame, crosswalk: pl.DataFrame, estimate: bool) -> list[str]:
-    """What the implied USLQ reference cannot give for the cluster LQs."""
+def _uslq_cluster_notes(reference: pl.DataFrame, crosswalk: pl.DataFrame, df: pd.DataFrame,
+                        workspace: str = "DIR") -> list[str]:
+    """What the implied USLQ reference cannot give for the cluster LQs, and how to get them.
+
+    The implied U.S. shares come only from published county LQs (methods.md §1): a share no county publishes
+    stays missing, so a cluster holding it, or a traded/local total missing it, has no LQ. Never estimated.
+    """
+    from ..analysis.reference import slice_url
+
     codes = set(crosswalk.get_column("naics").to_list())
-    six = reference.filter((pl.col("own_code") == "5") & pl.col("industry_code").is_in(list(codes)))
+    year = int(df["year"].iloc[0]) if len(df) and df["year"].notna().any() else reference.get_column("year").max()
+    ref = reference.filter(pl.col("year") == year) if year is not None else reference
+    six = ref.filter((pl.col("own_code") == "5") & pl.col("industry_code").is_in(list(codes)))
     unknown = sorted(six.filter(pl.col("emplvl").is_null()).get_column("industry_code").unique().to_list())
     notes = []
     if unknown:
         notes.append(f"{len(unknown)} 6-digit industr{'y has' if len(unknown) == 1 else 'ies have'} no U.S. share "
                      f"(no county publishes its LQ): {', '.join(unknown[:10])}{'...' if len(unknown) > 10 else ''}; "
-                     "clusters holding them show no LQ.")
-    latest = reference.get_column("year").max()
-    left = ai.withheld_share(reference, level=6, ownership="5", year=latest, count_estimates=True)
+                     "clusters holding them show no LQ. Implied U.S. shares come only from published LQs: a missing "
+                     "one is never estimated from the region's own counties.")
+    left = ai.withheld_share(ref, level=6, ownership="5", year=year, count_estimates=True)
     if left is not None and left > 0:
-        what = ("cannot be placed in a 6-digit industry even after estimation (industries no loaded area has)"
-                if estimate else "has no known 6-digit share (estimation would place most of it)")
-        notes.append(f"{left:.1%} of U.S. private employment {what}: it is missing from the reference's cluster "
-                     "and traded/local totals.")
+        notes.append(f"{left:.1%} of U.S. private employment has no published 6-digit share (industries no loaded "
+                     "county publishes): it is missing from the reference's cluster and traded/local totals.")
+    traded = df[df["type"] == "traded"] if "type" in df else df
+    if len(traded) and year is not None:
+        n_lq = int(traded["lq"].notna().sum())
+        if n_lq < len(traded):
+            notes.append(f"{len(traded) - n_lq} of {len(traded)} traded clusters have no LQ against the implied U.S. "
+                         f"shares. For cluster LQs load the U.S. annual file US000 for {year} "
+                         f"({slice_url(year, 'a', 'US000')}, or 'exportplan -w {workspace} fetch qcew --years "
+                         f"{year}' after setting region.reference_area to US000).")
     return notes
