@@ -49,7 +49,7 @@ def test_vintages_differ_where_naics_changed():
 
 
 def test_unshipped_vintage_says_how_to_import_titles():
-    with pytest.raises(ExportPlanError, match="read_titles_file"):
+    with pytest.raises(ExportPlanError, match="exportplan import titles FILE"):
         naics.naics_titles(2007)
 
 

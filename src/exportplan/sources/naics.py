@@ -107,7 +107,7 @@ def _check_vintage(vintage: int | None) -> int:
         raise ExportPlanError(
             f"NAICS titles for vintage {vintage} are not shipped (shipped: "
             f"{', '.join(map(str, SHIPPED_VINTAGES))}; 2012 uses 2017). Import the Census code "
-            "file of that vintage with exportplan.sources.naics.read_titles_file.")
+            "file of that vintage (or BLS industry_titles.csv) with 'exportplan import titles FILE'.")
     return served
 
 
