@@ -8,6 +8,7 @@ theirs).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -343,3 +344,69 @@ def pd_notna(value) -> bool:
     import pandas as pd
 
     return bool(pd.notna(value))
+
+
+# ---------------------------------------------------------------- robustness: withheld values drawn within bounds
+
+def _level3_counties() -> pl.DataFrame:
+    """Two counties; county 1 withholds 313 and 314 (their sector's residual: 1000 - 500 - 100 = 400)."""
+    a = cells([("31-33", 1000.0, 40), ("311", 500.0, 10), ("312", 100.0, 5), ("313", None, 6), ("314", None, 2)],
+              area="00001")
+    b = cells([("31-33", 900.0, 40), ("311", 300.0, 10), ("312", 260.0, 5), ("313", 200.0, 6), ("314", 140.0, 2)],
+              area="00002")
+    return pl.concat([a, b])
+
+
+def test_each_draw_splits_a_residual_without_exceeding_the_parent():
+    from exportplan.analysis.bound_draws import year_draws
+
+    codes = ["311", "312", "313", "314"]
+    yd = year_draws(_level3_counties(), pl.DataFrame({"naics": codes, "sector": codes}), codes, level=3, year=2020)
+    assert yd.published.tolist() == [800.0, 360.0, 200.0, 140.0] and yd.cells == 2
+    e = yd.employment(np.random.default_rng(1), 5_000)
+    # 313 and 314 of county 1 share its residual 400 exactly in every draw: siblings never exceed their parent.
+    assert np.allclose(e[:, 2] + e[:, 3], 200.0 + 140.0 + 400.0)
+    assert (e[:, 2] >= 200.0).all() and (e[:, 2] <= 600.0).all() and np.allclose(e[:, :2], [800.0, 360.0])
+    # Dirichlet weights on establishments (6 and 2, plus the floor): 313 takes about 6.5/9 of the residual.
+    assert (e[:, 2] - 200.0).mean() / 400.0 == pytest.approx(6.5 / 9.0, abs=0.02)
+    assert np.array_equal(yd.employment(np.random.default_rng(1), 5_000), e)  # seeded
+
+
+def _scored(points: pd.DataFrame):
+    from exportplan.analysis.scoring import Criterion, score
+
+    crit = (Criterion("employment", "employment", transform="log", group="size"),
+            Criterion("lq", "LQ", group="strength"))
+    matrix = points.set_index("code")[["employment", "lq"]]
+    return score(matrix, crit, {"employment": 0.5, "lq": 0.5}, names={c: c for c in points["code"]})
+
+
+def test_a_sector_resting_on_wide_bounds_gets_a_wider_rank_band():
+    from exportplan.analysis.bound_draws import sector_draws
+    from exportplan.analysis.sensitivity import robustness
+
+    data = _level3_counties()
+    # The point values as the industry table gives them: 313 and 314 estimated from county 1's residual.
+    points = pd.DataFrame({"code": ["311", "312", "313", "314"], "employment": [800.0, 360.0, 500.0, 240.0],
+                           "lq": [1.0, 1.1, 1.05, 0.95]})
+    result = _scored(points)
+    draws = sector_draws(data, points, by="naics", level=3, year=2020, seed=0)
+    assert draws is not None and draws.n_members == 2
+    # Weights barely move (high concentration): only the withheld values can change a rank.
+    plain = robustness(result, draws=4_000, concentration=1e7, top_k=2).table.set_index("code")
+    drawn = robustness(result, draws=4_000, concentration=1e7, top_k=2, data_draws=draws).table.set_index("code")
+    band = lambda t, c: int(t.loc[c, "rank_p95"] - t.loc[c, "rank_p05"])  # noqa: E731
+    assert band(plain, "313") == 0 and band(drawn, "313") >= 1
+    assert band(drawn, "313") > band(plain, "313") and band(drawn, "312") >= band(plain, "312")
+    again = robustness(result, draws=4_000, concentration=1e7, top_k=2, data_draws=draws).table
+    assert again.equals(drawn.reset_index()[again.columns])  # deterministic
+    # Without withheld cells there is nothing to draw.
+    complete = data.with_columns(emplvl=pl.col("emplvl").fill_null(100.0), disclosure_code=pl.lit(""))
+    assert sector_draws(complete, points, by="naics", level=3, year=2020) is None
+
+
+def test_rank_sectors_draws_the_withheld_cells(columbus):
+    ranking = columbus.rank_sectors(by="naics", level=3, draws=2_000)
+    assert any("withheld cells the sectors rest on within their exact bounds" in n for n in ranking.notes)
+    t = ranking.table
+    assert (t["rank_p05"] <= t["rank_p95"]).all() and (t["rank_p95"] > t["rank_p05"]).any()

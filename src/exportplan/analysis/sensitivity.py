@@ -282,7 +282,7 @@ def monte_carlo(norm_matrix: pd.DataFrame, weights: Mapping[str, float], *, draw
                 concentration: float = DEFAULT_CONCENTRATION, top_k: int = 5, seed: int = 0,
                 method: str = "weighted", topsis_scale=None,
                 groups: Mapping[str, str] | None = None,
-                coverage: Mapping[str, float] | pd.Series | None = None) -> MonteCarlo:
+                coverage: Mapping[str, float] | pd.Series | None = None, data_draws=None) -> MonteCarlo:
     """Rank stability under random weights (Dirichlet centred on ``weights``), vectorized and seeded.
 
     ``table`` columns: ``code, rank`` (with the given weights), ``median_rank,
@@ -296,13 +296,16 @@ def monte_carlo(norm_matrix: pd.DataFrame, weights: Mapping[str, float], *, draw
     ``groups`` (criterion key → group name) draws the group weights and
     keeps each criterion's share of its group (:func:`draw_weights`);
     without it (or for a key it does not name) each criterion is drawn alone.
+    ``data_draws`` (an :class:`exportplan.analysis.bound_draws.SectorDraws`)
+    also draws the withheld values within their bounds in every draw, so the
+    rank bands carry the uncertainty of suppressed data.
     """
     _check_top_k(top_k)
     if draws < 1:
         raise ExportPlanError(f"draws must be >= 1, not {draws!r}.")
     inputs = _prepare(norm_matrix, weights, method, topsis_scale, groups)
     w_draws = draw_weights(inputs.w, inputs.group, draws, concentration, np.random.default_rng(seed))
-    counts = _draw_counts(inputs, w_draws)
+    counts = _draw_counts(inputs, w_draws, data_draws)
     base_scores = _batch_scores(inputs, inputs.w[None, :])
     base = ranks_from_orders(orders(base_scores))[0]
     scored = ~np.isnan(base_scores[0])
@@ -337,7 +340,7 @@ def _drawn(inputs: _Inputs, groups: Mapping[str, str] | None) -> dict[str, float
     return out
 
 
-def _draw_counts(inputs: _Inputs, w_draws: np.ndarray) -> np.ndarray:
+def _draw_counts(inputs: _Inputs, w_draws: np.ndarray, data_draws=None) -> np.ndarray:
     """Rank counts over all draws, scored and sorted in blocks of about ``_BLOCK_CELLS`` cells.
 
     Each block is one matrix product and one argsort; blocks only keep the
@@ -348,7 +351,9 @@ def _draw_counts(inputs: _Inputs, w_draws: np.ndarray) -> np.ndarray:
     counts = np.zeros((n, n), dtype=np.int64)
     step = max(1, _BLOCK_CELLS // max(n, 1))
     for start in range(0, len(w_draws), step):
-        counts += _rank_counts(orders(_batch_scores(inputs, w_draws[start:start + step])))
+        block = w_draws[start:start + step]
+        scores = _batch_scores(inputs, block) if data_draws is None else data_draws.scores(inputs, block, start)
+        counts += _rank_counts(orders(scores))
     return counts
 
 
@@ -652,7 +657,7 @@ def relative_spread(weight: float, concentration: float = DEFAULT_CONCENTRATION)
 def robustness(result: ScoreResult, *, draws: int = DEFAULT_DRAWS,
                concentration: float = DEFAULT_CONCENTRATION, top_k: int = 5, seed: int = 0,
                deltas: Sequence[float] = DEFAULT_DELTAS, resolution: float = 0.001,
-               by_group: bool = True) -> Robustness:
+               by_group: bool = True, data_draws=None) -> Robustness:
     """All three robustness views for a :class:`ScoreResult`, with its method, weights and names.
 
     With ``by_group`` (default) the Monte Carlo draws the weights of the
@@ -661,13 +666,15 @@ def robustness(result: ScoreResult, *, draws: int = DEFAULT_DRAWS,
     draws every measure weight on its own. One-at-a-time changes and the
     smallest reorder always move one measure weight. Uninformative criteria
     (``result.uninformative``) and criteria without data are left out, as
-    the ranking leaves them out.
+    the ranking leaves them out. ``data_draws`` (see :func:`monte_carlo`)
+    draws withheld values within their bounds too (Monte Carlo only).
     """
     args = dict(top_k=top_k, method=result.method, topsis_scale=result.topsis_scale)
     groups = {c.key: c.group for c in result.criteria if c.group} if by_group else None
     coverage = dict(zip(result.table["code"], result.table["coverage"]))
     mc = monte_carlo(result.norm, result.weights, draws=draws, concentration=concentration, seed=seed,
-                     groups=groups, coverage=coverage, **args)
+                     groups=groups, coverage=coverage,
+                     data_draws=None if data_draws is None else data_draws.for_result(result), **args)
     table = mc.table.copy()
     table.insert(1, "name", pd.array([result.names.get(c, c) for c in table["code"]], dtype="str"))
     oat = one_at_a_time(result.norm, result.weights, deltas=deltas, names=result.names, **args)

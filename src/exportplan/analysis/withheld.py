@@ -393,8 +393,14 @@ def limit_table(rows: pl.DataFrame, max_ratio: float | None) -> pl.DataFrame:
     if "employment_low" in out.columns:  # an estimate stays within its bounds (rounding can push it out)
         emp_col = "employment" if "employment" in out.columns else "emplvl"
         emp, low, high = pl.col(emp_col), pl.col("employment_low"), pl.col("employment_high")
-        out = out.with_columns(pl.when(emp.is_not_null() & low.is_not_null()).then(
-            pl.max_horizontal(low, pl.min_horizontal(emp, pl.coalesce(high, emp)))).otherwise(emp).alias(emp_col))
+        clipped = pl.when(emp.is_not_null() & low.is_not_null()).then(
+            pl.max_horizontal(low, pl.min_horizontal(emp, pl.coalesce(high, emp)))).otherwise(emp)
+        cols = [clipped.alias(emp_col)]
+        if "estimated" in out.columns:  # the published part stays what it was: the estimated share follows
+            published = emp * (1.0 - pl.col("estimated").fill_null(0.0))
+            cols.append(pl.when(clipped > 0).then(1.0 - published / clipped).otherwise(pl.col("estimated"))
+                        .clip(0.0, 1.0).alias("estimated"))
+        out = out.with_columns(cols)
     out = limit_points(out, "lq", max_ratio=limit, note="lq_note")
     if "growth_low" in out.columns:
         out = limit_points(out, "growth", max_ratio=limit, note="growth_note", shift=1.0)

@@ -192,7 +192,8 @@ def fetch_qcew(ctx, years, quarter, base_url, no_progress):
 @click.option("--base", type=click.Choice(["bls", "ownership"]), default=None, help="LQ base (default bls).")
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the bubble chart (LQ x growth, size = employment) as PNG and SVG.")
-@click.option("--top", type=int, default=40, show_default=True, help="Rows to print.")
+@click.option("--top", type=click.IntRange(1, 100_000), default=40, show_default=True, metavar="N",
+              help="Rows to print.")
 @table_output
 @workspace_option
 @click.pass_context
@@ -219,7 +220,8 @@ def industries(ctx, level, year, ownership, window, base, chart, top, fmt, outpu
 @click.option("--type", "ctype", type=click.Choice(["traded", "local", "all"]), default="all", show_default=True)
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the bubble chart as PNG and SVG.")
-@click.option("--top", type=int, default=40, show_default=True, help="Rows to print.")
+@click.option("--top", type=click.IntRange(1, 100_000), default=40, show_default=True, metavar="N",
+              help="Rows to print.")
 @table_output
 @workspace_option
 @click.pass_context
@@ -246,7 +248,8 @@ def clusters(ctx, year, ctype, chart, top, fmt, output):
 @click.option("--end", "end_year", type=int, default=None,
               help="Last year (default: the latest year loaded for both the region and the reference area).")
 @click.option("--ownership", default=None, help="QCEW ownership: 5 private (default), 0 total, 1, 2, 3 government.")
-@click.option("--top", type=int, default=30, show_default=True, help="Rows to print.")
+@click.option("--top", type=click.IntRange(1, 100_000), default=30, show_default=True, metavar="N",
+              help="Rows to print.")
 @table_output
 @workspace_option
 @click.pass_context

@@ -280,10 +280,17 @@ class SectorsMixin:
                                       sources=self._sector_sources(info, tables))
         crit_weights = spread_group_weights(group_weights, sm.criteria)
         result = score(sm.matrix, sm.criteria, crit_weights, method=method, normalize=normalize, names=sm.names)
-        rob = robustness(result, draws=draws, top_k=int(top_k), seed=seed)  # leaves out measures without data
+        bounded = self._withheld_draws(by, level, alts, info, seed)  # withheld cells drawn within their bounds
+        rob = robustness(result, draws=draws, top_k=int(top_k), seed=seed,
+                         data_draws=bounded)  # leaves out measures without data
         extras = alts.drop(columns=["name"])
         table = asec.ranking_table(result, rob, extras)
         notes = self._sector_notes(sm, info, result, group_weights, preset, int(top_k), table)
+        if bounded is not None:
+            notes.append(f"The rank bands also draw the {bounded.n_members} withheld cells the sectors rest on within "
+                         "their exact bounds (each parent's undisclosed residual split by Dirichlet weights on "
+                         "establishments), so employment, LQ and growth vary where the data are suppressed "
+                         "(methods.md, \"Withheld cells\").")
         meta = self._sector_meta(info, notes, tables)
         meta.update(weights={k: round(v, 6) for k, v in group_weights.items()},
                     measure_weights={k: round(v, 6) for k, v in result.weights.items()},
@@ -296,6 +303,18 @@ class SectorsMixin:
                              by, level, int(top_k), sm.matches, notes, meta)
 
     # ---- inputs --------------------------------------------------------------------------------
+    def _withheld_draws(self, by: str, level: int | None, alts: pd.DataFrame, info: dict, seed: int):
+        """Draws of the withheld cells the sectors rest on (analysis.bound_draws), or None when there are none."""
+        from ..analysis.bound_draws import sector_draws
+
+        cells = self._county_cells()
+        own = "5" if by == "cluster" else ai.ownership_code(self.config["analysis"]["ownership"])
+        crosswalk = info["crosswalk"]
+        if by == "cluster" and crosswalk is not None and not isinstance(crosswalk, pl.DataFrame):
+            crosswalk = pl.from_pandas(crosswalk)
+        return sector_draws(cells, alts, by=by, level=level, year=int(info["year"]), start_year=info["start_year"],
+                            crosswalk=crosswalk, ownership=own, seed=seed)
+
     def _sector_user_table(self, kind: str) -> pd.DataFrame | None:
         frame = self.user_table(kind)
         return frame if len(frame) else None
@@ -315,7 +334,8 @@ class SectorsMixin:
         """The alternatives frame (code, name and measure columns) and what the notes and sources need."""
         region, reference = self._sector_frames(by)
         if by == "cluster":
-            base = self.clusters(year=year, cluster_type="traded")
+            # Point estimates however wide their bounds: the robustness draws carry the bounds into the rank bands.
+            base = self.clusters(year=year, cluster_type="traded", max_bound_ratio=float("inf"))
             crosswalk, record = self.crosswalk()
             codes = [c if asec._present(c) else n for c, n in zip(base["cluster_code"], base["cluster_name"])]
             alts = pd.DataFrame({"code": pd.array(codes, dtype="str"),
@@ -325,7 +345,7 @@ class SectorsMixin:
                 alts[col] = base[col].to_numpy() if col in base.columns else np.nan
             flag_method = str(base["flag_method"].dropna().iloc[0]) if base["flag_method"].notna().any() else ""
         else:
-            base = self.industries(level=level, year=year)
+            base = self.industries(level=level, year=year, max_bound_ratio=float("inf"))
             try:
                 crosswalk, record = self.crosswalk()
             except ExportPlanError:
