@@ -831,5 +831,21 @@ def test_every_chart_command_on_the_real_workspace_draws_data_or_says_why_not(co
             if results[name] == "drawn":
                 texts = " ".join(svg_texts(tmp_path / f"{name}.svg"))
                 assert "only 2020 is loaded" in texts and "LQ against employment instead" in texts, name
-                assert "Height: employment, private ownership, 2020" in texts, name
+                assert "Height: employment" in texts and "2020" in texts and "private" in texts, name
         assert results["industries"] == "drawn"  # most 3-digit industries have a published-LQ share
+
+
+def test_sample_tier_bubble_chart_names_what_it_counts_and_only_drawn_tiers(tmp_path, saved_figures):
+    from exportplan.demo.builder import build_demo
+
+    ws = build_demo(tmp_path / "sample")
+    try:
+        ranking = ws.rank_sectors(draws=200)
+        svg = ranking.bubble_chart(tmp_path / "tiers")[1]
+    finally:
+        ws.close()
+    texts = " ".join(svg_texts(svg))
+    assert "Bubble size: employment (QCEW 2023 annual averages, private)." in texts
+    drawn = ranking.table.dropna(subset=["lq", "growth", "employment"])
+    tiers = [str(t) for t in ranking.table["tier"].cat.categories if (drawn["tier"] == t).any()]
+    assert legend_texts(saved_figures[0])[0] == tiers

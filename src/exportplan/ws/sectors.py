@@ -137,12 +137,14 @@ class SectorRanking:
         """
         from ..output.charts import bubble_chart
 
-        employment = next((m.get("source") for m in self.meta.get("measures") or [] if m.get("key") == "employment"), "")
+        # What the bubbles count, from the employment measure's source: 'employment (QCEW 2020 annual averages, private)'.
+        source = str(next((m.get("source") for m in self.meta.get("measures") or [] if m.get("key") == "employment"),
+                          "") or "").split(";")[0]
+        counted = f"employment ({source[source.index('QCEW'):] if 'QCEW' in source else source})" if source else None
         return bubble_chart(self.table, x="lq", y="growth", size="employment", label="name", color="tier",
                             title=f"{self.short_title}: tiers", meta=self.meta,
                             source_note=chart_source_note(self.meta),
-                            path=path, noun="clusters" if self.by == "cluster" else "industries",
-                            counted=f"employment ({str(employment).split(';')[0]})" if employment else None)
+                            path=path, noun="clusters" if self.by == "cluster" else "industries", counted=counted)
 
     def charts(self, path) -> list[Path]:
         """Both charts: contributions at ``path``, the tier bubble chart at ``<path stem>_bubble``.
