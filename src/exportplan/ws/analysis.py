@@ -359,7 +359,7 @@ def bound_notes(df: pd.DataFrame, limit: float, what: str) -> list[str]:
              "and growth_low/high; values that rest on estimates are marked ~ in printed tables."]
     wide = int((df["lq"].isna() & df["lq_low"].notna()).sum())
     if wide:
-        notes.append(f"{count(wide)} show no point LQ but its bounds (printed as low-high): the bounds are wider than "
+        notes.append(f"{count(wide)} show no point LQ but its bounds (printed as low..high): the bounds are wider than "
                      f"analysis.max_bound_ratio = {limit:g} (high/low), or some withheld cells have no estimate "
                      "(column lq_note says which).")
     return notes
