@@ -489,6 +489,33 @@ def test_bubble_chart_on_real_qcew_counts_withheld(shared_data, tmp_path, saved_
     assert beside + with_leader >= 15
 
 
+@pytest.mark.shared_data
+def test_real_crowd_of_franklin_industries_labels_with_clear_leaders(shared_data, tmp_path, saved_figures):
+    """Franklin County, OH, 2020, private 3-digit NAICS with their titles: about 80 bubbles knotted
+    around LQ 1. No leader runs into another bubble, so many of the 20 largest find no room for a
+    label; the footer counts them rather than drawing a leader through the knot."""
+    from exportplan.sources.naics import naics_titles
+
+    src = shared_data / "qcew" / "bls_qcew_2020_annual_area_39049.csv"
+    raw = pd.read_csv(src, dtype={"industry_code": str, "agglvl_code": str, "disclosure_code": str,
+                                  "own_code": str})
+    raw = raw[(raw["agglvl_code"] == "75") & (raw["own_code"] == "5")]
+    titles = naics_titles(2017).set_index("naics")["title"]  # the 2020 files use NAICS 2017
+    withheld = raw["disclosure_code"].eq("N")
+    df = pd.DataFrame({"name": raw["industry_code"].map(titles).fillna("NAICS " + raw["industry_code"]),
+                       "lq": raw["lq_annual_avg_emplvl"].mask(withheld),
+                       "growth": (raw["oty_annual_avg_emplvl_pct_chg"] / 100).mask(withheld),
+                       "employment": raw["annual_avg_emplvl"].mask(withheld)})
+    assert df["lq"].notna().sum() > 60
+    svg = bubble_chart(df, source_note="s", path=tmp_path / "franklin", formats=("svg",), labels=20)[0]
+    beside, with_leader = check_labels_unambiguous(saved_figures[0])
+    placed = beside + with_leader
+    assert placed >= 6 and with_leader > 0
+    assert f"Labels: the 20 largest by employment ({20 - placed} without room for a label)." in svg_texts(svg)
+    labels = [ann.get_text() for ann, _ in bubble_labels(saved_figures[0])[0]]
+    assert any("\n" in t for t in labels) and not any("…" in t for t in labels)  # wrapped whole
+
+
 # --------------------------------------------------------------------------- contribution chart
 
 
