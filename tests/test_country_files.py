@@ -249,3 +249,16 @@ def test_fta_list_checks_a_users_copy(tmp_path):
         fta.us_fta_partners(path)
     assert "in_force_year is not a year" in str(caught.value)
     assert "appears twice, on lines 2 and 3" in str(caught.value)
+
+
+@pytest.mark.parametrize(("name", "source", "iso3"), [
+    ("Guam", "worldbank", "GUM"), ("American Samoa", "worldbank", "ASM"),
+    ("Northern Mariana Islands", "worldbank", "MNP"), ("Puerto Rico (US)", "worldbank", "PRI"),
+    ("Virgin Islands (U.S.)", "worldbank", "VIR"), ("U.S. Outlying Islands", None, "UMI"),
+    ("Puerto Rico", "imf", "PRI"), ("Guam", "cepii", "GUM"),
+])
+def test_publishers_spellings_of_us_territories_map_to_the_excluded_codes(name, source, iso3):
+    # The market ranking leaves out US_TERRITORIES by code: every publisher's spelling must reach that code.
+    from exportplan.sources.countries import US_TERRITORIES, to_iso3
+
+    assert to_iso3(name, source=source) == iso3 and iso3 in US_TERRITORIES
