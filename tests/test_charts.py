@@ -316,6 +316,9 @@ def test_bubble_chart_forced_log_axis_counts_zero_lq(tmp_path):
     assert "zero" not in texts and {"one", "three"} <= set(texts)
     texts = svg_texts(bubble_chart(df, source_note="s", path=tmp_path / "y", formats=("svg",))[0])
     assert "zero" in texts and not any("not shown" in t for t in texts)  # 'auto' stays linear
+    with pytest.raises(ChartNotDrawn, match=r"no industry can be drawn \(an LQ of 0 or less, which a log"):
+        bubble_chart(df.iloc[:1], source_note="s", path=tmp_path / "z", xscale="log")
+    assert not list(tmp_path.glob("z*"))
 
 
 def legend_texts(fig) -> list[list[str]]:

@@ -189,10 +189,13 @@ def bubble_rows(df: pd.DataFrame, *, x: str, y: str, size: str, noun: str, log_x
         data = data[~off]
     out.data = data.reset_index(drop=True)
     left = [(n, why) for n, why in counts if n]
+    detail = ""
     if left:
         total = sum(n for n, _ in left)
         detail = left[0][1] if len(left) == 1 else ", ".join(f"{n:,} with {why}" for n, why in left)
         out.left_out = f"{plural(total, noun)} not shown: {detail}."
+    if not len(out.data):  # e.g. every LQ is 0 on a log axis
+        raise ChartNotDrawn(f"no {singular(noun)} can be drawn ({detail}).")
     return out
 
 
