@@ -330,7 +330,8 @@ def test_sample_sources_name_the_project_never_bls(sample_ws):
     assert (prov["publisher"] == sample.SAMPLE_PUBLISHER).all()
     assert prov["note"].str.contains("SAMPLE DATA").all() and (prov["url"] == "").all()
     qcew = prov[prov["kind"] == "qcew"]
-    assert qcew["dataset"].str.contains("invented figures in the layout of U.S. Bureau of Labor Statistics").all()
+    assert (qcew["dataset"] == "QCEW (BLS file layout)").all()
+    assert not prov["publisher"].str.contains("Bureau|BLS|Census|Cluster Mapping").any()
     out = CliRunner().invoke(cli, ["-w", str(sample_ws.path), "sources"])
     assert out.exit_code == 0, out.output
     rows = [line for line in out.output.splitlines()[2:] if line.strip()]

@@ -40,23 +40,25 @@ import pandas as pd
 SAMPLE_NOTE = "SAMPLE DATA — invented for demonstration, not real statistics"
 #: Who published the sample files: the project itself, never BLS, Census or the Cluster Mapping Project,
 #: whose file layouts the sample imitates. Every provenance record of the sample workspace names it.
-SAMPLE_PUBLISHER = "exportplan's invented sample (not a real publisher)"
+SAMPLE_PUBLISHER = "exportplan sample (invented data)"
+#: Publishers whose file layouts the sample imitates, by a short name for the dataset text.
+_LAYOUTS = {"U.S. Bureau of Labor Statistics": "BLS", "U.S. Cluster Mapping Project": "US Cluster Mapping"}
 
 
 def sample_provenance(publisher: str, dataset: str) -> dict[str, str]:
     """Provenance fields for a sample file read by an importer that named ``publisher`` and ``dataset``.
 
     The publisher becomes :data:`SAMPLE_PUBLISHER`; the dataset keeps its name
-    and says whose layout it imitates, e.g. ``"QCEW (invented figures in the
-    layout of U.S. Bureau of Labor Statistics files)"``; the URL is cleared
-    (no publisher serves these files) and the note says SAMPLE DATA.
+    and says whose layout it imitates, e.g. ``"QCEW (BLS file layout)"``; the
+    URL is cleared (no publisher serves these files) and the note says
+    SAMPLE DATA.
     """
-    layout = publisher.replace(" (layout)", "") if publisher and publisher != SAMPLE_PUBLISHER else ""
-    if layout and "own records" not in layout:
-        dataset = f"{dataset} (invented figures in the layout of {layout} files)"
-    elif "invented" not in dataset:
-        dataset = f"{dataset} (invented figures)"
+    layout = next((short for name, short in _LAYOUTS.items() if (publisher or "").startswith(name)), "")
+    if layout and "layout)" not in dataset:
+        dataset = f"{dataset} ({layout} file layout)"
     return {"publisher": SAMPLE_PUBLISHER, "dataset": dataset, "url": "", "note": SAMPLE_NOTE}
+
+
 REGION_NAME = "Sample Region (SAMPLE DATA)"
 AREA_NAME = "SAMPLE"
 COUNTIES = {"99001": "Sample County A", "99003": "Sample County B", "99005": "Sample County C"}
