@@ -227,5 +227,10 @@ def test_start_year_the_reference_lacks_blanks_shift_share_and_says_so(shared_da
         assert len(top) == 1 and top[0].startswith("NO REFERENCE DATA FOR 2015") and "shift-share parts" in top[0]
         assert "api/2015/a/area/US000.csv" in top[0]
         assert parts["e0"].notna().any() and parts["national_share"].isna().all()
+        ws.import_clusters(shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.csv")
+        ranking = ws.rank_sectors(draws=100)
+        top = ranking.meta["top_notes"]
+        assert len(top) == 1 and "NO REFERENCE DATA FOR 2015" in top[0] and "competitive shift are blank" in top[0]
+        assert ranking.table["raw_competitive_shift"].isna().all() and ranking.table["raw_lq"].notna().any()
     finally:
         ws.close()

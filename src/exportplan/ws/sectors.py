@@ -385,6 +385,10 @@ class SectorsMixin:
                 "reference_label": "US" if self.reference_area in _US_AREAS else self.reference_area,
                 "table_notes": list(base.attrs.get("exportplan", {}).get("notes", [])),
                 "top_notes": list(base.attrs.get("exportplan", {}).get("top_notes", []))}
+        if start_year is not None:  # reference growth and the competitive shift need the start year too
+            _, gaps = self._window_and_gaps(None, yr, years=(start_year,),
+                                            what=f"{info['reference_label']} growth and the competitive shift")
+            info["top_notes"] += [g for g in gaps if g not in info["top_notes"]]
         return alts, info
 
     def _provenance_rows(self, kind: str, ids=None) -> pd.DataFrame:
