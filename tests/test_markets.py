@@ -881,11 +881,14 @@ def test_market_growth_averages_the_last_five_reported_years():
     rows = [("CAN", am.GDP_GROWTH, y, float(y - 2015)) for y in range(2016, 2024)]  # 1 ... 8
     rows += [("MEX", am.GDP_GROWTH, y, 2.0) for y in (2015, 2016, 2017, 2018, 2020)]  # a gap: its last five
     rows += [("JPN", am.GDP_GROWTH, y, 1.0) for y in (2022, 2023)]  # two years: no average
-    rows += [(c, am.GDP, 2022, 1e12) for c in ("CAN", "MEX", "JPN")]
+    rows += [("BRA", am.GDP_GROWTH, y, 5.0) for y in range(2005, 2010)]  # five years, but of another era
+    rows += [(c, am.GDP, 2022, 1e12) for c in ("CAN", "MEX", "JPN", "BRA")]
     mm = am.build_market_matrix(_data(countries=_values(rows)), _NAMES)
     assert mm.matrix.loc["CAN", "gdp_growth"] == pytest.approx((4 + 5 + 6 + 7 + 8) / 5)
     assert mm.matrix.loc["MEX", "gdp_growth"] == pytest.approx(2.0)
-    assert math.isnan(mm.matrix.loc["JPN", "gdp_growth"])
+    assert math.isnan(mm.matrix.loc["JPN", "gdp_growth"]) and math.isnan(mm.matrix.loc["BRA", "gdp_growth"])
+    assert any("1 country whose last reported years end before 2019 (BRA, ending 2009) has no market growth" in n
+               for n in mm.notes)
     crit = _crit(mm, "gdp_growth")
     assert crit.label == "average real GDP growth 2019-2023"  # a tie of spans goes to the later years
     assert any("1 country (MEX) averages 5 years ending 2020" in n and "fewer than 5 reported years (JPN)" in n

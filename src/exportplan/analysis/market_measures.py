@@ -76,20 +76,25 @@ def average_growth(values: pd.DataFrame, indicator: str, year: int | None = None
 
 
 def growth_span_text(spans: pd.DataFrame, n: int = GROWTH_YEARS,
-                     universe: Sequence[str] | None = None) -> tuple[str, str]:
-    """(the years most countries' averages cover, e.g. "2021-2025"; a note on the others, or "").
+                     universe: Sequence[str] | None = None) -> tuple[str, str, list[str]]:
+    """(the years most countries' averages cover, e.g. "2021-2025"; a note on the others, or ""; stale codes).
 
     ``universe``: the countries in play (others are not named in the note).
+    A country whose last reported years all lie before the common five years
+    (e.g. 2005-2009 against 2021-2025) is stale: it describes another era,
+    so the caller leaves it without a value, and the note says so.
     """
     if universe is not None:
         spans = spans[spans.index.isin(universe)]
     full = spans[spans["count"] >= n]
     if full.empty:
-        return "", ""
+        return "", "", []
     pairs = full.groupby(["first", "last"]).size().rename("n").reset_index()
     # the most common five years; a tie goes to the later years
     first, last = pairs.sort_values(["n", "last", "first"], ascending=False).iloc[0][["first", "last"]]
     common = f"{int(first)}-{int(last)}"
+    stale = full[full["last"] < first]
+    full = full[full["last"] >= first]
     other = full[(full["first"] != first) | (full["last"] != last)]
     parts = []
     if len(other):
@@ -98,11 +103,16 @@ def growth_span_text(spans: pd.DataFrame, n: int = GROWTH_YEARS,
         verb = "averages" if len(other) == 1 else "average"
         parts.append(f"{len(other)} {_plural(len(other))} ({codes_text(other.index)}) {verb} {n} years "
                      f"ending {span}")
+    if len(stale):
+        ends = stale["last"].astype(int)
+        span = f"{ends.min()}" + (f"-{ends.max()}" if ends.max() != ends.min() else "")
+        parts.append(f"{len(stale)} {_plural(len(stale))} whose last reported years end before {int(first)} "
+                     f"({codes_text(stale.index)}, ending {span}) {_have(len(stale))} no market growth")
     short = spans[spans["count"] < n]
     if len(short):
         parts.append(f"{len(short)} {_plural(len(short))} with fewer than {n} reported years "
-                     f"({codes_text(short.index)}) have no market growth")
-    return common, "; ".join(parts)
+                     f"({codes_text(short.index)}) {_have(len(short))} no market growth")
+    return common, "; ".join(parts), [str(c) for c in stale.index]
 
 
 # --------------------------------------------------------------------------- export growth
@@ -206,6 +216,10 @@ def majority_value(values: np.ndarray, share: float = MAJORITY) -> float | None:
 
 def _plural(n: int) -> str:
     return "country" if n == 1 else "countries"
+
+
+def _have(n: int) -> str:
+    return "has" if n == 1 else "have"
 
 
 def codes_text(codes: Iterable[str], limit: int = 8) -> str:

@@ -887,7 +887,8 @@ def _market_factors(b: _Builder, data: MarketData, values: pd.DataFrame) -> None
 def _market_growth(b: _Builder, data: MarketData, values: pd.DataFrame) -> None:
     """gdp_growth: each country's average real GDP growth over its last five reported years."""
     means, spans = mm_.average_growth(values, GDP_GROWTH, data.year)
-    common, other = mm_.growth_span_text(spans, universe=b.universe)
+    common, other, stale = mm_.growth_span_text(spans, universe=b.universe)
+    means = means.drop(index=stale, errors="ignore")
     if means.empty:
         return
     n = mm_.GROWTH_YEARS
