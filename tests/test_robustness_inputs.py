@@ -307,7 +307,7 @@ def test_files_with_only_a_header_import_nothing(ws, tmp_path, shared_data, kind
 
 
 def test_sister_cities_all_left_out_is_no_values(ws, tmp_path):
-    scrape = _write(tmp_path / "scrape.csv", ",country,city,sister\n0,United States,\"Springfield, Ohio\",Atlantis\n")
+    scrape = _write(tmp_path / "scrape.csv", ",country,city,sister\n0,United States,\"Springfield, Ohio\",Qwzxville\n")
     with pytest.raises(ExportPlanError, match="no values found in scrape.csv"):
         ws.import_partnerships(scrape, city="Springfield", state="OH", allow_unmapped=True)
     assert ws.store.count(t.provenance) == 0

@@ -265,12 +265,13 @@ def test_sample_market_ranking_reads_the_us_exports_for_demand(tmp_path):
     expected = nation[nation["naics"].isin(used)].groupby("iso3")["value_usd"].sum()
     raw = ranking.table.set_index("iso3")["raw_demand_usd"]
     assert raw.to_dict() == pytest.approx(expected.reindex(raw.index).to_dict())
-    # a sector's own view uses its own U.S. rows; a service cluster has none, so the proxy
+    # a sector's own view uses its own U.S. rows; a service cluster is never proxied by merchandise imports
     own = ws.rank_markets(sector="326", draws=300).table.set_index("iso3")["raw_demand_usd"]
     plastics = nation[nation["naics"] == "326"].set_index("iso3")["value_usd"]
     assert own.to_dict() == pytest.approx(plastics.reindex(own.index).to_dict())
     services = ws.rank_markets(sector="cluster:Business Services", draws=300)
-    assert any("proxy" in n and "no national or state exports of their NAICS" in n for n in services.notes)
+    assert any("has no measure: services are never proxied by merchandise imports" in n for n in services.notes)
+    assert "raw_demand_usd" not in services.table or services.table["raw_demand_usd"].isna().all()
 
 
 def test_county_centres_are_around_the_sample_centre(files):

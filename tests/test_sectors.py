@@ -311,7 +311,7 @@ def test_sample_ranking_uses_the_user_tables(ranking):
     assert t.loc["Nonmetal Mining", "raw_foreign_establishments"] == 0.0
     assert ranking.unmatched.empty and len(ranking.matches) == 8 + 10 + 8
     sources = {s["dataset"] for s in ranking.meta["sources"]}
-    assert {"state target industries", "QCEW"} <= sources and ranking.meta["sample_data"] is True
+    assert {"state target industries", "QCEW (BLS file layout)"} <= sources and ranking.meta["sample_data"] is True
     assert any(n.startswith("Tier 'priority'") for n in ranking.meta["notes"])
 
 

@@ -112,6 +112,9 @@ class ClustersMixin:
             if frame.height == 0:
                 raise ExportPlanError(f"{path.name} holds no rows for {year}; leave out --year or pick one of "
                                       "its years.")
+        if frame.height == 0:
+            raise ExportPlanError(f"no values found in {path.name}: it has a header but no rows of regions' "
+                                  "clusters. Import the complete file.")
         years = sorted(frame.get_column("year").unique().to_list())
         kind = ap.peer_set_kind(frame.get_column("region_type").to_list())
         mismatch = self._peer_mismatch(f"The peer file {path.name}", kind, years, allow_mismatch)
