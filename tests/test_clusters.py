@@ -542,7 +542,13 @@ def test_workspace_blanks_lqs_on_an_incomplete_base_and_says_so(columbus):
     # every share no county publishes, and those are never estimated: no cluster LQ, and the notes say why.
     estimated = columbus.clusters()
     assert (estimated["base_missing"] == 0).all() and (estimated["ref_base_missing"] > 0).all()
-    assert estimated["lq"].isna().all()
+    traded = estimated[estimated["type"] == "traded"]
+    assert traded["lq"].isna().all() and traded["lq_low"].notna().any()
+    # Bounds within analysis.max_bound_ratio and no estimate: the geometric midpoint, marked as such.
+    mid = estimated[estimated["lq"].notna()]
+    assert len(mid) and (mid["lq_note"] == "no estimate for some withheld cells: geometric midpoint of the bounds").all()
+    assert ((mid["lq_high"] / mid["lq_low"]) <= 1.5).all()
+    assert np.allclose(mid["lq"], np.sqrt(mid["lq_low"] * mid["lq_high"]))
     notes = " ".join(estimated.attrs["exportplan"]["notes"])
     assert "never estimated from the region's counties" in notes and "48 of 48 traded clusters have no LQ" in notes
     assert "api/2020/a/area/US000.csv" in notes

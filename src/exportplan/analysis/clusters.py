@@ -149,8 +149,13 @@ def _with_base(sums: pl.DataFrame, base: str) -> pl.DataFrame:
 def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.DataFrame, *,
                   year: int | None = None, window: int = 5, base: str = "type", ownership: str = "5",
                   max_withheld: float = 0.0, region_cells: pl.DataFrame | None = None,
-                  max_bound_ratio: float | None = None, start_year: int | None = None) -> pl.DataFrame:
+                  max_bound_ratio: float | None = None, start_year: int | None = None,
+                  estimate: bool = False) -> pl.DataFrame:
     """The region's clusters with employment, LQ, growth and withheld share.
+
+    ``estimate`` says the frames carry estimates of withheld cells: a value
+    with no estimate but bounds within ``max_bound_ratio`` then gets the
+    bounds' geometric midpoint (analysis.withheld.limit_points).
 
     ``region`` and ``reference`` are area frames with 6-digit rows (the
     region summed over its counties first). ``base='type'`` (US Cluster
@@ -201,7 +206,7 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
     table = _blank_vintage_gaps(table, grown, [region, reference], crosswalk, year, ownership)
     # max_withheld > 0 asks for LQs on incomplete sums: the bounds are given, the point values kept.
     limit = float("inf") if max_withheld > 0 else max_bound_ratio
-    table = _with_bounds(table, region, region_cells, reference, crosswalk, year, base, ownership, limit)
+    table = _with_bounds(table, region, region_cells, reference, crosswalk, year, base, ownership, limit, estimate)
     table = table.drop("_key", "est_withheld", "est_missing", "missing")
     first = [c for c in ("cluster_code", "cluster_name", "type", "year", "employment", "establishments", "wages",
                          "avg_pay", "n_naics", "withheld", "estimated", "ref_estimated", "base_withheld",
@@ -213,7 +218,7 @@ def cluster_table(region: pl.DataFrame, crosswalk: pl.DataFrame, reference: pl.D
 
 def _with_bounds(table: pl.DataFrame, region: pl.DataFrame, region_cells: pl.DataFrame | None,
                  reference: pl.DataFrame, crosswalk: pl.DataFrame, year: int, base: str, ownership: str,
-                 max_ratio: float | None) -> pl.DataFrame:
+                 max_ratio: float | None, estimate: bool = False) -> pl.DataFrame:
     """Add the bounds of withheld cells (analysis.withheld): from the counties' cells, or a one-area region."""
     from exportplan.analysis import withheld as wh
 
@@ -230,7 +235,7 @@ def _with_bounds(table: pl.DataFrame, region: pl.DataFrame, region_cells: pl.Dat
         gap = pl.col("vintage_gap_codes").fill_null(0) > 0
         out = out.with_columns(growth_low=pl.when(~gap).then(pl.col("growth_low")),
                                growth_high=pl.when(~gap).then(pl.col("growth_high")))
-    return wh.limit_table(out, max_ratio)
+    return wh.limit_table(out, max_ratio, midpoint=estimate)
 
 
 def _cluster_lq(reg: pl.DataFrame, ref: pl.DataFrame, base: str, max_withheld: float) -> pl.DataFrame:

@@ -768,7 +768,7 @@ def industry_table(qcew: pl.DataFrame, counties: Iterable[str], reference_area: 
     bounds = wh.industry_table_bounds(data.filter(pl.col("area_fips").is_in(counties)), reference, year=year,
                                       start_year=int(starts[0]) if starts.len() else None, base=base)
     rows = wh.limit_table(rows.join(bounds, on=["own_code", "industry_code", "year", "qtr"], how="left"),
-                          max_bound_ratio)
+                          max_bound_ratio, midpoint=estimate)
     shares = {lv: withheld_share(region, level=lv, ownership=own, year=year) for lv in levels}
     return _finish_table(rows, shares, titles)
 

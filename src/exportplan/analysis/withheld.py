@@ -222,7 +222,7 @@ def bound_ratio(low: str, high: str, *, shift: float = 0.0) -> pl.Expr:
 
 
 def limit_points(frame: pl.DataFrame, value: str, *, max_ratio: float, note: str,
-                 shift: float = 0.0) -> pl.DataFrame:
+                 shift: float = 0.0, midpoint: bool = False) -> pl.DataFrame:
     """Blank ``value`` where its bounds are wider than ``max_ratio``; keep it inside them otherwise.
 
     Bounds are the columns ``{value}_low`` and ``{value}_high``; their width
@@ -230,7 +230,9 @@ def limit_points(frame: pl.DataFrame, value: str, *, max_ratio: float, note: str
     ratio is that of the growth factors). Where the ratio exceeds
     ``max_ratio`` (or the bounds are open) the point value becomes null and
     ``note`` says why; where it is kept, it is clipped into the bounds (an
-    estimate never leaves them). Where the bounds are exact the note is null.
+    estimate never leaves them). With ``midpoint`` (estimation on), a missing
+    value whose bounds are within ``max_ratio`` gets their geometric midpoint
+    (on the shifted scale), marked as an estimate like any other. Where the bounds are exact the note is null.
     """
     low, high = pl.col(f"{value}_low"), pl.col(f"{value}_high")
     ratio = bound_ratio(f"{value}_low", f"{value}_high", shift=shift)
@@ -242,9 +244,17 @@ def limit_points(frame: pl.DataFrame, value: str, *, max_ratio: float, note: str
                                                 "or have no published parent)"))
               .when(wide).then(pl.format("bounds too wide for a point value (high/low {} > {})",
                                          ratio.round(2).cast(pl.String).fill_null("inf"), pl.lit(f"{max_ratio:g}")))
+              .when(pl.col(value).is_null() & pl.lit(midpoint)).then(pl.lit(
+                  "no estimate for some withheld cells: geometric midpoint of the bounds"))
               .when(pl.col(value).is_null()).then(pl.lit("no estimate for some withheld cells: bounds only"))
               .otherwise(pl.lit("estimated within bounds")))
-    kept = pl.when(has_bounds & wide).then(None).otherwise(pl.col(value))
+    # Narrow bounds without an estimate (e.g. reference cells that must not be estimated from the region) get
+    # their geometric midpoint: within max_ratio of either end, marked estimated like any other.
+    middle = ((low + shift) * (high + shift)).sqrt() - shift
+    point = pl.when(pl.lit(midpoint) & pl.col(value).is_null() & has_bounds & high.is_not_null() & ~wide
+                    & (low + shift > 0)).then(
+        middle).otherwise(pl.col(value))
+    kept = pl.when(has_bounds & wide).then(None).otherwise(point)
     clipped = pl.when(kept.is_not_null() & has_bounds).then(
         pl.max_horizontal(low, pl.min_horizontal(kept, pl.coalesce(high, kept)))).otherwise(kept)
     return frame.with_columns(clipped.alias(value), reason.alias(note))
@@ -386,7 +396,7 @@ def cluster_table_bounds(region_cells: pl.DataFrame, reference: pl.DataFrame, ke
         "_x0l", "_x0h")
 
 
-def limit_table(rows: pl.DataFrame, max_ratio: float | None) -> pl.DataFrame:
+def limit_table(rows: pl.DataFrame, max_ratio: float | None, *, midpoint: bool = False) -> pl.DataFrame:
     """Apply :func:`limit_points` to ``lq`` and ``growth`` (and blank ``cagr`` with growth)."""
     limit = DEFAULT_MAX_RATIO if max_ratio is None else float(max_ratio)
     out = rows
@@ -401,9 +411,9 @@ def limit_table(rows: pl.DataFrame, max_ratio: float | None) -> pl.DataFrame:
             cols.append(pl.when(clipped > 0).then(1.0 - published / clipped).otherwise(pl.col("estimated"))
                         .clip(0.0, 1.0).alias("estimated"))
         out = out.with_columns(cols)
-    out = limit_points(out, "lq", max_ratio=limit, note="lq_note")
+    out = limit_points(out, "lq", max_ratio=limit, note="lq_note", midpoint=midpoint)
     if "growth_low" in out.columns:
-        out = limit_points(out, "growth", max_ratio=limit, note="growth_note", shift=1.0)
+        out = limit_points(out, "growth", max_ratio=limit, note="growth_note", shift=1.0, midpoint=midpoint)
         if "cagr" in out.columns:
             out = out.with_columns(cagr=pl.when(pl.col("growth").is_not_null()).then(pl.col("cagr")))
     return out

@@ -241,7 +241,7 @@ class AnalysisMixin:
         win, gaps = self._window_and_gaps(window, year)
         table = ac.cluster_table(region, crosswalk, reference, year=win.end, window=int(window or a["window"]),
                                  base=base, start_year=win.start if win.start is not None else win.end,
-                                 region_cells=self._county_cells(), max_bound_ratio=limit)
+                                 region_cells=self._county_cells(), max_bound_ratio=limit, estimate=estimate)
         peers = self.peers() if base == "type" else None
         threshold = float(a["strong_threshold"])
         us_reference = self.reference_area in _US_REFERENCES
