@@ -62,7 +62,11 @@ def reference_fix(reference_area: str, year: int, periods: Iterable[str], counti
         what = f"the BLS {kind} {reference_area} for {year}: {', '.join(files)}"
     commands = [f"'exportplan -w {workspace} fetch qcew --years {year}"
                 + ("" if q == "a" else f" --quarter {q}") + "'" for q in qtrs]
-    return f"load {what} (or run {' and '.join(commands)})"
+    fix = f"load {what} (or run {' and '.join(commands)})"
+    if reference_area != USLQ:
+        fix += (f"; or, when the county files carry BLS's published LQs, compare with the U.S. shares they imply: "
+                f"'exportplan -w {workspace} config set region.reference_area USLQ'")
+    return fix
 
 
 def reference_gap(region: Mapping[int, set[str]], reference: Mapping[int, set[str]], year: int | None, *,
