@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,13 +66,14 @@ from ..analysis import markets as am
 from ..analysis.weights import MARKET_FACTORS, MIN_TRADE_EVIDENCE, resolve_weights, trade_evidence_share
 from ..errors import ErrorTable, ExportPlanError, ImportFailed, Problem
 from ..imports.guard import check_file
+from ..sources.country_files import COUNTRY_PUBLISHERS, detect_country_layout, long_rows, read_country_file
+from ..sources.export_files import detect_exports_layout, read_exports_file
 from ..store import schema as t
 from ..store.db import now_utc
 from ..verbosity import SHORT, is_verbose, long_list
 from .base import ImportReport
 from .tables import check_sheet, no_values
 
-COUNTRY_PUBLISHERS = ("auto", "wdi", "wgi", "cpi", "cepii-geo", "cepii-dist", "special301", "table")
 DEFAULT_WGI = ("CC.EST", "RL.EST", "RQ.EST")
 _PROV_KEYS = ("publisher", "dataset", "vintage", "source", "url", "retrieved_at", "sha256", "rows", "layout", "note")
 _CHUNK = 300
@@ -87,267 +87,6 @@ def country_names() -> dict[str, str]:
 
     frame = all_countries()
     return dict(zip(frame["iso3"].astype(str), frame["name"].astype(str)))
-
-
-# ============================================================================ file layouts
-
-def _sniff_lines(path: Path, n: int = 25) -> list[str]:
-    data = path.read_bytes()[:200_000]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return [line for line in text.splitlines()[:n]]
-
-
-def _xlsx_head_rows(path: Path, n: int = 25) -> list[tuple[str, list[str]]]:
-    """(sheet, cells) for the first ``n`` rows of every sheet, as lower-case text."""
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # styles and validations openpyxl ignores
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise ExportPlanError(f"{path.name} could not be opened as an Excel workbook ({exc}). "
-                              "Give an .xlsx file (save .xls copies as .xlsx).") from exc
-    try:
-        out = []
-        for ws in book.worksheets:
-            for row in ws.iter_rows(max_row=n, values_only=True):
-                out.append((ws.title, ["" if c is None else str(c).strip().lower() for c in row]))
-        return out
-    finally:
-        book.close()
-
-
-def _xlsx_strings(path: Path, limit: int = 5000) -> set[str] | None:
-    """The workbook's first ``limit`` shared strings, lower-cased (None when it has no string table).
-
-    Header cells are among the first strings written, and reading only these
-    is much faster than opening a large workbook (the WGI file is 3 MB).
-    """
-    import zipfile
-    from xml.etree.ElementTree import iterparse
-
-    try:
-        with zipfile.ZipFile(path) as book:
-            if "xl/sharedStrings.xml" not in book.namelist():
-                return None
-            found: set[str] = set()
-            with book.open("xl/sharedStrings.xml") as fh:
-                for _, elem in iterparse(fh):
-                    if elem.tag.endswith("}si") or elem.tag == "si":
-                        found.add("".join(elem.itertext()).strip().lower())
-                        elem.clear()
-                        if len(found) >= limit or (len(found) % 50 == 0 and _xlsx_layout(found)):
-                            break
-            return found
-    except (zipfile.BadZipFile, OSError, SyntaxError):
-        return None
-
-
-def _xlsx_layout(cells: set[str]) -> str | None:
-    if "iso3" in cells and any(re.match(r"^cpi score \d{4}$", c) for c in cells):
-        return "cpi"
-    if {"code", "countryname", "year", "indicator", "estimate"} <= cells:
-        return "wgi"
-    if "estimate" in cells and ({"code", "wbcode"} & cells):
-        return "wgi"
-    return None
-
-
-def detect_country_layout(path: str | Path) -> str:
-    """Which publisher's layout a country file has (a key of :data:`COUNTRY_PUBLISHERS`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ExportPlanError(f"{path}: file not found. Check the path.")
-    suffix = path.suffix.lower()
-    if suffix in (".dta", ".xls"):  # CEPII ships .dta and .xls (the reader explains what to do with .xls)
-        return "cepii-dist" if "dist" in path.name.lower() else "cepii-geo"
-    if suffix in (".xlsx", ".xlsm"):
-        strings = _xlsx_strings(path)
-        if strings is not None and _xlsx_layout(strings):
-            return _xlsx_layout(strings)
-        for _, cells in _xlsx_head_rows(path):  # inline strings, or a header beyond the first strings
-            if _xlsx_layout(set(cells)):
-                return _xlsx_layout(set(cells))
-        return "table"
-    lines = _sniff_lines(path)
-    if any(re.match(r'^"?Country Name"?\s*,\s*"?Country Code"?', ln, re.IGNORECASE) for ln in lines[:20]):
-        return "wdi"
-    first = lines[0] if lines else ""
-    sep = max((";", ",", "\t"), key=first.count)
-    cells = [c.strip().strip('"').lower() for c in first.split(sep)]
-    if {"iso_o", "iso_d"} <= set(cells):
-        return "cepii-dist"
-    if {"iso3", "lat", "lon", "cap"} <= set(cells):
-        return "cepii-geo"
-    if cells and cells[0] == "country" and len(cells) > 1 and all(
-            re.fullmatch(r"(19|20)\d\d", c) for c in cells[1:] if c):
-        return "special301"
-    return "table"
-
-
-def detect_exports_layout(path: str | Path) -> str:
-    """``imf`` (DOTS CSV), ``census`` (saved API JSON answer) or ``table``."""
-    path = Path(path)
-    if not path.is_file():
-        raise ExportPlanError(f"{path}: file not found. Check the path.")
-    if path.suffix.lower() == ".json":
-        return "census"
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return "table"
-    lines = _sniff_lines(path, 3)
-    head = lines[0] if lines else ""
-    if "Counterpart Country Name" in head:
-        return "imf"
-    if head.lstrip().startswith("["):
-        return "census"
-    return "table"
-
-
-# ============================================================================ converters
-
-_LONG = ["iso3", "indicator", "year", "value", "value_text"]
-
-
-def _long(iso3, indicator, year, value, text=None) -> pd.DataFrame:
-    frame = pd.DataFrame({"iso3": pd.Series(iso3, dtype="object").to_numpy(),
-                          "indicator": indicator, "year": year, "value": value})
-    frame["value_text"] = "" if text is None else text
-    frame["year"] = pd.to_numeric(frame["year"]).fillna(0).astype(int)
-    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
-    frame = frame[frame["value"].notna() & frame["iso3"].notna()]
-    return frame[_LONG].reset_index(drop=True)
-
-
-def _read_country_file(path: Path, layout: str, *, indicator: str | None, sheet: str | None):
-    """(long rows, SourceReport) for one country file in ``layout``."""
-    from ..sources import cepii, cpi, special301, wgi, worldbank
-    from ..sources.countries import SourceReport, file_provenance
-
-    if layout == "wdi":
-        frame, report = worldbank.read_wdi_csv(path, indicator=indicator)
-        rows = _long(frame["iso3"], frame["indicator"], frame["year"], frame["value"])
-    elif layout == "wgi":
-        frame, report = wgi.read_wgi_xlsx(path)
-        rows = _long(frame["iso3"], frame["indicator"], frame["year"], frame["value"])
-    elif layout == "cpi":
-        frame, report = cpi.read_cpi(path)
-        rows = _long(frame["iso3"], am.CPI, frame["year"], frame["cpi_score"])
-    elif layout == "cepii-geo":
-        frame, report = cepii.read_geo(path)
-        pts = cepii.points(frame, "capital")
-        city = pts["city"].fillna("").astype(str)
-        rows = pd.concat([_long(pts["iso3"], am.CEPII_LAT, 0, pts["lat"], city),
-                          _long(pts["iso3"], am.CEPII_LON, 0, pts["lon"], city)], ignore_index=True)
-        report.notes.append(f"{len(pts)} countries' capitals (CEPII cap=1 rows)")
-    elif layout == "cepii-dist":
-        frame, report = cepii.read_dist(path)
-        us = frame[(frame["iso_o"] == am.HOME) & (frame["iso_d"] != am.HOME)]
-        if us.empty:
-            raise ExportPlanError(f"{path.name} has no rows from the United States (iso_o USA); give CEPII's "
-                                  "complete dist_cepii table.")
-        rows = pd.concat([_long(us["iso_d"], am.CONTIGUOUS, 0, us["contig"]),
-                          _long(us["iso_d"], "cepii_distcap_km", 0, us["distcap"])], ignore_index=True)
-        report.notes.append("kept the pairs from the United States: contiguity and capital-to-capital distance")
-    elif layout == "special301":
-        frame, report = special301.read_special301(path)
-        rows = _long(frame["iso3"], am.IP_SCORE, frame["year"], frame["ip_score"], frame["status"])
-    elif layout == "table":
-        from ..imports import tables as it
-
-        long = it.read_table("countries", path, sheet=sheet)
-        names = long["indicator"].astype(str)
-        values = long["value"].astype("float64")
-        text = pd.Series("", index=long.index, dtype="object")
-        ip = names == "special301"
-        mapped = values[ip].round().astype(int).map(lambda v: am.SPECIAL301_LEVELS[v])
-        values[ip] = mapped.map(lambda p: p[0])
-        text[ip] = mapped.map(lambda p: p[1])
-        rows = _long(long["iso3"].astype(str), names.map(am.USER_INDICATORS), long["year"].fillna(0),
-                     values, text)
-        report = SourceReport(provenance=file_provenance(
-            path, publisher="the organization's own records", dataset="country indicators (own table)",
-            layout="user-country-table", rows=len(rows)))
-        report.notes += [str(w) for w in long.attrs.get("warnings", [])]
-    else:
-        raise ExportPlanError(f"Unknown country file layout {layout!r}; use one of {', '.join(COUNTRY_PUBLISHERS)}.")
-    return rows, report
-
-
-def _read_exports_file(path: Path, layout: str, *, reporter: str, scope: str | None, area: str | None,
-                       sheet: str | None):
-    """(tidy rows scope/area/iso3/naics/year/value_usd, SourceReport) for one exports file."""
-    from ..sources.countries import SourceReport, file_provenance
-
-    if layout == "imf":
-        from ..sources import imf
-
-        frame, report = imf.read_imf_dots(path, reporter=reporter)
-        rows = frame.assign(naics="")
-    elif layout == "census":
-        rows, report = _census_file(path)
-    elif layout == "table":
-        from ..imports import tables as it
-
-        frame = it.read_table("exports", path, sheet=sheet)
-        rows = pd.DataFrame({"scope": frame["scope"], "area": frame["area"].fillna("").replace("", "REGION"),
-                             "iso3": frame["country"], "naics": frame["naics"].fillna(""),
-                             "year": frame["year"], "value_usd": frame["value_usd"]})
-        report = SourceReport(provenance=file_provenance(
-            path, publisher="the organization's own records", dataset="exports by destination (own table)",
-            layout="user-exports-table"))
-        report.notes += [str(w) for w in frame.attrs.get("warnings", [])]
-    else:
-        raise ExportPlanError(f"Unknown exports layout {layout!r}; use imf, census or table.")
-    rows = rows[["scope", "area", "iso3", "naics", "year", "value_usd"]].copy()
-    if scope:
-        rows["scope"] = scope
-    if area:
-        rows["area"] = area
-    rows["naics"] = rows["naics"].fillna("").astype(str)
-    rows["year"] = pd.to_numeric(rows["year"]).astype(int)
-    rows["value_usd"] = pd.to_numeric(rows["value_usd"], errors="coerce").astype("float64")
-    rows = rows[rows["value_usd"].notna() & rows["iso3"].notna()].reset_index(drop=True)
-    report.provenance["rows"] = len(rows)
-    return rows, report
-
-
-def _census_file(path: Path):
-    """A saved Census intltrade answer: country rows, plus per-country totals when NAICS is at one level."""
-    from ..sources.census_trade import PUBLISHER, parse_intltrade
-    from ..sources.countries import file_provenance
-
-    parsed, report = parse_intltrade(path, file=path.name)
-    rows = parsed[(parsed["kind"] == "country") & parsed["iso3"].notna()]
-    state = rows["state"].fillna("").astype(str)
-    times = rows["time"].astype(str)
-    months = sorted(set(times.str[5:7]) - {""})
-    if months and months != ["12"]:
-        report.notes.append(f"months {', '.join(months)}: ALL_VAL_YR is year-to-date, so a year's value is "
-                            "complete only for December (time=YYYY-12)")
-    tidy = pd.DataFrame({"scope": state.map(lambda s: "state" if s else "nation"),
-                         "area": state.map(lambda s: s or "US"), "iso3": rows["iso3"].astype(str),
-                         "naics": rows["naics"].fillna("").astype(str), "year": times.str[:4].astype(int),
-                         "value_usd": rows["value"].astype("float64")})
-    codes = set(tidy["naics"])
-    lengths = {len(c) for c in codes}
-    # A state answer asks for a whole NAICS level (COMM_LVL), so its codes add up to all goods; a
-    # national answer is one NAICS code per request, so it says nothing about all goods.
-    if (state != "").any() and "" not in codes and len(lengths) == 1 and len(codes) > 1:
-        totals = tidy.groupby(["scope", "area", "iso3", "year"], as_index=False)["value_usd"].sum()
-        tidy = pd.concat([tidy, totals.assign(naics="")], ignore_index=True)
-        report.notes.append(f"all-goods rows (naics '') are each country's sum over its NA{lengths.pop()} codes")
-    elif "" not in codes:
-        report.notes.append("the answer has exports by NAICS code only; they count for the demand of the "
-                            "priority sectors, not as all-goods exports")
-    vintage = ", ".join(sorted(set(times)))
-    report.provenance = file_provenance(path, publisher=PUBLISHER, dataset="International Trade API: exports by "
-                                        "country" + (" and state" if (state != "").any() else ""),
-                                        vintage=vintage, layout="census-intltrade-json")
-    return tidy, report
 
 
 # ============================================================================ helpers
@@ -511,7 +250,7 @@ class MarketsMixin:
         check_file(path, "country file", empty=False, workbook=False, binary=False, text=False)  # cut short
         check_sheet(path, sheet)
         layout = detect_country_layout(path) if publisher == "auto" else publisher
-        rows, report = _read_country_file(path, layout, indicator=indicator, sheet=sheet)
+        rows, report = read_country_file(path, layout, indicator=indicator, sheet=sheet)
         _check_unmapped(report, allow_unmapped, f"Importing {path.name}")
         _duplicates(rows, ["iso3", "indicator", "year"], path.name)
         if rows.empty:
@@ -539,7 +278,7 @@ class MarketsMixin:
         check_file(path, "exports file", empty=False, workbook=False, binary=False, text=False)  # cut short
         layout = detected if layout == "auto" else layout
         check_sheet(path, sheet)
-        rows, report = _read_exports_file(path, layout, reporter=reporter, scope=scope, area=area, sheet=sheet)
+        rows, report = read_exports_file(path, layout, reporter=reporter, scope=scope, area=area, sheet=sheet)
         _check_unmapped(report, allow_unmapped, f"Importing {path.name}")
         keys = ["scope", "area", "iso3", "naics", "year"]
         _duplicates(rows, keys, path.name)
@@ -641,7 +380,7 @@ class MarketsMixin:
         parts = []  # everything is checked before anything is written
         for frame in frames:
             for code, part in frame.groupby("indicator"):
-                rows = _long(part["iso3"], code, part["year"], part["value"])
+                rows = long_rows(part["iso3"], code, part["year"], part["value"])
                 _duplicates(rows, ["iso3", "indicator", "year"], f"World Bank {code}")
                 parts.append((code, rows, reports[code]))
         if not any(len(rows) for _, rows, _ in parts):

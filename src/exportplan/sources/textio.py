@@ -1,0 +1,96 @@
+"""Reading a file's text and a workbook's rows, with one set of messages (shared by every reader).
+
+- :func:`decode_text`: bytes as text, UTF-8 (with or without a BOM) first,
+  then the reader's fallback encodings in turn.
+- :func:`read_text`: a file's text the same way; a file that cannot be read,
+  or that is not UTF-8 when the reader has no fallback, is an
+  :class:`~exportplan.errors.ExportPlanError` that says so and what to do.
+- :func:`workbook_rows`: every sheet's (or the first sheet's) rows of cell
+  values; a workbook openpyxl cannot open is an :class:`UnreadableWorkbook`.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from exportplan.errors import ExportPlanError
+
+
+def decode_text(data: bytes, *fallbacks: str, partial: bool = False) -> str:
+    """``data`` as UTF-8 (a BOM dropped), else in the first of ``fallbacks`` that decodes it.
+
+    The last fallback replaces what it cannot decode. Without fallbacks a
+    non-UTF-8 ``data`` raises :class:`UnicodeDecodeError`. ``partial``: ``data``
+    is a chunk of a file, so a character cut at its end is dropped rather than
+    taken for another encoding.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if partial and exc.start >= len(data) - 3:
+            return data[:exc.start].decode("utf-8-sig", errors="replace")
+        if not fallbacks:
+            raise
+    for encoding in fallbacks[:-1]:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode(fallbacks[-1], errors="replace")
+
+
+def read_text(path, fix: str, *fallbacks: str) -> str:
+    """The text of the file ``path`` (see :func:`decode_text`); ``fix`` says what to do with a non-UTF-8 file."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExportPlanError(f"Cannot read {path}: {exc.strerror or exc}. Check the path.") from exc
+    try:
+        return decode_text(data, *fallbacks)
+    except UnicodeDecodeError as exc:
+        raise ExportPlanError(f"{path.name} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                              f"{exc.start:,}: {exc.reason}). {fix}") from None
+
+
+class UnreadableWorkbook(ExportPlanError):
+    """A workbook openpyxl cannot open (damaged, cut short or not Excel); ``problem`` and ``fix`` as in a Problem."""
+
+    def __init__(self, name: str, cause: BaseException, fix: str):
+        self.problem = (f"not a readable XLSX workbook ({cause.__class__.__name__}: it could not be opened as an "
+                        "Excel workbook; damaged, cut short or not Excel)")
+        self.fix = fix
+        super().__init__(f"{name} is {self.problem}. {fix}")
+
+
+def workbook_rows(path, fix: str, *, max_row: int | None = None,
+                  first_only: bool = False) -> list[tuple[str, list[tuple]]]:
+    """(sheet title, rows of cell values) for every sheet (or the first) of the workbook at ``path``.
+
+    Opens the file as a file object, so a workbook with another name (an
+    .xlsx saved as .csv) is read too. ``max_row`` reads only the first rows of
+    each sheet. ``fix`` is the advice of the :class:`UnreadableWorkbook` raised
+    for a file openpyxl cannot open.
+    """
+    import openpyxl  # only needed for workbooks
+
+    path = Path(path)
+    if not path.is_file():
+        raise ExportPlanError(f"{path}: file not found. Check the path.")
+    try:
+        with path.open("rb") as fh:
+            with warnings.catch_warnings():
+                # openpyxl warns about workbook features it ignores (styles, validation).
+                warnings.simplefilter("ignore", UserWarning)
+                book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            try:
+                sheets = book.worksheets[:1] if first_only else book.worksheets
+                if not sheets:
+                    raise IndexError("the workbook has no sheet")
+                return [(ws.title, list(ws.iter_rows(max_row=max_row, values_only=True))) for ws in sheets]
+            finally:
+                book.close()
+    except ExportPlanError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a file that is not a workbook
+        raise UnreadableWorkbook(path.name, exc, fix) from exc
