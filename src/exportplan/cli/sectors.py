@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ..analysis.weights import SECTOR_GROUPS, SECTOR_PRESETS
+from ..analysis.presets import SECTOR_GROUPS, SECTOR_PRESETS
 from ..errors import ExportPlanError
 from .commands import rank_group
 from .main import cli, current_workspace, friendly, other_notes, print_top_notes, table_output, workspace_option
