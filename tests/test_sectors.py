@@ -67,10 +67,24 @@ def reason_parts(row: pd.Series, criteria) -> list[tuple[object, str]]:
             for label in part.removeprefix("no data: ").split(", "):
                 assert math.isnan(row[f"raw_{by_label[label].key}"]), (row["name"], label)
             continue
-        m = re.fullmatch(r"(.*?)(?: \((?:tied )?(?:\d+(?:st|nd|rd|th) )?(?:highest|lowest) of (\d+)\))?", part)
-        body, of = m.group(1), m.group(2)
+        if part.startswith("strong cluster: uncertain"):  # an uncertain flag: missing data, with the LQ bounds
+            assert math.isnan(row["raw_strong"]) and isinstance(row.get("strong_note"), str), row["name"]
+            assert part == (f"strong cluster: uncertain (LQ at least {row['lq_low']:.2f}, no upper bound)"
+                            if pd.isna(row["lq_high"]) else
+                            f"strong cluster: uncertain (LQ bounds {row['lq_low']:.2f}-{row['lq_high']:.2f})")
+            continue
+        m = re.fullmatch(r"(.*?)(?: \((estimate, bounds \S+?-\S+?|estimate, bounds at least \S+?)?(?:, )?(?:(?:tied )?(?:\d+(?:st|nd|rd|th) )?"
+                         r"(?:highest|lowest) of (\d+))?\))?", part)
+        body, bounds, of = m.group(1), m.group(2), m.group(3)
         crit = next(c for c in sorted(criteria, key=lambda c: -len(c.label))
                     if body == c.label or body.startswith(c.label + " ") or body == f"{c.label}: no")
+        if bounds or " ~" in body:  # an estimate is marked and carries its exact bounds
+            low, high = row[f"{crit.key}_low"], row[f"{crit.key}_high"]
+            assert bounds == f"estimate, bounds {crit.format_value(low)}-{crit.format_value(high)}", (part, low, high)
+            assert body.startswith(f"{crit.label} ~")
+            body = body.replace(" ~", " ", 1)
+        elif crit.key in ("lq", "employment") and f"{crit.key}_low" in row.index and pd.notna(row[f"{crit.key}_low"]):
+            assert abs(row[f"{crit.key}_high"] - row[f"{crit.key}_low"]) <= 1e-9 * (1 + abs(row[f"{crit.key}_high"])), part
         cited.append((crit, body, int(of) if of else None))
     return cited
 

@@ -387,7 +387,10 @@ def flag_against_peers(region_clusters: pl.DataFrame, peers: pl.DataFrame, *, re
     their latest earlier year, else their earliest. A peer row with the
     region's own code is replaced by the region. Adds the four flags and
     ``flag_method`` ("peer percentiles over N regions ..."); clusters the
-    peers lack get null flags.
+    peers lack get null flags. A region LQ (employment) that rests on
+    withheld cells is flagged at both ends of its bounds (``lq_low``/``lq_high``,
+    ``employment_low``/``employment_high``): a flag that differs between them
+    is null (uncertain) and ``strong_note`` names it and the bounds.
 
     US Cluster Mapping compares a region only with regions of its kind and
     year. With ``region_kind`` (:func:`exportplan.analysis.peers.region_kind`;
@@ -414,18 +417,32 @@ def flag_against_peers(region_clusters: pl.DataFrame, peers: pl.DataFrame, *, re
 
 def _flag_year(region: pl.DataFrame, peers: pl.DataFrame, year: int, region_code: str,
                region_kind: str | None = None, region_text: str = "", peer_kind: str = "") -> pl.DataFrame:
+    from exportplan.analysis import uncertain as unc
     from exportplan.analysis.peers import mismatch_label
 
     peer_year = _peer_year(peers.get_column("year").unique().to_list(), year)
     cols = ["region_code", "cluster_code", "type", "year", "lq", "employment", "establishments"]
     peer_rows = peers.filter((pl.col("year") == peer_year) & (pl.col("region_code") != region_code)).with_columns(
         year=pl.lit(year, pl.Int32))
-    own = region.select(pl.lit(region_code).alias("region_code"), "cluster_code", "type",
-                        pl.col("year").cast(pl.Int32), "lq", pl.col("employment").cast(pl.Float64),
-                        pl.col("establishments").cast(pl.Int64))
-    pool = pl.concat([peer_rows.select(cols), own], how="vertical_relaxed")
-    flagged = cluster_flags(pool).filter(pl.col("region_code") == region_code).select("cluster_code", *FLAGS)
-    n = pool.get_column("region_code").n_unique()
+    # An LQ (employment) on withheld cells is flagged at both ends of its bounds: every rule rises with both.
+    lq_lo, lq_hi = unc.ends(region, "lq")
+    emp_lo, emp_hi = unc.ends(region, "employment")
+    ended = region.with_columns(_lq_lo=lq_lo, _lq_hi=lq_hi, _emp_lo=emp_lo.cast(pl.Float64),
+                                _emp_hi=emp_hi.cast(pl.Float64))
+
+    def flags_at(end: str) -> pl.DataFrame:
+        own = ended.select(pl.lit(region_code).alias("region_code"), "cluster_code", "type",
+                           pl.col("year").cast(pl.Int32), pl.col(f"_lq_{end}").alias("lq"),
+                           pl.col(f"_emp_{end}").alias("employment"), pl.col("establishments").cast(pl.Int64))
+        pool = pl.concat([peer_rows.select(cols), own], how="vertical_relaxed")
+        return cluster_flags(pool).filter(pl.col("region_code") == region_code).select(
+            "cluster_code", *FLAGS, "lq_p75")
+
+    flagged = unc.combine_ends(
+        flags_at("lo").join(ended.select("cluster_code", "_lq_lo", "_lq_hi", "_emp_lo", "_emp_hi"),
+                            on="cluster_code", how="left"),
+        flags_at("hi"), FLAGS, "cluster_code").select("cluster_code", *FLAGS, unc.NOTE_COLUMN)
+    n = peer_rows.get_column("region_code").n_unique() + 1
     kinds = ", ".join(sorted(set(peer_rows.get_column("region_type").drop_nulls().to_list()))) \
         if "region_type" in peer_rows.columns else "peer"
     this = f"this region ({region_text})" if region_text else "this region"
@@ -435,7 +452,8 @@ def _flag_year(region: pl.DataFrame, peers: pl.DataFrame, year: int, region_code
     if kind_differs or peer_year != year:
         method += f"; {mismatch_label(peer_kind or kinds, peer_year, kind_differs, peer_year != year)}"
     known = set(peers.get_column("cluster_code").to_list())
-    out = region.drop([f for f in FLAGS if f in region.columns]).join(flagged, on="cluster_code", how="left")
+    out = region.drop([f for f in (*FLAGS, unc.NOTE_COLUMN) if f in region.columns]).join(
+        flagged, on="cluster_code", how="left")
     return out.with_columns(flag_method=pl.when(pl.col("cluster_code").is_in(list(known)))
                             .then(pl.lit(method)).otherwise(pl.lit("no peer data for this cluster")))
 
@@ -451,14 +469,20 @@ def flag_fallback(region_clusters: pl.DataFrame, threshold: float = 1.2, *,
                   reason: str = "no peer set loaded") -> pl.DataFrame:
     """Flags when no peer set can be used: strong = LQ >= threshold (traded clusters).
 
-    The percentile flags (strong10, significant, qualifying) cannot be
+    An LQ that rests on withheld cells is judged on its bounds (``lq_low``,
+    ``lq_high``; :mod:`exportplan.analysis.uncertain`): strong is True when
+    ``lq_low >= threshold``, False when ``lq_high < threshold``, and null when
+    the bounds straddle it, with ``strong_note`` saying so. The percentile
+    flags (strong10, significant, qualifying) cannot be
     computed without peers and are null; ``flag_method`` says
     "LQ >= 1.2 fallback, no peer set loaded" (with the threshold used and
     ``reason``, e.g. why a loaded peer set does not apply).
     """
+    from exportplan.analysis.uncertain import fallback_flags
+
     traded = pl.col("type") != "local" if "type" in region_clusters.columns else pl.lit(True)
     return region_clusters.with_columns(
-        strong=pl.when(traded & pl.col("lq").is_not_null()).then(pl.col("lq") >= threshold),
+        **fallback_flags(region_clusters, threshold, traded),
         strong10=pl.lit(None, pl.Boolean), significant=pl.lit(None, pl.Boolean),
         qualifying=pl.lit(None, pl.Boolean),
         flag_method=pl.lit(f"LQ >= {threshold:g} fallback, {reason}"),

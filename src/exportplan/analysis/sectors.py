@@ -76,6 +76,7 @@ from exportplan.analysis import industry as ai
 from exportplan.analysis.reference import match_reference
 from exportplan.analysis.scoring import Criterion, ScoreResult
 from exportplan.analysis.sensitivity import ROBUST_COVERAGE, Robustness
+from exportplan.analysis.uncertain import bounded_test, mark_reason
 from exportplan.errors import ExportPlanError
 
 BY = ("cluster", "naics")
@@ -717,7 +718,8 @@ class TierRule:
 
 
 #: Tier rules, tried in order; the first whose conditions all hold applies, else ``monitor``.
-#: A condition on a missing value (no growth data, no LQ) does not hold.
+#: A condition on a missing value (no growth data, no LQ) does not hold; nor does one on a value whose exact
+#: bounds (``lq_low``/``lq_high``: withheld cells) straddle its threshold (analysis.uncertain.bounded_test).
 TIER_RULES: tuple[TierRule, ...] = (
     TierRule("priority",
              "in the top k by score, scored on at least 60% of the weight, and in the top k in at least half of "
@@ -749,7 +751,9 @@ def tier_notes(top_k: int, table: pd.DataFrame | None = None) -> list[str]:
     lines = [why] if why else []
     lines += [f"Tier '{r.tier}': {r.description.replace('top k', f'top {top_k}')}." for r in TIER_RULES]
     lines.append(f"Tier 'monitor': {MONITOR_DESCRIPTION}. Rules are tried in this order; a rule needing a value "
-                 "a sector lacks (no growth data, no LQ) does not apply to it.")
+                 "a sector lacks (no growth data, no LQ) does not apply to it, nor does one on an LQ that rests on "
+                 "withheld cells and whose exact bounds straddle the rule's threshold (LQ uncertain; the tier "
+                 "reason gives the bounds).")
     return lines
 
 
@@ -841,11 +845,11 @@ def _row_tier(row: pd.Series, thresholds: dict, top_k: int) -> tuple[str, str]:
             x = pd.to_numeric(row[cond.column], errors="coerce")
             x = float(x) if pd.notna(x) else math.nan
             t = thresholds[(rule.tier, i)]
-            ok = cond.test(x, t)
+            ok, unsure = bounded_test(cond, row, x, t)  # on the bounds where the value rests on withheld cells
             label = cond.label.format(k=top_k)
             text = f"{label} {_show(cond, x, top_k)} {cond.op} {_show_threshold(cond, t, top_k)}"
             if ok is None:
-                text = f"{label}: no data"
+                text = unsure or f"{label}: no data"
             if not ok and first_fail is None:
                 first_fail = text if ok is None else f"{label} {_show(cond, x, top_k)}, not {cond.op} " \
                                                      f"{_show_threshold(cond, t, top_k)}"
@@ -908,7 +912,9 @@ def ranking_table(result: ScoreResult, rob: Robustness, extras: pd.DataFrame | N
             table[col] = np.nan
     est = table["estimated"] if "estimated" in table.columns else pd.Series(np.nan, index=table.index)
     held = table["withheld"] if "withheld" in table.columns else pd.Series(np.nan, index=table.index)
-    table["reason"] = pd.array([_with_estimate(r, e, w) for r, e, w in zip(table["reason"], est, held)], dtype="str")
+    # Estimated values are cited with their bounds (analysis.uncertain).
+    marked = [mark_reason(r, row, result.criteria) for r, (_, row) in zip(table["reason"], table.iterrows())]
+    table["reason"] = pd.array([_with_estimate(r, e, w) for r, e, w in zip(marked, est, held)], dtype="str")
     table = assign_tiers(table, top_k=k)
     keys = [c.key for c in result.criteria]
     groups = list(dict.fromkeys(c.group for c in result.criteria))

@@ -71,7 +71,7 @@ def rank_sectors(ctx, by, level, preset, weights, method, draws, seed, top_k, ro
     else:
         p_col = f"p_top{top_k}"
         formats = dict(_TEXT_FORMATS)
-        columns = ["rank", "code", "name", "score", "tier", "coverage", p_col, "band", "reason"]
+        columns = ["rank", "code", "name", "score", "tier", "coverage", p_col, "band", "employment", "lq", "reason"]
         _print_ranking(ranking, rows, bool(weights), columns, formats)
     if output is not None:
         click.echo(f"Wrote {ranking.write(output, fmt)}")
@@ -104,7 +104,13 @@ def _print_ranking(ranking, rows: int, adjusted: bool, columns: list[str], forma
     weights = ", ".join(f"{k} {v:.2f}" for k, v in ranking.group_weights.items())
     how = f"preset '{ranking.preset}'" + (", adjusted by --weights and rescaled to sum 1" if adjusted else "")
     click.echo(f"Weights ({how}): {weights}; method {ranking.method}.")
-    click.echo(render_text_table(ranking.table[columns], max_rows=rows, formats=formats))
+    from ..output.marks import MARK_NOTE, bound_marks
+
+    shown = [c for c in columns if c in ranking.table.columns]
+    marks, ranges, marked = bound_marks(ranking.table.head(rows), shown)  # ~ on estimates, as other tables
+    click.echo(render_text_table(ranking.table[shown], max_rows=rows, formats=formats, marks=marks, ranges=ranges))
+    if marked:
+        click.echo(MARK_NOTE)
     from ..analysis.sectors import no_priority_note
 
     why = no_priority_note(ranking.table, ranking.top_k)  # also among the notes; said here under the table

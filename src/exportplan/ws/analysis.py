@@ -261,6 +261,9 @@ class AnalysisMixin:
                  f"Crosswalk '{record['name']}'{' (edited by the user)' if record['edited'] else ''}, sha256 {record['sha256'][:12]}.",
                  f"Strong flags: {_flag_method(df)}."]
         notes += self.peer_notes(df)
+        from ..analysis.uncertain import flag_notes
+
+        notes += flag_notes(df, "strong-cluster")  # flags on LQ bounds that straddle the threshold
         if peers is not None and not us_reference:
             notes.append(f"A peer set is loaded, but its LQs are against the U.S. while these are against "
                          f"{self.reference_area}: flags use the LQ >= {threshold:g} fallback, not peer percentiles. "

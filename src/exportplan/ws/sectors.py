@@ -40,6 +40,8 @@ from ..analysis.weights import SECTOR_GROUPS, parse_weights, resolve_weights, sp
 from ..errors import ExportPlanError
 
 _US_AREAS = ("US000", "USLQ")
+#: Exact bounds of values on withheld cells, carried into the ranked table (reasons, tiers, printed marks).
+_BOUND_COLUMNS = ("lq_low", "lq_high", "employment_low", "employment_high")
 _GROUP_LABELS = {"size": "size", "growth": "growth", "strength": "strengths, assets",
                  "state_target": "state target", "foreign_investors": "foreign investors"}
 _NOTE_METHOD = {"weighted": "weighted sum of min-max normalized measures",
@@ -343,7 +345,8 @@ class SectorsMixin:
             alts = pd.DataFrame({"code": pd.array(codes, dtype="str"),
                                  "name": pd.array(base["cluster_name"].astype(str), dtype="str")})
             for col in ("employment", "establishments", "lq", "strong", "growth", "cagr", "avg_pay", "withheld",
-                        "estimated", "start_year", "vintage_break", "vintage_gap_codes"):
+                        "estimated", "start_year", "vintage_break", "vintage_gap_codes", *_BOUND_COLUMNS,
+                        "strong_note"):
                 alts[col] = base[col].to_numpy() if col in base.columns else np.nan
             flag_method = str(base["flag_method"].dropna().iloc[0]) if base["flag_method"].notna().any() else ""
         else:
@@ -356,7 +359,7 @@ class SectorsMixin:
             alts = pd.DataFrame({"code": pd.array(base["naics"].astype(str), dtype="str"),
                                  "name": pd.array(names, dtype="str")})
             for col in ("employment", "establishments", "lq", "growth", "cagr", "avg_pay", "withheld", "estimated",
-                        "start_year", "vintage_break"):
+                        "start_year", "vintage_break", *_BOUND_COLUMNS):
                 alts[col] = base[col].to_numpy() if col in base.columns else np.nan
             flag_method = ""
             keep = (pd.to_numeric(alts["employment"], errors="coerce").fillna(0) > 0) | \
@@ -457,6 +460,11 @@ class SectorsMixin:
         notes += sm.notes
         notes += result.uninformative_notes("ranked sector")
         notes += result.missing_notes("ranked sector", skip_all=True)  # once here, not on every reason
+        if "strong_note" in table.columns and table["strong_note"].notna().any():
+            n = int(table["strong_note"].notna().sum())
+            notes.append(f"Of the sectors without a strong-cluster flag, {n} have an uncertain one: the LQ rests on "
+                         "withheld cells and its exact bounds straddle the flag's threshold (column strong_note). It "
+                         "counts as missing data for that measure, never as strong.")
         if any(table[f"raw_{c.key}"].isna().all() for c in sm.criteria):
             notes.append("The robustness test varies the weights of the measures with data; a measure no sector has "
                          "data on cannot change any rank.")
