@@ -94,7 +94,8 @@ def combine_ends(low: pl.DataFrame, high: pl.DataFrame, flags: Sequence[str], ke
                                             pl.when(pl.col("_emp_hi") >= OPEN / 10).then(pl.lit("open"))
                                             .otherwise(pl.col("_emp_hi").round(0).cast(pl.Int64).cast(pl.String))))
     thresh = pl.when(pl.col("lq_p75").is_not_null()).then(
-        pl.format(" (peer P75 LQ {}, and at least 1)", two_dec(pl.col("lq_p75").clip(0.0, None)))).otherwise(pl.lit(""))
+        pl.format(" (strong: LQ at least 1 and at least the peers' P75, {}, with employment and establishments "
+                  "above the peers' P25)", two_dec(pl.col("lq_p75").clip(0.0, None)))).otherwise(pl.lit(""))
     note = pl.when(names.list.len() > 0).then(pl.format(
         "uncertain: {}: LQ bounds {}{} straddle the peer thresholds{}", names.list.join(", "), lq_text,
         emp_text.fill_null(""), thresh))
