@@ -199,3 +199,8 @@ def test_columbus_sector_reasons_cite_estimates_with_their_bounds(columbus_uslq)
     assert (table.loc[counted, "lq_low"] >= 1.2).all()
     notes = ranking.table.attrs["exportplan"]["notes"]
     assert sum("have an uncertain one" in n for n in notes) == 1
+    # --explain shows the same: the estimate with its bounds, the flag as uncertain (not "no data").
+    code = str(ranking.table.loc[ranking.table["name"] == "Automotive", "code"].iloc[0])
+    values = ranking.explain(code).set_index("key")["value"]
+    assert values["lq"] == f"~{auto['raw_lq']:.2f} (estimate, bounds {bounds})"
+    assert values["strong"] == f"uncertain (LQ bounds {bounds})"

@@ -76,7 +76,7 @@ from exportplan.analysis import industry as ai
 from exportplan.analysis.reference import match_reference
 from exportplan.analysis.scoring import Criterion, ScoreResult
 from exportplan.analysis.sensitivity import ROBUST_COVERAGE, Robustness
-from exportplan.analysis.uncertain import bounded_test, mark_reason
+from exportplan.analysis.uncertain import bounded_test, mark_reason, value_text
 from exportplan.errors import ExportPlanError
 
 BY = ("cluster", "naics")
@@ -973,7 +973,7 @@ def explain(table: pd.DataFrame, criteria: Sequence[Criterion], weights: Mapping
         raw = row[f"raw_{c.key}"]
         contrib = row[f"contrib_{c.key}"]
         up = above[f"contrib_{c.key}"] if above is not None else np.nan
-        rows.append({"group": c.group, "key": c.key, "label": c.label, "raw": raw, "value": c.format_value(raw),
+        rows.append({"group": c.group, "key": c.key, "label": c.label, "raw": raw, "value": value_text(c, raw, row),
                      "norm": row[f"norm_{c.key}"], "weight": float(weights.get(c.key, 0.0)), "contribution": contrib,
                      "share": contrib / score if score and pd.notna(contrib) else np.nan,
                      "above": up, "gap": contrib - up if pd.notna(contrib) and pd.notna(up) else np.nan,

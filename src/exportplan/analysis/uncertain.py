@@ -174,6 +174,25 @@ def mark_reason(reason: str, row: pd.Series, criteria: Sequence) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def value_text(crit, raw, row: pd.Series) -> str:
+    """A measure's raw value as text for an explanation: ``~1.40 (estimate, bounds 0.13-15.21)`` for an
+    estimate, ``uncertain (LQ bounds ...)`` for an uncertain strong flag, else the plain formatted value."""
+    cols = BOUNDED_MEASURES.get(crit.key)
+    x = _num(raw)
+    if cols and not math.isnan(x) and all(c in row.index for c in cols):
+        low, high = _num(row[cols[0]]), _num(row[cols[1]])
+        if loose(low, high):
+            return f"~{crit.format_value(x)} (estimate, bounds {_bound_range(crit, low, high)})"
+    note = row.get(NOTE_COLUMN) if NOTE_COLUMN in row.index else None
+    if crit.key == "strong" and math.isnan(x) and isinstance(note, str) and note:
+        low, high = _num(row.get("lq_low")), _num(row.get("lq_high"))
+        if not math.isnan(low):
+            return "uncertain (LQ " + (f"at least {low:.2f}, no upper bound)" if math.isnan(high)
+                                       else f"bounds {low:.2f}-{high:.2f})")
+        return "uncertain"
+    return crit.format_value(raw)
+
+
 # --------------------------------------------------------------------------- tiers
 
 def bounded_test(cond, row: pd.Series, x: float, threshold: float) -> tuple[bool | None, str]:
@@ -202,4 +221,4 @@ def bounded_test(cond, row: pd.Series, x: float, threshold: float) -> tuple[bool
 
 
 __all__ = ["BOUNDED_MEASURES", "NOTE_COLUMN", "OPEN", "bounded_test", "bounds_text", "combine_ends", "ends",
-           "fallback_flags", "flag_notes", "loose", "mark_reason", "two_dec"]
+           "fallback_flags", "flag_notes", "loose", "mark_reason", "two_dec", "value_text"]
