@@ -1,10 +1,12 @@
 """Charts (bubble, contributions) and the offline world map."""
 from __future__ import annotations
 
+import re
 import struct
 import xml.etree.ElementTree as ET
 
 import matplotlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -135,9 +137,9 @@ def test_bubble_chart_with_no_lq_writes_no_file_and_says_why(tmp_path):
                        "employment": [1.0, 2.0]})
     with pytest.raises(ChartNotDrawn, match="^the LQ is missing for all 2 clusters; see the table's notes"):
         bubble_chart(df, source_note="s", path=tmp_path / "x", noun="clusters")
-    df["lq_low"], df["lq_high"] = [0.5, np.nan], [3.0, 2.0]  # one row with both bounds, no point value
-    with pytest.raises(ChartNotDrawn, match=r"1 cluster with only LQ bounds \(lq_low to lq_high\), no point value"):
-        bubble_chart(df, source_note="s", path=tmp_path / "x", noun="clusters")
+    df["lq_low"], df["lq_high"] = [0.5, np.nan], [3.0, 2.0]  # bounds, no point value: drawn as bound lines
+    with pytest.raises(ChartNotDrawn, match=r"2 clusters with only LQ bounds \(lq_low to lq_high\), no point value"):
+        bubble_chart(df.assign(employment=np.nan), source_note="s", path=tmp_path / "x", noun="clusters")
     with pytest.raises(ChartNotDrawn, match="the table has no industries"):
         bubble_chart(df.iloc[:0], source_note="s", path=tmp_path / "x")
     with pytest.raises(ChartNotDrawn, match="employment is missing for all 2 industries"):
@@ -363,12 +365,84 @@ def test_bubble_chart_keeps_growth_when_some_rows_have_it(tmp_path):
     assert not any("instead" in t for t in texts)
 
 
-def test_bubble_chart_counts_rows_with_only_bounds_apart(tmp_path):
+def range_lines(fig, prefix: str) -> list:
+    """The whiskers ('whisker') or bound lines ('bound') of a bubble chart: its Line2D with that gid (no end marks)."""
+    return [ln for ln in fig.axes[0].lines if re.fullmatch(rf"{prefix}-\d+", ln.get_gid() or "")]
+
+
+def test_bubble_chart_draws_rows_with_only_bounds_as_lines(tmp_path, saved_figures):
     df = make_clusters().assign(lq_low=np.nan, lq_high=np.nan, lq_note=None)
     df.loc[5, ["lq_low", "lq_high"]] = [0.4, 2.5]  # row 5 has no point LQ, only wide bounds
     svg = bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",), noun="clusters")[0]
-    assert ("3 clusters not shown: 1 with no LQ (withheld or missing), 1 with only LQ bounds (lq_low to lq_high; "
-            "see lq_note), no point value, 1 with no growth (withheld or missing).") in " ".join(svg_texts(svg))
+    texts = " ".join(svg_texts(svg))
+    assert "2 clusters not shown: 1 with no LQ (withheld or missing), 1 with no growth (withheld or missing)." in texts
+    assert "lines with no bubble: the 1 cluster with only lq bounds" in texts.lower()
+    lines = range_lines(saved_figures[0], "bound")
+    assert len(lines) == 1 and not range_lines(saved_figures[0], "whisker")
+    xs, ys = lines[0].get_data()
+    assert list(xs) == [0.4, 2.5] and list(ys) == [df.loc[5, "growth"]] * 2  # at its growth, low to high
+    # No bubble for it: the bubbles are the 17 rows with a point LQ and growth.
+    assert sum(len(c.get_offsets()) for c in saved_figures[0].axes[0].collections) == 17
+    # Without bounds columns there is nothing to draw for row 5, and it is counted as missing.
+    svg = bubble_chart(df.drop(columns=["lq_low", "lq_high"]), source_note="s", path=tmp_path / "y",
+                       formats=("svg",), noun="clusters")[0]
+    assert "3 clusters not shown: 2 with no LQ" in " ".join(svg_texts(svg))
+
+
+def test_bubble_chart_whiskers_estimated_lqs_and_arrows_open_or_clipped_bounds(tmp_path, saved_figures):
+    df = make_clusters().assign(lq_low=lambda d: d["lq"], lq_high=lambda d: d["lq"])
+    df.loc[0, ["lq_low", "lq_high"]] = [0.2, 0.45]  # an estimate, bounds within the axis
+    df.loc[3, ["lq_low", "lq_high"]] = [0.5, 40.0]  # an estimate whose high bound runs far beyond the axis
+    df.loc[4, ["lq_low", "lq_high"]] = [0.6, np.nan]  # an open high bound
+    df.loc[2, ["lq_low", "lq_high"]] = [0.0, np.inf]  # only bounds, open at both ends
+    svg = bubble_chart(df, source_note="s", path=tmp_path / "x", formats=("svg",), noun="clusters",
+                       xscale="log")[0]
+    fig = saved_figures[0]
+    whiskers = range_lines(fig, "whisker")
+    assert len(whiskers) == 3  # rows 0, 3, 4; exact bounds get none
+    ys = {round(float(w.get_ydata()[0]), 6) for w in whiskers}
+    assert ys == {round(float(df.loc[i, "growth"]), 6) for i in (0, 3, 4)}
+    x0, x1 = fig.axes[0].get_xlim()
+    assert x1 < 40  # one wide bound does not squeeze the chart: it is clipped, with an arrowhead
+    for w in whiskers:
+        assert x0 <= min(w.get_xdata()) and max(w.get_xdata()) <= x1
+    marks = [ln for ln in fig.axes[0].lines if (ln.get_gid() or "").startswith("whisker-")]
+    open_ends = [ln for ln in marks if ln.get_gid().endswith("-open")]
+    assert len(open_ends) == 2 and {ln.get_marker() for ln in open_ends} == {">"}  # rows 3 (clipped) and 4 (open)
+    bound = range_lines(fig, "bound")
+    assert len(bound) == 1 and list(bound[0].get_xdata()) == [x0, x1]  # open both ends: the whole axis
+    texts = " ".join(svg_texts(svg))
+    assert "Whiskers: LQ bounds (lq_low to lq_high) of the 3 clusters whose LQ is an estimate" in texts
+    assert "the 1 cluster with only LQ bounds" in texts and "arrowhead" in texts
+
+
+def test_tier_legend_lists_exactly_the_tiers_drawn(tmp_path, saved_figures):
+    df = make_clusters()
+    df["tier"] = pd.Categorical(["sustain", "monitor"] * 10, categories=["priority", "sustain", "monitor"])
+    for growth in (df["growth"], np.nan):  # with growth (size key too) and without (LQ against employment)
+        bubble_chart(df.assign(growth=growth), color="tier", source_note="s", path=tmp_path / "x",
+                     formats=("png",))
+        fig = saved_figures[-1]
+        assert legend_texts(fig)[0] == ["sustain", "monitor"]
+        # The key is inside the figure, not cut off at its right edge.
+        fig.draw_without_rendering()
+        legend = [c for c in fig.axes[0].get_children() if isinstance(c, Legend)][0]
+        assert legend.get_window_extent().x1 <= fig.bbox.x1
+
+
+def test_leader_lines_are_never_longer_than_the_limit(tmp_path, saved_figures):
+    from exportplan.output.chartlabels import MAX_LEADER
+
+    bubble_chart(make_crowded(60), source_note="s", path=tmp_path / "x", formats=("png",), labels=30)
+    fig = saved_figures[0]
+    ax = fig.axes[0]
+    frame = ax.get_window_extent()
+    limit = MAX_LEADER * np.hypot(frame.width, frame.height)
+    leaders = [t.arrow_patch for t in ax.texts if t.arrow_patch is not None]
+    assert leaders  # the crowded chart needs some
+    for patch in leaders:
+        verts = patch.get_path().vertices
+        assert np.hypot(*(verts[-1] - verts[0])) <= limit + 4, "a leader longer than the limit"
 
 
 def test_bubble_chart_legend_lists_only_drawn_tiers(tmp_path, saved_figures):

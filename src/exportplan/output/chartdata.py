@@ -135,10 +135,12 @@ class BubbleRows:
     fallback: bool = False  # no row has y: y is the size column instead
     notes: list[str] = field(default_factory=list)
     left_out: str = ""  # the note counting rows left out, if any
+    ranges: pd.DataFrame | None = None  # rows with only x bounds (no point x), drawn as bound lines
 
 
 def bubble_rows(df: pd.DataFrame, *, x: str, y: str, size: str, noun: str, log_x: bool | None,
-                why_no_y: str = "", top_notes: Sequence[str] = ()) -> BubbleRows:
+                why_no_y: str = "", top_notes: Sequence[str] = (), bounds: tuple[str, str] | None = None,
+                draw_ranges: bool = False) -> BubbleRows:
     """The drawable rows of a bubble chart, or :class:`ChartNotDrawn` when there are none.
 
     A row needs a point value of ``x`` and a ``size`` of 0 or more. When some
@@ -146,7 +148,10 @@ def bubble_rows(df: pd.DataFrame, *, x: str, y: str, size: str, noun: str, log_x
     (growth with one year loaded), every row with ``x`` is drawn against its
     ``size`` instead, and the notes say so. A row with no point ``x`` but a
     range (``<x>_low``/``<x>_high``, too wide to give a point value) is
-    counted apart from plain missing values. ``log_x`` True: rows with an x
+    counted apart from plain missing values; with ``draw_ranges`` those with
+    a y (and size) are returned in ``ranges`` to be drawn as bound lines, and
+    not counted as left out. ``bounds`` names the range columns (default
+    ``<x>_low``/``<x>_high``). ``log_x`` True: rows with an x
     of 0 or less cannot be drawn and are counted. ``top_notes`` (the table's
     warnings, see :func:`top_note_heads`) go into the reason a chart is not drawn.
     """
@@ -155,10 +160,13 @@ def bubble_rows(df: pd.DataFrame, *, x: str, y: str, size: str, noun: str, log_x
         raise ChartNotDrawn(f"the table has no {noun}.")
     xs, ys, sizes = numbers(df, x), numbers(df, y), numbers(df, size)
     has_x, has_y, has_size = xs.notna(), ys.notna(), sizes.ge(0)
-    ranged = ~has_x & _has_range(df, x)
+    low_col, high_col = bounds or (f"{x}_low", f"{x}_high")
+    ranged = ~has_x & _has_range(df, x, low_col, high_col)
     note = f"; see {x}_note" if f"{x}_note" in df.columns else ""
-    bounds = f"only {short(x)} bounds ({x}_low to {x}_high{note}), no point value"
-    if not (has_x & has_size).any():
+    bounds = f"only {short(x)} bounds ({low_col} to {high_col}{note}), no point value"
+    any_y = bool((has_x & has_y & has_size).any())
+    drawn_ranges = ranged & has_size & (has_y | (not any_y)) if draw_ranges else ranged & False
+    if not (has_x & has_size).any() and not drawn_ranges.any():
         if not has_x.any():
             reason = f"the {short(x)} is missing for all {what}"
             if ranged.any():
@@ -170,16 +178,19 @@ def bubble_rows(df: pd.DataFrame, *, x: str, y: str, size: str, noun: str, log_x
         why = f" ({' '.join(top_notes).rstrip('.')}; see the note at the top of the table)." if top_notes else \
             "; see the table's notes."
         raise ChartNotDrawn(reason + why)
-    fallback = not (has_x & has_y & has_size).any()
+    fallback = not any_y
     keep = has_x & has_size & (True if fallback else has_y)
     out = BubbleRows(df.loc[keep].assign(**{x: xs[keep], y: ys[keep], size: sizes[keep]}), y=size if fallback else y,
                      fallback=fallback)
+    shown_ranges = drawn_ranges & (True if fallback else has_y)
+    out.ranges = df.loc[shown_ranges].assign(**{y: ys[shown_ranges], size: sizes[shown_ranges]}).reset_index(drop=True)
+    ranged_left = ranged & ~shown_ranges
     if fallback:
         because = f" ({why_no_y})" if why_no_y else ""
         out.notes.append(f"No {singular(noun)} has {_a(short(y))} value{because}: the chart shows {short(x)} "
                          f"against {short(size)} instead.")
     counts = [(int((~has_x & ~ranged).sum()), f"no {short(x)} (withheld or missing)"),
-              (int(ranged.sum()), bounds),
+              (int(ranged_left.sum()), bounds),
               (0 if fallback else int((has_x & ~has_y).sum()), f"no {short(y)} (withheld or missing)"),
               (int((has_x & (has_y | fallback) & ~has_size).sum()), f"no {short(size)} (withheld or missing)")]
     data = out.data
@@ -194,21 +205,28 @@ def bubble_rows(df: pd.DataFrame, *, x: str, y: str, size: str, noun: str, log_x
         total = sum(n for n, _ in left)
         detail = left[0][1] if len(left) == 1 else ", ".join(f"{n:,} with {why}" for n, why in left)
         out.left_out = f"{plural(total, noun)} not shown: {detail}."
-    if not len(out.data):  # e.g. every LQ is 0 on a log axis
+    if not len(out.data) and not len(out.ranges):  # e.g. every LQ is 0 on a log axis
         raise ChartNotDrawn(f"no {singular(noun)} can be drawn ({detail}).")
     return out
 
 
-def _has_range(df: pd.DataFrame, col: str) -> pd.Series:
-    """Whether each row has both bounds ``<col>_low`` and ``<col>_high`` (False without the columns)."""
-    low, high = f"{col}_low", f"{col}_high"
+def _has_range(df: pd.DataFrame, col: str, low: str | None = None, high: str | None = None) -> pd.Series:
+    """Whether each row has a bound ``<col>_low`` or ``<col>_high`` (the other may be open; False without the columns)."""
+    low, high = low or f"{col}_low", high or f"{col}_high"
     if low not in df.columns or high not in df.columns:
         return pd.Series(False, index=df.index)
-    return numbers(df, low).notna() & numbers(df, high).notna()
+    return numbers(df, low).notna() | numbers(df, high).notna()
 
 
-def why_no_growth(df: pd.DataFrame) -> str:
-    """Why a table has no growth at all, when its columns tell: one year loaded."""
+def why_no_growth(df: pd.DataFrame, year: object = None, start_year: object = "") -> str:
+    """Why a table has no growth at all, when its columns tell: one year loaded.
+
+    The one wording for every chart: from the table's ``start_year`` and
+    ``year`` columns, or, for a table without them (the sector ranking),
+    from ``year`` and ``start_year`` given (e.g. from its meta; None = no
+    growth window)."""
+    if "start_year" not in df.columns and year not in (None, "") and start_year is None:
+        return why_no_growth(pd.DataFrame({"start_year": [np.nan], "year": [year]}))
     if "start_year" in df.columns and numbers(df, "start_year").isna().all():
         years = _distinct(df, "year")
         return f"only {years[0]} is loaded: growth needs an earlier year" if len(years) == 1 else \

@@ -105,6 +105,8 @@ def log_axis(ax, which: str, values: pd.Series) -> None:
 _NEAR_PT = 6.0
 _GAPS_PT = (2.0, 10.0, 20.0, 34.0, 52.0, 76.0, 104.0, 136.0, 172.0)  # label-to-edge gaps tried, nearest first
 _MIN_LEADER_PT = 8.0  # a shorter leader line would be too short to see
+#: The longest leader line, as a share of the axes' diagonal; a label that needs a longer one is left out.
+MAX_LEADER = 0.15
 _LEADER_CLEAR_PT = 1.0  # a leader keeps this far from every other bubble's edge
 # Directions tried (degrees, every 15): right, left, above, below, the diagonals, then the rest;
 # of two equally good spots the earlier wins.
@@ -123,6 +125,7 @@ class _Scene:
         self.cores = np.maximum(radii / 2, 3.0 * scale)
         self.boxes = list(boxes)  # (x0, y0, x1, y1) of placed labels and other text
         self.leaders: list[tuple[np.ndarray, np.ndarray]] = []
+        self.max_leader = math.inf  # longest leader line allowed, in pixels
 
 
 def _box_distances(boxes: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -256,6 +259,8 @@ def _best_spot(scene: _Scene, i: int, half: tuple[float, float], leaders: bool):
         if needs_leader[k]:
             start = scene.centres[i] + directions[k] * scene.radii[i]
             end = scene.centres[i] + directions[k] * (t[k] - _box_depth(directions[k], half))
+            if math.hypot(*(end - start)) > scene.max_leader:
+                continue  # a long leader crosses the plot and is hard to follow: no label instead
             ok, crossed = _leader_ok(scene, i, start, end)
             if not ok:
                 continue
@@ -282,7 +287,7 @@ def _extent(artist, renderer) -> tuple[float, float, float, float]:
 
 
 def label_bubbles(fig, ax, data: pd.DataFrame, x: str, y: str, label: str, area: np.ndarray, top: int,
-                   avoid: Sequence = ()) -> int:
+                   avoid: Sequence = (), order: np.ndarray | None = None, obstacles: Sequence = ()) -> int:
     """Label the ``top`` largest bubbles where a label fits without hiding another; return how many.
 
     Each label takes the nearest free spot around its bubble (see
@@ -291,18 +296,25 @@ def label_bubbles(fig, ax, data: pd.DataFrame, x: str, y: str, label: str, area:
     leader line, so no label can be read as another bubble's. A label with
     no free spot is left out rather than drawn over the data. ``avoid`` are
     the reference lines (which no leader runs along) and their labels (which
-    labels keep clear of).
+    labels keep clear of). ``obstacles`` are other lines (whiskers, bound
+    lines) that no label covers and no leader crosses. ``order`` ranks the bubbles for a label (default:
+    largest area first). A leader is never longer than :data:`MAX_LEADER`
+    of the axes' diagonal: a label that would need a longer one is left out.
     """
     fig.draw_without_rendering()  # run the layout so that data → pixel transforms are final
     renderer = fig.canvas.get_renderer()
     scale = fig.dpi / 72
     xy = data[[x, y]].to_numpy(dtype=float)
     texts = [_extent(a, renderer) for a in avoid if isinstance(a, Text)]
+    pad = 1.0 * fig.dpi / 72
+    texts += [(x0 - pad, y0 - pad, x1 + pad, y1 + pad) for x0, y0, x1, y1 in (_extent(a, renderer) for a in obstacles)]
     rules = [tuple(a.get_transform().transform(a.get_xydata())) for a in avoid if isinstance(a, Line2D)]
     scene = _Scene(ax.transData.transform(xy), np.sqrt(area) / 2 * scale, scale,
                    ax.get_window_extent(renderer), texts, rules)
+    frame = scene.frame
+    scene.max_leader = MAX_LEADER * math.hypot(frame.width, frame.height)
     probes = {}
-    for i in np.argsort(-area, kind="stable")[:max(top, 0)]:
+    for i in (np.argsort(-area, kind="stable") if order is None else order)[:max(top, 0)]:
         probe = ax.annotate(wrap_label(data[label].iloc[i]), xy=xy[i], xytext=(0, 0), textcoords="offset points",
                             ha="center", va="center", fontsize=7.5)
         probes[i] = _extent(probe, renderer)  # where the text sits around its anchor, before it moves

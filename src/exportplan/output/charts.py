@@ -30,7 +30,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from exportplan.errors import ExportPlanError
-from exportplan.output.chartdata import (ChartNotDrawn, bubble_rows, counted_text, drawn_criteria,
+from exportplan.output import chartbounds as cb
+from exportplan.output.chartdata import (ChartNotDrawn, bubble_rows, counted_text, drawn_criteria, numbers,
                                          plural, singular, top_note_heads, why_no_growth)
 from exportplan.output.chartlabels import (LABEL_BOX, exact_number, exact_percent_formatter, label_bubbles,
                                            log_axis, wrap_label)
@@ -55,6 +56,7 @@ _RC = {
 # No dates or version strings in the files, so re-runs are byte-identical.
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None},
              "pdf": {"CreationDate": None, "ModDate": None}}
+_AXIS_SHORT = {"lq": "LQ"}
 _AXIS_LABELS = {"lq": "Location quotient (LQ; 1 = national average)",
                 "growth": "Employment growth", "employment": "Employment"}
 
@@ -230,8 +232,13 @@ def _use_log_x(values: pd.Series, xscale: str) -> bool:
     return bool((values > 0).all() and values.max() / values.min() >= 20)
 
 
-def _draw_bubbles(ax, data: pd.DataFrame, x: str, y: str, area: np.ndarray, color: str | None) -> list:
-    """Scatter the bubbles (largest first, so small ones stay on top; SVG ids bubbles-<k>); legend handles."""
+def _draw_bubbles(ax, data: pd.DataFrame, x: str, y: str, area: np.ndarray, color: str | None,
+                  cats: list | None = None) -> list:
+    """Scatter the bubbles (largest first, so small ones stay on top; SVG ids bubbles-<k>); legend handles.
+
+    ``cats`` are the colour categories drawn (default: those of ``data``),
+    each with its colour; a category with no bubble still gets a legend entry
+    (its rows are drawn as bound lines)."""
     order = np.argsort(-area, kind="stable")
     data, area = data.iloc[order], area[order]
     if color is None:
@@ -239,13 +246,14 @@ def _draw_bubbles(ax, data: pd.DataFrame, x: str, y: str, area: np.ndarray, colo
                    gid="bubbles-0")
         return []
     handles = []
-    cats = _categories(data[color])
+    cats = _categories(data[color]) if cats is None else list(cats)
     for cat, col in zip(cats + [None], _palette(len(cats)) + ["#9e9e9e"]):
         mask = data[color].isna().to_numpy() if cat is None else (data[color] == cat).to_numpy()
-        if not mask.any():
+        if not mask.any() and cat is None:
             continue
-        ax.scatter(data[x][mask], data[y][mask], s=area[mask], color=col, alpha=0.65,
-                   edgecolor="white", linewidth=0.8, gid=f"bubbles-{len(handles)}")
+        if mask.any():
+            ax.scatter(data[x][mask], data[y][mask], s=area[mask], color=col, alpha=0.65,
+                       edgecolor="white", linewidth=0.8, gid=f"bubbles-{len(handles)}")
         handles.append(ax.scatter([], [], s=60, color=col, alpha=0.65, label="n/a" if cat is None else str(cat)))
     return handles
 
@@ -283,7 +291,7 @@ def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: st
                  reference_label: str | None = None, labels: int = 12, noun: str = "industries",
                  x_label: str | None = None, y_label: str | None = None, size_label: str | None = None,
                  xscale: str = "auto", counted: str | None = None, why_no_y: str | None = None,
-                 notes: Sequence[str] = ()) -> list[Path]:
+                 notes: Sequence[str] = (), bounds: tuple[str, str] | None = None) -> list[Path]:
     """LQ × growth bubble chart, bubble area ∝ ``size``; returns the files written.
 
     Dashed reference lines mark LQ = 1 and ``reference_growth`` (0, or e.g.
@@ -305,6 +313,12 @@ def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: st
     DATA when ``sample_data`` (default: ``meta['sample_data']``).
     ``xscale`` is 'linear', 'log' or 'auto' (log when all LQs are above 0 and
     span 20×); on a log axis, rows with an LQ of 0 or less are left out and counted.
+
+    Estimates are not drawn as firm (see :mod:`exportplan.output.chartbounds`):
+    where the table has bounds of ``x`` (``bounds``, default ``<x>_low`` and
+    ``<x>_high``), a bubble whose x is an estimate gets a whisker from its
+    low to its high bound, and a row with only bounds is drawn as a bound
+    line at its y, with no bubble; the footer counts both.
     """
     df = as_pandas(df)
     _need_columns(df, [x, y, size, label, color], "bubble chart")
@@ -312,17 +326,25 @@ def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: st
         raise ExportPlanError(f"xscale must be 'auto', 'log' or 'linear', not {xscale!r}.")
     note, sample = _resolve_notes(source_note, meta, sample_data)
     warnings = top_note_heads(meta)
-    rows = bubble_rows(df, x=x, y=y, size=size, noun=noun, log_x=xscale == "log",
-                       why_no_y=why_no_growth(df) if why_no_y is None else why_no_y, top_notes=warnings)
-    data = rows.data
-    log_x = _use_log_x(data[x], xscale)
+    cols = cb.bound_columns(df, x, bounds)
+    why = why_no_growth(df, (meta or {}).get("year"), (meta or {}).get("start_year")) if why_no_y is None else why_no_y
+    rows = bubble_rows(df, x=x, y=y, size=size, noun=noun, log_x=xscale == "log", why_no_y=why, top_notes=warnings,
+                       bounds=cols, draw_ranges=cols is not None)
+    data, ranges = rows.data, rows.ranges
+    ends = pd.concat([numbers(ranges, c) for c in cols]) if cols and len(ranges) else pd.Series(dtype=float)
+    # The bubbles decide the scale; bounds (often far wider) are clipped to it. Only bounds: their ends decide.
+    log_x = _use_log_x(data[x] if len(data) else ends[ends > 0], xscale)
     size_name = size_label or _AXIS_LABELS.get(size, size)
     counted = counted or counted_text(df, size_name.lower())
     notes = [*warnings, *rows.notes, *notes, f"{'Height' if rows.fallback else 'Bubble size'}: {counted}."]
+    whiskers = cb.estimated_mask(data, x, cols)
+    if whiskers.any() or len(ranges):
+        notes.append(_bounds_note(x, cols, int(whiskers.sum()), len(ranges), noun))
     if rows.left_out:
         notes.append(rows.left_out)
     by = size_name.lower()
-    which = f"the {labels} largest by {by}" if len(data) > labels else f"all {noun} shown"
+    shown = len(data) + len(ranges)
+    which = f"the {labels} largest by {by}" if shown > labels else f"all {noun} shown"
     if labels > 0:
         notes.append(f"Labels: {which}.")
     with chart_style():
@@ -333,32 +355,55 @@ def bubble_chart(df: pd.DataFrame, *, x: str = "lq", y: str = "growth", size: st
         placed = _plot_bubbles(fig, ax, data, x=x, y=rows.y, size=size, label=label, color=color, labels=labels,
                                reference=None if rows.fallback else (reference_growth, reference_label),
                                axis_labels=(x_label, None if rows.fallback else y_label, size_label),
-                               xscale="log" if log_x else "linear")
-        unplaced = max(min(labels, len(data)), 0) - placed
+                               xscale="log" if log_x else "linear", ranges=ranges, bounds=cols, whiskers=whiskers)
+        unplaced = max(min(labels, shown), 0) - placed
         if unplaced:  # same line count: the note only grows by a few words
             notes[-1] = f"Labels: {which} ({unplaced} without room for a label)."
             footer.set_text("\n".join(footer_lines(note, notes)))
         return save_figure(fig, path, formats)
 
 
-def _plot_bubbles(fig, ax, data, *, x, y, size, label, color, labels, reference, axis_labels, xscale) -> int:
+def _bounds_note(x: str, cols, estimated: int, ranged: int, noun: str) -> str:
+    """The footer sentence on whiskers and bound lines, with how many rows have each."""
+    name, (low, high) = _AXIS_SHORT.get(x, x), cols
+    parts = []
+    if estimated:
+        parts.append(f"whiskers: {name} bounds ({low} to {high}) of the {plural(estimated, noun)} whose {name} is "
+                     "an estimate (withheld cells)")
+    if ranged:
+        parts.append(f"lines with no bubble: the {plural(ranged, noun)} with only {name} bounds, too wide for a "
+                     "point value")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "; an arrowhead: the bound is open or runs beyond the axis."
+
+
+def _plot_bubbles(fig, ax, data, *, x, y, size, label, color, labels, reference, axis_labels, xscale,
+                  ranges=None, bounds=None, whiskers=None) -> int:
     """Everything inside the bubble chart's axes: bubbles, lines, legends, labels.
 
     ``y == size`` is the fallback without growth: equal bubbles, ``size`` up
-    the (log) y axis, no size key and no horizontal reference line. Returns
-    how many labels were placed.
+    the (log) y axis, no size key and no horizontal reference line.
+    ``ranges`` (rows with only ``bounds`` of x) are drawn as bound lines and
+    the ``whiskers`` rows of ``data`` get whiskers. Returns how many labels
+    were placed.
     """
     x_label, y_label, size_label = axis_labels
     fallback = y == size
+    ranges = ranges if ranges is not None and bounds is not None else data.iloc[:0]
+    log_x = xscale == "log"
     max_area = 2400.0
-    size_max = float(data[size].max())
+    size_max = float(pd.concat([data[size], ranges[size]]).max())
     area = (np.full(len(data), 90.0) if fallback or size_max <= 0
             else np.maximum(max_area * data[size].to_numpy(float) / size_max, 8.0))
-    if xscale == "log":
-        log_axis(ax, "x", data[x])
-    if fallback and _use_log_x(data[y], "auto"):
-        log_axis(ax, "y", data[y])
-    handles = _draw_bubbles(ax, data, x, y, area, color)
+    lows, highs = ((numbers(ranges, c).to_numpy(float) for c in bounds) if len(ranges)
+                   else (np.array([]), np.array([])))
+    mids = cb.midpoints(lows, highs, log_x)
+    if log_x:
+        log_axis(ax, "x", pd.concat([data[x], pd.Series(mids)]))
+    if fallback and _use_log_x(pd.concat([data[y], ranges[y]]), "auto"):
+        log_axis(ax, "y", pd.concat([data[y], ranges[y]]))
+    cats = _categories(pd.concat([data[color], ranges[color]])) if color is not None else []
+    handles = _draw_bubbles(ax, data, x, y, area, color, cats)
     references = _reference_lines(ax, reference, _percent_axis(y))
     if _percent_axis(y):
         ax.yaxis.set_major_formatter(exact_percent_formatter())
@@ -368,20 +413,47 @@ def _plot_bubbles(fig, ax, data, *, x, y, size, label, color, labels, reference,
     y_name = y_label or _AXIS_LABELS.get(y, y)
     ax.set_ylabel(f"{y_name} (log scale)" if ax.get_yscale() == "log" else y_name)
     ax.margins(0.08)
+    whiskers = np.zeros(len(data), bool) if whiskers is None or bounds is None else whiskers
+    obstacles: list = []  # bound lines, which labels and leaders keep clear of (whiskers sit under labels' boxes)
+    if whiskers.any() or len(ranges):
+        w_low, w_high = (numbers(data, c).to_numpy(float)[whiskers] for c in bounds)
+        core = np.append(data[x].to_numpy(float) if len(data) else mids, 1.0)  # LQ = 1 stays in view
+        xlim = cb.x_limits(core, np.concatenate([w_low, lows]),
+                           np.concatenate([w_high, highs]), log_x)
+        ax.set_xlim(*xlim)
+        if log_x:  # ticks for the range shown
+            log_axis(ax, "x", pd.Series(xlim))
+        wy = data[y].to_numpy(float)[whiskers]
+        for k, (lo, hi, yy) in enumerate(zip(w_low, w_high, wy)):
+            cb.draw_range(ax, lo, hi, yy, xlim, log=log_x, gid=f"whisker-{k}", style=cb.WHISKER, cap=4.0)
+        colours = dict(zip(cats, _palette(len(cats))))
+        for k, (lo, hi, yy) in enumerate(zip(lows, highs, ranges[y].to_numpy(float))):
+            cat = ranges[color].iloc[k] if color is not None else None
+            col = "#1f77b4" if color is None else colours.get(cat, "#9e9e9e")
+            obstacles += cb.draw_range(ax, lo, hi, yy, xlim, log=log_x, gid=f"bound-{k}", style={**cb.BOUND_LINE, "color": col},
+                          cap=7.0)
+        mids = np.clip(mids, *xlim)
     ax.grid(True, color="#eeeeee", linewidth=0.6, zorder=0)
     ax.set_axisbelow(True)
     legend_kw = {"loc": "upper left", "frameon": False, "fontsize": 8, "title_fontsize": 8.5}
     if handles:
         colours = ax.legend(handles=handles, title=color.replace("_", " ").capitalize(),
                             bbox_to_anchor=(1.02, 1.0), **legend_kw)
-        ax.add_artist(colours)
     if size_max > 0 and not fallback:
+        if handles:  # keep the colour key: a second ax.legend() replaces ax.legend_
+            ax.add_artist(colours)
         # Wide handles and generous spacing: the largest key bubble is ~50 pt across.
         ax.legend(handles=_size_handles(ax, size_max, max_area), labelspacing=2.4, borderpad=1.0,
                   handlelength=6.5, handletextpad=0.8,
                   title=size_label or _AXIS_LABELS.get(size, size),
                   bbox_to_anchor=(1.02, 0.55 if handles else 1.0), **legend_kw)
-    return label_bubbles(fig, ax, data, x, y, label, area, labels, avoid=references)
+    # Bound lines are labelled at their midpoint, as small bubbles; labels go to the largest by size.
+    keep = list(dict.fromkeys([x, y, label, size]))
+    marks = pd.concat([data[keep], ranges[keep].assign(**{x: mids})], ignore_index=True)
+    marks_area = np.concatenate([area, np.full(len(ranges), 16.0)])
+    order = np.argsort(-marks[size].to_numpy(float), kind="stable")
+    return label_bubbles(fig, ax, marks, x, y, label, marks_area, labels, avoid=references, order=order,
+                         obstacles=obstacles)
 
 
 # --------------------------------------------------------------------------- contribution chart
