@@ -40,10 +40,10 @@ from collections import Counter
 from pathlib import Path
 
 from exportplan.errors import ExportPlanError
+from exportplan.sources.filekind import OLE, ZIP, is_workbook
+from exportplan.sources.textio import decode_text
 
 _CHUNK = 65_536
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Excel .xls (and other OLE files)
-_ZIP = b"PK\x03\x04"
 _DELIMITERS = (",", ";", "\t", "|")
 _CONTROL_SHARE = 0.02
 
@@ -76,11 +76,11 @@ def check_file(path, what: str = "file", *, utf16: bool = False, empty: bool = T
         if size > _CHUNK:
             fh.seek(max(size - _CHUNK, _CHUNK))
         tail = fh.read(_CHUNK) if size > _CHUNK else head
-    if head.startswith(_ZIP) or path.suffix.lower() in (".xlsx", ".xlsm"):
+    if is_workbook(head, path):
         if workbook:
             _check_workbook(path, head, what)
         return
-    if head.startswith(_OLE):
+    if head.startswith(OLE):
         if not workbook:
             return
         raise ExportPlanError(f"{name} is an old binary Excel workbook (.xls), which exportplan cannot read. Open it "
@@ -114,17 +114,12 @@ def check_file(path, what: str = "file", *, utf16: bool = False, empty: bool = T
 
 def _text(data: bytes) -> str:
     """Bytes as text: UTF-8 (a character cut at the end of a chunk tolerated), else Latin-1."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(data) - 3:  # the chunk ends inside a multibyte character
-            return data[:exc.start].decode("utf-8-sig", errors="replace")
-        return data.decode("latin-1")
+    return decode_text(data, "latin-1", partial=True)
 
 
 def _check_workbook(path: Path, head: bytes, what: str) -> None:
-    if not head.startswith(_ZIP):
-        if head.startswith(_OLE):
+    if not head.startswith(ZIP):
+        if head.startswith(OLE):
             raise ExportPlanError(f"{path.name} is an old binary Excel workbook (.xls) with an .xlsx name. Open it in "
                                   "Excel and save it as .xlsx (Excel Workbook), then import that file.")
         raise ExportPlanError(f"{path.name} is named like an Excel workbook but is not one. Check that you picked the "

@@ -45,6 +45,8 @@ import pandas as pd
 
 from exportplan.errors import ErrorTable, ImportFailed, Problem
 from exportplan.imports.guard import check_file
+from exportplan.sources.filekind import OLE, is_workbook
+from exportplan.sources.textio import decode_with
 
 TYPES = ("text", "code", "int", "float", "year", "bool", "choice", "iso3", "naics")
 MAX_TEXT = 500
@@ -207,9 +209,9 @@ def _is_xlsx(data: bytes, path: Path, label: str) -> bool:
     if suffix in (".ods", ".numbers"):
         raise _fail(label, f"{suffix} spreadsheets cannot be read",
                     "Save the sheet as .xlsx (Excel Workbook) or CSV UTF-8, then retry.")
-    if data.startswith(b"PK\x03\x04"):
+    if is_workbook(data):
         return True
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
+    if data.startswith(OLE):
         raise _fail(label, "this is an old-style .xls workbook (or a password-protected one)",
                     "Open it in Excel and save it as .xlsx (Excel Workbook) or CSV UTF-8, "
                     "without a password.")
@@ -310,16 +312,10 @@ def cell_text(value: object) -> str:
 def _decode(data: bytes, label: str) -> tuple[str, list[Problem]]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), []
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
     # Excel's plain "CSV" on Windows is Windows-1252; Latin-1 decodes anything.
-    encoding = "cp1252"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        encoding, text = "latin-1", data.decode("latin-1")
+    text, encoding = decode_with(data, "cp1252", "latin-1")
+    if encoding == "utf-8":
+        return text, []
     return text, [Problem(
         f"the file is not UTF-8; it was read as {encoding}",
         "If accented names look wrong, save the file from Excel as 'CSV UTF-8'.", file=label)]

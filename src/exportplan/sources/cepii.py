@@ -30,6 +30,7 @@ import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.sources.countries import SourceReport, file_provenance, resolve_countries
+from exportplan.sources.textio import read_text
 
 PUBLISHER = "CEPII"
 DATASET_GEO = "GeoDist geo_cepii (Mayer & Zignago 2011)"
@@ -162,11 +163,7 @@ def _as_text(value) -> str:
 
 
 def _read_delimited(path: Path) -> pd.DataFrame:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")  # CEPII's files are Latin-1 when not UTF-8
+    text = read_text(path, "", "latin-1")  # CEPII's files are Latin-1 when not UTF-8
     first = text.split("\n", 1)[0]
     sep = max((";", ",", "\t"), key=first.count)
     return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)

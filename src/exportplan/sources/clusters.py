@@ -28,8 +28,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -38,7 +36,8 @@ import polars as pl
 
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.imports.guard import check_file
-from exportplan.sources.filekind import binary_kind
+from exportplan.sources.filekind import sniff, workbook_or_text
+from exportplan.sources.textio import UnreadableWorkbook, decode_text, workbook_rows
 
 CROSSWALK_SCHEMA = {"naics": pl.String, "cluster_code": pl.String, "cluster_name": pl.String,
                     "type": pl.String, "subcluster": pl.String}
@@ -149,24 +148,12 @@ def read_crosswalk(path: str | Path) -> tuple[pl.DataFrame, CrosswalkReport]:
 
 
 def _file_kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if suffix == ".json":
-        return "json"
-    head = path.read_bytes()[:4]
-    if head.startswith(b"PK"):
-        return "xlsx"
-    return "json" if head.lstrip()[:1] in (b"[", b"{") else "csv"
+    return {"workbook": "xlsx", "json": "json"}.get(sniff(path)[0], "csv")
 
 
 def _csv_rows(path: Path, errors: ErrorTable) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line number, cells) of a CSV; accepts UTF-8 (with BOM) or cp1252."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+    text = decode_text(path.read_bytes(), "cp1252")
     reader = csv.reader(text.splitlines())
     rows = [(reader.line_num, cells) for cells in reader]
     rows = [(n, c) for n, c in rows if any(x.strip() for x in c)]
@@ -179,34 +166,24 @@ def _csv_rows(path: Path, errors: ErrorTable) -> tuple[list[str], list[tuple[int
 
 def _xlsx_rows(path: Path, errors: ErrorTable) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and rows of the crosswalk sheet of a workbook (header found by a NAICS column)."""
-    import openpyxl  # only needed for workbooks
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
-        with path.open("rb") as fh:  # a file object: openpyxl would refuse a workbook named .csv
-            book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-            try:
-                names = book.sheetnames
-                order = [n for n in (ACR1_SHEET, "NAICS") if n in names] + \
-                    [n for n in names if n not in (ACR1_SHEET, "NAICS")]
-                for name in order:
-                    found = _sheet_rows(book[name])
-                    if found:
-                        return found
-            finally:
-                book.close()
-    except (zipfile.BadZipFile, zlib.error, InvalidFileException, OSError, KeyError, ValueError, EOFError) as exc:
-        errors.add(f"not a readable XLSX workbook ({exc.__class__.__name__})",
-                   "Save the file from Excel as .xlsx, or export the sheet as CSV.", file=path.name)
+        sheets = dict(workbook_rows(path, "Save the file from Excel as .xlsx, or export the sheet as CSV."))
+    except UnreadableWorkbook as exc:
+        errors.add(exc.problem, exc.fix, file=path.name)
         return [], []
+    order = [n for n in (ACR1_SHEET, "NAICS") if n in sheets] + [n for n in sheets if n not in (ACR1_SHEET, "NAICS")]
+    for name in order:
+        found = _sheet_rows(sheets[name])
+        if found:
+            return found
     errors.add("no sheet has a header row with a NAICS column",
                "Put a header row (NAICS, Cluster, TradedLocal ...) at the top of the crosswalk sheet.",
                file=path.name)
     return [], []
 
 
-def _sheet_rows(sheet) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
-    rows = [(i, [_cell_text(v) for v in values]) for i, values in enumerate(sheet.iter_rows(values_only=True), 1)]
+def _sheet_rows(sheet: list[tuple]) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    rows = [(i, [_cell_text(v) for v in values]) for i, values in enumerate(sheet, 1)]
     for pos, (_, cells) in enumerate(rows[:10]):
         if any(_canonical_header(c) == "naics" for c in cells):
             body = [(i, c) for i, c in rows[pos + 1:] if any(x.strip() for x in c)]
@@ -460,13 +437,8 @@ def read_uscmp_cluster_table(path: str | Path) -> pl.DataFrame:
 
 def _uscmp_raw(path: Path) -> pl.DataFrame:
     """Every cell as trimmed text (null if empty), lower-case headers, plus the file line ``_line``."""
-    with path.open("rb") as fh:
-        head = fh.read(512)
-    if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
+    if workbook_or_text(path, "a CSV", USCMP_FIX):
         return _uscmp_workbook(path)
-    not_csv = binary_kind(head)
-    if not_csv:
-        raise ExportPlanError(f"{path.name} is {not_csv}, not a CSV. {USCMP_FIX}")
     try:
         raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except pl.exceptions.PolarsError as exc:
@@ -478,20 +450,7 @@ def _uscmp_raw(path: Path) -> pl.DataFrame:
 
 def _uscmp_workbook(path: Path) -> pl.DataFrame:
     """The sheet whose header row (among the first 10 rows) names region_code_t, as :func:`_uscmp_raw`."""
-    import openpyxl  # only needed for workbooks
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        with path.open("rb") as fh:  # a file object: openpyxl would refuse a workbook named .csv
-            book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-            try:
-                sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
-            finally:
-                book.close()
-    except (zipfile.BadZipFile, zlib.error, InvalidFileException, OSError, KeyError, ValueError, EOFError) as exc:
-        raise ExportPlanError(f"{path.name} is not a readable XLSX workbook ({exc.__class__.__name__}: "
-                              f"damaged, cut short or not Excel). {USCMP_FIX}") from exc
-    for rows in sheets:
+    for _, rows in workbook_rows(path, USCMP_FIX):
         for pos, values in enumerate(rows[:10]):
             header = [_cell_text(v).lower() for v in values]
             if "region_code_t" in header:

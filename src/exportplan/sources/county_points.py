@@ -64,3 +64,23 @@ def why_missing(fips: Iterable[str]) -> str:
         name, why = NEWER_COUNTIES.get(str(code), ("", "not in the 2010 county file"))
         groups.setdefault(why, []).append(f"{code} {name}".strip())
     return "; ".join(f"{', '.join(names)} ({why})" for why, names in groups.items())
+
+
+def read_county_centres(path) -> pd.DataFrame:
+    """county_fips, lat, lon from the user's county centres CSV (header found by its lat and lon columns)."""
+    from pathlib import Path
+
+    from exportplan.errors import ExportPlanError
+    from exportplan.sources.textio import read_text
+
+    path = Path(path)
+    lines = read_text(path, "Save it as 'CSV UTF-8' with the columns county_fips, lat, lon.").splitlines()
+    start = next((i for i, ln in enumerate(lines) if "lat" in ln.lower() and "lon" in ln.lower()), 0)
+    frame = pd.read_csv(io.StringIO("\n".join(lines[start:])), dtype=str)
+    fips = next((c for c in frame.columns if c.lower() in ("county_fips", "fips", "area_fips")), None)
+    if fips is None or "lat" not in frame.columns or "lon" not in frame.columns:
+        raise ExportPlanError(f"{path.name} needs the columns county_fips, lat, lon (found: "
+                              f"{', '.join(frame.columns)}).")
+    frame = frame.rename(columns={fips: "county_fips"})[["county_fips", "lat", "lon"]]
+    frame[["lat", "lon"]] = frame[["lat", "lon"]].astype(float)
+    return frame

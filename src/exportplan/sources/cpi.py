@@ -18,13 +18,13 @@ Scores are 0 (highly corrupt) to 100 (very clean).
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
+from exportplan.sources.textio import workbook_rows
 from exportplan.sources.countries import (
     SourceReport, check_unique, file_provenance, map_column, resolve_countries,
 )
@@ -104,23 +104,9 @@ def latest_scores(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _load_sheets(path: Path) -> list[tuple[str, list[tuple]]]:
     """(sheet title, rows of cell values) for every sheet of the workbook."""
-    import openpyxl
-
     if not path.is_file():
         raise ExportPlanError(f"{path}: file not found. Give the path of the CPI workbook (.xlsx).")
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about workbook features it ignores (styles, validation).
-            warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not a readable xlsx"
-        raise ExportPlanError(
-            f"{path.name} could not be opened as an Excel workbook ({exc.__class__.__name__}: "
-            f"{exc}). Give TI's CPI results .xlsx file (save .xls/.csv copies as .xlsx).") from exc
-    try:
-        return [(ws.title, list(ws.iter_rows(values_only=True))) for ws in book.worksheets]
-    finally:
-        book.close()
+    return workbook_rows(path, "Give TI's CPI results .xlsx file (save .xls/.csv copies as .xlsx).")
 
 
 def _text(cell) -> str:

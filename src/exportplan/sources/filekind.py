@@ -6,6 +6,7 @@ from pathlib import Path
 ZIP = b"PK\x03\x04"  # an .xlsx workbook (a zip archive)
 OLE = b"\xd0\xcf\x11\xe0"  # an old Excel .xls workbook (and other OLE files)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+WEB_PAGE = "a web page (HTML)"
 
 
 def read_head(path, n: int = 512) -> bytes:
@@ -34,7 +35,7 @@ def binary_kind(head: bytes) -> str | None:
     if head.startswith(OLE):
         return "an old Excel (.xls) workbook"
     if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
-        return "a web page (HTML)"
+        return WEB_PAGE
     if b"\x00" in head:
         return "a binary file"
     return None
@@ -48,3 +49,19 @@ def sniff(path, n: int = 512) -> tuple[str, bytes]:
     if Path(path).suffix.lower() == ".json" or looks_like_json(head):
         return "json", head
     return binary_kind(head) or "text", head
+
+
+def workbook_or_text(path, expected: str, fix: str) -> bool:
+    """True for a workbook, False for text; a file that is neither is an error naming what was ``expected``.
+
+    ``expected`` is e.g. ``"a CSV"``; ``fix`` says what to give instead.
+    """
+    from exportplan.errors import ExportPlanError
+
+    kind, head = sniff(path)
+    if kind == "workbook":
+        return True
+    not_text = binary_kind(head)
+    if not_text:
+        raise ExportPlanError(f"{Path(path).name} is {not_text}, not {expected}. {fix}")
+    return False

@@ -29,6 +29,7 @@ import pycountry
 
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.sources.census_trade import TIDY_COLUMNS
+from exportplan.sources.textio import read_text
 from exportplan.sources.countries import (
     SourceReport, check_unique, file_provenance, map_column, resolve_countries, to_iso3,
 )
@@ -86,14 +87,7 @@ def read_imf_dots(path: str | os.PathLike, *, reporter: str = "United States",
 
 
 def _read(path: Path) -> pd.DataFrame:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise ExportPlanError(
-            f"Cannot read {path}: {exc.strerror or exc}. Check the path.") from exc
-    except UnicodeDecodeError as exc:
-        raise ExportPlanError(f"{path.name} is not a UTF-8 CSV file ({exc.reason}); export the "
-                              "DOTS table from data.imf.org as CSV.") from exc
+    text = read_text(path, "Export the DOTS table from data.imf.org as CSV (UTF-8).")
     raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     raw = raw.loc[:, [c for c in raw.columns if c.strip() and not c.startswith("Unnamed")]]
     missing = [c for c in _REQUIRED if c not in raw.columns]

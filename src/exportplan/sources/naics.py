@@ -26,8 +26,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
-import zlib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -36,7 +34,8 @@ import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.imports.guard import check_file
-from exportplan.sources.filekind import binary_kind
+from exportplan.sources.filekind import workbook_or_text
+from exportplan.sources.textio import workbook_rows
 
 #: Vintages whose sector and subsector titles ship with the package.
 SHIPPED_VINTAGES = (2017, 2022)
@@ -221,13 +220,8 @@ def _read_rows(path: Path) -> list[tuple[int, list]]:
     """(line or sheet row, cells) of the CSV or of the workbook's first sheet, blank lines included."""
     if not path.is_file():
         raise ExportPlanError(f"NAICS title file not found: {path}. Check the path.")
-    with path.open("rb") as fh:
-        head = fh.read(512)
-    if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
+    if workbook_or_text(path, "a CSV or XLSX file", TITLES_FIX):
         return _workbook_rows(path)
-    not_text = binary_kind(head)
-    if not_text:
-        raise ExportPlanError(f"{path.name} is {not_text}, not a CSV or XLSX file. {TITLES_FIX}")
     try:
         with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
             reader = csv.reader(fh)
@@ -238,21 +232,8 @@ def _read_rows(path: Path) -> list[tuple[int, list]]:
 
 def _workbook_rows(path: Path) -> list[tuple[int, list]]:
     """The first sheet's rows (1-based sheet row, cells); a damaged workbook says so."""
-    import openpyxl  # only needed for workbooks
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        with path.open("rb") as fh:  # a file object: openpyxl would refuse a workbook named .csv
-            book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-            try:
-                sheet = book.worksheets[0]
-                return [(i, list(values)) for i, values in enumerate(sheet.iter_rows(values_only=True), 1)]
-            finally:
-                book.close()
-    except (zipfile.BadZipFile, zlib.error, InvalidFileException, OSError, KeyError, ValueError, EOFError,
-            IndexError) as exc:
-        raise ExportPlanError(f"{path.name} is not a readable XLSX workbook ({exc.__class__.__name__}: damaged, "
-                              f"cut short or not Excel). {TITLES_FIX}") from exc
+    _, rows = workbook_rows(path, TITLES_FIX, first_only=True)[0]
+    return [(i, list(values)) for i, values in enumerate(rows, 1)]
 
 
 def _find_header(rows: list[list], path: Path) -> tuple[int, int, int]:

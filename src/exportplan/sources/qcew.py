@@ -59,6 +59,7 @@ from polars.io.plugins import register_io_source
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.imports.guard import check_file
 from exportplan.sources.download import DownloadFailed, cache_info, fetch, file_sha256
+from exportplan.sources.filekind import WEB_PAGE, binary_kind, is_workbook
 
 DEFAULT_BASE_URL = "https://data.bls.gov/cew/data/api"
 BULK_FILES_PAGE = "https://www.bls.gov/cew/downloadable-data-files.htm"
@@ -346,10 +347,10 @@ def _columns_or_errors(source: Path | bytes, header: list[str], name: str,
 
 def _not_a_csv(head: bytes) -> str | None:
     """Recognise the usual wrong files by their first bytes."""
-    if head.startswith(b"PK\x03\x04"):
+    if is_workbook(head):
         return ("this is a ZIP or Excel file, not a CSV: unzip a BLS bulk ZIP first "
                 "(or save the sheet as CSV)")
-    if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
+    if binary_kind(head) == WEB_PAGE:
         return "this looks like a web page (HTML), not a CSV"
     return None
 

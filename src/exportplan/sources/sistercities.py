@@ -25,6 +25,7 @@ imported partnerships.
 """
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from functools import lru_cache
@@ -35,6 +36,7 @@ import pandas as pd
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.imports.guard import check_file
 from exportplan.sources.countries import SourceReport, file_provenance, normalize, to_iso3
+from exportplan.sources.textio import read_text
 
 COLUMNS = ["city", "partner_city", "country", "iso3", "type", "since"]
 _REQUIRED = ("country", "city", "sister")
@@ -91,12 +93,9 @@ def read_sister_cities(path: str | Path, *, city: str, state: str | None = None,
 def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ExportPlanError(f"{path}: file not found. Give the path of the sister-city CSV.")
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ExportPlanError(f"{path.name} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
-                              f"{exc.start:,}), so its city names cannot be read reliably. Open it and save it "
-                              "again as 'CSV UTF-8', then import that file.") from None
+    text = read_text(path, "Its city names cannot be read reliably: open it and save it again as 'CSV UTF-8', "
+                           "then import that file.")
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     problems = ErrorTable()
     for column in _REQUIRED:
         if column not in table.columns:
@@ -218,3 +217,18 @@ def _country_name(iso2: str) -> str:
 
     hit = pycountry.countries.get(alpha_2=iso2)
     return getattr(hit, "common_name", None) or (hit.name if hit else iso2)
+
+
+def state_name(state: str | None) -> str | None:
+    """'OH' -> 'Ohio' (a full name is kept)."""
+    if not state:
+        return None
+    import pycountry
+
+    code = state.strip().upper()
+    if len(code) == 2:
+        sub = pycountry.subdivisions.get(code=f"US-{code}")
+        if sub is None:
+            raise ExportPlanError(f"{state!r} is not a U.S. state code; give the two-letter code, e.g. OH.")
+        return sub.name
+    return state.strip()

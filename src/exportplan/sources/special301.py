@@ -18,6 +18,7 @@ Countries absent from the file are not listed in any year (status ``none``).
 """
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.sources.countries import (
     SourceReport, check_unique, file_provenance, resolve_countries,
 )
+from exportplan.sources.textio import read_text
 
 PUBLISHER = "Office of the United States Trade Representative (USTR)"
 DATASET = "Special 301 Report status"
@@ -116,10 +118,7 @@ def status_in(frame: pd.DataFrame, year: int, iso3: list[str] | None = None) -> 
 def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ExportPlanError(f"{path}: file not found. Give the path of the Special 301 CSV.")
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="latin-1")
+    return pd.read_csv(io.StringIO(read_text(path, "", "latin-1")), dtype=str, keep_default_na=False)
 
 
 def _header(raw: pd.DataFrame, file: str, problems: ErrorTable) -> tuple[str, list[int]]:

@@ -24,19 +24,24 @@ def decode_text(data: bytes, *fallbacks: str, partial: bool = False) -> str:
     is a chunk of a file, so a character cut at its end is dropped rather than
     taken for another encoding.
     """
+    return decode_with(data, *fallbacks, partial=partial)[0]
+
+
+def decode_with(data: bytes, *fallbacks: str, partial: bool = False) -> tuple[str, str]:
+    """(text, encoding used: ``utf-8`` or one of ``fallbacks``), as :func:`decode_text`."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
         if partial and exc.start >= len(data) - 3:
-            return data[:exc.start].decode("utf-8-sig", errors="replace")
+            return data[:exc.start].decode("utf-8-sig", errors="replace"), "utf-8"
         if not fallbacks:
             raise
     for encoding in fallbacks[:-1]:
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    return data.decode(fallbacks[-1], errors="replace")
+    return data.decode(fallbacks[-1], errors="replace"), fallbacks[-1]
 
 
 def read_text(path, fix: str, *fallbacks: str) -> str:

@@ -27,12 +27,12 @@ import re
 from pathlib import Path
 
 import httpx
-import openpyxl
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.sources import download
 from exportplan.sources.countries import SourceReport, file_provenance
+from exportplan.sources.textio import workbook_rows
 from exportplan.sources.worldbank import BASE_URL, WorldBankApiError, _finish_rows, fetch_indicator
 
 DATASET = "Worldwide Governance Indicators"
@@ -90,17 +90,9 @@ def read_wgi_xlsx(path: str | os.PathLike, *, strict: bool = False,
 
 
 def _load(path: Path) -> list[tuple[str, list[tuple]]]:
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError as exc:
-        raise ExportPlanError(f"Cannot read {path}: the file does not exist.") from exc
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for non-xlsx files
-        raise ExportPlanError(f"{path.name} is not a readable .xlsx workbook ({exc}). Give "
-                              "wgidataset.xlsx as downloaded from " + URL + ".") from exc
-    try:
-        return [(ws.title, list(ws.iter_rows(values_only=True))) for ws in book.worksheets]
-    finally:
-        book.close()
+    if not path.is_file():
+        raise ExportPlanError(f"Cannot read {path}: the file does not exist.")
+    return workbook_rows(path, f"Give wgidataset.xlsx as downloaded from {URL}.")
 
 
 def _text(cell) -> str:

@@ -38,6 +38,7 @@ import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.sources import download
+from exportplan.sources.textio import read_text
 from exportplan.sources.countries import (
     SourceReport, file_provenance, map_column, resolve_countries,
 )
@@ -150,15 +151,7 @@ def read_wdi_csv(path: str | os.PathLike, *, indicator: str | None = None,
 
 
 def _read_lines(path: Path) -> list[str]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise ExportPlanError(
-            f"Cannot read {path}: {exc.strerror or exc}. Check the path.") from exc
-    except UnicodeDecodeError as exc:
-        raise ExportPlanError(
-            f"{path.name} is not a UTF-8 text file ({exc.reason}); give the CSV file from the "
-            "World Bank download (not the ZIP or XLSX).") from exc
+    text = read_text(path, "Give the CSV file from the World Bank download (not the ZIP or XLSX).")
     return text.splitlines()
 
 

@@ -52,7 +52,6 @@ runs), else the five traded clusters with the highest LQ.
 """
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -146,21 +145,6 @@ def _records(rows: pd.DataFrame, pid: int) -> list[dict]:
             if hasattr(v, "item"):
                 rec[k] = v.item()
     return out
-
-
-def _state_name(state: str | None) -> str | None:
-    """'OH' -> 'Ohio' (a full name is kept)."""
-    if not state:
-        return None
-    import pycountry
-
-    code = state.strip().upper()
-    if len(code) == 2:
-        sub = pycountry.subdivisions.get(code=f"US-{code}")
-        if sub is None:
-            raise ExportPlanError(f"{state!r} is not a U.S. state code; give the two-letter code, e.g. OH.")
-        return sub.name
-    return state.strip()
 
 
 # ============================================================================ the ranking object
@@ -304,11 +288,11 @@ class MarketsMixin:
         """
         if city is None:
             return self._import_list_table("partnerships", path, sheet=sheet)
-        from ..sources.sistercities import read_sister_cities
+        from ..sources.sistercities import read_sister_cities, state_name
 
         path = Path(path)
         check_sheet(path, sheet)
-        frame, report = read_sister_cities(path, city=city, state=_state_name(state),
+        frame, report = read_sister_cities(path, city=city, state=state_name(state),
                                            partner_countries=dict(partner_countries or {}))
         _check_unmapped(report, allow_unmapped, f"Importing the sister cities of {city} from {path.name}")
         kept = frame[frame["iso3"].notna()]
@@ -501,16 +485,9 @@ class MarketsMixin:
                                       "the columns county_fips, lat, lon (exportplan config set "
                                       "markets.county_centres FILE), or clear it (exportplan config set "
                                       "markets.county_centres '') to use the shipped county points.")
-            text = path.read_bytes().decode("utf-8-sig")
-            lines = text.splitlines()
-            start = next((i for i, ln in enumerate(lines) if "lat" in ln.lower() and "lon" in ln.lower()), 0)
-            frame = pd.read_csv(io.StringIO("\n".join(lines[start:])), dtype=str)
-            fips = next((c for c in frame.columns if c.lower() in ("county_fips", "fips", "area_fips")), None)
-            if fips is None or "lat" not in frame.columns or "lon" not in frame.columns:
-                raise ExportPlanError(f"{path.name} needs the columns county_fips, lat, lon (found: "
-                                      f"{', '.join(frame.columns)}).")
-            frame = frame.rename(columns={fips: "county_fips"})[["county_fips", "lat", "lon"]]
-            frame[["lat", "lon"]] = frame[["lat", "lon"]].astype(float)
+            from ..sources.county_points import read_county_centres
+
+            frame = read_county_centres(path)
         frame["county_fips"] = frame["county_fips"].str.zfill(5)
         frame = frame[frame["county_fips"].isin(self.counties)]
         return frame.reset_index(drop=True)
