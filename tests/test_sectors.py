@@ -50,6 +50,10 @@ def targets(*rows) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["target", "kind", "priority"])
 
 
+BOUND_COLS = {"lq": ("lq_low", "lq_high"), "employment": ("employment_low", "employment_high"),
+              "regional_growth": ("cagr_low", "cagr_high")}
+
+
 def reason_parts(row: pd.Series, criteria) -> list[tuple[object, str]]:
     """(criterion, cited text) for every value a reason cites; checks the 'no data' list and positions."""
     by_label = {c.label: c for c in criteria}
@@ -73,18 +77,21 @@ def reason_parts(row: pd.Series, criteria) -> list[tuple[object, str]]:
                             if pd.isna(row["lq_high"]) else
                             f"strong cluster: uncertain (LQ bounds {row['lq_low']:.2f}-{row['lq_high']:.2f})")
             continue
-        m = re.fullmatch(r"(.*?)(?: \((estimate, bounds \S+?-\S+?|estimate, bounds at least \S+?)?(?:, )?(?:(?:tied )?(?:\d+(?:st|nd|rd|th) )?"
+        m = re.fullmatch(r"(.*?)(?: \((estimate, bounds .+?)?(?:, )?(?:(?:tied )?(?:\d+(?:st|nd|rd|th) )?"
                          r"(?:highest|lowest) of (\d+))?\))?", part)
         body, bounds, of = m.group(1), m.group(2), m.group(3)
         crit = next(c for c in sorted(criteria, key=lambda c: -len(c.label))
                     if body == c.label or body.startswith(c.label + " ") or body == f"{c.label}: no")
         if bounds or " ~" in body:  # an estimate is marked and carries its exact bounds
-            low, high = row[f"{crit.key}_low"], row[f"{crit.key}_high"]
-            assert bounds == f"estimate, bounds {crit.format_value(low)}-{crit.format_value(high)}", (part, low, high)
+            low, high = row[BOUND_COLS[crit.key][0]], row[BOUND_COLS[crit.key][1]]
+            lo, hi = crit.format_value(low), crit.format_value(high)
+            span = f"{lo}-{hi}" if " " not in lo else f"{lo.split(' ', 1)[0]} to {hi}"  # '+1.0% to +2.0% a year'
+            assert bounds == f"estimate, bounds {span}", (part, low, high)
             assert body.startswith(f"{crit.label} ~")
             body = body.replace(" ~", " ", 1)
-        elif crit.key in ("lq", "employment") and f"{crit.key}_low" in row.index and pd.notna(row[f"{crit.key}_low"]):
-            assert abs(row[f"{crit.key}_high"] - row[f"{crit.key}_low"]) <= 1e-9 * (1 + abs(row[f"{crit.key}_high"])), part
+        elif crit.key in BOUND_COLS and BOUND_COLS[crit.key][0] in row.index and pd.notna(row[BOUND_COLS[crit.key][0]]):
+            low, high = row[BOUND_COLS[crit.key][0]], row[BOUND_COLS[crit.key][1]]
+            assert abs(high - low) <= 1e-9 * (1 + abs(high)), part  # exact bounds: no mark
         cited.append((crit, body, int(of) if of else None))
     return cited
 

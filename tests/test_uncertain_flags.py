@@ -123,6 +123,19 @@ def test_tier_rules_on_an_lq_whose_bounds_straddle_1():
     assert any("bounds straddle the rule's threshold" in n for n in asec.tier_notes(5))
 
 
+def test_emerging_needs_growth_above_the_median_at_both_ends_of_its_bounds():
+    table = pd.DataFrame({
+        "name": ["sure", "straddles", "exact-a", "exact-b", "exact-c"],
+        "rank": [6, 7, 8, 9, 10], "coverage": [1.0] * 5, "p_topk": [0.0] * 5,
+        "cagr": [0.05, 0.05, 0.02, 0.03, 0.01], "cagr_low": [0.04, -0.02, np.nan, np.nan, np.nan],
+        "cagr_high": [0.08, 0.09, np.nan, np.nan, np.nan], "lq": [0.5] * 5})
+    out = asec.assign_tiers(table, top_k=5).set_index("name")  # median CAGR 0.03
+    assert out.loc["sure", "tier"] == "emerging"
+    assert out.loc["straddles", "tier"] == "monitor"
+    assert ("not emerging: regional growth ~+5.0% a year uncertain (bounds -2.0% to +9.0% a year straddle the "
+            "median +3.0% a year)") in out.loc["straddles", "tier_reason"]
+
+
 # --------------------------------------------------------------------------- reasons (hand-built)
 
 def test_reasons_mark_estimates_with_their_bounds_and_say_an_uncertain_flag():
@@ -143,6 +156,9 @@ def test_reasons_mark_estimates_with_their_bounds_and_say_an_uncertain_flag():
     weak = mark_reason("weakest on every weighted criterion: LQ 1.40", row, crits)
     assert weak == "weakest on every weighted criterion: LQ ~1.40 (estimate, bounds 0.13-15.21)"
     assert isinstance(crits[0], Criterion)
+    growth = pd.Series({"raw_regional_growth": 0.021, "cagr_low": -0.062, "cagr_high": 0.061})
+    assert mark_reason("regional growth +2.1% a year (7th highest of 19)", growth, crits) == \
+        "regional growth ~+2.1% a year (estimate, bounds -6.2% to +6.1% a year, 7th highest of 19)"
 
 
 # --------------------------------------------------------------------------- real data: Columbus, USLQ

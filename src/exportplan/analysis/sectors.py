@@ -719,7 +719,8 @@ class TierRule:
 
 #: Tier rules, tried in order; the first whose conditions all hold applies, else ``monitor``.
 #: A condition on a missing value (no growth data, no LQ) does not hold; nor does one on a value whose exact
-#: bounds (``lq_low``/``lq_high``: withheld cells) straddle its threshold (analysis.uncertain.bounded_test).
+#: bounds (``lq_low``/``lq_high``, ``cagr_low``/``cagr_high``: withheld cells) straddle its threshold
+#: (analysis.uncertain.bounded_test).
 TIER_RULES: tuple[TierRule, ...] = (
     TierRule("priority",
              "in the top k by score, scored on at least 60% of the weight, and in the top k in at least half of "
@@ -751,9 +752,9 @@ def tier_notes(top_k: int, table: pd.DataFrame | None = None) -> list[str]:
     lines = [why] if why else []
     lines += [f"Tier '{r.tier}': {r.description.replace('top k', f'top {top_k}')}." for r in TIER_RULES]
     lines.append(f"Tier 'monitor': {MONITOR_DESCRIPTION}. Rules are tried in this order; a rule needing a value "
-                 "a sector lacks (no growth data, no LQ) does not apply to it, nor does one on an LQ that rests on "
-                 "withheld cells and whose exact bounds straddle the rule's threshold (LQ uncertain; the tier "
-                 "reason gives the bounds).")
+                 "a sector lacks (no growth data, no LQ) does not apply to it, nor does one on an LQ or a growth rate "
+                 "that rests on withheld cells and whose exact bounds straddle the rule's threshold (uncertain; "
+                 "the tier reason gives the bounds).")
     return lines
 
 
@@ -845,7 +846,8 @@ def _row_tier(row: pd.Series, thresholds: dict, top_k: int) -> tuple[str, str]:
             x = pd.to_numeric(row[cond.column], errors="coerce")
             x = float(x) if pd.notna(x) else math.nan
             t = thresholds[(rule.tier, i)]
-            ok, unsure = bounded_test(cond, row, x, t)  # on the bounds where the value rests on withheld cells
+            ok, unsure = bounded_test(cond, row, x, t, lambda v, c=cond: _show(c, v, top_k),
+                                      _show_threshold(cond, t, top_k))  # on the bounds where values are withheld
             label = cond.label.format(k=top_k)
             text = f"{label} {_show(cond, x, top_k)} {cond.op} {_show_threshold(cond, t, top_k)}"
             if ok is None:

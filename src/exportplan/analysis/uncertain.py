@@ -31,7 +31,8 @@ import polars as pl
 OPEN = 1e18
 NOTE_COLUMN = "strong_note"
 #: Measures of the sector ranking whose raw value can rest on withheld cells, and their bound columns.
-BOUNDED_MEASURES = {"lq": ("lq_low", "lq_high"), "employment": ("employment_low", "employment_high")}
+BOUNDED_MEASURES = {"lq": ("lq_low", "lq_high"), "employment": ("employment_low", "employment_high"),
+                    "regional_growth": ("cagr_low", "cagr_high")}
 
 
 def _has(frame: pl.DataFrame, col: str) -> bool:
@@ -132,9 +133,19 @@ def loose(low: float, high: float) -> bool:
     return math.isnan(high) or abs(high - low) > 1e-9 * (1.0 + abs(high))
 
 
-def _bound_range(crit, low: float, high: float, sep: str = "-") -> str:
+def span_text(low_text: str, high_text: str) -> str:
+    """``'0.13-15.21'``; with a unit, ``'+0.5% to +2.0% a year'`` (the unit said once)."""
+    if " " in low_text and " " in high_text:
+        (a, unit), (b, unit_b) = low_text.split(" ", 1), high_text.split(" ", 1)
+        if unit == unit_b:
+            return f"{a} to {b} {unit}"
+        return f"{low_text} to {high_text}"
+    return f"{low_text}-{high_text}"
+
+
+def _bound_range(crit, low: float, high: float) -> str:
     return f"at least {crit.format_value(low)}" if math.isnan(high) else \
-        f"{crit.format_value(low)}{sep}{crit.format_value(high)}"
+        span_text(crit.format_value(low), crit.format_value(high))
 
 
 def mark_reason(reason: str, row: pd.Series, criteria: Sequence) -> str:
@@ -195,14 +206,16 @@ def value_text(crit, raw, row: pd.Series) -> str:
 
 # --------------------------------------------------------------------------- tiers
 
-def bounded_test(cond, row: pd.Series, x: float, threshold: float) -> tuple[bool | None, str]:
+def bounded_test(cond, row: pd.Series, x: float, threshold: float, show=None,
+                 show_threshold: str | None = None) -> tuple[bool | None, str]:
     """A tier condition tested on the bounds of its column when the row has them.
 
     Returns ``(result, text)``: ``result`` True/False when the condition holds
     (fails) at both ends of the bounds, or at the exact value; None when the
     value is missing *or* the bounds straddle the threshold (then ``text``
     says so, e.g. "LQ ~1.05 uncertain (bounds 0.88-1.65 straddle 1.00)"; else
-    ``text`` is '').
+    ``text`` is ''). ``show`` formats a value of the column, ``show_threshold``
+    is the threshold as text (default: two decimals).
     """
     lo_col, hi_col = f"{cond.column}_low", f"{cond.column}_high"
     low = _num(row[lo_col]) if lo_col in row.index else math.nan
@@ -215,10 +228,11 @@ def bounded_test(cond, row: pd.Series, x: float, threshold: float) -> tuple[bool
         return a, ""
     if a is None or b is None:
         return None, ""
-    point = f" ~{x:.2f}" if not math.isnan(x) else ""
-    upper = "open" if math.isnan(high) else f"{high:.2f}"
-    return None, f"{cond.label}{point} uncertain (bounds {low:.2f}-{upper} straddle {threshold:.2f})"
+    show = show or (lambda v: f"{v:.2f}")
+    point = f" ~{show(x)}" if not math.isnan(x) else ""
+    span = f"at least {show(low)}" if math.isnan(high) else span_text(show(low), show(high))
+    return None, f"{cond.label}{point} uncertain (bounds {span} straddle {show_threshold or show(threshold)})"
 
 
 __all__ = ["BOUNDED_MEASURES", "NOTE_COLUMN", "OPEN", "bounded_test", "bounds_text", "combine_ends", "ends",
-           "fallback_flags", "flag_notes", "loose", "mark_reason", "two_dec", "value_text"]
+           "fallback_flags", "flag_notes", "loose", "mark_reason", "span_text", "two_dec", "value_text"]

@@ -41,7 +41,7 @@ from ..errors import ExportPlanError
 
 _US_AREAS = ("US000", "USLQ")
 #: Exact bounds of values on withheld cells, carried into the ranked table (reasons, tiers, printed marks).
-_BOUND_COLUMNS = ("lq_low", "lq_high", "employment_low", "employment_high")
+_BOUND_COLUMNS = ("lq_low", "lq_high", "employment_low", "employment_high", "growth_low", "growth_high")
 _GROUP_LABELS = {"size": "size", "growth": "growth", "strength": "strengths, assets",
                  "state_target": "state target", "foreign_investors": "foreign investors"}
 _NOTE_METHOD = {"weighted": "weighted sum of min-max normalized measures",
@@ -368,6 +368,12 @@ class SectorsMixin:
         yr = int(base["year"].dropna().iloc[0]) if len(base) and base["year"].notna().any() else year
         start = pd.to_numeric(alts["start_year"], errors="coerce").dropna()
         start_year = int(start.min()) if len(start) else None
+        # The CAGR's bounds follow from the growth's over the same years (a monotone map).
+        span = yr - pd.to_numeric(alts["start_year"], errors="coerce").to_numpy(dtype=float)
+        for end in ("low", "high"):
+            g = pd.to_numeric(alts[f"growth_{end}"], errors="coerce").to_numpy(dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                alts[f"cagr_{end}"] = np.where((span > 0) & (g >= -1), np.power(1.0 + g, 1.0 / span) - 1.0, np.nan)
         alts = alts.drop(columns="start_year")
         own = str(self.config["analysis"]["ownership"]) if by == "naics" else "5"
         if by == "cluster":
