@@ -24,8 +24,8 @@ import pandas as pd
 
 from exportplan.output.chartdata import numbers
 
-WHISKER = {"color": "#444444", "linewidth": 0.9, "alpha": 0.8, "zorder": 1.6}
-BOUND_LINE = {"linewidth": 1.2, "alpha": 0.6, "zorder": 1.7, "solid_capstyle": "butt"}
+WHISKER = {"color": "#444444", "linewidth": 0.9, "alpha": 0.8, "zorder": 0.9}  # under the bubbles
+BOUND_LINE = {"linewidth": 1.2, "alpha": 0.6, "zorder": 0.95, "solid_capstyle": "butt"}
 MARGIN = 0.08  # of the span, each side, as ax.margins
 MAX_WIDEN = 0.25  # bounds widen the x axis by at most this share of its span on each side
 _EXACT = 1e-9
