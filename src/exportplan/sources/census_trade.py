@@ -40,6 +40,7 @@ import pandas as pd
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.sources import download
 from exportplan.sources.countries import SourceReport, is_aggregate, map_column, resolve_countries
+from exportplan.sources.textio import decode_text
 
 PUBLISHER = "U.S. Census Bureau"
 DATASET = "International Trade API: exports by {what}"
@@ -102,7 +103,7 @@ def _rows(json_body, where: str) -> list[list]:
     """The array of arrays, checked: a header of names, then rows of the same length."""
     if isinstance(json_body, (bytes, str, os.PathLike)):
         raw = Path(json_body).read_bytes() if isinstance(json_body, os.PathLike) else json_body
-        text = raw.decode("utf-8-sig", errors="replace") if isinstance(raw, bytes) else raw
+        text = decode_text(raw, "utf-8-sig") if isinstance(raw, bytes) else raw
         if not text.strip():
             raise ExportPlanError(f"{where} is empty: Census had no data for this request.")
         try:
@@ -382,7 +383,7 @@ def redact(url: str) -> str:
 def _validator(shown: str, what: str, has_key: bool):
     """Reject (and so never cache) empty answers, HTML pages and non-table JSON."""
     def check(path: Path) -> None:
-        text = path.read_bytes().decode("utf-8-sig", errors="replace").strip()
+        text = decode_text(path.read_bytes(), "utf-8-sig").strip()
         if not text:
             raise download.DownloadFailed(_no_data(what, shown), url=shown, kind="not-found",
                                           status=204)

@@ -17,6 +17,7 @@ used to cross-check the shipped list.
 """
 from __future__ import annotations
 
+import io
 import re
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
+from exportplan.sources.textio import read_text
 from exportplan.sources.countries import (
     SourceReport, check_unique, file_provenance, to_iso3,
 )
@@ -81,7 +83,8 @@ def read_usitc_agreements(path: str | Path) -> tuple[pd.DataFrame, SourceReport]
     path = Path(path)
     if not path.is_file():
         raise ExportPlanError(f"{path}: file not found. Give the path of the agreements CSV.")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    text = read_text(path, "Save the agreements table as 'CSV UTF-8', then import that file.")
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     problems = ErrorTable()
     for column in USITC_COLUMNS[:3]:
         if column not in frame.columns:

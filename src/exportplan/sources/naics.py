@@ -35,7 +35,7 @@ import pandas as pd
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.imports.guard import check_file
 from exportplan.sources.filekind import workbook_or_text
-from exportplan.sources.textio import workbook_rows
+from exportplan.sources.textio import decode_text, workbook_rows
 
 #: Vintages whose sector and subsector titles ship with the package.
 SHIPPED_VINTAGES = (2017, 2022)
@@ -223,9 +223,8 @@ def _read_rows(path: Path) -> list[tuple[int, list]]:
     if workbook_or_text(path, "a CSV or XLSX file", TITLES_FIX):
         return _workbook_rows(path)
     try:
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            reader = csv.reader(fh)
-            return [(reader.line_num, cells) for cells in reader]
+        reader = csv.reader(io.StringIO(decode_text(path.read_bytes(), "utf-8-sig"), newline=""))
+        return [(reader.line_num, cells) for cells in reader]
     except csv.Error as exc:
         raise ExportPlanError(f"{path.name} is not a readable CSV ({exc}). {TITLES_FIX}") from exc
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import re
 from pathlib import Path
 
@@ -20,6 +21,8 @@ import pandas as pd
 
 from exportplan.errors import ExportPlanError
 from exportplan.sources.download import fetch
+from exportplan.sources.filekind import WORKBOOK_SUFFIXES
+from exportplan.sources.textio import decode_text, workbook_rows
 
 #: The July 2023 delineation (OMB Bulletin 23-01), the current one.
 DELINEATION_URL = ("https://www2.census.gov/programs-surveys/metro-micro/geographies/"
@@ -66,15 +69,14 @@ def _read_rows(path: Path, suffix: str) -> list[list]:
     if not path.is_file():
         raise ExportPlanError(f"Delineation file not found: {path}. Download it with "
                               f"`download_delineation` or from {LANDING_PAGE}.")
-    if suffix in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, header=None, dtype=str, sheet_name=0)
-        return [[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)]
+    if suffix in WORKBOOK_SUFFIXES:
+        _, rows = workbook_rows(path, f"Download the delineation file again from {LANDING_PAGE}.", first_only=True)[0]
+        return [[None if v is None else str(v) for v in row] for row in rows]  # all text, as documented
     if suffix == ".xls":
         raise ExportPlanError(f"{path.name} is an old Excel (.xls) file, which exportplan does "
                               "not read. Open it in a spreadsheet program and save it as .xlsx "
                               "or .csv, then try again.")
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-        return list(csv.reader(fh))
+    return list(csv.reader(io.StringIO(decode_text(path.read_bytes(), "utf-8-sig"), newline="")))
 
 
 def _header_map(rows: list[list], path: Path) -> tuple[int, dict[str, int]]:

@@ -60,6 +60,7 @@ from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.imports.guard import check_file
 from exportplan.sources.download import DownloadFailed, cache_info, fetch, file_sha256
 from exportplan.sources.filekind import WEB_PAGE, binary_kind, is_workbook
+from exportplan.sources.textio import decode_text
 
 DEFAULT_BASE_URL = "https://data.bls.gov/cew/data/api"
 BULK_FILES_PAGE = "https://www.bls.gov/cew/downloadable-data-files.htm"
@@ -311,7 +312,7 @@ def _parse_line(line: str) -> list[str]:
 
 def _header(source: Path | bytes) -> list[str]:
     """The header's column names, trimmed and lower-cased (no BOM, no quotes)."""
-    head = _head_bytes(source).decode("utf-8-sig", errors="replace")
+    head = decode_text(_head_bytes(source), "utf-8-sig")
     first = head.split("\n", 1)[0].strip("\r ")
     return [c.strip().lower() for c in _parse_line(first)] if first else []
 
@@ -792,7 +793,7 @@ def _tail_problem(source: Path | bytes, width: int) -> str | None:
 
 def _first_row_mismatch(source: Path, header: list[str], area: str | None, year: int | None) -> str | None:
     """Does the first data row belong to the requested area and year?"""
-    lines = _head_bytes(source).decode("utf-8-sig", errors="replace").split("\n", 2)
+    lines = decode_text(_head_bytes(source), "utf-8-sig").split("\n", 2)
     if len(lines) < 2 or not lines[1].strip():
         return "the file has a header but no data rows"
     row = dict(zip(header, (v.strip() for v in _parse_line(lines[1].strip("\r")))))

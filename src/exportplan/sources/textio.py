@@ -19,8 +19,9 @@ from exportplan.errors import ExportPlanError
 def decode_text(data: bytes, *fallbacks: str, partial: bool = False) -> str:
     """``data`` as UTF-8 (a BOM dropped), else in the first of ``fallbacks`` that decodes it.
 
-    The last fallback replaces what it cannot decode. Without fallbacks a
-    non-UTF-8 ``data`` raises :class:`UnicodeDecodeError`. ``partial``: ``data``
+    The last fallback replaces what it cannot decode (so ``decode_text(data,
+    "utf-8-sig")`` reads UTF-8, replacing bytes that are not). Without
+    fallbacks a non-UTF-8 ``data`` raises :class:`UnicodeDecodeError`. ``partial``: ``data``
     is a chunk of a file, so a character cut at its end is dropped rather than
     taken for another encoding.
     """

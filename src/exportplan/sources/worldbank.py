@@ -38,7 +38,7 @@ import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.sources import download
-from exportplan.sources.textio import read_text
+from exportplan.sources.textio import decode_text, read_text
 from exportplan.sources.countries import (
     SourceReport, file_provenance, map_column, resolve_countries,
 )
@@ -399,7 +399,7 @@ def _load_page(body, indicator: str | None, url: str) -> tuple[dict, list]:
 def _json(body: bytes | str | os.PathLike, what: str):
     if isinstance(body, os.PathLike):
         body = Path(body).read_bytes()
-    text = body.decode("utf-8-sig", errors="replace") if isinstance(body, bytes) else body
+    text = decode_text(body, "utf-8-sig") if isinstance(body, bytes) else body
     try:
         return json.loads(text.lstrip("\ufeff"))
     except ValueError as exc:
