@@ -140,7 +140,8 @@ def emit_table(df, *, fmt, output, meta=None, title=None, columns=None, max_rows
 
     head = shown if max_rows is None else shown.head(max_rows)
     marks, ranges, marked = bound_marks(df.loc[head.index], list(shown.columns))
-    click.echo(render_text_table(shown, max_rows=max_rows, formats=formats, marks=marks, ranges=ranges))
+    click.echo(render_text_table(_flag_words(shown, df), max_rows=max_rows, formats=formats, marks=marks,
+                                 ranges=ranges))
     if marked:
         click.echo(MARK_NOTE)
     if output is not None or fmt is not None:
@@ -148,6 +149,16 @@ def emit_table(df, *, fmt, output, meta=None, title=None, columns=None, max_rows
             raise ExportPlanError("--format needs --output FILE (where to write the table).")
         path = write_table(df, output, fmt, meta=meta, formats=formats)
         click.echo(f"Wrote {path}")
+
+
+def _flag_words(shown, df):
+    """The printed strong flag in words: yes, no, or uncertain (LQ bounds straddle the rule; see strong_note)."""
+    if "strong" not in shown.columns or "strong_note" not in df.columns:
+        return shown
+    flag, note = df.loc[shown.index, "strong"], df.loc[shown.index, "strong_note"]
+    words = [("uncertain" if isinstance(n, str) and n else None) if f is None or f != f else ("yes" if f else "no")
+             for f, n in zip(flag.astype(object), note.astype(object))]
+    return shown.assign(strong=words)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
