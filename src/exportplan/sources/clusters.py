@@ -311,7 +311,7 @@ def _clean_code(text: str) -> str:
 def _read_legacy_json(path: Path, errors: ErrorTable) -> tuple[pl.DataFrame, CrosswalkReport]:
     """The pre-2014 clustermapping.us list: entries with id, name_t and naics_txt."""
     try:
-        entries = json.loads(path.read_text(encoding="utf-8-sig"))
+        entries = json.loads(decode_text(path.read_bytes()))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         errors.add(f"not valid JSON ({exc})", "Use a CSV or XLSX crosswalk instead.", file=path.name)
         return _empty(), CrosswalkReport(path.name, "legacy-json")

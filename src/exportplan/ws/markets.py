@@ -20,6 +20,10 @@ Loading
   :meth:`~MarketsMixin.fetch_exports` (Census API: a state's exports by
   country and NAICS; key from ``EXPORTPLAN_CENSUS_KEY``, never stored).
 
+The files' layouts are detected and read in :mod:`exportplan.sources.country_files`,
+:mod:`exportplan.sources.export_files` and :mod:`exportplan.sources.sistercities`;
+this part checks, maps and stores what they return.
+
 Every load validates everything first and writes in one transaction (all or
 nothing) with its provenance (publisher, dataset, vintage, file or URL,
 SHA-256). Country names that cannot be mapped to ISO3 fail the import with
