@@ -161,18 +161,8 @@ def test_ratio_intervals_and_the_point_limit():
 
 # ---------------------------------------------------------------- property: bounds hold the truth
 
-LEAVES = ["311111", "311112", "311119", "311211", "311212", "311221", "312111", "312112", "312120", "313110"]
-
-
-def _tree(leaf_values: list[int]) -> dict[str, float]:
-    values: dict[str, float] = {}
-    for leaf, v in zip(LEAVES, leaf_values):
-        for code in (leaf, leaf[:5], leaf[:4], leaf[:3], "31-33", "10"):
-            values[code] = values.get(code, 0.0) + v
-    return values
-
-
-CODES = sorted(_tree([1] * len(LEAVES)))
+# the same small hierarchy as the estimation property test
+from test_estimation import CODES, LEAVES, _tree  # noqa: E402
 
 
 @settings(max_examples=80, deadline=None)
