@@ -19,6 +19,7 @@ from exportplan.analysis.weights import SECTOR_GROUPS, spread_group_weights
 from exportplan.cli.main import cli
 from exportplan.demo.builder import build_demo, show_demo
 from exportplan.errors import ExportPlanError
+from exportplan.sources.clusters import official_clusters
 from exportplan.workspace import Workspace
 
 DRAWS = 2000
@@ -127,7 +128,8 @@ def test_targets_match_by_cluster_name_code_and_naics_prefix_and_report_the_rest
                 ("7", "cluster", 1),                       # official code (Coal Mining) without employment
                 ("Widget Making", "cluster", 1),           # unknown name
                 ("5415", "naics", 1))                      # no crosswalk code starts with it
-    sm = asec.build_sector_matrix(cluster_alternatives(), by="cluster", crosswalk=crosswalk(), targets=t)
+    sm = asec.build_sector_matrix(cluster_alternatives(), by="cluster", crosswalk=crosswalk(), targets=t,
+                                  official=official_clusters())  # the caller passes the official list in
     st = sm.matrix["state_target"]
     assert st["4"] == pytest.approx(2 / 3) and st["23"] == 1.0 and st["30"] == pytest.approx(1 / 3)
     report = sm.matches.set_index("entry")

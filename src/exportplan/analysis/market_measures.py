@@ -2,7 +2,7 @@
 
 Pure functions used by :mod:`exportplan.analysis.markets`:
 
-- **Who is a market**: U.S. territories (:data:`~exportplan.sources.countries.US_TERRITORIES`)
+- **Who is a market**: U.S. territories (:data:`~exportplan.analysis.names.US_TERRITORIES`)
   are part of the United States, not foreign markets: :func:`foreign_markets`
   leaves them out and :func:`territories_note` names them.
 - **Market growth**: :func:`average_growth` is each country's average real GDP
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from exportplan.analysis.window import PANDEMIC_YEAR
-from exportplan.sources.countries import US_TERRITORIES
+from exportplan.analysis.names import US_TERRITORIES
 
 #: Years averaged for market growth (each country's last reported years).
 GROWTH_YEARS = 5

@@ -40,8 +40,8 @@ the targets, sector-FDI and assets tables is a NAICS code or a cluster (code
 or name); ``kind`` says which:
 
 * ranking clusters: a cluster code matches that cluster; a name matches by
-  :func:`~exportplan.sources.clusters.name_key` (case, spaces, ``&``) against
-  the crosswalk's names, then the official US Cluster Mapping list; a NAICS
+  :func:`~exportplan.analysis.names.name_key` (case, spaces, ``&``) against
+  the crosswalk's names, then the official US Cluster Mapping list (passed in); a NAICS
   code of any length (or a range such as ``31-33``) matches **every cluster
   that contains at least one 6-digit code starting with it** in the crosswalk
   in use (so ``3364`` matches Aerospace Vehicles and Defense, and any other
@@ -61,7 +61,6 @@ state-target score of an alternative named by several entries is the best
 """
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -73,6 +72,7 @@ import polars as pl
 
 from exportplan.analysis import clusters as ac
 from exportplan.analysis import industry as ai
+from exportplan.analysis.names import name_key
 from exportplan.analysis.reference import match_reference
 from exportplan.analysis.scoring import Criterion, ScoreResult
 from exportplan.analysis.sensitivity import ROBUST_COVERAGE, Robustness
@@ -196,7 +196,8 @@ def build_sector_matrix(alternatives: pd.DataFrame, *, by: str = "cluster", leve
                         crosswalk: pd.DataFrame | pl.DataFrame | None = None,
                         targets: pd.DataFrame | None = None, sector_fdi: pd.DataFrame | None = None,
                         assets: pd.DataFrame | None = None, reference: str = "US",
-                        start_year: int | None = None, sources: Mapping[str, str] | None = None) -> SectorMatrix:
+                        start_year: int | None = None, sources: Mapping[str, str] | None = None,
+                        official: pd.DataFrame | pl.DataFrame | None = None) -> SectorMatrix:
     """The alternatives × measures matrix of the five guide criteria.
 
     ``alternatives`` has one row per cluster or industry: ``code, name`` and
@@ -208,7 +209,10 @@ def build_sector_matrix(alternatives: pd.DataFrame, *, by: str = "cluster", leve
     (or empty) when not loaded. ``crosswalk`` (naics, cluster_code,
     cluster_name, type) maps NAICS entries to clusters and clusters to NAICS
     industries. ``level`` is the NAICS level when ``by='naics'`` (default:
-    the length of the codes).
+    the length of the codes). ``official`` (cluster_code, cluster_name, type)
+    is the official US Cluster Mapping list that cluster entries fall back on
+    (the caller reads it, e.g. ``sources.clusters.official_clusters()``), or
+    None to match against the crosswalk only.
     """
     _check_by(by)
     alts = _alternatives(alternatives)
@@ -216,7 +220,7 @@ def build_sector_matrix(alternatives: pd.DataFrame, *, by: str = "cluster", leve
     names = dict(zip(codes, alts["name"]))
     xwalk = _crosswalk(crosswalk)
     level = int(level) if level is not None else (_naics_level(codes) if by == "naics" else None)
-    universe = Universe(by, codes, names, level, xwalk)
+    universe = Universe(by, codes, names, level, xwalk, _official(official))
     criteria = sector_criteria(by, reference=reference, start_year=start_year, sources=sources)
     matrix = pd.DataFrame(index=pd.Index(codes, dtype="str", name="code"))
     for crit in criteria:
@@ -308,6 +312,8 @@ class Universe:
     names: dict[str, str]
     level: int | None
     crosswalk: pd.DataFrame | None
+    #: The official US Cluster Mapping list (cluster_code, cluster_name, type), or None.
+    official: pd.DataFrame | None = None
 
 
 def naics_prefixes(code: str) -> list[str]:
@@ -334,19 +340,16 @@ def match_entry(value: str, kind: str, universe: Universe) -> tuple[list[str], s
     return _naics_by_naics(value, universe) if kind == "naics" else _naics_by_cluster(value, universe)
 
 
-@functools.lru_cache(maxsize=1)
-def _official() -> pd.DataFrame:
-    """The official US Cluster Mapping list (code, name, type), read once."""
-    from exportplan.sources.clusters import official_clusters
-
-    return official_clusters().to_pandas()
+def _official(official) -> pd.DataFrame | None:
+    """The official US Cluster Mapping list passed in (code, name, type) as pandas, or None."""
+    if official is None:
+        return None
+    return official.to_pandas() if isinstance(official, pl.DataFrame) else pd.DataFrame(official)
 
 
 def _resolve_cluster(value: str, universe: Universe) -> tuple[str | None, str]:
     """A cluster entry (code or name) → (code, name) via the alternatives, crosswalk, then the official list."""
-    from exportplan.sources.clusters import name_key
-
-    official = _official()
+    official = universe.official
     xw = universe.crosswalk
     if value.isdigit():
         code = str(int(value))
@@ -377,12 +380,12 @@ def _lookup(table: pd.DataFrame | None, col: str, value: str, out: str) -> str:
 
 def _cluster_type(code: str, universe: Universe) -> str:
     kind = _lookup(universe.crosswalk, "cluster_code", code, "type")
-    return kind or _lookup(_official(), "cluster_code", code, "type")
+    return kind or _lookup(universe.official, "cluster_code", code, "type")
 
 
 def _not_ranked(codes: Sequence[str], universe: Universe) -> str:
     """Why known clusters are not among the alternatives (local, or no employment in the region)."""
-    official = _official()
+    official = universe.official
     parts = []
     for code in codes:
         name = _lookup(universe.crosswalk, "cluster_code", code, "cluster_name") \

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
+from exportplan.analysis.names import name_key
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.imports.guard import check_file
 from exportplan.sources.filekind import sniff, workbook_or_text
@@ -110,12 +111,6 @@ def official_clusters() -> pl.DataFrame:
     """
     data = resources.files("exportplan").joinpath("data", "clusters_uscmp.csv").read_bytes()
     return pl.read_csv(data, schema={"cluster_code": pl.String, "cluster_name": pl.String, "type": pl.String})
-
-
-def name_key(name: str | None) -> str:
-    """Case-, space- and ampersand-insensitive key of a cluster name."""
-    text = (name or "").lower().replace("&", " and ")
-    return re.sub(r"[^a-z0-9]+", "", text)
 
 
 def _official_by_name() -> dict[str, tuple[str, str, str]]:

@@ -47,6 +47,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 import pycountry
 
+from exportplan.analysis.names import US_TERRITORIES
 from exportplan.errors import ErrorTable, ExportPlanError
 
 #: Sources with their own spellings in the alias table (``source`` argument).
@@ -56,13 +57,7 @@ SOURCES = ("worldbank", "imf", "census", "ti", "cepii", "special301", "usitc",
 # Non-ISO codes accepted as countries (code -> short name).
 _EXTRA_COUNTRIES = {"XKX": "Kosovo"}
 
-#: U.S. territories (ISO3 -> name). ISO 3166 gives them country codes, and the World Bank,
-#: IMF and Census list them beside countries, but they are part of the United States, not
-#: foreign markets: the market ranking leaves them out (and says so).
-US_TERRITORIES: dict[str, str] = {
-    "ASM": "American Samoa", "GUM": "Guam", "MNP": "Northern Mariana Islands",
-    "PRI": "Puerto Rico", "UMI": "U.S. Minor Outlying Islands", "VIR": "U.S. Virgin Islands",
-}
+#: U.S. territories (ISO3 -> name), defined in exportplan.analysis.names (imported above).
 
 # Short English names where pycountry's name reads badly in a plan
 # ("Korea, Republic of"); the rest use pycountry's common_name or name.

@@ -38,6 +38,7 @@ from ..analysis.scoring import Criterion, ScoreResult, score
 from ..analysis.sensitivity import DEFAULT_DRAWS, Robustness, robustness
 from ..analysis.weights import SECTOR_GROUPS, parse_weights, resolve_weights, spread_group_weights
 from ..errors import ExportPlanError
+from ..sources.clusters import official_clusters
 
 _US_AREAS = ("US000", "USLQ")
 #: Exact bounds of values on withheld cells, carried into the ranked table (reasons, tiers, printed marks).
@@ -281,7 +282,7 @@ class SectorsMixin:
         tables = {kind: self._sector_user_table(kind) for kind in asec.USER_TABLES}
         sm = asec.build_sector_matrix(alts, by=by, level=level, crosswalk=info["crosswalk"], **tables,
                                       reference=info["reference_label"], start_year=info["start_year"],
-                                      sources=self._sector_sources(info, tables))
+                                      sources=self._sector_sources(info, tables), official=official_clusters())
         crit_weights = spread_group_weights(group_weights, sm.criteria)
         result = score(sm.matrix, sm.criteria, crit_weights, method=method, normalize=normalize, names=sm.names)
         bounded = self._withheld_draws(by, level, alts, info, seed)  # withheld cells drawn within their bounds
