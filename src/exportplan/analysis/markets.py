@@ -93,6 +93,7 @@ import numpy as np
 import pandas as pd
 
 from exportplan.analysis import market_measures as mm_
+from exportplan.analysis.defaults import DEFAULT_DRAWS
 from exportplan.analysis.geo import US_NEIGHBOURS, great_circle_km
 from exportplan.analysis.scoring import Criterion, ScoreResult, position_text, score
 from exportplan.analysis.sensitivity import Robustness, robustness
@@ -961,7 +962,7 @@ class MarketOutcome:
 
 
 def rank_matrix(mm: MarketMatrix, group_weights: Mapping[str, float], *, method: str = "weighted",
-                draws: int = 10_000, seed: int = 0, top_k: int = 5, floor: float = COVERAGE_FLOOR,
+                draws: int = DEFAULT_DRAWS, seed: int = 0, top_k: int = 5, floor: float = COVERAGE_FLOOR,
                 concentration: float | None = None) -> MarketOutcome:
     """Score the countries, drop those below the coverage floor, re-score, and check robustness."""
     if not mm.criteria:

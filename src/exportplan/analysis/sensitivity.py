@@ -68,11 +68,11 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from exportplan.analysis.defaults import DEFAULT_DRAWS
 from exportplan.analysis.scoring import METHODS, RANK_SCALE, ScoreResult, rank_keys
 from exportplan.analysis.weights import normalize_weights
 from exportplan.errors import ExportPlanError
 
-DEFAULT_DRAWS = 10_000
 #: Sum of the Dirichlet parameters; larger → draws closer to the chosen weights.
 DEFAULT_CONCENTRATION = 50.0
 DEFAULT_DELTAS = (-0.2, -0.1, 0.1, 0.2)

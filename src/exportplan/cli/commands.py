@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from .main import (cli, current_workspace, emit_table, friendly, other_notes, table_output, workspace_option)
+from .main import (cli, current_workspace, emit_table, friendly, other_notes, sheet_option, table_output,
+                   workspace_option)
 
 
 def _split_codes(value: str | None) -> list[str]:
@@ -288,7 +289,7 @@ def _user_table_command(kind: str, name: str, what: str) -> None:
     @import_group.command(name, help=f"Load {what} (CSV or XLSX; all or nothing).\n\n"
                                      f"See 'exportplan tables' for the columns.")
     @click.argument("file", type=click.Path(path_type=Path))
-    @click.option("--sheet", default=None, help="Sheet of an XLSX workbook (default: the first).")
+    @sheet_option
     @workspace_option
     @click.pass_context
     @friendly

@@ -35,6 +35,17 @@ def table_output(f):
     return f
 
 
+def sheet_option(f):
+    """--sheet on every command that reads a table the user may give as an XLSX workbook."""
+    return click.option("--sheet", default=None, help="Sheet of an XLSX table (default: the first).")(f)
+
+
+def allow_unmapped_option(f):
+    """--allow-unmapped on every command that maps country names or codes to countries."""
+    return click.option("--allow-unmapped", is_flag=True,
+                        help="Leave out (and list) rows whose country cannot be mapped, instead of failing.")(f)
+
+
 def current_workspace(ctx: click.Context):
     from ..workspace import Workspace
 

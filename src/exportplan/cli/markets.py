@@ -5,12 +5,15 @@ from pathlib import Path
 
 import click
 
+from ..analysis.defaults import DEFAULT_DRAWS
 from .commands import _years, fetch_group, import_group, rank_group
 from .main import (
+    allow_unmapped_option,
     current_workspace,
     emit_table,
     friendly,
     other_notes,
+    sheet_option,
     table_output,
     workspace_option,
 )
@@ -48,9 +51,8 @@ def _span(value: str | None) -> tuple[int, int] | None:
                    "USTR Special 301 table, or your own wide country table (see 'exportplan tables').")
 @click.option("--indicator", default=None,
               help="WDI indicator code when the file name does not carry it (e.g. NY.GDP.MKTP.CD).")
-@click.option("--sheet", default=None, help="Sheet of your own XLSX table (default: the first).")
-@click.option("--allow-unmapped", is_flag=True,
-              help="Leave out rows whose country name cannot be mapped (they are listed) instead of failing.")
+@sheet_option
+@allow_unmapped_option
 @workspace_option
 @click.pass_context
 @friendly
@@ -67,8 +69,8 @@ def import_countries(ctx, file, publisher, indicator, sheet, allow_unmapped):
               help="Whose exports the file holds (default: from the file; IMF DOTS is the nation).")
 @click.option("--area", default=None, help="Which region or state, e.g. OH (default: from the file).")
 @click.option("--reporter", default="United States", show_default=True, help="Reporter in an IMF DOTS file.")
-@click.option("--sheet", default=None, help="Sheet of an XLSX table (default: the first).")
-@click.option("--allow-unmapped", is_flag=True, help="Leave out (and list) countries that cannot be mapped.")
+@sheet_option
+@allow_unmapped_option
 @workspace_option
 @click.pass_context
 @friendly
@@ -86,8 +88,8 @@ def import_exports(ctx, file, scope, area, reporter, sheet, allow_unmapped):
 @click.option("--partner-country", multiple=True, metavar="NAME=COUNTRY",
               help="Country of a partner city that neither the list nor GeoNames places in one country, "
                    "e.g. Valencia=Spain (repeatable).")
-@click.option("--sheet", default=None, help="Sheet of an XLSX table (default: the first).")
-@click.option("--allow-unmapped", is_flag=True, help="Leave out (and list) partners whose country is unknown.")
+@sheet_option
+@allow_unmapped_option
 @workspace_option
 @click.pass_context
 @friendly
@@ -106,7 +108,7 @@ def import_partnerships(ctx, file, city, state, partner_country, sheet, allow_un
 @click.option("--wgi", default="CC.EST,RL.EST,RQ.EST", show_default=True,
               help="WGI dimensions (comma-separated; empty for none).")
 @click.option("--base-url", default=None, help="Another server with the World Bank API v2 layout (tests).")
-@click.option("--allow-unmapped", is_flag=True, help="Leave out (and list) countries that cannot be mapped.")
+@allow_unmapped_option
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @workspace_option
 @click.pass_context
@@ -132,7 +134,7 @@ def fetch_countries(ctx, years, indicators, wgi, base_url, allow_unmapped, no_pr
 @click.option("--naics-level", type=click.IntRange(2, 4), default=3, show_default=True,
               help="NAICS digits of the state series (2, 3 or 4).")
 @click.option("--base-url", default=None, help="Another server with the Census statenaics endpoint (tests).")
-@click.option("--allow-unmapped", is_flag=True, help="Leave out (and list) countries that cannot be mapped.")
+@allow_unmapped_option
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @workspace_option
 @click.pass_context
@@ -163,7 +165,7 @@ _SHOWN = ["rank", "iso3", "country", "score", "coverage", "p_top5", "rank_p05", 
 @click.option("--weights", default=None, help="Factor weights to override, e.g. proximity=0.3,partnerships=0.2.")
 @click.option("--method", type=click.Choice(["weighted", "topsis"]), default="weighted", show_default=True,
               help="Weighted sum, or TOPSIS (distance to the ideal and anti-ideal).")
-@click.option("--draws", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True,
+@click.option("--draws", type=click.IntRange(1, 1_000_000), default=DEFAULT_DRAWS, show_default=True,
               help="Random weight draws for the robustness check.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the weight draws.")
 @click.option("--year", type=int, default=None, help="Use data up to this year (default: the latest).")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from ..analysis.defaults import DEFAULT_DRAWS
 from ..analysis.presets import SECTOR_GROUPS, SECTOR_PRESETS
 from ..errors import ExportPlanError
 from .commands import rank_group
@@ -28,7 +29,7 @@ _GROUP_KEYS = ", ".join(SECTOR_GROUPS)
                    "--preset is given), then all are rescaled to sum 1.")
 @click.option("--method", type=click.Choice(["weighted", "topsis"]), default="weighted", show_default=True,
               help="Weighted sum of normalized measures, or TOPSIS (closeness to the ideal sector).")
-@click.option("--draws", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True,
+@click.option("--draws", type=click.IntRange(1, 1_000_000), default=DEFAULT_DRAWS, show_default=True,
               help="Random weight draws for the robustness test (rank bands, p_top).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the weight draws (same seed, same result).")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import config as cfg
+from ..analysis.defaults import DEFAULT_DRAWS
 from ..errors import ExportPlanError
 from ..workspace import Workspace
 from . import sample
@@ -134,7 +135,7 @@ def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
     show_markets(ws, echo)
 
 
-def show_markets(ws: Workspace, echo: Callable[[str], None] = print, *, draws: int = 10_000) -> list[Path]:
+def show_markets(ws: Workspace, echo: Callable[[str], None] = print, *, draws: int = DEFAULT_DRAWS) -> list[Path]:
     """Print the sample region's top country markets with reasons; write outputs/markets.xlsx, map and chart.
 
     Returns the files written (the table, the world map and the contribution

@@ -66,6 +66,7 @@ import pandas as pd
 from sqlalchemy import and_, delete, func, select, tuple_
 
 from ..analysis import markets as am
+from ..analysis.defaults import DEFAULT_DRAWS
 from ..analysis.weights import MARKET_FACTORS, MIN_TRADE_EVIDENCE, resolve_weights, trade_evidence_share
 from ..errors import ErrorTable, ExportPlanError, ImportFailed, Problem
 from ..imports.guard import check_file
@@ -639,7 +640,7 @@ class MarketsMixin:
     # ---------------------------------------------------------------- the ranking
     def rank_markets(self, *, sector: str | am.Sector | None = None, preset: str | None = None,
                      weights: str | Mapping[str, float] | None = None, method: str = "weighted",
-                     draws: int = 10_000, seed: int = 0, top_k: int = 5, year: int | None = None,
+                     draws: int = DEFAULT_DRAWS, seed: int = 0, top_k: int = 5, year: int | None = None,
                      doing_business: bool = False) -> MarketRanking:
         """Rank country markets on the guide's eight factors (see the module docstring).
 
