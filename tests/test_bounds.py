@@ -35,10 +35,7 @@ from exportplan.analysis.withheld import (
 )
 from exportplan.sources.qcew import read_qcew
 
-SCHEMA = {"area_fips": pl.String, "own_code": pl.String, "industry_code": pl.String, "agglvl_code": pl.String,
-          "size_code": pl.String, "year": pl.Int32, "qtr": pl.String, "disclosure_code": pl.String,
-          "estabs": pl.Int64, "emplvl": pl.Float64, "total_wages": pl.Float64, "avg_annual_pay": pl.Float64,
-          "bls_lq_emplvl": pl.Float64}
+from test_estimation import SCHEMA  # noqa: E402  (the canonical cell columns, shared)
 
 
 def cells(rows: list[tuple], area: str = "00001", year: int = 2020, own: str = "5") -> pl.DataFrame:

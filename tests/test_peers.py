@@ -12,6 +12,7 @@ from sqlalchemy import select
 from exportplan.analysis.clusters import FLAGS, flag_against_peers
 from exportplan.analysis.peers import peer_mismatch, peer_set_kind, qcew_peers, region_kind
 from exportplan.cli.main import cli
+from exportplan.demo.sample import QCEW_COLUMNS
 from exportplan.errors import ExportPlanError
 from exportplan.sources.clusters import read_crosswalk
 from exportplan.sources.qcew import scan_qcew
@@ -97,16 +98,7 @@ def test_cli_refuses_and_explains(metro, shared_data):
 
 # ---------------------------------------------------------------- a generated national single file
 
-LAYOUT = ["area_fips", "own_code", "industry_code", "agglvl_code", "size_code", "year", "qtr", "disclosure_code",
-          "annual_avg_estabs", "annual_avg_emplvl", "total_annual_wages", "taxable_annual_wages",
-          "annual_contributions", "annual_avg_wkly_wage", "avg_annual_pay", "lq_disclosure_code",
-          "lq_annual_avg_estabs", "lq_annual_avg_emplvl", "lq_total_annual_wages", "lq_taxable_annual_wages",
-          "lq_annual_contributions", "lq_annual_avg_wkly_wage", "lq_avg_annual_pay", "oty_disclosure_code",
-          "oty_annual_avg_estabs_chg", "oty_annual_avg_estabs_pct_chg", "oty_annual_avg_emplvl_chg",
-          "oty_annual_avg_emplvl_pct_chg", "oty_total_annual_wages_chg", "oty_total_annual_wages_pct_chg",
-          "oty_taxable_annual_wages_chg", "oty_taxable_annual_wages_pct_chg", "oty_annual_contributions_chg",
-          "oty_annual_contributions_pct_chg", "oty_annual_avg_wkly_wage_chg", "oty_annual_avg_wkly_wage_pct_chg",
-          "oty_avg_annual_pay_chg", "oty_avg_annual_pay_pct_chg"]  # BLS's annual single-file layout
+LAYOUT = list(QCEW_COLUMNS)  # BLS's annual single-file layout (that of the area slices)
 # Real NAICS codes the US Cluster Mapping definitions map: two per traded cluster, one local.
 CODES = {"336111": "Automotive", "336390": "Automotive", "524113": "Insurance Services",
          "524126": "Insurance Services", "493110": "Distribution and Electronic Commerce",
