@@ -13,15 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exportplan.analysis.clusters import cluster_table
-from exportplan.analysis.industry import (
-    drop_estimates,
-    estimate_withheld,
-    industry_table,
-    location_quotients,
-    naics_level_expr,
-    naics_parent_expr,
-    region_sum,
-)
+from exportplan.analysis.area_frames import naics_level_expr, region_sum
+from exportplan.analysis.estimation import drop_estimates, estimate_withheld, naics_parent_expr
+from exportplan.analysis.industry import industry_table
+from exportplan.analysis.location_quotients import location_quotients
 from exportplan.errors import ExportPlanError
 from exportplan.sources.qcew import read_qcew
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from exportplan.analysis.industry import shift_share
+from exportplan.analysis.shift_share import shift_share
 
 SCHEMA = {"area_fips": pl.String, "own_code": pl.String, "industry_code": pl.String, "agglvl_code": pl.String,
           "size_code": pl.String, "year": pl.Int32, "qtr": pl.String, "disclosure_code": pl.String,

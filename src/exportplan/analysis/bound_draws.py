@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from exportplan.analysis.industry import naics_level_expr
+from exportplan.analysis.area_frames import naics_level_expr
 from exportplan.analysis.withheld import cell_bounds
 
 #: Dirichlet weight of a withheld cell with no establishments (BLS publishes the counts; a few are 0).

@@ -57,13 +57,8 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from exportplan.analysis.industry import (
-    _estimated_share,
-    _with_withheld,
-    growth,
-    naics_vintage,
-    ownership_code,
-)
+from exportplan.analysis.area_frames import _estimated_share, _with_withheld, naics_vintage, ownership_code
+from exportplan.analysis.shift_share import growth
 from exportplan.errors import ExportPlanError
 
 FLAGS = ("strong", "strong10", "significant", "qualifying")

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 import polars as pl
 
 from exportplan.analysis.clusters import cluster_sums
-from exportplan.analysis.industry import estimate_withheld
+from exportplan.analysis.estimation import estimate_withheld
 from exportplan.errors import ExportPlanError
 
 #: Region kinds and how they read in messages.

@@ -37,7 +37,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from exportplan.analysis.industry import ALL_OWNERSHIPS, TOTAL_CODE, naics_level_expr, naics_parent_expr
+from exportplan.analysis.area_frames import ALL_OWNERSHIPS, TOTAL_CODE, naics_level_expr
+from exportplan.analysis.estimation import naics_parent_expr
 
 CELL_KEYS = ("area_fips", "year", "qtr", "own_code", "size_code")
 _DEPTH = 6  # a 6-digit code has at most 6 ancestors: 5, 4, 3 digits, sector, total '10'
