@@ -1,6 +1,6 @@
 """Why a country ranks where it does, and what single change would move it (market ranking).
 
-Pure functions on a :class:`~exportplan.analysis.markets.MarketOutcome`:
+Pure functions on a :class:`~exportplan.analysis.market_rank.MarketOutcome`:
 :func:`explain` (score, rank band, contributions with raw values, moves) and
 :func:`what_it_takes` (single-measure changes that reach a target rank).
 Re-exported by :mod:`exportplan.analysis.markets`.
@@ -17,8 +17,8 @@ from exportplan.analysis.scoring import Criterion, ScoreResult
 from exportplan.analysis.weights import MARKET_FACTORS
 from exportplan.errors import ExportPlanError
 
-if TYPE_CHECKING:  # pragma: no cover - typing only; markets imports this module
-    from exportplan.analysis.markets import MarketOutcome
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from exportplan.analysis.market_rank import MarketOutcome
 
 
 def _invert(result: ScoreResult, crit: Criterion, norm_value: float) -> float | None:

@@ -1,6 +1,6 @@
 """Market measures that need more than a country's latest value (methods.md §5).
 
-Pure functions used by :mod:`exportplan.analysis.markets`:
+Pure functions used by the market modules (:mod:`exportplan.analysis.markets`):
 
 - **Who is a market**: U.S. territories (:data:`~exportplan.analysis.names.US_TERRITORIES`)
   are part of the United States, not foreign markets: :func:`foreign_markets`
