@@ -412,7 +412,7 @@ def us_q1(shared_data) -> pl.DataFrame:
 
 
 def test_real_2019_2024_cluster_growth_skips_clusters_whose_codes_changed(shared_data, us_q1):
-    from exportplan.analysis.sectors import cluster_reference_measures
+    from exportplan.analysis.sector_reference import cluster_reference_measures
 
     xwalk, _ = read_crosswalk(shared_data / "clusters" / "uscmp_naics2012_to_cluster_ACR1.csv")
     table = cluster_table(us_q1, xwalk, us_q1)

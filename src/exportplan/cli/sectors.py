@@ -112,7 +112,7 @@ def _print_ranking(ranking, rows: int, adjusted: bool, columns: list[str], forma
     click.echo(render_text_table(ranking.table[shown], max_rows=rows, formats=formats, marks=marks, ranges=ranges))
     if marked:
         click.echo(MARK_NOTE)
-    from ..analysis.sectors import no_priority_note
+    from ..analysis.sector_tiers import no_priority_note
 
     why = no_priority_note(ranking.table, ranking.top_k)  # also among the notes; said here under the table
     if why:
