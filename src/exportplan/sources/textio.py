@@ -5,8 +5,10 @@
 - :func:`read_text`: a file's text the same way; a file that cannot be read,
   or that is not UTF-8 when the reader has no fallback, is an
   :class:`~exportplan.errors.ExportPlanError` that says so and what to do.
-- :func:`workbook_rows`: every sheet's (or the first sheet's) rows of cell
-  values; a workbook openpyxl cannot open is an :class:`UnreadableWorkbook`.
+- :func:`workbook_rows`: every sheet's (or the first, or one named sheet's)
+  rows of cell values; a workbook openpyxl cannot open is an
+  :class:`UnreadableWorkbook`, a sheet it lacks a :class:`MissingSheet`. With
+  ``formulas=True`` a formula cell without a saved result is a :class:`Formula`.
 """
 from __future__ import annotations
 
@@ -60,43 +62,104 @@ def read_text(path, fix: str, *fallbacks: str) -> str:
 
 
 class UnreadableWorkbook(ExportPlanError):
-    """A workbook openpyxl cannot open (damaged, cut short or not Excel); ``problem`` and ``fix`` as in a Problem."""
+    """A workbook openpyxl cannot open (damaged, cut short or not Excel); ``problem`` and ``fix`` as in a Problem.
+
+    ``cause`` is the exception openpyxl raised.
+    """
 
     def __init__(self, name: str, cause: BaseException, fix: str):
+        self.cause = cause
         self.problem = (f"not a readable XLSX workbook ({cause.__class__.__name__}: it could not be opened as an "
                         "Excel workbook; damaged, cut short or not Excel)")
         self.fix = fix
         super().__init__(f"{name} is {self.problem}. {fix}")
 
 
-def workbook_rows(path, fix: str, *, max_row: int | None = None,
-                  first_only: bool = False) -> list[tuple[str, list[tuple]]]:
+class MissingSheet(ExportPlanError):
+    """The workbook has no sheet named ``sheet``; ``sheets`` are the names it has."""
+
+    def __init__(self, name: str, sheet: str, sheets: list[str]):
+        self.sheet, self.sheets = sheet, list(sheets)
+        super().__init__(f"{name} has no sheet named {sheet!r}. Use one of the sheets: {', '.join(self.sheets)}.")
+
+
+class Formula(str):
+    """The text of a formula cell that has no saved result (a workbook not saved by Excel); never evaluated."""
+
+    __slots__ = ()
+
+
+def workbook_rows(path, fix: str, *, max_row: int | None = None, first_only: bool = False,
+                  sheet: str | None = None, formulas: bool = False) -> list[tuple[str, list[tuple]]]:
     """(sheet title, rows of cell values) for every sheet (or the first) of the workbook at ``path``.
 
     Opens the file as a file object, so a workbook with another name (an
     .xlsx saved as .csv) is read too. ``max_row`` reads only the first rows of
-    each sheet. ``fix`` is the advice of the :class:`UnreadableWorkbook` raised
-    for a file openpyxl cannot open.
-    """
-    import openpyxl  # only needed for workbooks
+    each sheet. ``sheet`` reads only the sheet of that name (a
+    :class:`MissingSheet` if there is none). ``fix`` is the advice of the
+    :class:`UnreadableWorkbook` raised for a file openpyxl cannot open.
 
+    ``formulas``: read the whole workbook rather than stream it (a sheet's
+    size then comes from its cells, not from the dimension record some writers
+    get wrong), and give a formula cell its saved result or, if it has none, a
+    :class:`Formula` holding its text instead of None.
+    """
     path = Path(path)
     if not path.is_file():
         raise ExportPlanError(f"{path}: file not found. Check the path.")
     try:
+        if formulas:
+            return _rows_with_formulas(path, sheet, first_only, max_row)
         with path.open("rb") as fh:
-            with warnings.catch_warnings():
-                # openpyxl warns about workbook features it ignores (styles, validation).
-                warnings.simplefilter("ignore", UserWarning)
-                book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            book = _open_workbook(fh, read_only=True, data_only=True)
             try:
-                sheets = book.worksheets[:1] if first_only else book.worksheets
-                if not sheets:
-                    raise IndexError("the workbook has no sheet")
-                return [(ws.title, list(ws.iter_rows(max_row=max_row, values_only=True))) for ws in sheets]
+                return [(ws.title, list(ws.iter_rows(max_row=max_row, values_only=True)))
+                        for ws in _sheets(book, path, sheet, first_only)]
             finally:
                 book.close()
     except ExportPlanError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a file that is not a workbook
         raise UnreadableWorkbook(path.name, exc, fix) from exc
+
+
+def _open_workbook(fh, *, read_only: bool, data_only: bool):
+    import openpyxl  # only needed for workbooks
+
+    with warnings.catch_warnings():
+        # openpyxl warns about workbook features it ignores (styles, validation).
+        warnings.simplefilter("ignore", UserWarning)
+        return openpyxl.load_workbook(fh, read_only=read_only, data_only=data_only)
+
+
+def _sheets(book, path: Path, sheet: str | None, first_only: bool) -> list:
+    """The worksheets asked for: the one named ``sheet``, the first, or all."""
+    if sheet is not None:
+        if sheet not in book.sheetnames:
+            raise MissingSheet(path.name, sheet, book.sheetnames)
+        return [book[sheet]]
+    sheets = book.worksheets[:1] if first_only else book.worksheets
+    if not sheets:
+        raise IndexError("the workbook has no sheet")
+    return sheets
+
+
+def _rows_with_formulas(path: Path, sheet: str | None, first_only: bool, max_row: int | None):
+    """:func:`workbook_rows` with ``formulas``: the workbook read whole, again with saved values if it has formulas."""
+    def load(data_only: bool):
+        with path.open("rb") as fh:
+            return _open_workbook(fh, read_only=False, data_only=data_only)
+
+    book, saved = load(data_only=False), None
+    out = []
+    for ws in _sheets(book, path, sheet, first_only):
+        cells = list(ws.iter_rows(max_row=max_row))
+        if any(c.data_type == "f" for row in cells for c in row):
+            saved = saved or load(data_only=True)
+            values = [[c.value for c in row] for row in saved[ws.title].iter_rows(max_row=max_row)]
+        else:
+            values = [[c.value for c in row] for row in cells]
+        out.append((ws.title, [tuple(Formula(f.value) if f.data_type == "f" and v is None else v
+                                     for f, v in zip(frow, vrow, strict=False))
+                               for frow, vrow in zip(cells, values, strict=False)]))
+    return out
