@@ -181,7 +181,7 @@ def _database_url(value):
 
 def _rules() -> dict[str, Callable]:
     from .analysis.industry import LQ_BASES
-    from .ws.analysis import ESTIMATE_MODES
+    from .ws.industry import ESTIMATE_MODES
 
     return {
         "region.counties": _counties, "region.reference_area": _reference, "region.state": _state,

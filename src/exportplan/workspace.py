@@ -5,7 +5,24 @@ anything a user can do in one they can script in Python::
 
     from exportplan import Workspace
     ws = Workspace.open("sample-workspace")
-    ws.industries(level=3).head()
+    ws.industries(level=3).head()          # short for ws.industry.industries(level=3)
+
+A :class:`Workspace` is a thin front over a :class:`~exportplan.ws.context.Context`
+(store, settings, region, acting user, clock) with one service per domain:
+
+========================  ==========================================================
+``ws.regional``           QCEW imports and downloads, loaded years, growth window, region centre
+``ws.definitions``        cluster crosswalks, peer sets, NAICS titles
+``ws.tables``             the user's own tables (targets, FDI, assets, survey, ...)
+``ws.citations``          provenance and the sources every table cites
+``ws.industry``           industry, shift-share and cluster tables
+``ws.sectors``            the target-sector ranking
+``ws.markets``            country data and the target-market ranking
+========================  ==========================================================
+
+The short names (``ws.industries()``, ``ws.rank_sectors()`` ...) are aliases
+of the services' methods. :meth:`Workspace.for_request` gives a web worker its
+own context and services over the same database.
 
 Every import validates the whole input first and writes in one transaction:
 all or nothing.
@@ -24,21 +41,22 @@ import re
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-import pandas as pd
 
 from . import config as cfg
 from .errors import ExportPlanError
 from .store import schema as t
 from .store.db import Store, now_utc
-from .ws.analysis import AnalysisMixin
 from .ws.base import QCEW_COLUMNS, ImportReport, _check_fips  # noqa: F401
-from .ws.clusters import ClustersMixin
-from .ws.markets import MarketsMixin
-from .ws.qcew import QcewMixin
-from .ws.sectors import SectorsMixin
-from .ws.tables import TablesMixin
+from .ws.citations import Citations
+from .ws.context import Context
+from .ws.definitions import Definitions
+from .ws.industry import IndustryTables
+from .ws.markets import Markets
+from .ws.regional import RegionalData
+from .ws.sectors import Sectors
+from .ws.tables import UserTables
 
 #: USPS codes of the states, DC and the territories (region.state).
 STATE_CODES = frozenset({
@@ -53,18 +71,58 @@ _DB_FILES = (cfg.DB_FILE, cfg.DB_FILE + "-wal", cfg.DB_FILE + "-shm", cfg.CONFIG
              cfg.CONFIG_FILE.replace(".toml", ".toml.tmp"))
 
 
-class Workspace(QcewMixin, ClustersMixin, TablesMixin, AnalysisMixin, SectorsMixin, MarketsMixin):
-    """A region's export-plan workspace: config file + database.
+class _Alias:
+    """``ws.name`` is ``ws.<service>.<method>`` (same signature and docstring)."""
+
+    def __init__(self, service: str, method: str | None = None):
+        self.service, self.method = service, method
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.method = self.method or name
+
+    def __get__(self, ws, owner=None):
+        if ws is None:
+            return self
+        return getattr(getattr(ws, self.service), self.method)
+
+
+#: service attribute -> its class; a new domain adds its service here.
+SERVICES = {"regional": RegionalData, "definitions": Definitions, "tables": UserTables, "citations": Citations,
+            "industry": IndustryTables, "sectors": Sectors, "markets": Markets}
+
+
+class Workspace:
+    """A region's export-plan workspace: config file + database, and one service per domain.
 
     ``notes`` holds what the user should know after :meth:`init` or
     :meth:`open` (e.g. a password left out of the saved URL).
     """
 
-    def __init__(self, path: Path, config: dict[str, Any], store: Store, notes: Sequence[str] = ()):
-        self.path = Path(path)
-        self.config = config
-        self.store = store
+    regional: RegionalData
+    definitions: Definitions
+    tables: UserTables
+    citations: Citations
+    industry: IndustryTables
+    sectors: Sectors
+    markets: Markets
+
+    def __init__(self, path: Path, config: dict[str, Any], store: Store, notes: Sequence[str] = (), *,
+                 user: str = "", clock: Callable[[], str] = now_utc):
+        self._attach(Context(Path(path), config, store, user=user, clock=clock))
         self.notes = list(notes)
+
+    def _attach(self, context: Context) -> None:
+        self.context = context
+        for attr, service in SERVICES.items():
+            setattr(self, attr, service(self))
+
+    def for_request(self, *, user: str | None = None, clock: Callable[[], str] | None = None) -> "Workspace":
+        """The same workspace for one request (a web worker's unit of work): its own copy of the settings,
+        its own services, the acting ``user``; the database connection pool is shared."""
+        other = object.__new__(type(self))
+        other._attach(self.context.for_request(user=user, clock=clock))
+        other.notes = []
+        return other
 
     # ---- creation and opening -------------------------------------------------
     @classmethod
@@ -135,18 +193,6 @@ class Workspace(QcewMixin, ClustersMixin, TablesMixin, AnalysisMixin, SectorsMix
             ws.notes.append(ws.centre_message())
         return ws
 
-    def centre_message(self) -> str:
-        """Where the region sits for distances to markets (the county points it uses, or how to set it)."""
-        point, note = self.region_point()
-        if point is None:
-            return f"The region has no centre yet: {note}."
-        if self.config["region"].get("centre"):
-            return f"Region centre for distances to markets: {note} ('exportplan config set region.centre \"\"' " \
-                   "goes back to the counties' points)."
-        later = "; employment-weighted once QCEW is loaded" if "unweighted" in note else ""
-        return (f"Region centre for distances to markets: {note}{later} "
-                "(or set it: exportplan config set region.centre LAT,LON).")
-
     @classmethod
     def _claim(cls, path: Path, config: dict, store: Store, *, attach: bool) -> Store:
         """Make `store` this new workspace's database (or adopt its owner with `attach`); save the config."""
@@ -206,6 +252,23 @@ class Workspace(QcewMixin, ClustersMixin, TablesMixin, AnalysisMixin, SectorsMix
     def close(self) -> None:
         self.store.dispose()
 
+    # ---- the context ----------------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return self.context.path
+
+    @property
+    def store(self) -> Store:
+        return self.context.store
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.context.config
+
+    @config.setter
+    def config(self, value: dict[str, Any]) -> None:
+        self.context.config = value
+
     def __enter__(self) -> "Workspace":
         return self
 
@@ -213,37 +276,50 @@ class Workspace(QcewMixin, ClustersMixin, TablesMixin, AnalysisMixin, SectorsMix
         self.close()
 
     def save_config(self) -> None:
-        cfg.save(self.path, self.config)
+        self.context.save_config()
 
     # ---- settings shortcuts ---------------------------------------------------
     @property
     def name(self) -> str:
-        return self.config["workspace"]["name"]
+        return self.context.name
 
     @property
     def counties(self) -> list[str]:
-        return list(self.config["region"]["counties"])
+        return self.context.counties
 
     @property
     def reference_area(self) -> str:
-        return self.config["region"]["reference_area"]
+        return self.context.reference_area
 
     @property
     def is_sample(self) -> bool:
-        return bool(self.config["workspace"].get("sample_data"))
+        return self.context.is_sample
 
     @property
     def cache_dir(self) -> Path:
-        configured = self.config["analysis"].get("cache_dir")
-        return Path(configured) if configured else self.path / ".cache"
+        return self.context.cache_dir
 
     def setting(self, name: str):
-        section, key = name.split(".", 1)
-        return self.config.get(section, {}).get(key)
+        return self.context.setting(name)
 
-    def provenance(self, kind: str | None = None) -> pd.DataFrame:
-        """Every file or download the workspace holds data from, with its vintage and checksum."""
-        return self.store.table(t.provenance, **({"kind": kind} if kind else {}))
+
+#: The short names of the services' methods (the documented Python API): ``ws.industries`` is
+#: ``ws.industry.industries``, with its signature and docstring.
+ALIASES = {
+    "regional": ("import_qcew", "fetch_qcew", "qcew_frame", "years", "analysis_window", "region_kind", "region_year",
+                 "region_point", "centre_message"),
+    "definitions": ("import_clusters", "crosswalk", "import_peers", "peers", "peer_set_info", "peer_flag_args",
+                    "peer_notes", "import_titles", "titles"),
+    "tables": ("table_kinds", "import_table", "user_table"),
+    "citations": ("provenance",),
+    "industry": ("industries", "shift_share", "clusters", "bubble_chart"),
+    "sectors": ("sector_weights", "set_sector_weights", "rank_sectors"),
+    "markets": ("import_countries", "import_exports", "import_partnerships", "fetch_countries", "fetch_exports",
+                "market_data", "sector", "priority_sectors", "rank_markets", "markets_by_sector"),
+}
+for _service, _names in ALIASES.items():
+    for _name in _names:
+        setattr(Workspace, _name, _Alias(_service, _name))
 
 
 # ---- checks of the settings and of the database's owner ---------------------------

@@ -274,9 +274,9 @@ def shift_share(ctx, level, start_year, end_year, ownership, top, fmt, output):
 def sources(ctx, fmt, output):
     """Every file and download the workspace holds data from (provenance)."""
     ws = current_workspace(ctx)
-    df = ws.provenance()
+    df = ws.citations.sources_table()
     emit_table(df, fmt=fmt, output=output, meta={"title": "Data sources"},
-               columns=["id", "kind", "publisher", "dataset", "vintage", "source", "rows", "imported_at"])
+               columns=["id", "kind", "publisher", "dataset", "vintage", "file/url", "rows", "imported_at"])
 
 
 def _notes(meta: dict) -> None:

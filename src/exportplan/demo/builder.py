@@ -57,23 +57,13 @@ def label_provenance(ws: Workspace) -> int:
     whose layout it borrows. Only for a workspace flagged
     ``workspace.sample_data`` (the one test of "sample"; never a file name).
     """
-    from sqlalchemy import select, update
-
-    from ..store import schema as t
+    from ..store import provenance
 
     if not ws.is_sample:
         raise ExportPlanError(f"{ws.path} is not the sample workspace (workspace.sample_data is false): its "
                               "sources keep their publishers.")
-    changed = 0
-    with ws.store.transaction() as conn:
-        rows = conn.execute(select(t.provenance.c.id, t.provenance.c.publisher, t.provenance.c.dataset)).all()
-        for rid, publisher, dataset in rows:
-            if publisher == sample.SAMPLE_PUBLISHER:
-                continue
-            fields = sample.sample_provenance(publisher or "", dataset or "")
-            conn.execute(update(t.provenance).where(t.provenance.c.id == rid).values(**fields))
-            changed += 1
-    return changed
+    return provenance.relabel(ws.store, lambda publisher, dataset: None if publisher == sample.SAMPLE_PUBLISHER
+                              else sample.sample_provenance(publisher, dataset))
 
 
 def _clear_sample_database(url: str, echo: Callable[[str], None]) -> None:

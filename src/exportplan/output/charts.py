@@ -29,6 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from exportplan.citation import as_refs
 from exportplan.errors import ExportPlanError
 from exportplan.output import chartbounds as cb
 from exportplan.output.chartdata import (ChartNotDrawn, bubble_rows, counted_text, drawn_criteria, numbers,
@@ -78,14 +79,11 @@ def source_line(meta: Mapping | None) -> str:
     and year) are named once, with their vintages merged.
     """
     parts: dict[str, list[str]] = {}
-    for src in (meta or {}).get("sources") or []:
-        if isinstance(src, str):
-            parts.setdefault(src, [])
-            continue
-        who = ", ".join(str(src[k]) for k in ("publisher", "dataset") if src.get(k))
+    for src in as_refs((meta or {}).get("sources")):
+        who = ", ".join(v for v in (src.publisher, src.dataset) if v)
         vintages = parts.setdefault(who, [])
-        if src.get("vintage") and str(src["vintage"]) not in vintages:
-            vintages.append(str(src["vintage"]))
+        if src.vintage and src.vintage not in vintages:
+            vintages.append(src.vintage)
     texts = [f"{who} ({_merge_vintages(v)})" if v else who for who, v in parts.items() if who]
     return "Source: " + "; ".join(texts) if texts else ""
 

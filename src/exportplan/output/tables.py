@@ -3,8 +3,8 @@
 Every table carries its source and vintage in a ``meta`` dict::
 
     {"title": "Industry clusters, Example County",
-     "sources": [{"publisher": "BLS", "dataset": "QCEW", "vintage": "2023",
-                  "file/url": "https://..."}],
+     "sources": [SourceRef(publisher="BLS", dataset="QCEW", vintage="2023",
+                           url="https://...")],   # exportplan.citation
      "notes": ["Withheld cells are missing, never zero."],
      "sample_data": False,
      "withheld_share": 0.04}
@@ -52,6 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from exportplan.citation import ROW_KEYS, SourceRef, as_refs
 from exportplan.errors import ExportPlanError
 
 #: Leading characters that make a spreadsheet treat a text cell as a formula.
@@ -253,6 +254,8 @@ def _python_value(value: object) -> object:
 
 def to_jsonable(obj: object) -> object:
     """Convert meta (dicts, lists, numpy values, paths, dates) into JSON-ready values."""
+    if isinstance(obj, SourceRef):
+        return obj.as_row()
     if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):
@@ -363,10 +366,8 @@ def _write_data_sheet(wb, df: pd.DataFrame, sheet: str, formats: Mapping[str, Fo
 
 
 def _source_dicts(sources: object) -> list[dict]:
-    """Sources as dicts; a bare string is taken as the dataset's description."""
-    if isinstance(sources, (str, Mapping)):
-        sources = [sources]
-    return [dict(s) if isinstance(s, Mapping) else {"dataset": s} for s in sources or []]
+    """Sources as rendered rows (:meth:`SourceRef.as_row`); a bare string is taken as the dataset's description."""
+    return [ref.as_row() for ref in as_refs(sources)]
 
 
 def _meta_rows(meta: Mapping | None) -> list[tuple[list[object], str | None]]:
@@ -384,8 +385,7 @@ def _meta_rows(meta: Mapping | None) -> list[tuple[list[object], str | None]]:
         rows.append((["withheld share", meta["withheld_share"]], "label"))
     sources = _source_dicts(meta.get("sources"))
     if sources:
-        keys = ["publisher", "dataset", "vintage", "file/url"]
-        keys += list(dict.fromkeys(k for s in sources for k in s if k not in keys))
+        keys = list(ROW_KEYS)
         rows += [([], None), (["sources"], "label"), (keys, "header")]
         rows += [([s.get(k) for k in keys], None) for s in sources]
     notes = meta.get("notes") or []

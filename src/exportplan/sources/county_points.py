@@ -57,6 +57,12 @@ def county_points(fips: Iterable[str]) -> pd.DataFrame:
     return table[table["county_fips"].isin(wanted)].reset_index(drop=True).copy()
 
 
+def state_county_fips(state_fips: str) -> list[str]:
+    """The county FIPS codes of a state (2-digit FIPS) in the shipped 2010 county list."""
+    table = _table()
+    return table.loc[table["county_fips"].str[:2] == state_fips, "county_fips"].tolist()
+
+
 def why_missing(fips: Iterable[str]) -> str:
     """The counties without a shipped point, named and grouped by why (newer than the 2010 file)."""
     groups: dict[str, list[str]] = {}

@@ -1,19 +1,15 @@
-"""Shared pieces of the workspace parts: the import report and QCEW column types."""
+"""Shared pieces of the workspace services: the import report, provenance fields and FIPS checks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
-
-import polars as pl
+from typing import Iterable, Mapping
 
 from ..errors import ExportPlanError
+from ..store.qcew import QCEW_COLUMNS  # noqa: F401  (the stored QCEW columns, for callers of the workspace)
 
-QCEW_COLUMNS = {
-    "area_fips": pl.Utf8, "own_code": pl.Utf8, "industry_code": pl.Utf8, "agglvl_code": pl.Utf8,
-    "size_code": pl.Utf8, "year": pl.Int32, "qtr": pl.Utf8, "disclosure_code": pl.Utf8,
-    "estabs": pl.Int64, "emplvl": pl.Float64, "total_wages": pl.Float64,
-    "avg_annual_pay": pl.Float64, "bls_lq_emplvl": pl.Float64,
-}
+#: The fields of a provenance record an import fills from its reader's provenance.
+PROVENANCE_KEYS = ("publisher", "dataset", "vintage", "source", "url", "retrieved_at", "sha256", "rows", "layout",
+                   "note")
 
 
 @dataclass
@@ -49,3 +45,19 @@ def _check_fips(codes: Iterable[str]) -> list[str]:
     return sorted(set(out))
 
 
+
+
+def provenance_fields(prov: Mapping, rows: int | None = None, sample: bool = False) -> dict:
+    """The provenance record of an import from its reader's provenance (``file`` stands in for ``source``).
+
+    ``rows`` overrides the reader's row count; ``sample`` (the workspace's
+    sample_data flag, never a file name) notes SAMPLE DATA.
+    """
+    out = {k: prov.get(k, "") for k in PROVENANCE_KEYS}
+    out["source"] = out["source"] or prov.get("file", "")
+    out["vintage"] = str(out["vintage"] or "")
+    if rows is not None:
+        out["rows"] = rows
+    if sample:
+        out["note"] = "SAMPLE DATA"
+    return out

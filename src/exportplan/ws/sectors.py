@@ -1,4 +1,4 @@
-"""Workspace part: the target-sector ranking (the guide's five criteria).
+"""Service ``ws.sectors``: the target-sector ranking (the guide's five criteria).
 
 ``ws.rank_sectors()`` gathers the region's QCEW measures (clusters or NAICS
 industries), the reference area's figures and the user's tables (state
@@ -20,7 +20,7 @@ group's measures. They come from the ``preset`` argument, else the
 workspace config ``[sectors] preset = "..."`` (default
 ``balanced``), with overrides from the config's ``[sectors] weights``
 table and then the ``weights`` argument. Nothing is saved unless
-:meth:`SectorsMixin.set_sector_weights` is called.
+:meth:`Sectors.set_sector_weights` is called.
 """
 from __future__ import annotations
 
@@ -37,8 +37,10 @@ from ..analysis import sectors as asec
 from ..analysis.scoring import Criterion, ScoreResult, score
 from ..analysis.sensitivity import DEFAULT_DRAWS, Robustness, robustness
 from ..analysis.weights import SECTOR_GROUPS, parse_weights, resolve_weights, spread_group_weights
+from ..citation import as_refs
 from ..errors import ExportPlanError
 from ..sources.clusters import official_clusters
+from .context import Service
 
 _US_AREAS = ("US000", "USLQ")
 #: Exact bounds of values on withheld cells, carried into the ranked table (reasons, tiers, printed marks).
@@ -174,10 +176,10 @@ class SectorRanking:
 def chart_source_note(meta: Mapping) -> str:
     """A compact 'Source: ...' line: publishers with their datasets, yearly vintages joined as ranges."""
     by_publisher: dict[str, dict[str, set[str]]] = {}
-    for src in meta.get("sources") or []:
-        datasets = by_publisher.setdefault(str(src.get("publisher") or ""), {})
-        vintages = datasets.setdefault(str(src.get("dataset") or ""), set())
-        vintages.update(v for v in str(src.get("vintage") or "").split(",") if v.strip())
+    for src in as_refs(meta.get("sources")):
+        datasets = by_publisher.setdefault(src.publisher, {})
+        vintages = datasets.setdefault(src.dataset, set())
+        vintages.update(v for v in src.vintage.split(",") if v.strip())
     parts = []
     for who, datasets in by_publisher.items():
         items = [f"{what} ({_vintage_text(v)})" if v else what for what, v in datasets.items()]
@@ -215,7 +217,7 @@ def _vintage_notes(info: dict, table: pd.DataFrame) -> list[str]:
              "are missing for them (see coverage) rather than comparing different sets of industries.")]
 
 
-class SectorsMixin:
+class Sectors(Service):
     # ---- weights -------------------------------------------------------------------------------
     def sector_weights(self, preset: str | None = None,
                        weights: str | Mapping[str, float] | None = None) -> tuple[dict[str, float], str]:
@@ -226,7 +228,7 @@ class SectorsMixin:
         argument is given; ``weights`` (``"k=v,..."`` or a mapping over
         :data:`~exportplan.analysis.weights.SECTOR_GROUPS`) override last.
         """
-        conf = self.config.get("sectors") or {}
+        conf = self.ctx.config.get("sectors") or {}
         overrides: dict[str, float] = {}
         if preset is None:
             preset = str(conf.get("preset") or "balanced")
@@ -242,14 +244,14 @@ class SectorsMixin:
                            weights: str | Mapping[str, float] | None = None) -> dict[str, float]:
         """Save a preset and/or group-weight overrides as the workspace's default (``None, None`` clears them)."""
         if preset is None and not weights:
-            self.config["sectors"] = {"preset": "balanced", "weights": {}}
-            self.save_config()
+            self.ctx.config["sectors"] = {"preset": "balanced", "weights": {}}
+            self.ws.save_config()
             return resolve_weights("sector", "balanced")
         overrides = parse_weights(weights, SECTOR_GROUPS) if isinstance(weights, str) else dict(weights or {})
         resolved = resolve_weights("sector", preset or "balanced", overrides)  # validates before saving
-        self.config["sectors"] = {"preset": preset or "balanced",
-                                  "weights": {k: float(v) for k, v in overrides.items()}}
-        self.save_config()
+        self.ctx.config["sectors"] = {"preset": preset or "balanced",
+                                      "weights": {k: float(v) for k, v in overrides.items()}}
+        self.ws.save_config()
         return resolved
 
     # ---- the ranking ---------------------------------------------------------------------------
@@ -275,7 +277,7 @@ class SectorsMixin:
         if not isinstance(top_k, (int, np.integer)) or top_k < 1:
             raise ExportPlanError(f"top_k must be a whole number >= 1, not {top_k!r}.")
         group_weights, preset = self.sector_weights(preset, weights)
-        self._check_years(year)
+        self.ws.regional.check_years(year)
         alts, info = self._sector_alternatives(by, level, year)
         if alts.empty:
             raise ExportPlanError("The region has no sectors to rank for that year and level; check the QCEW data.")
@@ -312,8 +314,8 @@ class SectorsMixin:
         """Draws of the withheld cells the sectors rest on (analysis.bound_draws), or None when there are none."""
         from ..analysis.bound_draws import sector_draws
 
-        cells = self._county_cells()
-        own = "5" if by == "cluster" else ai.ownership_code(self.config["analysis"]["ownership"])
+        cells = self.ws.regional.county_cells()
+        own = "5" if by == "cluster" else ai.ownership_code(self.ctx.config["analysis"]["ownership"])
         crosswalk = info["crosswalk"]
         if by == "cluster" and crosswalk is not None and not isinstance(crosswalk, pl.DataFrame):
             crosswalk = pl.from_pandas(crosswalk)
@@ -321,27 +323,29 @@ class SectorsMixin:
                             crosswalk=crosswalk, ownership=own, seed=seed)
 
     def _sector_user_table(self, kind: str) -> pd.DataFrame | None:
-        frame = self.user_table(kind)
+        frame = self.ws.tables.user_table(kind)
         return frame if len(frame) else None
 
     def _sector_frames(self, by: str) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The region's and the reference area's area frames, built (and estimated) as ws.clusters/ws.industries do."""
+        industry = self.ws.industry
         if by == "cluster":
-            return self._cluster_frames(self._estimate("clusters", None))
-        data = ai.drop_estimates(ai.annual_rows(self._qcew_loaded()))
-        reference = ai.reference_frame(data, self.reference_area)
-        counties = data.filter(pl.col("area_fips").is_in(self.counties))
-        if self._estimate("industries", None):
+            return industry.cluster_frames(industry.estimates("clusters"))
+        ctx = self.ctx
+        data = ai.drop_estimates(ai.annual_rows(self.ws.regional.loaded()))
+        reference = ai.reference_frame(data, ctx.reference_area)
+        counties = data.filter(pl.col("area_fips").is_in(ctx.counties))
+        if industry.estimates("industries"):
             counties = ai.estimate_withheld(counties)
-        return ai.region_sum(counties, self.counties), reference
+        return ai.region_sum(counties, ctx.counties), reference
 
     def _sector_alternatives(self, by: str, level: int | None, year: int | None) -> tuple[pd.DataFrame, dict]:
         """The alternatives frame (code, name and measure columns) and what the notes and sources need."""
         region, reference = self._sector_frames(by)
         if by == "cluster":
             # Point estimates however wide their bounds: the robustness draws carry the bounds into the rank bands.
-            base = self.clusters(year=year, cluster_type="traded", max_bound_ratio=float("inf"))
-            crosswalk, record = self.crosswalk()
+            base = self.ws.industry.clusters(year=year, cluster_type="traded", max_bound_ratio=float("inf"))
+            crosswalk, record = self.ws.definitions.crosswalk()
             codes = [c if asec._present(c) else n for c, n in zip(base["cluster_code"], base["cluster_name"])]
             alts = pd.DataFrame({"code": pd.array(codes, dtype="str"),
                                  "name": pd.array(base["cluster_name"].astype(str), dtype="str")})
@@ -351,9 +355,9 @@ class SectorsMixin:
                 alts[col] = base[col].to_numpy() if col in base.columns else np.nan
             flag_method = str(base["flag_method"].dropna().iloc[0]) if base["flag_method"].notna().any() else ""
         else:
-            base = self.industries(level=level, year=year, max_bound_ratio=float("inf"))
+            base = self.ws.industry.industries(level=level, year=year, max_bound_ratio=float("inf"))
             try:
-                crosswalk, record = self.crosswalk()
+                crosswalk, record = self.ws.definitions.crosswalk()
             except ExportPlanError:
                 crosswalk, record = None, None
             names = [t if asec._present(t) else f"NAICS {c}" for t, c in zip(base["title"], base["naics"])]
@@ -376,7 +380,7 @@ class SectorsMixin:
             with np.errstate(divide="ignore", invalid="ignore"):
                 alts[f"cagr_{end}"] = np.where((span > 0) & (g >= -1), np.power(1.0 + g, 1.0 / span) - 1.0, np.nan)
         alts = alts.drop(columns="start_year")
-        own = str(self.config["analysis"]["ownership"]) if by == "naics" else "5"
+        own = str(self.ctx.config["analysis"]["ownership"]) if by == "naics" else "5"
         if by == "cluster":
             ref = asec.cluster_reference_measures(region, reference, crosswalk, year=yr, start_year=start_year)
         else:
@@ -391,31 +395,26 @@ class SectorsMixin:
             alts["wage_premium"] = np.where((pay > 0) & (ref_pay > 0), pay / ref_pay, np.nan)
         info = {"by": by, "level": level, "year": yr, "start_year": start_year, "crosswalk": crosswalk,
                 "crosswalk_record": record, "flag_method": flag_method,
-                "reference_note": asec.reference_note(reference, self.reference_area),
-                "reference_label": "US" if self.reference_area in _US_AREAS else self.reference_area,
+                "reference_note": asec.reference_note(reference, self.ctx.reference_area),
+                "reference_label": "US" if self.ctx.reference_area in _US_AREAS else self.ctx.reference_area,
                 "table_notes": list(base.attrs.get("exportplan", {}).get("notes", [])),
                 "top_notes": list(base.attrs.get("exportplan", {}).get("top_notes", []))}
         if start_year is not None:  # reference growth and the competitive shift need the start year too
-            _, gaps = self._window_and_gaps(None, yr, years=(start_year,),
+            _, gaps = self.ws.regional.window_and_gaps(None, yr, years=(start_year,),
                                             what=f"{info['reference_label']} growth and the competitive shift")
             info["top_notes"] += [g for g in gaps if g not in info["top_notes"]]
         return alts, info
 
-    def _provenance_rows(self, kind: str, ids=None) -> pd.DataFrame:
-        prov = self.provenance(kind)
-        if ids is not None and len(prov):
-            prov = prov[prov["id"].isin(list(ids))]
-        return prov
-
     def _sector_sources(self, info: dict, tables: dict) -> dict[str, str]:
         """Source text (publisher + vintage) for every measure."""
-        qcew = self._provenance_rows("qcew")
-        publisher = str(qcew["publisher"].iloc[0]) if len(qcew) else "BLS"
-        year, start, ref = info["year"], info["start_year"], self.reference_area
+        ctx, citations = self.ctx, self.ws.citations
+        qcew = citations.refs(("qcew",))
+        publisher = qcew[0].publisher if qcew else "BLS"
+        year, start, ref = info["year"], info["start_year"], ctx.reference_area
         window = f"{start}-{year}" if start else f"{year} (one year: no growth)"
-        own = "private" if info["by"] == "cluster" or str(self.config["analysis"]["ownership"]) == "5" else \
-            f"ownership {self.config['analysis']['ownership']}"
-        region = f"{len(self.counties)} count{'y' if len(self.counties) == 1 else 'ies'} summed"
+        own = "private" if info["by"] == "cluster" or str(ctx.config["analysis"]["ownership"]) == "5" else \
+            f"ownership {ctx.config['analysis']['ownership']}"
+        region = f"{len(ctx.counties)} count{'y' if len(ctx.counties) == 1 else 'ies'} summed"
         out = {
             "employment": f"{publisher}, QCEW {year} annual averages, {own}; {region}",
             "establishments": f"{publisher}, QCEW {year} annual averages, {own}; {region}",
@@ -434,8 +433,8 @@ class SectorsMixin:
             if frame is None:
                 out[key] = "not loaded"
                 continue
-            prov = self._provenance_rows(kind, frame["provenance_id"].unique() if "provenance_id" in frame else None)
-            files = ", ".join(sorted({Path(s).name for s in prov["source"] if s})) if len(prov) else ""
+            refs = citations.refs((kind,), frame["provenance_id"].unique() if "provenance_id" in frame else None)
+            files = ", ".join(sorted({r.file for r in refs if r.file}))
             given = sorted({str(s) for s in frame.get("source", pd.Series(dtype="str")) if asec._present(s)})
             years = sorted({int(y) for y in frame.get("year", pd.Series(dtype="float")) if asec._present(y)})
             text = "; ".join(given) or ("staff-flagged assets" if kind == "assets" else "the organization's records")
@@ -482,14 +481,9 @@ class SectorsMixin:
 
     def _sector_meta(self, info: dict, notes: list[str], tables: dict) -> dict:
         what = "traded clusters" if info["by"] == "cluster" else f"{info['level']}-digit NAICS industries"
-        meta = self._meta(f"{self.name}: target sectors ({what}), {info['year']}",
-                          ("qcew", "crosswalk", "peers", "titles"), notes, info.get("top_notes", []))
-        for kind in asec.USER_TABLES:
-            frame = tables.get(kind)
-            if frame is None or "provenance_id" not in frame:
-                continue
-            for r in self._provenance_rows(kind, frame["provenance_id"].unique()).itertuples():
-                meta["sources"].append({"publisher": r.publisher, "dataset": r.dataset, "vintage": r.vintage,
-                                        "file": Path(r.source).name if r.source else "", "url": r.url,
-                                        "retrieved_at": r.retrieved_at})
-        return meta
+        citations = self.ws.citations
+        used = [ref for kind in asec.USER_TABLES
+                if (frame := tables.get(kind)) is not None and "provenance_id" in frame
+                for ref in citations.refs((kind,), frame["provenance_id"].unique())]
+        return citations.meta(f"{self.ctx.name}: target sectors ({what}), {info['year']}",
+                              ("qcew", "crosswalk", "peers", "titles"), notes, info.get("top_notes", []), extra=used)

@@ -1,4 +1,4 @@
-"""Workspace part: the user's own tables (state targets, sector FDI, assets,
+"""Service ``ws.tables``: the user's own tables (state targets, sector FDI, assets,
 country values, exports by destination, partnerships, FDI by country, survey).
 
 Each import validates the whole file first (:mod:`exportplan.imports.tables`)
@@ -7,8 +7,8 @@ and writes in one transaction. Re-importing is idempotent: list-like tables
 the new file; keyed tables (countries, exports) replace the rows with the same
 keys and keep the others, so several sources can be combined.
 
-Country values, exports and partnerships go through the markets part
-(:class:`~exportplan.ws.markets.MarketsMixin`), the one path that also maps the
+Country values, exports and partnerships go through the markets service
+(:class:`~exportplan.ws.markets.Markets`), the one path that also maps the
 table's indicator names to the publishers' keys, so ``import_table`` and
 ``import_countries`` store the same rows. A file with no data rows fails.
 """
@@ -17,26 +17,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import delete
 
 from ..errors import ExportPlanError
 from ..imports import tables as it
-from ..store import schema as t
-from ..store.db import now_utc
+from ..store import user_tables as repo
 from .base import ImportReport
+from .context import Service
 
-# kind -> (store table, columns copied); these tables are replaced whole by a new file
-_TARGET = {
-    "targets": (t.targets, ["target", "kind", "priority", "source", "note"]),
-    "sector_fdi": (t.sector_fdi, ["sector", "kind", "foreign_establishments", "foreign_companies", "jobs", "year",
-                                  "source"]),
-    "assets": (t.assets, ["sector", "kind", "asset", "strength"]),
-    "partnerships": (t.partnerships, ["city", "partner", "iso3", "type", "since", "strength", "note"]),
-    "fdi": (t.fdi, ["iso3", "kind", "establishments", "jobs", "sector", "company", "year"]),
-    "survey": (t.survey, ["company", "iso3", "weight", "year", "note"]),
-    "countries": (t.country_values, ["iso3", "indicator", "year", "value", "value_text"]),
-    "exports": (t.exports, ["scope", "area", "iso3", "naics", "year", "value_usd"]),
-}
+_TARGET = repo.TABLES
 _DATASETS = {
     "targets": "state target industries", "sector_fdi": "foreign-owned establishments by sector",
     "assets": "unique assets flagged by staff", "partnerships": "partnerships", "fdi": "foreign-owned establishments by parent country",
@@ -79,7 +67,7 @@ def _missing(value) -> bool:
         return False
 
 
-class TablesMixin:
+class UserTables(Service):
     def table_kinds(self) -> list[str]:
         """The user tables this workspace can import."""
         return list(_TARGET)
@@ -95,35 +83,34 @@ class TablesMixin:
         if kind not in _TARGET:
             raise ExportPlanError(f"Unknown table {kind!r}; use one of {', '.join(_TARGET)}.")
         if kind == "countries":
-            return self.import_countries(path, publisher="table", sheet=sheet)
+            return self.ws.markets.import_countries(path, publisher="table", sheet=sheet)
         if kind == "exports":
-            return self.import_exports(path, layout="table", sheet=sheet)
+            return self.ws.markets.import_exports(path, layout="table", sheet=sheet)
         if kind == "partnerships":
-            return self.import_partnerships(path, sheet=sheet)
-        return self._import_list_table(kind, path, sheet=sheet)
+            return self.ws.markets.import_partnerships(path, sheet=sheet)
+        return self.import_list_table(kind, path, sheet=sheet)
 
-    def _import_list_table(self, kind: str, path, *, sheet: str | None = None) -> ImportReport:
+    def import_list_table(self, kind: str, path, *, sheet: str | None = None) -> ImportReport:
         """Replace a list-like user table by the rows of one file; all or nothing."""
         from ..sources.qcew import file_checksum
 
         path = Path(path)
         check_sheet(path, sheet)
         frame = it.read_table(kind, path, sheet=sheet)
-        table, columns = _TARGET[kind]
-        records = _records(frame, columns)
+        records = _records(frame, repo.columns(kind))
         if not records:
             raise no_values(path)
         report = ImportReport(kind, files=[str(path)])
         report.notes += [str(w) for w in frame.attrs.get("warnings", [])]
-        with self.store.transaction() as conn:
-            pid = self.store.add_provenance(conn, kind=kind, publisher="the organization's own records",
-                                            dataset=_DATASETS[kind], source=str(path), sha256=file_checksum(path),
-                                            rows=len(records), retrieved_at=now_utc(),
-                                            note="SAMPLE DATA" if self.is_sample else "")
-            report.replaced = conn.execute(delete(table)).rowcount or 0
-            report.rows = self.store.insert(conn, table, [dict(r, provenance_id=pid) for r in records])
+        store = self.ctx.store
+        with store.transaction() as conn:
+            pid = store.add_provenance(conn, kind=kind, publisher="the organization's own records",
+                                       dataset=_DATASETS[kind], source=str(path), sha256=file_checksum(path),
+                                       rows=len(records), retrieved_at=self.ctx.clock(),
+                                       note="SAMPLE DATA" if self.ctx.is_sample else "")
+            report.rows, report.replaced = repo.replace_all(store, conn, kind, records, pid)
         return report
 
     def user_table(self, kind: str) -> pd.DataFrame:
         """A stored user table as a DataFrame."""
-        return self.store.table(_TARGET[kind][0])
+        return repo.read(self.ctx.store, kind)

@@ -1,9 +1,8 @@
-"""Workspace part: the region's industry and cluster tables and their charts.
+"""Service ``ws.industry``: the region's industry, shift-share and cluster tables and their charts.
 
-Each table is a pandas DataFrame whose ``attrs["exportplan"]`` holds what the
-writers and charts need to cite it: title, sources (publisher, dataset,
-vintage, file), notes (LQ base, withheld shares, flag method, crosswalk) and
-whether it is sample data.
+Each table is a pandas DataFrame whose ``attrs["exportplan"]`` (built by
+``ws.citations``) cites its sources and carries its notes: LQ base, withheld
+shares, flag method, crosswalk, and whether it is sample data.
 """
 from __future__ import annotations
 
@@ -14,11 +13,9 @@ import polars as pl
 
 from ..analysis import clusters as ac
 from ..analysis import industry as ai
-from ..analysis.window import AnalysisWindow
-from ..analysis.window import analysis_window as _analysis_window
 from ..errors import ExportPlanError
-
-SAMPLE_NOTE = "SAMPLE DATA: invented for demonstration, not real statistics."
+from .citations import SAMPLE_NOTE  # noqa: F401  (the sample label, for callers of this module)
+from .context import Service
 _CLUSTER_OWNERSHIP = "5"
 # Reference areas whose LQs compare with US Cluster Mapping peers' (all against the U.S.).
 _US_REFERENCES = ("US000", ai.USLQ)
@@ -27,74 +24,12 @@ ESTIMATE_METHOD = "residual of the parent industry shared by establishments"
 _LEVEL_NAMES = {2: "sectors", 3: "subsectors", 4: "industry groups", 5: "NAICS industries", 6: "national industries"}
 
 
-class AnalysisMixin:
-    def _meta(self, title: str, kinds: tuple[str, ...], notes: list[str], top_notes: list[str] | tuple = ()) -> dict:
-        prov = self.provenance()
-        prov = prov[prov["kind"].isin(kinds)] if len(prov) else prov
-        sources = [{"publisher": r.publisher, "dataset": r.dataset, "vintage": r.vintage,
-                    "file": Path(r.source).name if r.source else "", "url": r.url, "retrieved_at": r.retrieved_at}
-                   for r in prov.itertuples()]
-        sources = [dict(s) for s in {tuple(sorted(s.items())) for s in sources}]
-        sources.sort(key=lambda s: (s["dataset"], s["vintage"], s["file"]))
-        if self.is_sample:
-            notes = [SAMPLE_NOTE] + notes
-        # What makes a whole column blank (no reference data for the year) comes first; the CLI prints it
-        # before the table.
-        notes = list(top_notes) + notes
-        return {"title": title, "region": self.name, "sources": sources, "notes": notes,
-                "sample_data": self.is_sample, "top_notes": list(top_notes)}
-
-    def analysis_window(self, window: int | None = None, *, end: int | None = None) -> AnalysisWindow:
-        """The growth window every table uses by default (methods.md, "The growth window").
-
-        end = the latest year loaded for both the region's counties and the
-        reference area (for USLQ: county years with published LQs), start =
-        end - ``window`` (default ``analysis.window``), or the nearest later
-        loaded year; ``end`` forces the end year (an explicit --year).
-        """
-        return self._window_and_gaps(window, end)[0]
-
-    def _window_and_gaps(self, window: int | None = None, end: int | None = None, *, years: tuple = (),
-                         what: str = "LQs") -> tuple[AnalysisWindow, list[str]]:
-        """The analysis window and the top notes for the years (default: its end) the reference lacks."""
-        from ..analysis.reference import reference_gaps
-        from .window import loaded_periods
-
-        region, reference = loaded_periods(self)
-        win = _analysis_window(region, reference, int(window or self.config["analysis"]["window"]), end=end,
-                               reference_name=_reference_name(self.reference_area), workspace=str(self.path))
-        gaps = reference_gaps(region, reference, years or (win.end,), reference_area=self.reference_area,
-                              counties=self.counties, workspace=str(self.path), what=what)
-        return win, gaps
-
-    def _check_years(self, *years: int | None) -> None:
-        """A clear error for a year the workspace holds no QCEW data for."""
-        loaded = self.years()
-        for year in years:
-            if year is not None and int(year) not in loaded:
-                raise ExportPlanError(f"No QCEW data for {year} in this workspace; loaded years: "
-                                      f"{', '.join(map(str, loaded)) or 'none'}. Import or fetch {year}, or pick "
-                                      "a loaded year.")
-
-    def _qcew_loaded(self) -> pl.DataFrame:
-        frame = self.qcew_frame()
-        if frame.height == 0:
-            raise ExportPlanError("The workspace holds no QCEW data yet. Run 'exportplan -w DIR fetch qcew --years "
-                                  "2019-2023' or 'exportplan -w DIR import qcew FILE...'.")
-        if self.reference_area == ai.USLQ:
-            if frame.get_column("bls_lq_emplvl").drop_nulls().len() == 0:
-                raise ExportPlanError("The reference area USLQ needs BLS's published LQs, but the loaded QCEW rows "
-                                      "carry none; import the BLS area files (with lq_ columns) or a U.S. file and "
-                                      "set region.reference_area to US000.")
-        # A reference area without rows is not an error here: the tables print the counties' own numbers,
-        # leave what needs the reference blank and say so at the top (analysis.reference.reference_gap).
-        return frame
-
-    def _estimate(self, table: str, explicit: bool | None) -> bool:
+class IndustryTables(Service):
+    def estimates(self, table: str, explicit: bool | None = None) -> bool:
         """Whether to estimate withheld cells for 'industries' or 'clusters' (argument, else the setting)."""
         if explicit is not None:
             return bool(explicit)
-        mode = str(self.config["analysis"].get("estimate_withheld", "all")).strip().lower()
+        mode = str(self.ctx.config["analysis"].get("estimate_withheld", "all")).strip().lower()
         if mode not in ESTIMATE_MODES:
             raise ExportPlanError(f"analysis.estimate_withheld is {mode!r}; set it to one of "
                                   f"{', '.join(ESTIMATE_MODES)} with 'exportplan config set "
@@ -118,22 +53,23 @@ class AnalysisMixin:
         growth_note; methods.md "Withheld cells"), ranked by employment.
         ``max_bound_ratio`` overrides ``analysis.max_bound_ratio``.
         """
-        self._check_years(year)
-        limit = self._max_bound_ratio() if max_bound_ratio is None else float(max_bound_ratio)
-        a = self.config["analysis"]
+        ctx, regional = self.ctx, self.ws.regional
+        regional.check_years(year)
+        limit = self.max_bound_ratio() if max_bound_ratio is None else float(max_bound_ratio)
+        a = ctx.config["analysis"]
         ownership = ai.ownership_code(ownership or a["ownership"])
         base = base or a["lq_base"]
         window = int(window or a["window"])
-        estimate = self._estimate("industries", estimate)
-        data = self._qcew_loaded()
-        win, gaps = self._window_and_gaps(window, year)
-        table = ai.industry_table(data, self.counties, self.reference_area, year=win.end, level=level,
-                                  ownership=ownership, window=window, base=base, titles=self.titles(),
+        estimate = self.estimates("industries", estimate)
+        data = regional.loaded()
+        win, gaps = regional.window_and_gaps(window, year)
+        table = ai.industry_table(data, ctx.counties, ctx.reference_area, year=win.end, level=level,
+                                  ownership=ownership, window=window, base=base, titles=self.ws.definitions.titles(),
                                   estimate=estimate, start_year=win.start if win.start is not None else win.end,
                                   max_bound_ratio=limit)
         df = table.to_pandas()
         yr = int(df["year"].iloc[0]) if len(df) else year
-        notes = [_base_note(base, self.reference_area)]
+        notes = [_base_note(base, ctx.reference_area)]
         shares = df.drop_duplicates("level")[["level", "level_withheld_share"]] if len(df) else df
         shown = ("withheld industries are estimated where their parent industry is known" if estimate
                  else "withheld industries show no LQ or growth")
@@ -154,8 +90,9 @@ class AnalysisMixin:
         from ..output.tables import ownership_label, ownership_note
 
         notes += [n for n in [ownership_note(ownership)] if n]
-        df.attrs["exportplan"] = self._meta(f"{self.name}: industries ({level_text}, {ownership_label(ownership)}), "
-                                            f"{yr}", ("qcew", "titles"), notes, gaps)
+        df.attrs["exportplan"] = self.ws.citations.meta(
+            f"{ctx.name}: industries ({level_text}, {ownership_label(ownership)}), {yr}", ("qcew", "titles"), notes,
+            gaps)
         return df
 
     def shift_share(self, *, level: int = 3, start_year: int | None = None, end_year: int | None = None,
@@ -171,41 +108,41 @@ class AnalysisMixin:
         """
         from ..analysis.reference import match_reference
 
-        a = self.config["analysis"]
-        own = ai.ownership_code(ownership or a["ownership"])
-        data = ai.annual_rows(self._qcew_loaded())
-        self._check_years(start_year, end_year)
-        win, _ = self._window_and_gaps(None, end_year)
+        ctx, regional = self.ctx, self.ws.regional
+        own = ai.ownership_code(ownership or ctx.config["analysis"]["ownership"])
+        data = ai.annual_rows(regional.loaded())
+        regional.check_years(start_year, end_year)
+        win, _ = regional.window_and_gaps(None, end_year)
         end_year = int(end_year if end_year is not None else win.end)
         start_year = int(start_year) if start_year is not None else win.start
         if start_year is None or start_year >= end_year:
             raise ExportPlanError(f"Shift-share needs two years of the region's counties. {win.text} "
                                   f"{' '.join(w[0].upper() + w[1:] for w in win.warnings)} Import or fetch an "
                                   "earlier year (or give --start and --end).")
-        _, gaps = self._window_and_gaps(None, end_year, years=(start_year, end_year), what="shift-share parts")
-        region = ai.region_sum(data, self.counties)
-        reference, _ = match_reference(region, ai.reference_frame(data, self.reference_area), [start_year, end_year])
+        _, gaps = regional.window_and_gaps(None, end_year, years=(start_year, end_year), what="shift-share parts")
+        region = ai.region_sum(data, ctx.counties)
+        reference, _ = match_reference(region, ai.reference_frame(data, ctx.reference_area), [start_year, end_year])
         parts = ai.shift_share(region.filter(pl.col("own_code") == own), reference.filter(pl.col("own_code") == own),
                                start_year, end_year)
         parts = parts.with_columns(level=ai.naics_level_expr()).filter(pl.col("level") == level)
-        parts = ai.attach_titles(parts, self.titles()) if "industry_title" not in parts.columns else parts
+        parts = ai.attach_titles(parts, self.ws.definitions.titles()) if "industry_title" not in parts.columns else parts
         df = parts.to_pandas().rename(columns={"industry_code": "naics", "industry_title": "title"})
         cols = ["naics", "title", "level", "start_year", "end_year", "e0", "e1", "change", "g_i", "G_i", "G",
                 "national_share", "industry_mix", "competitive_shift"]
         df = df[[c for c in cols if c in df.columns]].sort_values("change", ascending=False, na_position="last")
         from ..output.tables import ownership_label
 
-        notes = [f"Shift-share {start_year}-{end_year}, {ownership_label(own)}, reference area {self.reference_area}; "
+        notes = [f"Shift-share {start_year}-{end_year}, {ownership_label(own)}, reference area {ctx.reference_area}; "
                  "the three parts add up to the change in employment.",
                  "Industries withheld in either year have no parts (withheld cells are never read as zero)."]
         notes += win.notes if (win.start, win.end) == (start_year, end_year) else \
             [f"Years {start_year}-{end_year} as asked (default: {win.text[0].lower()}{win.text[1:]})"]
-        if self.reference_area == ai.USLQ:
+        if ctx.reference_area == ai.USLQ:
             notes.append("The USLQ reference has no real employment levels, so no shift-share parts are computed; "
                          "load the U.S. file (US000) for shift-share.")
-        df.attrs["exportplan"] = self._meta(f"{self.name}: shift-share {start_year}-{end_year} ({level}-digit NAICS, "
-                                            f"{ownership_label(own)})",
-                                            ("qcew", "titles"), notes, gaps)
+        df.attrs["exportplan"] = self.ws.citations.meta(
+            f"{ctx.name}: shift-share {start_year}-{end_year} ({level}-digit NAICS, {ownership_label(own)})",
+            ("qcew", "titles"), notes, gaps)
         return df.reset_index(drop=True)
 
     def clusters(self, *, year: int | None = None, cluster_type: str = "all", window: int | None = None,
@@ -232,23 +169,24 @@ class AnalysisMixin:
         ``analysis.max_bound_ratio`` (``math.inf`` keeps every point estimate,
         inside its bounds: the sector ranking's input).
         """
-        self._check_years(year)
-        limit = self._max_bound_ratio() if max_bound_ratio is None else float(max_bound_ratio)
-        a = self.config["analysis"]
-        crosswalk, record = self.crosswalk()
-        estimate = self._estimate("clusters", estimate)
-        region, reference = self._cluster_frames(estimate)
-        win, gaps = self._window_and_gaps(window, year)
+        ctx, regional, definitions = self.ctx, self.ws.regional, self.ws.definitions
+        regional.check_years(year)
+        limit = self.max_bound_ratio() if max_bound_ratio is None else float(max_bound_ratio)
+        a = ctx.config["analysis"]
+        crosswalk, record = definitions.crosswalk()
+        estimate = self.estimates("clusters", estimate)
+        region, reference = self.cluster_frames(estimate)
+        win, gaps = regional.window_and_gaps(window, year)
         table = ac.cluster_table(region, crosswalk, reference, year=win.end, window=int(window or a["window"]),
                                  base=base, start_year=win.start if win.start is not None else win.end,
-                                 region_cells=self._county_cells(), max_bound_ratio=limit, estimate=estimate)
-        peers = self.peers() if base == "type" else None
+                                 region_cells=regional.county_cells(), max_bound_ratio=limit, estimate=estimate)
+        peers = definitions.peers() if base == "type" else None
         threshold = float(a["strong_threshold"])
-        us_reference = self.reference_area in _US_REFERENCES
+        us_reference = ctx.reference_area in _US_REFERENCES
         if peers is not None and us_reference:
-            table = ac.flag_against_peers(table, peers, **self.peer_flag_args())
+            table = ac.flag_against_peers(table, peers, **definitions.peer_flag_args())
         elif peers is not None:
-            table = ac.flag_fallback(table, threshold, reason=f"reference area {self.reference_area} is not the U.S. "
+            table = ac.flag_fallback(table, threshold, reason=f"reference area {ctx.reference_area} is not the U.S. "
                                      "(peer LQs are against the U.S.)")
         else:
             table = ac.flag_fallback(table, threshold)
@@ -257,16 +195,16 @@ class AnalysisMixin:
         df = table.to_pandas()
         df.insert(0, "rank", range(1, len(df) + 1))
         df["crosswalk"] = record["name"]
-        notes = [f"Cluster LQ base: {'traded (local) employment, as US Cluster Mapping' if base == 'type' else 'all mapped employment'}; {_reference_text(self.reference_area)}.",
+        notes = [f"Cluster LQ base: {'traded (local) employment, as US Cluster Mapping' if base == 'type' else 'all mapped employment'}; {_reference_text(ctx.reference_area)}.",
                  f"Crosswalk '{record['name']}'{' (edited by the user)' if record['edited'] else ''}, sha256 {record['sha256'][:12]}.",
                  f"Strong flags: {_flag_method(df)}."]
-        notes += self.peer_notes(df)
+        notes += definitions.peer_notes(df)
         from ..analysis.uncertain import flag_notes
 
         notes += flag_notes(df, "strong-cluster")  # flags on LQ bounds that straddle the threshold
         if peers is not None and not us_reference:
             notes.append(f"A peer set is loaded, but its LQs are against the U.S. while these are against "
-                         f"{self.reference_area}: flags use the LQ >= {threshold:g} fallback, not peer percentiles. "
+                         f"{ctx.reference_area}: flags use the LQ >= {threshold:g} fallback, not peer percentiles. "
                          "Set region.reference_area to US000 (or USLQ) to flag against the peers.")
         # Clusters are built from private 6-digit rows whatever analysis.ownership says (other ownerships
         # publish no 6-digit rows in county files): the notes describe those rows.
@@ -280,41 +218,37 @@ class AnalysisMixin:
         if share is not None:
             notes.append(f"{share:.1%} of the region's private employment is withheld at the 6-digit level that "
                          f"clusters are built from{' (estimated as below)' if estimate else ' (left out: cluster employment is a lower bound)'}.")
-        notes += _cluster_estimate_notes(df, estimate, self.reference_area)
+        notes += _cluster_estimate_notes(df, estimate, ctx.reference_area)
         if not gaps:  # with no reference data every LQ is blank for that reason alone (the top note)
-            notes += _base_missing_notes(df, estimate, self.reference_area)
+            notes += _base_missing_notes(df, estimate, ctx.reference_area)
         notes += bound_notes(df, limit, "cluster")
         notes += win.notes
         notes += _vintage_notes(df)
-        if self.reference_area == ai.USLQ:
-            notes += _uslq_cluster_notes(reference, crosswalk, df, str(self.path))
+        if ctx.reference_area == ai.USLQ:
+            notes += _uslq_cluster_notes(reference, crosswalk, df, str(ctx.path))
         yr = int(df["year"].iloc[0]) if len(df) else year
-        df.attrs["exportplan"] = self._meta(f"{self.name}: clusters ({cluster_type}, private ownership), {yr}",
-                                            ("qcew", "crosswalk", "peers"), notes, gaps)
+        df.attrs["exportplan"] = self.ws.citations.meta(f"{ctx.name}: clusters ({cluster_type}, private ownership), "
+                                                        f"{yr}", ("qcew", "crosswalk", "peers"), notes, gaps)
         return df
 
-    def _county_cells(self) -> pl.DataFrame:
-        """The counties' annual cells as published (withheld cells null): the input of the withheld bounds."""
-        data = ai.drop_estimates(ai.annual_rows(self._qcew_loaded()))
-        return data.filter(pl.col("area_fips").is_in(self.counties))
-
-    def _max_bound_ratio(self) -> float:
+    def max_bound_ratio(self) -> float:
         """analysis.max_bound_ratio, checked: bounds wider than this (high/low) show no point value."""
-        value = self.config["analysis"].get("max_bound_ratio", 1.5)
+        value = self.ctx.config["analysis"].get("max_bound_ratio", 1.5)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
             raise ExportPlanError(f"analysis.max_bound_ratio is {value!r}; it is the widest high/low ratio of "
                                   "bounds that still shows a point value, a number of at least 1 (default 1.5): "
                                   "'exportplan config set analysis.max_bound_ratio 1.5'.")
         return float(value)
 
-    def _cluster_frames(self, estimate: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def cluster_frames(self, estimate: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The region's summed counties and the reference area frame, estimated or not."""
-        data = ai.drop_estimates(ai.annual_rows(self._qcew_loaded()))
-        reference = ai.reference_frame(data, self.reference_area, estimate=estimate)
-        counties = data.filter(pl.col("area_fips").is_in(self.counties))
+        ctx = self.ctx
+        data = ai.drop_estimates(ai.annual_rows(self.ws.regional.loaded()))
+        reference = ai.reference_frame(data, ctx.reference_area, estimate=estimate)
+        counties = data.filter(pl.col("area_fips").is_in(ctx.counties))
         if estimate:
             counties = ai.estimate_withheld(counties)
-        return ai.region_sum(counties, self.counties), reference
+        return ai.region_sum(counties, ctx.counties), reference
 
     def bubble_chart(self, df: pd.DataFrame, path, *, label: str = "title", color: str | None = None) -> list[Path]:
         """LQ x growth bubble chart (size = employment) of an industries or clusters table, as PNG and SVG.
@@ -330,7 +264,7 @@ class AnalysisMixin:
         is_clusters = "cluster_name" in df.columns  # cluster tables are always private (see clusters())
         df, notes = one_level(df)
         return bubble_chart(df, x="lq", y="growth", size="employment", label=label, color=color,
-                            title=meta.get("title", self.name), meta=meta, path=path, notes=notes,
+                            title=meta.get("title", self.ctx.name), meta=meta, path=path, notes=notes,
                             noun="clusters" if is_clusters else "industries",
                             counted=counted_text(df, "employment", ownership=_CLUSTER_OWNERSHIP if is_clusters else None))
 
@@ -339,10 +273,6 @@ def ac_unmapped(crosswalk: pl.DataFrame, codes: list[str]) -> list[str]:
     from ..sources.clusters import unmapped_naics
 
     return unmapped_naics(crosswalk, codes)
-
-
-def _reference_name(reference: str) -> str:
-    return "the U.S. shares implied by published LQs (USLQ)" if reference == ai.USLQ else f"the reference area {reference}"
 
 
 def bound_notes(df: pd.DataFrame, limit: float, what: str) -> list[str]:
