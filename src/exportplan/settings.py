@@ -106,9 +106,9 @@ def _example(s: cfg.Setting) -> str:
 
 # ---- rules beyond the type -------------------------------------------------------------
 def _counties(value):
-    from .ws.base import _check_fips
+    from .ws.base import check_fips
 
-    return _check_fips(value)
+    return check_fips(value)
 
 
 def _reference(value):

@@ -13,24 +13,26 @@ for everything (``exportplan --verbose ...``, or :func:`set_verbose` in Python).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 
 #: Lists up to this long are always printed in full.
 SHORT = 8
-_state = {"verbose": False}
+# A context variable, not a global: each thread or task (a web request) has its own switch.
+_VERBOSE: ContextVar[bool] = ContextVar("exportplan_verbose", default=False)
 
 
 def set_verbose(on: bool = True) -> None:
-    """Print long lists in full from now on (the CLI's global --verbose)."""
-    _state["verbose"] = bool(on)
+    """Print long lists in full from now on, in this thread or task (the CLI's global --verbose)."""
+    _VERBOSE.set(bool(on))
 
 
 def is_verbose() -> bool:
-    return _state["verbose"]
+    return _VERBOSE.get()
 
 
 def long_list(items: Iterable[object], *, short: int = SHORT, sep: str = ", ") -> str:
     """The items joined, or their count and '(--verbose lists them)' when longer than ``short``."""
     items = [str(i) for i in items]
-    if len(items) <= short or _state["verbose"]:
+    if len(items) <= short or _VERBOSE.get():
         return sep.join(items)
     return f"{len(items)} (--verbose lists them)"

@@ -46,9 +46,9 @@ from typing import Any, Callable, Sequence
 
 from . import config as cfg
 from .errors import ExportPlanError
-from .store import schema as t
+from .store import provenance
 from .store.db import Store, now_utc
-from .ws.base import QCEW_COLUMNS, ImportReport, _check_fips  # noqa: F401
+from .ws.base import QCEW_COLUMNS, ImportReport, check_fips  # noqa: F401
 from .ws.citations import Citations
 from .ws.context import Context
 from .ws.definitions import Definitions
@@ -168,7 +168,7 @@ class Workspace:
         try:
             if cbsa:
                 counties = cls._cbsa_counties(str(cbsa).strip(), delineation, path, cache_dir)
-            fips = _check_fips(counties or [])
+            fips = check_fips(counties or [])
             config = cfg.defaults()
             config["workspace"].update(name=name.strip(), created=now_utc(), sample_data=bool(sample_data),
                                        id=str(uuid.uuid4()))
@@ -347,7 +347,7 @@ def _legacy_owner(store: Store) -> dict | None:
     """A database with data but no workspace record was made by release 0.1: its owner is unknown."""
     if not store.has_data():
         return None
-    notes = set(store.table(t.provenance)["note"].astype(str))
+    notes = set(provenance.records(store)["note"].astype(str))
     return {"id": "", "name": "(made by exportplan 0.1)", "sample": "SAMPLE DATA" in notes}
 
 

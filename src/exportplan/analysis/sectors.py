@@ -66,7 +66,7 @@ from exportplan.analysis.sector_match import (  # noqa: F401  (re-exported: call
     naics_prefixes,
     user_measure,
 )
-from exportplan.analysis.sector_match import present as _present  # ws.sectors uses sectors._present
+from exportplan.analysis.sector_match import present
 from exportplan.analysis.sector_reference import (  # noqa: F401  (re-exported)
     cluster_reference_measures,
     industry_reference_measures,
@@ -176,7 +176,7 @@ def sector_criteria(by: str = "cluster", *, reference: str = "US", start_year: i
     ``start_year`` dates the competitive shift ("+2.1% of 2018 jobs");
     ``sources`` maps measure keys to source text (publisher + vintage).
     """
-    _check_by(by)
+    check_by(by)
     sources = dict(sources or {})
     out = []
     for m in MEASURES:
@@ -216,7 +216,7 @@ def build_sector_matrix(alternatives: pd.DataFrame, *, by: str = "cluster", leve
     (the caller reads it, e.g. ``sources.clusters.official_clusters()``), or
     None to match against the crosswalk only.
     """
-    _check_by(by)
+    check_by(by)
     alts = _alternatives(alternatives)
     codes = alts["code"].tolist()
     names = dict(zip(codes, alts["name"]))
@@ -250,7 +250,7 @@ def build_sector_matrix(alternatives: pd.DataFrame, *, by: str = "cluster", leve
 _MEASURE = {m.key: m for m in MEASURES}
 
 
-def _check_by(by: str) -> None:
+def check_by(by: str) -> None:
     if by not in BY:
         raise ExportPlanError(f"Unknown alternatives {by!r}: rank by 'cluster' (traded clusters) or 'naics' "
                               "(NAICS industries at one level).")
@@ -262,7 +262,7 @@ def _alternatives(frame: pd.DataFrame) -> pd.DataFrame:
         raise ExportPlanError(f"The alternatives frame needs columns 'code' and 'name'; it lacks {missing}.")
     alts = frame.copy()
     alts["code"] = alts["code"].astype("str").str.strip()
-    alts["name"] = [str(n) if _present(n) else c for n, c in zip(alts["name"], alts["code"])]
+    alts["name"] = [str(n) if present(n) else c for n, c in zip(alts["name"], alts["code"])]
     dupes = sorted(alts.loc[alts["code"].duplicated(), "code"].unique())
     if dupes:
         raise ExportPlanError(f"Alternative codes must be unique; repeated: {dupes[:10]}.")
@@ -271,7 +271,7 @@ def _alternatives(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _as_float(col: pd.Series) -> pd.Series:
     """A measure column as floats: booleans 1/0, None/NA → NaN."""
-    return pd.Series([float(v) if _present(v) else np.nan for v in col], index=col.index, dtype=float)
+    return pd.Series([float(v) if present(v) else np.nan for v in col], index=col.index, dtype=float)
 
 
 def _naics_level(codes: Sequence[str]) -> int:
@@ -288,9 +288,9 @@ def _crosswalk(crosswalk) -> pd.DataFrame | None:
     need = [c for c in ("naics", "cluster_code", "cluster_name") if c not in frame.columns]
     if need:
         raise ExportPlanError(f"The crosswalk needs columns naics, cluster_code, cluster_name; it lacks {need}.")
-    out = pd.DataFrame({c: [str(v).strip() if _present(v) else "" for v in frame[c]]
+    out = pd.DataFrame({c: [str(v).strip() if present(v) else "" for v in frame[c]]
                         for c in ("naics", "cluster_code", "cluster_name")})
-    out["type"] = [str(v) if _present(v) else "" for v in frame["type"]] if "type" in frame.columns else ""
+    out["type"] = [str(v) if present(v) else "" for v in frame["type"]] if "type" in frame.columns else ""
     return out
 
 

@@ -150,7 +150,7 @@ def fetch_group():
     """Download public data from the publishers (needs internet)."""
 
 
-def _years(value: str) -> list[int]:
+def parse_years(value: str) -> list[int]:
     years: list[int] = []
     for part in _split_codes(value):
         try:
@@ -178,7 +178,7 @@ def _years(value: str) -> list[int]:
 def fetch_qcew(ctx, years, quarter, base_url, no_progress):
     """Download QCEW area slices for the region's counties and the reference area from BLS."""
     ws = current_workspace(ctx)
-    click.echo(str(ws.fetch_qcew(_years(years), qtr=quarter, base_url=base_url, progress=not no_progress)))
+    click.echo(str(ws.fetch_qcew(parse_years(years), qtr=quarter, base_url=base_url, progress=not no_progress)))
 
 
 # ---- tables ------------------------------------------------------------------

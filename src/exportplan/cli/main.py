@@ -31,7 +31,8 @@ def table_output(f):
     f = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Write the table to this file (format from --format or the file suffix).")(f)
     f = click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                     help="File format for --output: csv, xlsx or json.")(f)
+                     help="File format for --output: csv (its sources in NAME.sources.csv beside it), xlsx or "
+                          "json.")(f)
     return f
 
 
@@ -159,7 +160,10 @@ def emit_table(df, *, fmt, output, meta=None, title=None, columns=None, max_rows
         if output is None:
             raise ExportPlanError("--format needs --output FILE (where to write the table).")
         path = write_table(df, output, fmt, meta=meta, formats=formats)
-        click.echo(f"Wrote {path}")
+        from ..output.tables import sources_path, table_format
+
+        cited = table_format(path, fmt) == "csv" and (meta or {}).get("sources")
+        click.echo(f"Wrote {path}" + (f" (sources: {sources_path(path).name})" if cited else ""))
 
 
 def _flag_words(shown, df):

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from ..analysis.defaults import DEFAULT_DRAWS
-from .commands import _years, fetch_group, import_group, rank_group
+from .commands import parse_years, fetch_group, import_group, rank_group
 from .main import (
     allow_unmapped_option,
     current_workspace,
@@ -39,7 +39,7 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 def _span(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
-    years = _years(value)
+    years = parse_years(value)
     return min(years), max(years)
 
 
@@ -146,7 +146,7 @@ def fetch_exports(ctx, state, years, naics_level, base_url, allow_unmapped, no_p
     (it is never written to the cache or the workspace).
     """
     ws = current_workspace(ctx)
-    click.echo(str(ws.fetch_exports(state, _years(years), naics_level=naics_level, base_url=base_url,
+    click.echo(str(ws.fetch_exports(state, parse_years(years), naics_level=naics_level, base_url=base_url,
                                     progress=not no_progress, allow_unmapped=allow_unmapped)))
 
 

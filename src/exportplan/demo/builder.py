@@ -86,7 +86,7 @@ def _ranking_tables(ws: Workspace) -> list[str]:
 
 def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
     """Print the sample region's analysis and write its charts and tables to outputs/."""
-    from ..output.tables import render_text_table, write_table
+    from ..output.tables import render_text_table, sources_path, write_table
 
     out = ws.path / "outputs"
     out.mkdir(exist_ok=True)
@@ -118,8 +118,8 @@ def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
     sector_charts = [*ranking.contribution_chart(out / "sectors_contributions.png"),
                      *ranking.bubble_chart(out / "sectors_bubble.png")]
     echo("")
-    echo("Wrote " + ", ".join(str(p) for p in [out / "industries.xlsx", out / "clusters.csv", *charts, sectors,
-                                               *sector_charts]))
+    echo("Wrote " + ", ".join(str(p) for p in [out / "industries.xlsx", out / "clusters.csv",
+                                               sources_path(out / "clusters.csv"), *charts, sectors, *sector_charts]))
     echo(f"Explore further: exportplan -w {ws.path} industries --level 4 | clusters | rank sectors --explain CODE"
          " | sources  (add --help to any)")
     show_markets(ws, echo)

@@ -13,8 +13,9 @@ Where the meta goes depends on the format:
 
 - **CSV** holds the data only (UTF-8, RFC 4180 with CRLF line ends, missing
   values as empty cells), so that any program can read it as plain
-  machine-readable CSV. Use XLSX or JSON when the sources must travel with
-  the table.
+  machine-readable CSV; its sources (one row each: publisher, dataset,
+  vintage, file/url, retrieved_at, sha256, notes) go into ``NAME.sources.csv``
+  beside it. Use XLSX or JSON when the sources must travel inside the file.
 - **XLSX** has the data sheet (bold frozen header, autofilter, column widths,
   numbers stored as numbers, text columns such as codes stored as text) and a
   ``sources`` sheet with the meta.
@@ -461,15 +462,27 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, fmt: str | None = Non
 
     ``fmt`` defaults to the file suffix. ``meta`` (title, sources, notes,
     sample_data, withheld_share) goes into the XLSX 'sources' sheet and the
-    JSON ``meta`` object; CSV holds the data only. ``formats`` overrides the
-    XLSX number format of a column with a Python spec such as ``'.1%'``.
+    JSON ``meta`` object; CSV holds the data only, and its sources go into a
+    CSV beside it, ``NAME.sources.csv`` (:func:`sources_path`). ``formats``
+    overrides the XLSX number format of a column with a Python spec such as
+    ``'.1%'``.
     """
     name = table_format(path, fmt)
     frame = _prepare(df)
     path = Path(path)
     with atomic_output(path) as tmp:
         FORMATS[name](frame, tmp, sheet=sheet, meta=meta, formats=formats)
+    sources = _source_dicts((meta or {}).get("sources"))
+    if name == "csv" and sources:
+        with atomic_output(sources_path(path)) as tmp:
+            _write_csv(pd.DataFrame(sources, columns=list(ROW_KEYS)), tmp, sheet=sheet, meta=None, formats=None)
     return path
+
+
+def sources_path(path: str | os.PathLike) -> Path:
+    """Where the sources of the CSV table ``path`` are written: ``clusters.csv`` -> ``clusters.sources.csv``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.sources.csv")
 
 
 # --------------------------------------------------------------------------- terminal

@@ -29,7 +29,7 @@ class ImportReport:
         return "\n".join([head + "."] + [f"  - {n}" for n in self.notes])
 
 
-def _check_fips(codes: Iterable[str]) -> list[str]:
+def check_fips(codes: Iterable[str]) -> list[str]:
     out, bad = [], []
     for code in codes:
         code = str(code).strip()

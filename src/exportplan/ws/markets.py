@@ -518,8 +518,10 @@ class Markets(Service):
             views.append((sec, ranking))
         out = pd.concat(parts, ignore_index=True)
         out = out[["sector", "sector_name"] + [c for c in out.columns if c not in ("sector", "sector_name")]]
+        used = [ref for _, ranking in views for ref in ranking.meta["sources"]]  # every view's sources
         out.attrs["exportplan"] = self.ws.citations.meta(f"{self.ctx.name}: top {top} markets per priority sector", (),
-                                                         [f"Priority sectors: {where}."] + identical_views_notes(views))
+                                                         [f"Priority sectors: {where}."] + identical_views_notes(views),
+                                                         extra=used)
         return out
 
 

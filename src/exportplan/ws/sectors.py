@@ -267,7 +267,7 @@ class Sectors(Service):
         give the rank bands and ``p_top<k>``; ``top_k`` sizes the shortlist
         (robust, priority tier). Returns a :class:`SectorRanking`.
         """
-        asec._check_by(by)
+        asec.check_by(by)
         if by == "naics":
             level = int(level or 3)
             if level not in ai.NAICS_LEVELS:
@@ -346,7 +346,7 @@ class Sectors(Service):
             # Point estimates however wide their bounds: the robustness draws carry the bounds into the rank bands.
             base = self.ws.industry.clusters(year=year, cluster_type="traded", max_bound_ratio=float("inf"))
             crosswalk, record = self.ws.definitions.crosswalk()
-            codes = [c if asec._present(c) else n for c, n in zip(base["cluster_code"], base["cluster_name"])]
+            codes = [c if asec.present(c) else n for c, n in zip(base["cluster_code"], base["cluster_name"])]
             alts = pd.DataFrame({"code": pd.array(codes, dtype="str"),
                                  "name": pd.array(base["cluster_name"].astype(str), dtype="str")})
             for col in ("employment", "establishments", "lq", "strong", "growth", "cagr", "avg_pay", "withheld",
@@ -360,7 +360,7 @@ class Sectors(Service):
                 crosswalk, record = self.ws.definitions.crosswalk()
             except ExportPlanError:
                 crosswalk, record = None, None
-            names = [t if asec._present(t) else f"NAICS {c}" for t, c in zip(base["title"], base["naics"])]
+            names = [t if asec.present(t) else f"NAICS {c}" for t, c in zip(base["title"], base["naics"])]
             alts = pd.DataFrame({"code": pd.array(base["naics"].astype(str), dtype="str"),
                                  "name": pd.array(names, dtype="str")})
             for col in ("employment", "establishments", "lq", "growth", "cagr", "avg_pay", "withheld", "estimated",
@@ -435,8 +435,8 @@ class Sectors(Service):
                 continue
             refs = citations.refs((kind,), frame["provenance_id"].unique() if "provenance_id" in frame else None)
             files = ", ".join(sorted({r.file for r in refs if r.file}))
-            given = sorted({str(s) for s in frame.get("source", pd.Series(dtype="str")) if asec._present(s)})
-            years = sorted({int(y) for y in frame.get("year", pd.Series(dtype="float")) if asec._present(y)})
+            given = sorted({str(s) for s in frame.get("source", pd.Series(dtype="str")) if asec.present(s)})
+            years = sorted({int(y) for y in frame.get("year", pd.Series(dtype="float")) if asec.present(y)})
             text = "; ".join(given) or ("staff-flagged assets" if kind == "assets" else "the organization's records")
             if years:
                 text += f" ({', '.join(map(str, years))})"
