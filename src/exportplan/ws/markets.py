@@ -136,15 +136,8 @@ class Markets(Service):
         check_sheet(path, sheet)
         layout = detect_country_layout(path) if publisher == "auto" else publisher
         rows, report = read_country_file(path, layout, indicator=indicator, sheet=sheet)
-        _check_unmapped(report, allow_unmapped, f"Importing {path.name}")
-        _duplicates(rows, ["iso3", "indicator", "year"], path.name)
-        if rows.empty:
-            raise no_values(path, "country values")
-        out = ImportReport(f"country value ({layout})", files=[str(path)], notes=_report_notes(report))
-        store = self.ctx.store
-        with store.transaction() as conn:
-            out.rows, out.replaced = repo.store_keyed(
-                store, conn, "countries", rows, provenance_fields(report.provenance, len(rows), self.ctx.is_sample))
+        out = self._store_file_rows(path, "countries", rows, report, allow_unmapped, f"country value ({layout})",
+                                    "country values")
         out.notes.append("indicators: " + ", ".join(sorted(rows["indicator"].unique())))
         return out
 
@@ -165,18 +158,24 @@ class Markets(Service):
         layout = detected if layout == "auto" else layout
         check_sheet(path, sheet)
         rows, report = read_exports_file(path, layout, reporter=reporter, scope=scope, area=area, sheet=sheet)
+        out = self._store_file_rows(path, "exports", rows, report, allow_unmapped, f"exports ({layout})",
+                                    "export values")
+        scopes = rows.groupby(["scope", "area"])["year"].agg(["min", "max"])
+        out.notes += [f"scope {s}, area {a}: {lo}-{hi}" for (s, a), (lo, hi) in scopes.iterrows()]
+        return out
+
+    def _store_file_rows(self, path: Path, kind: str, rows: pd.DataFrame, report, allow_unmapped: bool, label: str,
+                         what: str) -> ImportReport:
+        """Check a file's keyed rows (names mapped, no repeated keys, not empty) and store them; all or nothing."""
         _check_unmapped(report, allow_unmapped, f"Importing {path.name}")
-        keys = ["scope", "area", "iso3", "naics", "year"]
-        _duplicates(rows, keys, path.name)
+        _duplicates(rows, repo.KEYED[kind][1], path.name)
         if rows.empty:
-            raise no_values(path, "export values")
-        out = ImportReport(f"exports ({layout})", files=[str(path)], notes=_report_notes(report))
+            raise no_values(path, what)
+        out = ImportReport(label, files=[str(path)], notes=_report_notes(report))
         store = self.ctx.store
         with store.transaction() as conn:
             out.rows, out.replaced = repo.store_keyed(
-                store, conn, "exports", rows, provenance_fields(report.provenance, len(rows), self.ctx.is_sample))
-        scopes = rows.groupby(["scope", "area"])["year"].agg(["min", "max"])
-        out.notes += [f"scope {s}, area {a}: {lo}-{hi}" for (s, a), (lo, hi) in scopes.iterrows()]
+                store, conn, kind, rows, provenance_fields(report.provenance, len(rows), self.ctx.is_sample))
         return out
 
     def import_partnerships(self, path, *, city: str | None = None, state: str | None = None,
