@@ -41,7 +41,11 @@ def exported_tables(ws: Workspace) -> dict[str, pd.DataFrame]:
 
 
 def xlsx_sources(path) -> list[dict]:
-    rows = list(openpyxl.load_workbook(path, read_only=True)["sources"].iter_rows(values_only=True))
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = list(book["sources"].iter_rows(values_only=True))
+    finally:
+        book.close()
     start = next(i for i, r in enumerate(rows) if r and r[0] == "sources") + 1
     header = list(rows[start])
     out = []
