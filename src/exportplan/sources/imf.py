@@ -29,7 +29,7 @@ import pycountry
 
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.sources.census_trade import TIDY_COLUMNS
-from exportplan.sources.textio import read_text
+from exportplan.sources.textio import read_text, require_columns
 from exportplan.sources.countries import (
     SourceReport, check_unique, file_provenance, map_column, resolve_countries, to_iso3,
 )
@@ -90,13 +90,10 @@ def _read(path: Path) -> pd.DataFrame:
     text = read_text(path, "Export the DOTS table from data.imf.org as CSV (UTF-8).")
     raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     raw = raw.loc[:, [c for c in raw.columns if c.strip() and not c.startswith("Unnamed")]]
-    missing = [c for c in _REQUIRED if c not in raw.columns]
-    if missing:
-        raise ExportPlanError(
-            f"{path.name}: missing column(s) {', '.join(missing)} (found: "
-            f"{', '.join(raw.columns)}). Give the IMF DOTS CSV export with the columns "
-            "'Country Name, Country Code, Counterpart Country Name, Counterpart Country Code, "
-            "Time Period, Goods, Value of Exports ... (TXG_FOB_USD), ...'.")
+    require_columns(raw.columns, _REQUIRED, path,
+                    "Give the IMF DOTS CSV export with the columns 'Country Name, Country Code, Counterpart "
+                    "Country Name, Counterpart Country Code, Time Period, Goods, Value of Exports ... "
+                    "(TXG_FOB_USD), ...'.")
     return raw.assign(_line=range(2, len(raw) + 2))
 
 

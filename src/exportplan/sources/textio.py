@@ -89,6 +89,16 @@ class Formula(str):
     __slots__ = ()
 
 
+def require_columns(found, required, path, expected: str) -> None:
+    """The one 'missing column(s)' error of the publishers' readers: which are missing, which were found, and
+    ``expected`` (the layout to give)."""
+    found = [str(c) for c in found]
+    missing = [c for c in required if c not in found]
+    if missing:
+        raise ExportPlanError(f"{Path(path).name}: missing column(s) {', '.join(missing)} (found: "
+                              f"{', '.join(found)}). {expected}")
+
+
 def workbook_rows(path, fix: str, *, max_row: int | None = None, first_only: bool = False,
                   sheet: str | None = None, formulas: bool = False) -> list[tuple[str, list[tuple]]]:
     """(sheet title, rows of cell values) for every sheet (or the first) of the workbook at ``path``.

@@ -38,7 +38,7 @@ import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.sources import download
-from exportplan.sources.textio import decode_text, read_text
+from exportplan.sources.textio import decode_text, read_text, require_columns
 from exportplan.sources.countries import (
     SourceReport, file_provenance, map_column, resolve_countries,
 )
@@ -176,13 +176,9 @@ def _preamble_value(lines: list[str], label: str) -> str:
 
 
 def _require(raw: pd.DataFrame, columns: Sequence[str], path: Path) -> None:
-    missing = [c for c in columns if c not in raw.columns]
-    if missing:
-        raise ExportPlanError(
-            f"{path.name}: missing column(s) {', '.join(missing)} (found: "
-            f"{', '.join(raw.columns)}). Expected the World Bank layout 'Country Name, "
-            "Country Code, Indicator Name, Indicator Code, 1960, ...' or 'Country Name, "
-            "Country Code, Year, Value'.")
+    require_columns(raw.columns, columns, path,
+                    "Expected the World Bank layout 'Country Name, Country Code, Indicator Name, Indicator Code, "
+                    "1960, ...' or 'Country Name, Country Code, Year, Value'.")
 
 
 def _melt_wide(raw: pd.DataFrame, start: int, path: Path, problems: ErrorTable) -> pd.DataFrame:
