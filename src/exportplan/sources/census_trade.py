@@ -337,6 +337,44 @@ def fetch_national_exports_by_naics(naics: str | Iterable[str], year: int | Iter
     return _sorted(frames), reports
 
 
+NATIONAL_TOTAL_COLUMNS = ["naics", "naics_title", "year", "exports_usd"]
+
+
+def fetch_national_totals_by_naics(naics: str | Iterable[str], year: int | Iterable[int], *,
+                                   cache_dir: str | os.PathLike, key: str | None = None,
+                                   base_url: str = NATIONAL_URL, timeout: float = 30.0,
+                                   retries: int = 3, progress: bool = True,
+                                   client: httpx.Client | None = None,
+                                   ) -> tuple[pd.DataFrame, dict[str, SourceReport]]:
+    """U.S. calendar-year exports to the world of NAICS code(s): Census's ``TOTAL FOR ALL
+    COUNTRIES`` row of each answer (same requests as :func:`fetch_national_exports_by_naics`).
+
+    Columns (:data:`NATIONAL_TOTAL_COLUMNS`): naics, naics_title, year (Int64),
+    exports_usd (Float64). An answer without the total row raises ExportPlanError.
+    """
+    key = census_key(key)
+    codes = [naics] if isinstance(naics, (str, int)) else list(naics)
+    rows, reports = [], {}
+    for code in codes:
+        for one_year in _years(year):
+            label = f"{code} {one_year}"
+            frame, report = _fetch_one(base_url, national_exports_params(code, one_year, key=key),
+                                       cache_dir=cache_dir, what=label, timeout=timeout,
+                                       retries=retries, progress=progress, client=client)
+            total = frame[frame["kind"] == "total"]
+            if total.empty:
+                raise ExportPlanError(f"the Census answer for {label} has no TOTAL FOR ALL "
+                                      "COUNTRIES row (CTY_CODE '-'): download it again.")
+            first = total.iloc[0]
+            rows.append((str(first["naics"] or code), str(first["naics_title"]), one_year,
+                         float(first["value"])))
+            report.provenance["dataset"] = DATASET.format(what="NAICS, world total (naics)")
+            reports[label] = report
+    out = pd.DataFrame(rows, columns=NATIONAL_TOTAL_COLUMNS)
+    return out.astype({"naics": "string", "naics_title": "string", "year": "Int64",
+                       "exports_usd": "Float64"}), reports
+
+
 def _years(years) -> list[int]:
     out = [years] if isinstance(years, (int, str)) else list(years)
     if not out:
@@ -461,7 +499,7 @@ def _sorted(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out.sort_values(["area", "year", "naics", "iso3"], ignore_index=True)[TIDY_COLUMNS]
 
 
-__all__ = ["COLUMNS", "NATIONAL_URL", "STATE_URL", "TIDY_COLUMNS", "census_key",
-           "fetch_national_exports_by_naics", "fetch_state_exports", "national_exports_params",
-           "parse_intltrade", "redact", "state_exports_params", "state_exports_url",
-           "total_check"]
+__all__ = ["COLUMNS", "NATIONAL_TOTAL_COLUMNS", "NATIONAL_URL", "STATE_URL", "TIDY_COLUMNS",
+           "census_key", "fetch_national_exports_by_naics", "fetch_national_totals_by_naics",
+           "fetch_state_exports", "national_exports_params", "parse_intltrade", "redact",
+           "state_exports_params", "state_exports_url", "total_check"]
