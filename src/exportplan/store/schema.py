@@ -9,7 +9,7 @@ workspace made by an older release upgrades without losing data.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+    BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
 )
 
 metadata = MetaData()
@@ -214,6 +214,180 @@ survey = Table(
     Column("iso3", String(3), nullable=False),
     Column("weight", Float, nullable=False, default=1.0),
     Column("year", Integer),
+    Column("note", Text, nullable=False, default=""),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+# ---- release 0.5: the exporter pipeline (migration 0005) ----
+# Companies the organization works with, their records, and the audit log. A
+# company's children (contacts, interactions, ...) go with it (ON DELETE CASCADE);
+# the audit log (`changes`) outlives them. Dates are ISO text (YYYY-MM-DD, or a
+# full UTC timestamp for created/updated/at).
+
+
+def _company_fk() -> Column:
+    return Column("company_id", Integer, ForeignKey("companies.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+companies = Table(
+    "companies", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),  # the organization's own stable company id
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False, default="", index=True),  # analysis.company_names.name_key
+    Column("naics", String(6), nullable=False, default="", index=True),
+    Column("sector", Text, nullable=False, default=""),
+    Column("county_fips", String(5), nullable=False, default="", index=True),
+    Column("city", Text, nullable=False, default=""),
+    Column("employees", Integer),
+    Column("revenue_usd", Float),
+    Column("website", Text, nullable=False, default=""),
+    Column("foreign_parent", Text, nullable=False, default=""),
+    Column("parent_country", String(3), nullable=False, default=""),
+    Column("stage", String(20), nullable=False, default="not ready", index=True),
+    Column("current_markets", Text, nullable=False, default=""),  # ISO3 codes joined by ';'
+    Column("target_markets", Text, nullable=False, default=""),
+    Column("tags", Text, nullable=False, default=""),  # joined by ';'
+    Column("notes", Text, nullable=False, default=""),
+    Column("version", Integer, nullable=False, default=1),  # optimistic lock: +1 per update
+    Column("created_at", String(40), nullable=False, default=""),
+    Column("created_by", Text, nullable=False, default=""),
+    Column("updated_at", String(40), nullable=False, default=""),
+    Column("updated_by", Text, nullable=False, default=""),
+    Column("provenance_id", Integer, ForeignKey("provenance.id")),
+)
+Index("ix_companies_name", companies.c.name, companies.c.key)
+
+company_sales = Table(
+    "company_sales", metadata,
+    Column("company_id", Integer, ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("export_sales_usd", Float),
+)
+
+contacts = Table(
+    "contacts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _company_fk(),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False, default=""),
+    Column("email", Text, nullable=False, default=""),
+    Column("phone", Text, nullable=False, default=""),
+)
+
+interactions = Table(
+    "interactions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _company_fk(),
+    Column("date", String(10), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    Column("staff", Text, nullable=False, default=""),
+)
+
+needs = Table(
+    "needs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _company_fk(),
+    Column("service_category", String(60), nullable=False),
+    Column("iso3", String(3), nullable=False, default=""),  # '' = any country
+    Column("note", Text, nullable=False, default=""),
+)
+
+referrals = Table(
+    "referrals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _company_fk(),
+    Column("date", String(10), nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("program", Text, nullable=False, default=""),
+    Column("referrer", Text, nullable=False, default=""),
+    Column("status", String(20), nullable=False, default="made"),
+    Column("outcome", Text, nullable=False, default=""),
+)
+
+outcomes = Table(
+    "outcomes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _company_fk(),
+    Column("date", String(10), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("iso3", String(3), nullable=False, default=""),
+    Column("export_sales_usd", Float),
+    Column("program", Text, nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+)
+
+stage_history = Table(
+    "stage_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _company_fk(),
+    Column("date", String(10), nullable=False),
+    Column("from_stage", String(20), nullable=False, default=""),  # '' for a company's first stage
+    Column("to_stage", String(20), nullable=False),
+    Column("changed_by", Text, nullable=False, default=""),
+    Column("source", String(20), nullable=False, default="manual"),  # import | manual | assessment
+    Column("note", Text, nullable=False, default=""),
+)
+
+assessments = Table(
+    "assessments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _company_fk(),
+    Column("date", String(10), nullable=False),
+    Column("assessed_by", Text, nullable=False, default=""),
+    Column("answers", Text, nullable=False, default="{}"),  # JSON: item key -> answer
+    Column("score", Float),
+    Column("suggested_stage", String(20), nullable=False, default=""),
+    Column("confirmed_stage", String(20), nullable=False, default=""),
+)
+
+# The audit log: who changed what, when. No foreign key: it outlives what it names,
+# and it never holds a contact's personal values.
+changes = Table(
+    "changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("user", Text, nullable=False, default=""),
+    Column("entity", String(40), nullable=False),  # company | contact | mapping | ...
+    Column("entity_id", Text, nullable=False, default=""),  # a company's key, a contact's id
+    Column("field", Text, nullable=False, default=""),
+    Column("old", Text, nullable=False, default=""),
+    Column("new", Text, nullable=False, default=""),
+    Index("ix_changes_entity", "entity", "entity_id"),
+)
+
+column_mappings = Table(
+    "column_mappings", metadata,
+    Column("name", String(120), primary_key=True),
+    Column("mapping", Text, nullable=False),  # JSON: source column -> canonical column
+    Column("created_at", String(40), nullable=False, default=""),
+)
+
+# The region's businesses (prospects) and the export intensity of their industries.
+businesses = Table(
+    "businesses", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False, default="", index=True),
+    Column("naics", String(6), nullable=False, default="", index=True),
+    Column("county_fips", String(5), nullable=False, default=""),
+    Column("employees", Integer),
+    Column("foreign_parent", Text, nullable=False, default=""),
+    Column("parent_country", String(3), nullable=False, default=""),
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+export_intensity = Table(
+    "export_intensity", metadata,
+    Column("naics", String(6), primary_key=True),
+    Column("exports_usd", Float),
+    Column("exports_year", Integer),
+    Column("employment", Float),
+    Column("employment_year", Integer),
+    Column("intensity", Float),  # exports per worker, USD
+    Column("measured", Boolean, nullable=False, default=True),  # False: not measured by goods data
     Column("note", Text, nullable=False, default=""),
     Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
 )
