@@ -269,7 +269,8 @@ def match_industry(naics: pd.Series, intensity: pd.DataFrame) -> pd.DataFrame:
         prefix = code.str.slice(0, level).where(code.str.len() >= level)
         hit = prefix.where(prefix.isin(by_code.index))
         matched = matched.fillna(hit)
-    service = code.str.slice(0, 3).map(service_reason).fillna("")
+    prefix3 = code.str.slice(0, 3)
+    service = prefix3.map({u: service_reason(u) for u in prefix3.dropna().unique()}).fillna("")
     service = service.where(code.str.len() >= 2, "")
     measured = pd.Series(pd.NA, index=naics.index, dtype="boolean")
     measured[matched.notna()] = True
@@ -414,31 +415,40 @@ def ordinal(number: int) -> str:
 
 def _reasons(match, employees, target, parent, country, known, country_names, *,
              has_target: bool) -> list[str]:
+    """One reason per business (phrases built once per distinct value, then joined)."""
     names = {str(k).upper(): v for k, v in (country_names or {}).items()}
-    left_out = np.array(COMPONENTS)
+    codes = match["industry_naics"].where(known[:, 0])
+    by_code = match[known[:, 0]].drop_duplicates("industry_naics").set_index("industry_naics")
+    phrases = {code: f"industry exports {money_per_worker(row.intensity)} per worker (NAICS "
+                     f"{code}, {ordinal(int(round(row.industry_percentile)))} percentile)"
+               for code, row in by_code.iterrows()}
+    industry = codes.map(phrases).fillna(match["industry_why"]).tolist()
+    sizes = {e: f"{e:,.0f} employees" for e in employees.dropna().unique()}
+    size = employees.map(sizes).fillna("size unknown").tolist()
+    if target is None:
+        goal = [""] * len(parent)
+    else:
+        goal = np.where(~known[:, 2], "", np.where(target.fillna("").to_numpy() != "",
+                                                   "target sector " + target.fillna("").to_numpy(
+                                                       dtype=object), "not a target sector"))
+    mask = sum((~known[:, i]).astype(int) << i for i in range(len(COMPONENTS))
+               if has_target or COMPONENTS[i] != "target")
+    left = {m: " and ".join(c for i, c in enumerate(COMPONENTS) if m >> i & 1)
+            for m in np.unique(mask)}
+    left_text = [f"{left[m]} left out, weights spread over the rest" if m else ""
+                 for m in np.asarray(mask).tolist()]
     out = []
-    rows = zip(match["industry_naics"].tolist(), match["intensity"].tolist(),
-               match["industry_percentile"].tolist(), match["industry_why"].tolist(),
-               employees.tolist(), (target.tolist() if target is not None else [None] * len(parent)),
-               parent.tolist(), country.tolist(), known.tolist())
-    for code, value, pct, why, emp, tgt, par, ctry, seen in rows:
-        bits = [f"industry exports {money_per_worker(value)} per worker (NAICS {code}, "
-                f"{ordinal(int(round(pct)))} percentile)" if seen[0] else why]
-        bits.append(f"{emp:,.0f} employees" if seen[1] else "size unknown")
-        if tgt is not None and seen[2]:
-            bits.append(f"target sector {tgt}" if tgt else "not a target sector")
+    for ind, emp, tgt, par, ctry, tail in zip(industry, size, list(goal), parent.tolist(),
+                                             country.tolist(), left_text):
         foreign = ctry != "" and ctry.upper() not in US_CODES
         if par and (ctry == "" or foreign):
             where = names.get(ctry.upper(), ctry)
-            bits.append(f"foreign parent {par}" + (f" ({where})" if where else ""))
+            owner = f"foreign parent {par}" + (f" ({where})" if where else "")
         elif foreign:
-            bits.append(f"foreign parent ({names.get(ctry.upper(), ctry)})")
+            owner = f"foreign parent ({names.get(ctry.upper(), ctry)})"
         else:
-            bits.append("no foreign parent")
-        missing = [c for c, s in zip(left_out, seen) if not s and (has_target or c != "target")]
-        if missing:
-            bits.append(f"{' and '.join(missing)} left out, weights spread over the rest")
-        out.append("; ".join(bits))
+            owner = "no foreign parent"
+        out.append("; ".join(b for b in (ind, emp, tgt, owner, tail) if b))
     return out
 
 
