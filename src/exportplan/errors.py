@@ -76,3 +76,15 @@ class ImportFailed(ExportPlanError):
 
 class DownloadError(ExportPlanError):
     """A download failed (offline, not published, timed out, truncated); nothing was cached."""
+
+
+class ConflictError(ExportPlanError):
+    """Someone else changed the record since it was read (optimistic locking); nothing was written.
+
+    ``changed_by`` and ``changed_at`` name the other writer and when they saved;
+    ``version`` is the record's version now.
+    """
+
+    def __init__(self, message: str, *, changed_by: str = "", changed_at: str = "", version: int | None = None):
+        super().__init__(message)
+        self.changed_by, self.changed_at, self.version = changed_by, changed_at, version

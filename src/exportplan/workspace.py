@@ -54,6 +54,7 @@ from .ws.context import Context
 from .ws.definitions import Definitions
 from .ws.industry import IndustryTables
 from .ws.markets import Markets
+from .ws.pipeline import Pipeline
 from .ws.regional import RegionalData
 from .ws.sectors import Sectors
 from .ws.tables import UserTables
@@ -88,7 +89,7 @@ class _Alias:
 
 #: service attribute -> its class; a new domain adds its service here.
 SERVICES = {"regional": RegionalData, "definitions": Definitions, "tables": UserTables, "citations": Citations,
-            "industry": IndustryTables, "sectors": Sectors, "markets": Markets}
+            "industry": IndustryTables, "sectors": Sectors, "markets": Markets, "pipeline": Pipeline}
 
 
 class Workspace:

@@ -1,0 +1,311 @@
+"""The exporter pipeline: every query of companies, their records, the audit log, column mappings,
+businesses and export intensity.
+
+Functions take the :class:`~exportplan.store.db.Store` (reads) or the caller's
+connection (reads inside a write, and writes), so that a service can make a
+whole unit of work one transaction. Companies are addressed by their row id
+inside the store and by their ``key`` (the organization's own id) outside it.
+An update of a company names the version it read; a moved version updates
+nothing and returns 0, and the caller reports the conflict.
+"""
+from __future__ import annotations
+
+import json
+from typing import Iterable, Sequence
+
+import pandas as pd
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
+
+from . import schema as t
+from .db import Store
+
+#: The stored fields of a company record (its key and values), without bookkeeping.
+COMPANY_FIELDS = ("key", "name", "name_key", "naics", "sector", "county_fips", "city", "employees", "revenue_usd",
+                  "website", "foreign_parent", "parent_country", "stage", "current_markets", "target_markets",
+                  "tags", "notes")
+#: Bookkeeping columns of a company.
+COMPANY_META = ("id", "version", "created_at", "created_by", "updated_at", "updated_by", "provenance_id")
+#: Child table name -> table; each has an integer company_id.
+CHILDREN = {"contacts": t.contacts, "interactions": t.interactions, "needs": t.needs, "referrals": t.referrals,
+            "outcomes": t.outcomes, "stage_history": t.stage_history, "assessments": t.assessments,
+            "company_sales": t.company_sales}
+MANUAL_DATASET = "companies entered in exportplan"
+_CHUNK = 500
+_c = t.companies.c
+
+
+def _frame(conn: Connection, query) -> pd.DataFrame:
+    result = conn.execute(query)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _read(store: Store, query) -> pd.DataFrame:
+    with store.engine.connect() as conn:
+        return _frame(conn, query)
+
+
+def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[list]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+# ---- companies ------------------------------------------------------------------------------
+def company_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
+    """key -> row id of the stored companies among ``keys``."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        out.update(conn.execute(select(_c.key, _c.id).where(_c.key.in_(chunk))).all())
+    return out
+
+
+def companies_by_keys(conn: Connection, keys: Iterable[str]) -> dict[str, dict]:
+    """key -> stored row (every column) of the companies among ``keys``."""
+    out: dict[str, dict] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        out.update((r["key"], dict(r)) for r in conn.execute(select(t.companies).where(_c.key.in_(chunk))).mappings())
+    return out
+
+
+def get_company(conn: Connection, key: str) -> dict | None:
+    """One stored company (every column), or None."""
+    row = conn.execute(select(t.companies).where(_c.key == key)).mappings().first()
+    return dict(row) if row else None
+
+
+def read_company(store: Store, key: str) -> dict | None:
+    """One stored company (every column), or None; outside a transaction."""
+    with store.engine.connect() as conn:
+        return get_company(conn, key)
+
+
+def insert_company(conn: Connection, record: dict) -> int:
+    """Add one company (``record``: its fields and bookkeeping); returns its row id."""
+    return int(conn.execute(t.companies.insert().values(**record)).inserted_primary_key[0])
+
+
+def insert_companies(store: Store, conn: Connection, records: list[dict]) -> dict[str, int]:
+    """Add many companies; key -> row id of the added ones."""
+    store.insert(conn, t.companies, records)
+    return company_ids(conn, [r["key"] for r in records])
+
+
+def update_company(conn: Connection, company_id: int, expected_version: int, values: dict) -> int:
+    """Change a company if it is still at ``expected_version`` (its version then grows by one); rows changed."""
+    query = (update(t.companies).where(and_(_c.id == company_id, _c.version == expected_version))
+             .values(**values, version=_c.version + 1))
+    return conn.execute(query).rowcount or 0
+
+
+def delete_company(conn: Connection, company_id: int) -> None:
+    """Delete a company; its children go with it (ON DELETE CASCADE)."""
+    conn.execute(delete(t.companies).where(_c.id == company_id))
+
+
+def _filters(query, *, stage=None, sector=None, county=None, naics=None, search=None, search_key=None):
+    for column, value in ((_c.stage, stage), (_c.sector, sector), (_c.county_fips, county)):
+        if value:
+            query = query.where(column.in_([value] if isinstance(value, str) else list(value)))
+    if naics:
+        query = query.where(_c.naics.startswith(str(naics), autoescape=True))
+    if search:
+        matches = [func.lower(_c.name).contains(str(search).lower(), autoescape=True)]
+        if search_key:
+            matches.append(_c.name_key.contains(search_key, autoescape=True))
+        query = query.where(or_(*matches))
+    return query
+
+
+def list_companies(store: Store, *, limit: int | None = None, offset: int = 0, **filters) -> pd.DataFrame:
+    """Stored companies (fields and bookkeeping), ordered by name and key.
+
+    Filters: ``stage``, ``sector``, ``county`` (one value or several),
+    ``naics`` (a code prefix), ``search`` (text in the name, any case) with
+    ``search_key`` (the same text as a name key, to match any spelling).
+    """
+    query = _filters(select(t.companies), **filters).order_by(_c.name, _c.key)
+    if limit is not None:
+        query = query.limit(int(limit)).offset(int(offset))
+    return _read(store, query)
+
+
+def count_companies(store: Store, **filters) -> int:
+    """How many stored companies match the filters of :func:`list_companies`."""
+    with store.engine.connect() as conn:
+        return int(conn.execute(_filters(select(func.count()).select_from(t.companies), **filters)).scalar_one())
+
+
+# ---- children of a company --------------------------------------------------------------------
+def insert_children(store: Store, conn: Connection, table: str, records: list[dict]) -> int:
+    """Add rows to a child table (``records`` name the company by its row id)."""
+    return store.insert(conn, CHILDREN[table], records)
+
+
+def insert_child(conn: Connection, table: str, record: dict) -> int:
+    """Add one row to a child table; returns its id (0 for company_sales)."""
+    key = conn.execute(CHILDREN[table].insert().values(**record)).inserted_primary_key
+    return int(key[0]) if table != "company_sales" else 0
+
+
+def children(conn: Connection, table: str, company_ids: Iterable[int]) -> pd.DataFrame:
+    """The rows of a child table that belong to these companies, in id (or year) order."""
+    tb = CHILDREN[table]
+    order = tb.c.year if table == "company_sales" else tb.c.id
+    parts = [_frame(conn, select(tb).where(tb.c.company_id.in_(chunk)).order_by(tb.c.company_id, order))
+             for chunk in _chunks(sorted(set(company_ids)))]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else _frame(conn, select(tb).where(tb.c.company_id == -1))
+
+
+def company_children(store: Store, table: str, company_id: int) -> list[dict]:
+    """One company's rows of a child table, as records."""
+    with store.engine.connect() as conn:
+        return children(conn, table, [company_id]).to_dict("records")
+
+
+def all_children(store: Store, table: str) -> pd.DataFrame:
+    """Every row of a child table with its company's key (column ``key``), ordered by key then id (or year)."""
+    tb = CHILDREN[table]
+    order = tb.c.year if table == "company_sales" else tb.c.id
+    query = select(_c.key, tb).join(t.companies, tb.c.company_id == _c.id).order_by(_c.key, order)
+    return _read(store, query)
+
+
+def set_sales(conn: Connection, company_id: int, year: int, value: float | None) -> None:
+    """Replace a company's export sales of one year."""
+    sales = t.company_sales
+    conn.execute(delete(sales).where(and_(sales.c.company_id == company_id, sales.c.year == year)))
+    conn.execute(sales.insert().values(company_id=company_id, year=year, export_sales_usd=value))
+
+
+def move_children(conn: Connection, from_id: int, to_id: int) -> dict[str, int]:
+    """Give every child row of company ``from_id`` to ``to_id`` (sales only for years ``to_id`` lacks); counts."""
+    moved = {}
+    for name, tb in CHILDREN.items():
+        query = update(tb).where(tb.c.company_id == from_id)
+        if name == "company_sales":
+            keep = t.company_sales.alias("keep_sales")
+            has = select(keep.c.year).where(keep.c.company_id == to_id).scalar_subquery()
+            query = query.where(tb.c.year.not_in(has))
+        moved[name] = conn.execute(query.values(company_id=to_id)).rowcount or 0
+    return moved
+
+
+def contacts_named(conn: Connection, company_id: int, name: str) -> list[int]:
+    """Ids of a company's contacts with this name (any case)."""
+    tb = t.contacts
+    query = select(tb.c.id).where(and_(tb.c.company_id == company_id,
+                                       func.lower(tb.c.name) == str(name).strip().lower()))
+    return [int(i) for i in conn.execute(query.order_by(tb.c.id)).scalars()]
+
+
+def contact(conn: Connection, contact_id: int) -> dict | None:
+    """One contact with its company's key (``key``), or None."""
+    query = select(t.contacts, _c.key).join(t.companies, t.contacts.c.company_id == _c.id)
+    row = conn.execute(query.where(t.contacts.c.id == int(contact_id))).mappings().first()
+    return dict(row) if row else None
+
+
+def delete_contact(conn: Connection, contact_id: int) -> int:
+    """Delete a contact's row (the person's data); rows deleted."""
+    return conn.execute(delete(t.contacts).where(t.contacts.c.id == int(contact_id))).rowcount or 0
+
+
+def last_contacts(store: Store) -> pd.DataFrame:
+    """key, last_contact: each company's latest interaction date ('' when it has none)."""
+    last = func.max(t.interactions.c.date)
+    query = (select(_c.key, func.coalesce(last, "").label("last_contact"))
+             .select_from(t.companies.outerjoin(t.interactions, t.interactions.c.company_id == _c.id))
+             .group_by(_c.key).order_by(_c.key))
+    return _read(store, query)
+
+
+# ---- the audit log ------------------------------------------------------------------------------
+def add_changes(store: Store, conn: Connection, rows: list[dict]) -> int:
+    """Append to the audit log (``at``, ``user``, ``entity``, ``entity_id``, ``field``, ``old``, ``new``)."""
+    return store.insert(conn, t.changes, rows)
+
+
+def changes(store: Store, entity: str | None = None, entity_id: str | None = None) -> pd.DataFrame:
+    """The audit log, oldest first; optionally of one entity (kind and id)."""
+    query = select(t.changes).order_by(t.changes.c.id)
+    if entity:
+        query = query.where(t.changes.c.entity == entity)
+    if entity_id is not None:
+        query = query.where(t.changes.c.entity_id == str(entity_id))
+    return _read(store, query)
+
+
+def last_change(conn: Connection, entity: str, entity_id: str) -> dict | None:
+    """The newest audit row of one entity, or None."""
+    query = (select(t.changes).where(and_(t.changes.c.entity == entity, t.changes.c.entity_id == str(entity_id)))
+             .order_by(t.changes.c.id.desc()).limit(1))
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+# ---- provenance of companies entered by hand ------------------------------------------------------
+def manual_provenance(conn: Connection, at: str, note: str = "") -> int:
+    """The provenance record of companies entered in exportplan (made on first use); its id.
+
+    Written directly (not by ``Store.add_provenance``), so that adding one company
+    does not prune provenance; an import's pruning keeps it while a company refers to it.
+    """
+    prov = t.provenance
+    found = conn.execute(select(func.min(prov.c.id)).where(
+        and_(prov.c.kind == "companies", prov.c.dataset == MANUAL_DATASET))).scalar()
+    if found is not None:
+        return int(found)
+    record = dict(kind="companies", publisher="the organization's own records", dataset=MANUAL_DATASET,
+                  vintage="", source="", url="", retrieved_at=at, imported_at=at, sha256="", rows=0, layout="",
+                  note=note)
+    return int(conn.execute(prov.insert().values(**record)).inserted_primary_key[0])
+
+
+# ---- saved column mappings -----------------------------------------------------------------------
+def save_mapping(conn: Connection, name: str, mapping: dict, at: str) -> bool:
+    """Save (or replace) a named column mapping; True when it replaced one."""
+    tb = t.column_mappings
+    replaced = conn.execute(delete(tb).where(tb.c.name == name)).rowcount or 0
+    conn.execute(tb.insert().values(name=name, mapping=json.dumps(mapping, ensure_ascii=False, sort_keys=True),
+                                    created_at=at))
+    return bool(replaced)
+
+
+def load_mapping(store: Store, name: str) -> dict | None:
+    """A saved column mapping (source column -> canonical column), or None."""
+    tb = t.column_mappings
+    with store.engine.connect() as conn:
+        text = conn.execute(select(tb.c.mapping).where(tb.c.name == name)).scalar()
+    return None if text is None else json.loads(text)
+
+
+def mappings(store: Store) -> pd.DataFrame:
+    """name, mapping (JSON text), created_at of every saved mapping, by name."""
+    return _read(store, select(t.column_mappings).order_by(t.column_mappings.c.name))
+
+
+# ---- businesses and export intensity (prospects) ---------------------------------------------------
+def replace_businesses(store: Store, conn: Connection, records: list[dict], provenance_id: int) -> tuple[int, int]:
+    """Replace the business list by ``records``; (rows, replaced)."""
+    replaced = conn.execute(delete(t.businesses)).rowcount or 0
+    rows = store.insert(conn, t.businesses, [dict(r, provenance_id=provenance_id) for r in records])
+    return rows, replaced
+
+
+def businesses(store: Store) -> pd.DataFrame:
+    """The stored business list, by key."""
+    return _read(store, select(t.businesses).order_by(t.businesses.c.key))
+
+
+def replace_export_intensity(store: Store, conn: Connection, records: list[dict],
+                             provenance_id: int) -> tuple[int, int]:
+    """Replace the export intensity table by ``records``; (rows, replaced)."""
+    replaced = conn.execute(delete(t.export_intensity)).rowcount or 0
+    rows = store.insert(conn, t.export_intensity, [dict(r, provenance_id=provenance_id) for r in records])
+    return rows, replaced
+
+
+def export_intensity(store: Store) -> pd.DataFrame:
+    """The stored export intensity by NAICS."""
+    return _read(store, select(t.export_intensity).order_by(t.export_intensity.c.naics))
