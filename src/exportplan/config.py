@@ -79,6 +79,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("markets", "priority_sectors", [], "Sectors whose demand the market ranking measures (NAICS codes or cluster:CODE); empty: the priority tier of the sector ranking, else the top clusters by LQ."),
     Setting("markets", "county_centres", "", "A CSV of county_fips, lat, lon for the region centre when region.centre is empty; empty: the shipped 2010 Census Gazetteer internal points."),
     Setting("analysis", "cache_dir", "", "Download cache folder; empty: .cache inside the workspace."),
+    Setting("pipeline", "recent_contact_days", 365, "Prospects contacted within this many days (an interaction in the pipeline) are left off the outreach list; recent contact filters the list, it is not part of the score."),
+    Setting("pipeline", "max_import_mb", 50, "Largest company or business file (CSV or XLSX, in MB) an import reads; a larger file is refused with a size message before it is read."),
 )
 
 
