@@ -16,9 +16,11 @@ nothing, idempotent; :mod:`exportplan.ws.pipeline_import`).
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+import time
+from typing import Any, Callable, Mapping, TypeVar
 
 import pandas as pd
+from sqlalchemy.exc import OperationalError
 
 from ..analysis.pipeline_bundle import COMPANY_COLUMNS, CompanyBundle, derive_key, join_list, split_list
 from ..analysis.pipeline_terms import (INTERACTION_KINDS, OUTCOME_KINDS, REFERRAL_STATUSES, SERVICE_CATEGORIES,
@@ -85,6 +87,9 @@ class Pipeline(Service):
         return self._update(key, None, {"stage": stage}, source, check.text(note))
 
     def _update(self, key: str, expected: int | None, values: dict, source: str, note: str) -> int:
+        return _retry_locked(lambda: self._update_once(key, expected, values, source, note))
+
+    def _update_once(self, key: str, expected: int | None, values: dict, source: str, note: str) -> int:
         at, user = self.ctx.clock(), self.ctx.user
         with self.ctx.store.transaction() as conn:
             row = self._company_row(conn, key)
@@ -210,6 +215,9 @@ class Pipeline(Service):
         return aid
 
     def _add_child(self, key: str, table: str, record: dict) -> int:
+        return _retry_locked(lambda: self._add_child_once(key, table, record))
+
+    def _add_child_once(self, key: str, table: str, record: dict) -> int:
         with self.ctx.store.transaction() as conn:
             row = self._company_row(conn, key)
             new_id = repo.insert_child(conn, table, dict(record, company_id=row["id"]))
@@ -358,6 +366,25 @@ class Pipeline(Service):
 
     def _audit(self, conn, key: str, items: list[tuple[str, Any, Any]]) -> None:
         repo.add_changes(self.ctx.store, conn, [self._change("company", key, f, old, new) for f, old, new in items])
+
+
+_T = TypeVar("_T")
+
+
+def _retry_locked(write: Callable[[], _T], attempts: int = 6) -> _T:
+    """Run a write, again when SQLite was locked by another writer (its snapshot was stale).
+
+    The retry reads the record anew, so an edit of a version another user has
+    just saved ends in a :class:`ConflictError`, as on PostgreSQL.
+    """
+    for attempt in range(attempts):
+        try:
+            return write()
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _merged_fields(keep: dict, drop: dict) -> dict:

@@ -196,6 +196,8 @@ class _Writer:
                 rows.append(dict(company_id=ids[rec["key"]], date=self.at[:10], from_stage=before,
                                  to_stage=rec["stage"], changed_by=self.user, source="import", note="imported"))
         repo.insert_children(self.ctx.store, self.conn, "stage_history", rows)
+        if rows:
+            self.notes.append(f"stage history: {len(rows):,} new or changed stage(s) recorded")
 
     def children(self, sheet: str, records: list[dict], ids: dict, old_keys: set) -> None:
         """Insert a child sheet's rows that the store does not hold yet."""
