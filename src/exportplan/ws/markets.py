@@ -63,6 +63,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import markets as am
+from ..analysis import pipeline_feeds as pf
 from ..analysis.defaults import DEFAULT_DRAWS
 from ..analysis.weights import resolve_weights
 from ..errors import ErrorTable, ExportPlanError, ImportFailed, Problem
@@ -312,6 +313,10 @@ class Markets(Service):
     def market_data(self, *, year: int | None = None, doing_business: bool = False) -> am.MarketData:
         """The stored country data, exports, partnerships, FDI and survey as :class:`MarketData`.
 
+        The pipeline's companies join the survey (their target markets) and
+        the FDI table (their foreign parents' countries), each counted once
+        (:mod:`exportplan.analysis.pipeline_feeds`).
+
         Export growth is asked to use the analysis window (``ws.regional.analysis_window``,
         the years every growth measure uses); ``doing_business`` includes the
         discontinued Doing Business rank (an explicit choice).
@@ -324,12 +329,13 @@ class Markets(Service):
         exports["naics"] = exports["naics"].fillna("")
         centre, note = self.ws.regional.region_point()
         partners = us_fta_partners()
+        companies = self.ws.pipeline.companies()  # target markets and foreign parents feed two factors
         return am.MarketData(
             countries=repo.ranking_table(store, "countries"),
             exports=exports,
             partnerships=repo.ranking_table(store, "partnerships"),
-            fdi=repo.ranking_table(store, "fdi"),
-            survey=repo.ranking_table(store, "survey"),
+            fdi=pf.fdi_by_country(repo.ranking_table(store, "fdi"), companies),
+            survey=pf.client_interest(repo.ranking_table(store, "survey"), companies),
             provenance=self.ws.citations.provenance(), centre=centre, centre_note=note,
             state=str(config["region"].get("state") or "").upper(),
             window=int(config["analysis"].get("window") or 5), year=year,
@@ -460,6 +466,7 @@ class Markets(Service):
         floor = float(settings.get("coverage_floor", am.COVERAGE_FLOOR))
         outcome = am.rank_matrix(mm, group_weights, method=method, draws=draws, seed=seed, top_k=top_k, floor=floor)
         outcome.notes.extend(trade_evidence_note(group_weights, mm))
+        outcome.notes.extend(pf.feed_notes(data.survey, data.fdi))  # what the pipeline's companies added
         if where and priority:
             names = ", ".join(f"{s.code} {s.name}" for s in priority)
             outcome.notes.append(f"Priority sectors ({where}): {names}.")

@@ -33,6 +33,7 @@ import pandas as pd
 import polars as pl
 
 from ..analysis import industry as ai
+from ..analysis import pipeline_feeds as pf
 from ..analysis import sectors as asec
 from ..analysis.scoring import Criterion, ScoreResult, score
 from ..analysis.sensitivity import DEFAULT_DRAWS, Robustness, robustness
@@ -282,9 +283,7 @@ class Sectors(Service):
         if alts.empty:
             raise ExportPlanError("The region has no sectors to rank for that year and level; check the QCEW data.")
         tables = {kind: self._sector_user_table(kind) for kind in asec.USER_TABLES}
-        sm = asec.build_sector_matrix(alts, by=by, level=level, crosswalk=info["crosswalk"], **tables,
-                                      reference=info["reference_label"], start_year=info["start_year"],
-                                      sources=self._sector_sources(info, tables), official=official_clusters())
+        sm, feed_note = self._sector_matrix(alts, info, tables, by, level)
         crit_weights = spread_group_weights(group_weights, sm.criteria)
         result = score(sm.matrix, sm.criteria, crit_weights, method=method, normalize=normalize, names=sm.names)
         bounded = self._withheld_draws(by, level, alts, info, seed)  # withheld cells drawn within their bounds
@@ -292,7 +291,7 @@ class Sectors(Service):
                          data_draws=bounded)  # leaves out measures without data
         extras = alts.drop(columns=["name"])
         table = asec.ranking_table(result, rob, extras)
-        notes = self._sector_notes(sm, info, result, group_weights, preset, int(top_k), table)
+        notes = self._sector_notes(sm, info, result, group_weights, preset, int(top_k), table) + feed_note
         if bounded is not None:
             notes.append(f"The rank bands also draw the {bounded.n_members} withheld cells the sectors rest on within "
                          "their exact bounds (each parent's undisclosed residual split by Dirichlet weights on "
@@ -310,6 +309,32 @@ class Sectors(Service):
                              by, level, int(top_k), sm.matches, notes, meta)
 
     # ---- inputs --------------------------------------------------------------------------------
+    def _sector_matrix(self, alts: pd.DataFrame, info: dict, tables: dict, by: str,
+                       level: int | None) -> tuple[asec.SectorMatrix, list[str]]:
+        """The matrix, with the pipeline's foreign-owned companies in the foreign-investors criterion
+        (:mod:`exportplan.analysis.pipeline_feeds`: the larger of the sector FDI table's count and theirs)."""
+        feed = pf.sector_feed(self.ws.pipeline.companies())
+        sources, loaded = self._sector_sources(info, tables), tables["sector_fdi"] is not None
+        if feed.companies:
+            what = f"pipeline companies with a foreign parent ({feed.companies}; exportplan records)"
+            sources["foreign_establishments"] = (f"{sources['foreign_establishments']}; or, where more, {what}"
+                                                 if loaded else what)
+        official = official_clusters()
+
+        def build(**user_tables):
+            return asec.build_sector_matrix(alts, by=by, level=level, crosswalk=info["crosswalk"], **user_tables,
+                                            reference=info["reference_label"], start_year=info["start_year"],
+                                            sources=sources, official=official)
+
+        if not feed.companies:
+            return build(**tables), []
+        if not loaded:
+            sm = build(**dict(tables, sector_fdi=feed.entries))
+            return sm, [pf.sector_note(feed, sm.matches, table_loaded=False)]
+        pipeline = build(sector_fdi=feed.entries)
+        return pf.merge_sector_fdi(build(**tables), pipeline), [pf.sector_note(feed, pipeline.matches,
+                                                                                table_loaded=True)]
+
     def _withheld_draws(self, by: str, level: int | None, alts: pd.DataFrame, info: dict, seed: int):
         """Draws of the withheld cells the sectors rest on (analysis.bound_draws), or None when there are none."""
         from ..analysis.bound_draws import sector_draws
