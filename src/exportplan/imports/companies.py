@@ -198,11 +198,16 @@ def _sheet_rows(path: Path, label: str, sheet: str | None, notes: list[str]) -> 
     return out
 
 
+def _unescape(text: str) -> str:
+    """A carriage return in a workbook's text, which openpyxl leaves escaped as ``_x000D_``."""
+    return text.replace("_x000D_", "\r") if "_x000D_" in text else text
+
+
 def _cells(values: list[tuple], where: str, notes: list[str]) -> Rows:
     rows, kept = [], []
     for line, row in enumerate(values, start=1):
         kept += [line for value in row if isinstance(value, Formula)]
-        rows.append((line, [cell_text(value) for value in row]))
+        rows.append((line, [_unescape(cell_text(value)) for value in row]))
     if kept:
         notes.append(f"{where}: {len(kept)} formula cell(s) had no saved result and were kept as plain text "
                      f"(line(s) {lines_text(kept)}); formulas are never evaluated.")

@@ -237,7 +237,7 @@ def check_fips(text: str, today: date) -> tuple[str, str | None]:
     note = None
     if re.fullmatch(r"\d{4}", text):
         text, note = "0" + text, "a 4-digit county FIPS code got its leading zero back"
-    if not re.fullmatch(r"\d{5}", text) or not 1 <= int(text[:2]) <= 78 or text[2:] == "000":
+    if not re.fullmatch(r"\d{5}", text) or text[:2] == "00" or text[2:] == "000":
         raise InvalidValue("is not a 5-digit county FIPS code",
                            "Write the county's 5-digit FIPS code (state + county, e.g. 39049), as text so that "
                            "a leading zero is kept, or leave it blank to fill in later.")
