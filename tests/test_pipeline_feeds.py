@@ -79,6 +79,16 @@ def test_a_parents_row_counts_the_larger_of_its_establishments_and_its_companies
     assert "parent: 3" in out.attrs[pf.FEED_NOTE]
 
 
+def test_a_company_the_table_lists_by_name_is_not_also_under_its_parents_row():
+    fdi = pd.concat([_fdi(), pd.DataFrame({"iso3": ["JPN"], "establishments": [1.0], "company": ["Honda Engines"],
+                                           "provenance_id": [5]})], ignore_index=True)
+    companies = pd.DataFrame({"name": ["Honda Engines", "Honda Transmission"], "foreign_parent": ["Honda", "Honda"],
+                              "parent_country": ["JPN", "JPN"]})
+    out = pf.fdi_by_country(fdi, companies)
+    # Honda (3) covers Honda Transmission; Honda Engines, listed on its own, counts once as its record.
+    assert _sums(out, "establishments") == {"JPN": 4.0, "DEU": 3.0, "FRA": 2.0}
+
+
 def test_a_company_without_parent_country_or_parent_adds_nothing():
     companies = pd.DataFrame({"name": ["No Country", "No Parent", "Kyoto Parts"],
                               "foreign_parent": ["X Holdings", "", "Kyoto KK"], "parent_country": ["", "FRA", "JPN"]})
@@ -112,13 +122,6 @@ def test_sector_fdi_takes_the_larger_count_per_sector_never_the_sum():
     assert base.matrix["foreign_establishments"].to_dict() == {"311": 1.0, "334": 0.0, "336": 5.0}  # untouched
     note = pf.sector_note(feed, pipeline.matches, table_loaded=True)
     assert "7 pipeline companies" in note and "6 of the 7 sector entries" in note and "larger" in note
-
-
-def test_name_key_ignores_case_accents_punctuation_and_legal_suffixes():
-    assert pf.name_key("Acme Tool & Die, Inc.") == pf.name_key("ACME TOOL AND DIE") == "acme tool and die"
-    assert pf.name_key("Société Générale S.A.") == pf.name_key("societe generale") == "societe generale"
-    assert pf.name_key("Acme Foods") != pf.name_key("Acme Tool and Die")
-    assert pf.name_key(None) == pf.name_key(float("nan")) == ""
 
 
 # ============================================================================ the workspace

@@ -17,8 +17,8 @@ table by parent country, the ``sector_fdi`` table), which stay importable:
   entries are (:mod:`exportplan.analysis.sector_match`).
 
 **A company counts once; its record wins.** Names are compared by their
-normalized key (:func:`name_key`: case, accents, ``&``, punctuation and legal
-suffixes do not matter). Only a record that says something on the matter
+normalized key (:func:`exportplan.analysis.company_names.name_key`: case,
+accents, ``&``, punctuation and legal suffixes do not matter). Only a record that says something on the matter
 overrides a table, since a blank field is "not recorded yet", not "none":
 
 * a survey row whose company is a pipeline company *with target markets* is
@@ -28,7 +28,9 @@ overrides a table, since a blank field is "not recorded yet", not "none":
 * an ``fdi`` row that names the foreign *parent* of pipeline companies (in
   the parent's country) counts that parent's establishments in the region,
   which may include them: the pair counts the larger of the row's
-  establishments and the number of those companies, never their sum;
+  establishments and the number of those companies, never their sum (a
+  company the table also lists by its own name is not among them: it
+  counts alone, as its record);
 * the ``sector_fdi`` table names no companies, so it may or may not already
   count them: a ranked sector takes the larger of the table's count and
   the pipeline's count (both are lower bounds of the true number), never
@@ -37,38 +39,22 @@ overrides a table, since a blank field is "not recorded yet", not "none":
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from .company_names import name_key
 from .sector_match import present
 from .sectors import SectorMatrix
 
 #: The company columns the feeds read.
-COMPANY_COLUMNS = ("name", "naics", "sector", "foreign_parent", "parent_country", "target_markets", "provenance_id")
+FEED_COLUMNS = ("name", "naics", "sector", "foreign_parent", "parent_country", "target_markets", "provenance_id")
 #: Where the notes of a merged frame travel (``frame.attrs[FEED_NOTE]``).
 FEED_NOTE = "pipeline_feed"
 PIPELINE_SOURCE = "pipeline companies"
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
-_LEGAL = ("inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company", "gmbh", "sa",
-          "plc", "lp", "llp")
-
-
-def name_key(name) -> str:
-    """A company name's comparison key: casefolded, accents folded, ``&`` as "and", punctuation and
-    trailing legal suffixes removed ("Acme Tool & Die, Inc." and "ACME TOOL AND DIE" give the same key)."""
-    if not present(name):
-        return ""
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().replace("&", " and ")
-    text = re.sub(r"['\u2019\u2018`.]", "", text)
-    words = re.sub(r"[\W_]+", " ", text).split()
-    while len(words) > 1 and words[-1] in _LEGAL:
-        words = words[:-1]
-    return " ".join(words)
 
 
 @dataclass(frozen=True)
@@ -94,7 +80,7 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
 def _companies(companies: pd.DataFrame | None) -> pd.DataFrame:
     """The company columns the feeds read, as text ('' for blanks), plus ``key`` (the name's key)."""
     frame = companies if companies is not None else pd.DataFrame()
-    out = pd.DataFrame({c: _text(frame, c) for c in COMPANY_COLUMNS if c != "provenance_id"})
+    out = pd.DataFrame({c: _text(frame, c) for c in FEED_COLUMNS if c != "provenance_id"})
     out["parent_country"] = out["parent_country"].str.upper()
     out["provenance_id"] = (pd.to_numeric(frame["provenance_id"], errors="coerce")
                             if "provenance_id" in frame.columns else np.nan)
@@ -182,11 +168,14 @@ def fdi_by_country(fdi: pd.DataFrame, companies: pd.DataFrame | None) -> pd.Data
     iso3 = _text(kept, "iso3").str.upper()
     parents = {pair: float(establishments[(row_keys[kept.index] == pair[0]) & (iso3 == pair[1])].sum())
                for pair in set(zip(comp["parent_key"], comp["parent_country"]))}
+    # A company the table lists by its own name is not also among its parent's row: it stands alone.
+    listed = set(row_keys[own])
+    comp["parent_key"] = ["\0" + k if k in listed else p for k, p in zip(comp["key"], comp["parent_key"])]
     rows, covered = [], 0
     for (parent, country), group in comp.groupby(["parent_key", "parent_country"], sort=True):
-        listed = parents.get((parent, country), 0.0)
-        extra = max(0.0, len(group) - listed)
-        covered += min(len(group), int(listed))
+        counted = parents.get((parent, country), 0.0)
+        extra = max(0.0, len(group) - counted)
+        covered += min(len(group), int(counted))
         if extra:
             ids = group["provenance_id"].dropna()
             rows.append({"iso3": country, "establishments": extra, "company": "; ".join(group["name"]),
@@ -250,9 +239,9 @@ def sector_note(feed: SectorFeed, matches: pd.DataFrame, *, table_loaded: bool) 
         note += ("; the sector FDI table names no companies and may already count them, so a sector takes the "
                  "larger of the table's count and the pipeline's, never their sum")
     if feed.unplaced:
-        note += f"; {_plural(feed.unplaced, 'company')} without NAICS code or sector were not counted"
+        note += f"; companies without NAICS code or sector, not counted: {feed.unplaced}"
     return note + "."
 
 
-__all__ = ["COMPANY_COLUMNS", "FEED_NOTE", "PIPELINE_SOURCE", "SectorFeed", "client_interest", "fdi_by_country",
-           "feed_notes", "merge_sector_fdi", "name_key", "sector_feed", "sector_note"]
+__all__ = ["FEED_COLUMNS", "FEED_NOTE", "PIPELINE_SOURCE", "SectorFeed", "client_interest", "fdi_by_country",
+           "feed_notes", "merge_sector_fdi", "sector_feed", "sector_note"]
