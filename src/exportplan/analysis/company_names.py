@@ -13,7 +13,10 @@ Pure functions, no I/O. Duplicates are only *flagged* for staff to merge; nothin
   "the", "of" only when a name has no other word). Identical keys always meet, and so does a
   pair that differs by a typo in one word (the other's rarest untouched word is shared). Not
   compared: one-word names that differ (e.g. "Acme" and "Acmee"), and names whose rarest words
-  all differ. Pairs whose lengths alone rule out the threshold are not scored.
+  all differ. A blocking word shared by more than 256 names (e.g. "manufacturing") is split
+  further by the first and by the last three letters of the name's rarest other word, so a pair
+  that shares only a common word meets when one end of that word agrees. Pairs whose lengths alone
+  rule out the threshold are not scored.
 """
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ DEFAULT_THRESHOLD = 90
 #: How many of a name's rarest words block it (see the module notes).
 BLOCKING_WORDS = 2
 _SMALL_BLOCK = 64
+_LARGE_BLOCK = 256
 COLUMNS = ("key_a", "key_b", "name_a", "name_b", "score", "reason")
 MATCH_COLUMNS = ("row", "new_key", "new_name", "key", "stored_name", "score", "reason")
 
@@ -85,14 +89,14 @@ def _sorted_key(key: str) -> str:
     return " ".join(sorted(key.split()))
 
 
-def _blocking_words(keys: Sequence[str]) -> list[list[str]]:
-    """Each key's two rarest words in ``keys`` (ties alphabetical; stop words only if nothing else)."""
+def _blocking_words(keys: Sequence[str], n: int | None = BLOCKING_WORDS) -> list[list[str]]:
+    """Each key's ``n`` rarest words in ``keys`` (ties alphabetical; stop words only if nothing else)."""
     words = [sorted(set(k.split()) - STOP_WORDS) or sorted(set(k.split())) for k in keys]
     freq: dict[str, int] = {}
     for ws in words:
         for w in ws:
             freq[w] = freq.get(w, 0) + 1
-    return [sorted(ws, key=lambda w: (freq[w], w))[:BLOCKING_WORDS] for ws in words]
+    return [sorted(ws, key=lambda w: (freq[w], w))[:n] for ws in words]
 
 
 def _prepared(frame: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -109,7 +113,7 @@ def _prepared(frame: pd.DataFrame, what: str) -> pd.DataFrame:
         "key": keys.to_numpy(dtype=object),
         "name": frame["name"].astype("string").fillna("").to_numpy(dtype=object),
         "county": county.astype("string").fillna("").str.strip().to_numpy(dtype=object),
-    })
+    }, dtype=object)
     given = frame["name_key"].astype("string").to_numpy(dtype=object) if "name_key" in frame.columns else None
     out["nk"] = [name_key(n) if given is None or given[i] is pd.NA else given[i]
                  for i, n in enumerate(out["name"])]
@@ -117,12 +121,32 @@ def _prepared(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     return out
 
 
+def _split_large_blocks(blocking: list[list[str]], rows: list[int], words: list[str]) -> tuple[list[int], list[str]]:
+    """Split each block of more than ``_LARGE_BLOCK`` names by the first and by the last three
+    letters of the name's rarest other word (one edit never changes both unless it is short)."""
+    size: dict[str, int] = {}
+    for w in words:
+        size[w] = size.get(w, 0) + 1
+    out_rows, out_words = [], []
+    for i, w in zip(rows, words):
+        if size[w] <= _LARGE_BLOCK:
+            out_rows.append(i)
+            out_words.append(w)
+            continue
+        others = [x for x in blocking[i] if x != w] or [""]
+        out_rows += [i, i]
+        out_words += [f"{w}\0<{others[0][:3]}", f"{w}\0>{others[0][-3:]}"]
+    return out_rows, out_words
+
+
 def _candidate_pairs(sk: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (a < b) of rows that share a blocking word; each pair once."""
     rows, words = [], []
-    for i, ws in enumerate(_blocking_words(sk)):
-        rows += [i] * len(ws)
-        words += ws
+    blocking = _blocking_words(sk, n=None)
+    for i, ws in enumerate(blocking):
+        rows += [i] * len(ws[:BLOCKING_WORDS])
+        words += ws[:BLOCKING_WORDS]
+    rows, words = _split_large_blocks(blocking, rows, words)
     empty = np.empty(0, dtype=np.int64)
     if not rows:
         return empty, empty
@@ -160,8 +184,11 @@ def _pair_scores(left: Sequence[str], right: Sequence[str], threshold: float) ->
     return np.array([fuzz.ratio(a, b, score_cutoff=threshold) for a, b in zip(left, right)], dtype=float)
 
 
-def _county_ok(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
-    return (ca == cb) | (ca == "") | (cb == "")
+def _county_ok(county: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Same county, or either blank (compared as integer codes; blank is code -1)."""
+    codes, _ = pd.factorize(pd.Series(county, dtype=object).replace("", None))
+    ca, cb = codes[a], codes[b]
+    return (ca == cb) | (ca < 0) | (cb < 0)
 
 
 def _reason(nk_a: str, nk_b: str, score: float, county_a: str, county_b: str) -> str:
@@ -178,8 +205,7 @@ def _reason(nk_a: str, nk_b: str, score: float, county_a: str, county_b: str) ->
 
 def _scored(p: pd.DataFrame, a: np.ndarray, b: np.ndarray, threshold: float) -> tuple[np.ndarray, ...]:
     """Keep the candidate pairs (a, b) with a county match and a score >= threshold."""
-    county = p["county"].to_numpy(dtype=object)
-    keep = _county_ok(county[a], county[b])
+    keep = _county_ok(p["county"].to_numpy(dtype=object), a, b)
     a, b = a[keep], b[keep]
     sk = p["sk"].to_numpy(dtype=object)
     length = np.fromiter((len(k) for k in sk), dtype=np.int64, count=len(sk))
