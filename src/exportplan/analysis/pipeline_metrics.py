@@ -118,10 +118,11 @@ def stage_counts(companies: pd.DataFrame, by: Sequence[str] = ("stage",)) -> Met
     groups = [c for c in by if c != "stage"]
     if "stage" in by:
         counts = _all_stages(counts, groups)
-    total = counts.groupby(groups)["companies"].transform("sum") if groups and "stage" in by else counts["companies"].sum()
+    within = bool(groups) and "stage" in by
+    total = counts.groupby(groups)["companies"].transform("sum") if within else counts["companies"].sum()
     counts["share"] = np.where(total > 0, counts["companies"] / np.where(total > 0, total, 1), np.nan).round(4)
     notes.insert(0, f"{len(frame)} companies counted" + (f" by {', '.join(by)}" if by else "") + "; share is of "
-                 + (f"the companies with the same {', '.join(groups)}." if groups and "stage" in by else "all of them."))
+                 + (f"the companies with the same {', '.join(groups)}." if within else "all of them."))
     return Metric(_stage_order(counts, by) if by else counts, notes)
 
 
@@ -201,12 +202,14 @@ def exporting_share(companies: pd.DataFrame, by: Sequence[str] = ()) -> Metric:
     frame = _grouping(_known_stages(companies, notes), by, notes)
     frame["exporting"] = frame["stage"].isin(EXPORTING_STAGES)
     if by:
-        table = frame.groupby(by, sort=True).agg(companies=("stage", "size"), exporting=("exporting", "sum")).reset_index()
+        table = frame.groupby(by, sort=True).agg(companies=("stage", "size"),
+                                                 exporting=("exporting", "sum")).reset_index()
     else:
         table = pd.DataFrame({"companies": [len(frame)], "exporting": [int(frame["exporting"].sum())]})
     table["exporting"] = table["exporting"].astype("int64")
     table["share"] = (table["exporting"] / table["companies"].where(table["companies"] > 0)).round(4)
-    notes.insert(0, f"Exporting: stage {', '.join(EXPORTING_STAGES)}; share of the {len(frame)} companies with a known stage.")
+    notes.insert(0, f"Exporting: stage {', '.join(EXPORTING_STAGES)}; share of the {len(frame)} companies "
+                    "with a known stage.")
     if "current_markets" in frame.columns:
         listed = frame["current_markets"].map(_markets).map(len) > 0
         odd = int((listed & ~frame["exporting"]).sum())
@@ -294,7 +297,8 @@ def _cohort_entries(hist: pd.DataFrame, freq: str, horizon: int) -> pd.DataFrame
     entries["cohort"] = entries["date"].dt.to_period(freq)
     entries = entries.drop_duplicates(["company_id", "to_stage", "cohort"], keep="first")
     entries["window_stop"] = (entries["cohort"] + (horizon + 1)).map(lambda p: p.start_time)  # exclusive
-    return entries.rename(columns={"to_stage": "stage"})[["company_id", "stage", "rank", "seq", "cohort", "window_stop"]]
+    entries = entries.rename(columns={"to_stage": "stage"})
+    return entries[["company_id", "stage", "rank", "seq", "cohort", "window_stop"]]
 
 
 def _converted(entries: pd.DataFrame, hist: pd.DataFrame) -> pd.Series:

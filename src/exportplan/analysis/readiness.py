@@ -194,7 +194,8 @@ def _exporting_stage(markets: int | None, export_sales: float | None,
     if markets < 1 and sales <= 0:
         return None
     if markets <= 1:
-        why = "sells to one foreign market" if markets == 1 else f"reports export sales (${sales:,.0f}) in no counted market"
+        why = ("sells to one foreign market" if markets == 1 else
+               f"reports export sales (${sales:,.0f}) in no counted market")
         return "new-to-export", why
     if new_target_markets and new_target_markets > 0:
         return "expanding", f"sells to {markets} foreign markets and targets {new_target_markets} more"
@@ -205,7 +206,8 @@ def suggested_stage(total: float | None, coverage: float, *, markets: int | None
                     export_sales: float | None = None, new_target_markets: int | None = None,
                     facts_from: str = "the facts given") -> tuple[str, list[str]]:
     """The suggested stage and the reasons for it (the rule is in the module notes)."""
-    for name, value in (("markets", markets), ("export_sales", export_sales), ("new_target_markets", new_target_markets)):
+    facts = (("markets", markets), ("export_sales", export_sales), ("new_target_markets", new_target_markets))
+    for name, value in facts:
         if value is not None and value == value and value < 0:
             raise ExportPlanError(f"{name} cannot be negative (got {value}).")
     exporting = _exporting_stage(markets, export_sales, new_target_markets)
@@ -219,7 +221,8 @@ def suggested_stage(total: float | None, coverage: float, *, markets: int | None
         return "export-ready", [f"Suggested stage export-ready: not exporting yet, and the score {total:g} "
                                 f"reaches {READY_SCORE:g} on {coverage:.0%} of the items."]
     why = (f"the score {total:g} is below {READY_SCORE:g}" if total < READY_SCORE else
-           f"only {coverage:.0%} of the items are answered (at least {MIN_COVERAGE:.0%} needed to call it export-ready)")
+           f"only {coverage:.0%} of the items are answered "
+           f"(at least {MIN_COVERAGE:.0%} needed to call it export-ready)")
     return "not ready", [f"Suggested stage not ready: not exporting yet, and {why}."]
 
 
