@@ -42,6 +42,8 @@ COMPARED = {
 _LISTS = ("current_markets", "target_markets", "tags")
 _FIELDS = tuple(c for c in COMPANY_COLUMNS if c != "company_id")
 _SHOW_UNKNOWN = 20
+#: A list that is not in its stored form: spaces around an item, or an empty item.
+_MESSY_LIST = r"\s;|;\s|;;|^;|;$"
 
 
 # ---- canonical frames -------------------------------------------------------------------------
@@ -58,27 +60,64 @@ def _tidy(frame: pd.DataFrame, columns) -> pd.DataFrame:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with None for missing numbers and Python scalars."""
-    out = frame.astype("object").where(frame.notna(), None).to_dict("records")
-    for rec in out:
-        for k, v in rec.items():
-            if hasattr(v, "item"):
-                rec[k] = v.item()
-    return out
+    """Rows as dicts of Python values, None for missing numbers (built column by column: fast)."""
+    columns = {}
+    for name in frame.columns:
+        values = frame[name].tolist()
+        if name in NUMERIC:
+            values = [None if v != v else v for v in values]
+        columns[name] = values
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*columns.values())] if len(frame) else []
 
 
-def company_records(frame: pd.DataFrame) -> list[dict]:
-    """The bundle's companies as stored records: ``key`` and the fields, with ``name_key``."""
+def company_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The bundle's companies in stored form: ``key`` and the fields (lists tidied, blank stage 'not ready').
+
+    A ``name_key`` column the importer computed is kept; otherwise it is added later, for written rows only.
+    """
     tidy = _tidy(frame, COMPANY_COLUMNS)
     tidy["stage"] = tidy["stage"].where(tidy["stage"] != "", "not ready")
     for column in _LISTS:
-        tidy[column] = tidy[column].map(join_list)
-    records = _records(tidy)
-    for rec in records:
-        rec["key"] = rec.pop("company_id") or derive_key(rec["name"], rec["county_fips"])
-        rec["employees"] = None if rec["employees"] is None else int(rec["employees"])
-        rec["name_key"] = name_key(rec["name"])
-    return records
+        values = tidy[column]
+        messy = values.str.contains(_MESSY_LIST, regex=True)
+        if messy.any():
+            tidy.loc[messy, column] = [join_list(v) for v in values[messy].tolist()]
+    blank_key = tidy["company_id"] == ""
+    tidy.loc[blank_key, "company_id"] = [derive_key(n, c) for n, c in
+                                         zip(tidy.loc[blank_key, "name"], tidy.loc[blank_key, "county_fips"])]
+    if "name_key" in frame.columns:
+        tidy["name_key"] = frame["name_key"].fillna("").astype(str)
+    return tidy.rename(columns={"company_id": "key"})
+
+
+def storable(tidy: pd.DataFrame, **constants) -> pd.DataFrame:
+    """Rows of :func:`company_frame` ready to insert: ``name_key``, whole employees, None for missing
+    numbers, Python values, and the ``constants`` (version, stamps, provenance) in every row."""
+    out = pd.DataFrame({c: tidy[c].tolist() for c in tidy.columns}, dtype=object, index=range(len(tidy)))
+    keys = out["name_key"].tolist() if "name_key" in out else [""] * len(out)
+    out["name_key"] = [k or name_key(n) for k, n in zip(keys, out["name"].tolist())]
+    out["employees"] = pd.Series([None if v != v else int(v) for v in tidy["employees"].tolist()], dtype=object,
+                                 index=out.index)
+    out["revenue_usd"] = pd.Series([None if v != v else v for v in tidy["revenue_usd"].tolist()], dtype=object,
+                                   index=out.index)
+    for column, value in constants.items():
+        out[column] = value
+    return out
+
+
+def changed_fields(tidy: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+    """One row per stored company whose bundle values differ: ``key``, and each field as new value or NA (same)."""
+    both = tidy.merge(stored, on="key", suffixes=("", "_old"))
+    differs = pd.DataFrame(index=both.index)
+    for field in _FIELDS:
+        new, old = both[field], both[field + "_old"]
+        if field in NUMERIC:
+            new, old = pd.to_numeric(new).astype("float64"), pd.to_numeric(old).astype("float64")
+            differs[field] = ~((new == old) | (new.isna() & old.isna()))
+        else:
+            differs[field] = new.astype(str) != old.astype(object).where(old.notna(), "").astype(str)
+    return both[differs.any(axis=1)]
 
 
 def child_records(sheet: str, frame: pd.DataFrame) -> list[dict]:
@@ -106,8 +145,8 @@ def sheet_frame(sheet: str, stored: pd.DataFrame) -> pd.DataFrame:
 # ---- storing a bundle ---------------------------------------------------------------------------
 def store_bundle(ctx, bundle: CompanyBundle, provenance: Mapping[str, Any]) -> ImportReport:
     """See :meth:`exportplan.ws.pipeline.Pipeline.store_bundle`."""
-    companies = company_records(bundle.companies)
-    keys = [c["key"] for c in companies]
+    companies = company_frame(bundle.companies)
+    keys = companies["key"].tolist()
     twice = sorted(k for k, n in Counter(keys).items() if n > 1)
     if twice:
         raise ExportPlanError(f"company_id(s) {', '.join(twice[:_SHOW_UNKNOWN])} appear more than once among the "
@@ -115,26 +154,25 @@ def store_bundle(ctx, bundle: CompanyBundle, provenance: Mapping[str, Any]) -> I
     children = {sheet: child_records(sheet, frame) for sheet, frame in bundle.child_sheets().items() if len(frame)}
     total = len(companies) + sum(len(v) for v in children.values())
     fields = provenance_fields(provenance, rows=total, sample=ctx.is_sample)
+    fields["retrieved_at"] = fields["retrieved_at"] or ctx.clock()
     report = ImportReport("company", files=[fields["source"]] if fields["source"] else [])
     store = ctx.store
     with store.transaction() as conn:
-        stored = repo.companies_by_keys(conn, keys)
+        stored = repo.companies_frame(conn, keys)
         ids = _company_ids(conn, stored, set(keys), children)
-        pid = store.add_provenance(conn, kind="companies", **dict(fields, retrieved_at=fields["retrieved_at"]
-                                                                   or ctx.clock()))
-        writer = _Writer(ctx, conn, pid)
+        writer = _Writer(ctx, conn, store.add_provenance(conn, kind="companies", **fields))
         ids.update(writer.companies(companies, stored))
         writer.stage_rows(companies, stored, ids, children.get("stage_history", []))
         for sheet, records in children.items():
-            writer.children(sheet, records, ids, set(stored))
+            writer.children(sheet, records, ids, set(stored["key"].tolist()))
         writer.summary()
     report.rows, report.replaced, report.notes = writer.added, writer.changed, writer.notes
     return report
 
 
-def _company_ids(conn, stored: dict, bundle_keys: set, children: dict) -> dict[str, int]:
+def _company_ids(conn, stored: pd.DataFrame, bundle_keys: set, children: dict) -> dict[str, int]:
     """key -> row id of every stored company a child row names; refuses rows naming unknown companies."""
-    ids = {k: v["id"] for k, v in stored.items()}
+    ids = dict(zip(stored["key"].tolist(), stored["id"].tolist()))
     named = {r["key"] for records in children.values() for r in records}
     ids.update(repo.company_ids(conn, named - set(ids) - bundle_keys))
     unknown = sorted(named - bundle_keys - set(ids))
@@ -161,40 +199,45 @@ class _Writer:
         self.audit.append(dict(at=self.at, user=self.user, entity="company", entity_id=key, field=field,
                                old=check.shown(old), new=check.shown(new)))
 
-    def companies(self, records: list[dict], stored: dict) -> dict[str, int]:
+    def companies(self, companies: pd.DataFrame, stored: pd.DataFrame) -> dict[str, int]:
         """Insert new companies and update changed ones; key -> id of the new ones."""
         stamp = dict(created_at=self.at, created_by=self.user, updated_at=self.at, updated_by=self.user)
-        new = [dict(r, version=1, provenance_id=self.pid, **stamp) for r in records if r["key"] not in stored]
-        ids = repo.insert_companies(self.ctx.store, self.conn, new) if new else {}
-        changed = 0
-        for rec in (r for r in records if r["key"] in stored):
-            old = stored[rec["key"]]
-            diffs = {f: rec[f] for f in (*_FIELDS, "name_key") if check.shown(old[f]) != check.shown(rec[f])}
-            if not diffs:
-                continue
-            values = dict(diffs, updated_at=self.at, updated_by=self.user, provenance_id=self.pid)
-            if not repo.update_company(self.conn, old["id"], old["version"], values):
-                raise ExportPlanError(f"Company {rec['key']!r} was changed by another user during the import; "
-                                      "nothing was imported. Import the file again.")
-            changed += 1
-            for field, value in diffs.items():
-                if field != "name_key":
-                    self.change(rec["key"], field, old[field], value)
+        is_new = ~companies["key"].isin(stored["key"].tolist())
+        new = storable(companies[is_new], version=1, provenance_id=self.pid, **stamp)
+        repo.insert_companies(self.ctx.store, self.conn, new)
+        ids = repo.company_ids_of_provenance(self.conn, self.pid) if len(new) else {}
+        changed = changed_fields(companies[~is_new], stored)
+        for row in changed.to_dict("records"):
+            self.update(row)
         self.added += len(new)
-        self.changed += changed
-        self.notes.append(f"companies: {len(new):,} added, {changed:,} changed, "
-                          f"{len(records) - len(new) - changed:,} unchanged")
+        self.changed += len(changed)
+        self.notes.append(f"companies: {len(new):,} added, {len(changed):,} changed, "
+                          f"{len(companies) - len(new) - len(changed):,} unchanged")
         return ids
 
-    def stage_rows(self, records: list[dict], stored: dict, ids: dict, history: list[dict]) -> None:
+    def update(self, row: dict) -> None:
+        """Write one changed company (``row``: new values, old ones with suffix ``_old``, id and version)."""
+        diffs = {f: row[f] for f in _FIELDS if check.shown(row[f]) != check.shown(row[f + "_old"])}
+        if "employees" in diffs:
+            diffs["employees"] = None if check.blank(diffs["employees"]) else int(diffs["employees"])
+        if "revenue_usd" in diffs and check.blank(diffs["revenue_usd"]):
+            diffs["revenue_usd"] = None
+        extra = {"name_key": name_key(diffs["name"])} if "name" in diffs else {}
+        values = dict(diffs, **extra, updated_at=self.at, updated_by=self.user, provenance_id=self.pid)
+        if not repo.update_company(self.conn, int(row["id"]), int(row["version"]), values):
+            raise ExportPlanError(f"Company {row['key']!r} was changed by another user during the import; "
+                                  "nothing was imported. Import the file again.")
+        for field, value in diffs.items():
+            self.change(row["key"], field, row[field + "_old"], value)
+
+    def stage_rows(self, companies: pd.DataFrame, stored: pd.DataFrame, ids: dict, history: list[dict]) -> None:
         """Stage history rows for new and changed stages the bundle's own history does not hold."""
+        lookup = dict(zip(stored["key"].tolist(), stored["stage"].tolist()))
         known = {(r["key"], r["to_stage"]) for r in history}
-        rows = []
-        for rec in records:
-            before = stored[rec["key"]]["stage"] if rec["key"] in stored else ""
-            if rec["stage"] != before and (rec["key"], rec["stage"]) not in known:
-                rows.append(dict(company_id=ids[rec["key"]], date=self.at[:10], from_stage=before,
-                                 to_stage=rec["stage"], changed_by=self.user, source="import", note="imported"))
+        rows = [dict(company_id=ids[k], date=self.at[:10], from_stage=lookup.get(k, ""), to_stage=s,
+                     changed_by=self.user, source="import", note="imported")
+                for k, s in zip(companies["key"].tolist(), companies["stage"].tolist())
+                if s != lookup.get(k, "") and (k, s) not in known]
         repo.insert_children(self.ctx.store, self.conn, "stage_history", rows)
         if rows:
             self.notes.append(f"stage history: {len(rows):,} new or changed stage(s) recorded")
