@@ -381,8 +381,10 @@ def empty_frame(sheet: str) -> pd.DataFrame:
 
 
 def _text_value(value: object) -> object:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
         return pd.NA
+    if isinstance(value, str):
+        return value if value.strip() else pd.NA
     if isinstance(value, (datetime, pd.Timestamp)):
         return value.date().isoformat()
     if isinstance(value, date):
@@ -391,7 +393,7 @@ def _text_value(value: object) -> object:
 
 
 def canonical_frame(sheet: str, frame: pd.DataFrame | None) -> pd.DataFrame:
-    """``frame`` with exactly the sheet's columns, in order, and canonical dtypes (dates as ISO text).
+    """``frame`` with exactly the sheet's columns, in order, and canonical dtypes (dates as ISO text, blank text <NA>).
 
     Raises ExportPlanError naming the columns a frame lacks.
     """

@@ -25,16 +25,15 @@ the validator still reports an empty required cell or an over-long one):
   removed, spaces collapsed within each line); other text is one line.
 
 A blank ``company_id`` is derived from the name and county by
-:func:`derived_key`, so re-importing the same file gives the same keys.
+:func:`derived_key` (``acme-tool-and-die-39049``), so re-importing the same
+file gives the same keys.
 """
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 
 from exportplan.analysis.pipeline_terms import (INTERACTION_KINDS, OUTCOME_KINDS, REFERRAL_STATUSES,
@@ -354,30 +353,22 @@ CHECKS: dict[str, dict[str, Check]] = {
 
 # ----------------------------------------------------------------- keys
 
-def fold_name(name: str) -> str:
-    """A name folded for the derived key: accents removed, case folded, punctuation runs as one space.
-
-    >>> fold_name("  Société Générale, S.A. ")
-    'societe generale s a'
-    """
-    plain = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[\W_]+", " ", plain.casefold()).split())
-
-
 def derived_key(name: str, county_fips: str | None) -> str:
-    """The key of a company imported without a company_id: ``auto-`` and 12 hex digits.
+    """The key of a company imported without a company_id: its normalized name and county.
 
-    The digits are the start of the SHA-256 of ``fold_name(name) + "|" +
-    county_fips`` (blank county = empty), so the same name and county give
-    the same key on every import (and "Acme, Inc." and "ACME INC" the same).
-    Two such companies with the same name in the same county collide and
-    are reported as duplicates: give them a company_id.
+    The one derivation of the pipeline (:func:`exportplan.analysis.pipeline_bundle.derive_key`):
+    the name's :func:`~exportplan.analysis.company_names.name_key` (case, accents,
+    punctuation and legal suffixes folded) as a slug, then the county, so the
+    same name and county give the same key on every import. Two companies
+    without a company_id whose names fold alike in one county collide and are
+    reported as duplicates: give them a company_id.
 
-    >>> derived_key("Acme, Inc.", "39049") == derived_key("ACME INC", "39049")
+    >>> derived_key("Acme Tool & Die, Inc.", "39049") == derived_key("ACME TOOL AND DIE", "39049")
     True
     """
-    digest = hashlib.sha256(f"{fold_name(name)}|{county_fips or ''}".encode()).hexdigest()
-    return f"auto-{digest[:12]}"
+    from exportplan.analysis.pipeline_bundle import derive_key
+
+    return derive_key(name, county_fips or "")
 
 
 # ----------------------------------------------------------------- instructions
@@ -417,4 +408,4 @@ def instruction_rows() -> list[dict[str, str]]:
 __all__ = ["CHECKS", "CHILD_SHEETS", "COLUMNS", "COMPANIES", "CONTACTS", "Check", "DTYPES", "EXPORT_SALES",
            "INTERACTIONS", "LONG_TEXT", "NEEDS", "OUTCOMES", "REFERRALS", "SHEETS", "STAGE_HISTORY",
            "check_date", "check_fips", "check_markets", "check_naics", "check_tags", "check_year",
-           "clean_multiline", "derived_key", "fold_name", "instruction_rows"]
+           "clean_multiline", "derived_key", "instruction_rows"]
