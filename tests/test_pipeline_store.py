@@ -145,6 +145,18 @@ def test_filters_and_order(ws):
     assert p.companies(search="societe")["company_id"].tolist() == ["s"]  # accents folded
     assert p.companies(search="100%")["company_id"].tolist() == []  # LIKE wildcards are literal
     assert p.companies(limit=2)["company_id"].tolist() == ["a1", "a2"]
+    assert p.companies(limit=2, offset=2)["company_id"].tolist() == ["b", "s"]
+    assert p.count_companies() == 4 and p.count_companies(stage="active", search="acme") == 1
+
+
+def test_likely_duplicates_are_listed_not_merged(ws):
+    p = ws.pipeline
+    p.add_company(company_id="x", name="Acme Tool & Die, Inc.", county_fips="39049")
+    p.add_company(company_id="y", name="ACME TOOL AND DIE", county_fips="")
+    p.add_company(company_id="z", name="Acme Foods", county_fips="39049")
+    pairs = p.duplicates()
+    assert pairs[["key_a", "key_b"]].values.tolist() == [["x", "y"]]
+    assert p.count_companies() == 3
 
 
 # ---- updates, audit, stage history, conflicts --------------------------------------------------------

@@ -131,22 +131,44 @@ class Pipeline(Service):
         return out
 
     def companies(self, *, stage=None, sector=None, county=None, naics: str | None = None,
-                  search: str | None = None, limit: int | None = None) -> pd.DataFrame:
+                  search: str | None = None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
         """The companies, ordered by name: the template's columns plus version and who changed them when.
 
         Filters: ``stage``, ``sector`` and ``county`` (a value or a list),
         ``naics`` (a code prefix, e.g. "33"), ``search`` (text in the name,
-        any case or spelling); ``limit`` rows at most.
+        any case or spelling); ``limit`` rows at most, from row ``offset``
+        (a page; :meth:`count_companies` gives the total).
         """
         from ..analysis.company_names import name_key
 
         frame = repo.list_companies(self.ctx.store, stage=stage, sector=sector, county=county, naics=naics,
-                                    search=search, search_key=name_key(search) if search else None, limit=limit)
+                                    search=search, search_key=name_key(search) if search else None, limit=limit,
+                                    offset=offset)
         frame = frame.rename(columns={"key": "company_id"})[list(COMPANY_COLUMNS) + list(LIST_EXTRA)]
         frame["employees"] = frame["employees"].astype("Int64")
         frame["revenue_usd"] = frame["revenue_usd"].astype("float64")
         frame.attrs["exportplan"] = self.ws.citations.meta("Companies in the pipeline", ["companies"], [])
         return frame.reset_index(drop=True)
+
+    def count_companies(self, *, stage=None, sector=None, county=None, naics: str | None = None,
+                        search: str | None = None) -> int:
+        """How many companies match the filters of :meth:`companies` (for paging with its ``limit``/``offset``)."""
+        from ..analysis.company_names import name_key
+
+        return repo.count_companies(self.ctx.store, stage=stage, sector=sector, county=county, naics=naics,
+                                    search=search, search_key=name_key(search) if search else None)
+
+    def duplicates(self) -> pd.DataFrame:
+        """Likely duplicate companies (similar normalized names in the same or a blank county) for staff to
+        review and :meth:`merge`; never merged automatically. Columns: key_a, key_b, name_a, name_b, score, reason."""
+        from ..analysis.company_names import likely_duplicates
+
+        stored = repo.list_companies(self.ctx.store)
+        pairs = likely_duplicates(stored[["key", "name", "county_fips"]])
+        pairs.attrs["exportplan"] = self.ws.citations.meta("Likely duplicate companies", ["companies"], [
+            "Pairs of companies whose normalized names match closely (legal suffixes and punctuation removed) "
+            "in the same county or where either county is blank; merge them with 'companies merge' after checking."])
+        return pairs
 
     # ---- a company's records -------------------------------------------------------------------
     def log_interaction(self, key: str, date, kind: str, summary: str, staff: str = "") -> int:

@@ -128,7 +128,8 @@ def child_records(sheet: str, frame: pd.DataFrame) -> list[dict]:
     if sheet == "export_sales":
         for rec in records:
             if rec["year"] is None:
-                raise ExportPlanError(f"export_sales of company {rec['key']!r} has no year; give the year of the sales.")
+                raise ExportPlanError(f"export_sales of company {rec['key']!r} has no year; give the year of the "
+                                      "sales.")
             rec["year"] = int(rec["year"])
     return records
 
