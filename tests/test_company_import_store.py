@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from test_company_files import CASES, read, same, workbook
 
-from exportplan.errors import ImportFailed
+from exportplan.errors import ExportPlanError, ImportFailed
 from exportplan.imports.companies import canonical_frame, write_pipeline
 from exportplan.imports.company_sheets import COLUMNS, SHEETS
 
@@ -95,7 +95,7 @@ def test_a_store_refusal_leaves_the_store_unchanged(ws, tmp_path):
     frames, _ = read(workbook(tmp_path, "interactions", ["C9", "2025-01-02", "call", "", ""], name="late.xlsx"),
                      known_ids={"C9"})
     frames["companies"].loc[frames["companies"]["company_id"] == "C1", "employees"] = 46
-    with pytest.raises(Exception):  # noqa: B017 - whichever error the service raises, nothing is written
+    with pytest.raises(ExportPlanError, match="C9"):
         ws.pipeline.store_bundle(CompanyBundle.of(**frames), {"source": "late.xlsx"})
     assert state(ws) == before
 

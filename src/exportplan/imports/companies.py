@@ -39,7 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
-from exportplan.imports.cells import clean_text, normalize_header
+from exportplan.imports.cells import InvalidValue, clean_text, normalize_header
 from exportplan.imports.company_sheets import (CHECKS, CHILD_SHEETS, COLUMNS, DTYPES, SHEETS, clean_multiline,
                                                derived_key, instruction_rows)
 from exportplan.imports.guard import check_file
@@ -156,8 +156,8 @@ def _sheet_rows(path: Path, label: str, sheet: str | None, notes: list[str]) -> 
             notes.append(f"{label} is a CSV file, which has no sheets: the sheet {sheet!r} was not looked for.")
         grid = read_any(path, label=label)
         notes += [str(p) for p in grid.attrs.get("notes", [])]
-        rows = [(int(line), [cell_text(c) for c in cells])
-                for line, cells in zip(grid.index, grid.to_numpy(dtype=object).tolist())]
+        # The CSV grid holds strings already ('' for an empty cell).
+        rows = list(zip(grid.index.tolist(), grid.to_numpy(dtype=object).tolist()))
         return {"companies": (rows, label)}
     try:
         books = workbook_rows(path, _XLSX_FIX, formulas=True)
@@ -231,7 +231,8 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
         hline, hcells = header
         renamed = [_canonical_header(cell, spec, maps) for cell in hcells]
         rows = [(line, renamed if line == hline else cells) for line, cells in rows]
-        body = [(line, [restore(c) for c in cells]) for line, cells in rows if line > hline]
+        body = [(line, [restore(c) for c in cells] if "'" in "".join(cells) else cells)
+                for line, cells in rows if line > hline]
         rows = [(line, cells) for line, cells in rows if line <= hline] + body
         if spec.name != "companies" and not any(any(c.strip() for c in cells) for _, cells in body):
             return empty_frame(spec.name)  # a child sheet with its header only
@@ -287,22 +288,34 @@ def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, 
         pos = positions.get(name)
         if pos is None:
             continue
+        seen: dict[str, tuple] = {}  # raw cell -> (text, value, note, problem): codes and lists repeat a lot
         for line, cells in body:
             raw = cells[pos] if pos < len(cells) else ""
-            text = clean_multiline(raw) if check.multiline else clean_text(raw)[0]
-            if not text or len(text) > limits[name]:
-                continue  # the validator reports an empty required cell, or an over-long one
-            try:
-                values[line], note = check.convert(text, today)
-            except ValueError as bad:  # InvalidValue: what is wrong and how to fix it
-                errors.add(getattr(bad, "problem", str(bad)), getattr(bad, "fix", ""), file=where, row=line,
-                           column=name, value=text if len(text) <= 80 else text[:80] + "…")
-                continue
-            if note:
-                adjusted.setdefault(f"{name}: {note}", []).append(line)
+            if raw not in seen:
+                seen[raw] = _convert(raw, check, limits[name], today)
+            text, value, note, bad = seen[raw]
+            if bad is not None:
+                errors.add(bad.problem, bad.fix, file=where, row=line, column=name,
+                           value=text if len(text) <= 80 else text[:80] + "…")
+            elif value is not None:
+                values[line] = value
+                if note:
+                    adjusted.setdefault(f"{name}: {note}", []).append(line)
     for message, lines in adjusted.items():
         notes.append(f"{where}, {message} (line(s) {lines_text(lines)}).")
     return out
+
+
+def _convert(raw: str, check, limit: int, today: date) -> tuple[str, object, str | None, InvalidValue | None]:
+    """(clean text, value, note, problem) of one raw cell; an empty or over-long cell is left to the validator."""
+    text = clean_multiline(raw) if check.multiline else clean_text(raw)[0]
+    if not text or len(text) > limit:
+        return text, None, None, None
+    try:
+        value, note = check.convert(text, today)
+    except InvalidValue as bad:
+        return text, None, None, bad
+    return text, value, note, None
 
 
 # ----------------------------------------------------------------- across sheets
