@@ -64,14 +64,16 @@ def company_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
 
 
 def companies_frame(conn: Connection, keys: Iterable[str]) -> pd.DataFrame:
-    """The stored companies among ``keys`` (every column); many keys read the whole table once."""
+    """The stored companies among ``keys`` (id, version and :data:`COMPANY_FIELDS`); many keys read the
+    whole table once."""
     keys = set(keys)
+    query = select(_c.id, _c.version, *[_c[f] for f in COMPANY_FIELDS])
     if len(keys) > 20 * _CHUNK:
-        frame = _frame(conn, select(t.companies))
+        frame = _frame(conn, query)
         return frame[frame["key"].isin(keys)].reset_index(drop=True)
-    parts = [_frame(conn, select(t.companies).where(_c.key.in_(chunk))) for chunk in _chunks(sorted(keys))]
+    parts = [_frame(conn, query.where(_c.key.in_(chunk))) for chunk in _chunks(sorted(keys))]
     parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else _frame(conn, select(t.companies).where(_c.id == -1))
+    return pd.concat(parts, ignore_index=True) if parts else _frame(conn, query.where(_c.id == -1))
 
 
 def company_ids_of_provenance(conn: Connection, provenance_id: int) -> dict[str, int]:
