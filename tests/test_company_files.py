@@ -429,6 +429,8 @@ CASES = {
                 (X.format("interactions"), 3, "date", "is not a date written YYYY-MM-DD")),
     "impossible date": (_bad_child("referrals", ["C1", "2024-02-30", "SBDC", "", "", "made", ""]),
                         (X.format("referrals"), 3, "date", "is not a date written YYYY-MM-DD")),
+    "summary too long": (_bad_child("interactions", ["C1", "2025-01-02", "call", "x" * 4001, ""]),
+                         (X.format("interactions"), 3, "summary", "is 4001 characters long; the limit is 4000")),
     "unknown interaction kind": (_bad_child("interactions", ["C1", "2025-01-02", "fax", "", ""]),
                                  (X.format("interactions"), 3, "kind", "is not one of the allowed values for kind")),
     "child names unknown company": (_bad_child("outcomes", ["C7", "2025-01-02", "first export", "", "", "", ""]),

@@ -236,7 +236,9 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
         rows = [(line, cells) for line, cells in rows if line <= hline] + body
         if spec.name != "companies" and not any(any(c.strip() for c in cells) for _, cells in body):
             return empty_frame(spec.name)  # a child sheet with its header only
-        custom = _custom_columns(spec, renamed, body, where, today, errors, notes)
+        custom, done = _custom_columns(spec, renamed, body, where, today, errors, notes)
+        if done:  # converted here in full: the validator sees them blank (it has nothing left to check)
+            rows = [(line, cells if line <= hline else _blank(cells, done)) for line, cells in rows]
     else:
         custom = {}
     width = max(len(cells) for _, cells in rows)
@@ -273,14 +275,25 @@ def _canonical_header(cell: str, spec: TableSpec, maps: dict[str, str]) -> str:
     return target if target in COLUMNS[spec.name] else cell
 
 
-def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, today: date,
-                    errors: ErrorTable, notes: list[str]) -> dict[str, dict[int, object]]:
-    """The columns converted here rather than by the validator: {column: {line: value}}; problems to ``errors``."""
+def _blank(cells: list[str], positions: list[int]) -> list[str]:
+    out = list(cells)
+    for pos in positions:
+        if pos < len(out):
+            out[pos] = ""
+    return out
+
+
+def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, today: date, errors: ErrorTable,
+                    notes: list[str]) -> tuple[dict[str, dict[int, object]], list[int]]:
+    """The columns converted here rather than by the validator: ({column: {line: value}}, positions of the
+    optional ones, which the validator need not see); problems go to ``errors``."""
     index = spec.header_index
     positions: dict[str, int] = {}
     for pos, cell in enumerate(header):
         positions.setdefault(index.get(normalize_header(cell), ""), pos)
     limits = {c.name: c.max_length for c in spec.columns}
+    required = set(spec.required)
+    done = [positions[name] for name in CHECKS[spec.name] if name in positions and name not in required]
     out: dict[str, dict[int, object]] = {}
     adjusted: dict[str, list[int]] = {}
     for name, check in CHECKS[spec.name].items():
@@ -292,7 +305,7 @@ def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, 
         for line, cells in body:
             raw = cells[pos] if pos < len(cells) else ""
             if raw not in seen:
-                seen[raw] = _convert(raw, check, limits[name], today)
+                seen[raw] = _convert(raw, check, limits[name], today, name not in required)
             text, value, note, bad = seen[raw]
             if bad is not None:
                 errors.add(bad.problem, bad.fix, file=where, row=line, column=name,
@@ -303,14 +316,18 @@ def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, 
                     adjusted.setdefault(f"{name}: {note}", []).append(line)
     for message, lines in adjusted.items():
         notes.append(f"{where}, {message} (line(s) {lines_text(lines)}).")
-    return out
+    return out, done
 
 
-def _convert(raw: str, check, limit: int, today: date) -> tuple[str, object, str | None, InvalidValue | None]:
-    """(clean text, value, note, problem) of one raw cell; an empty or over-long cell is left to the validator."""
+def _convert(raw: str, check, limit: int, today: date,
+             long: bool) -> tuple[str, object, str | None, InvalidValue | None]:
+    """(clean text, value, note, problem) of one raw cell; an empty cell is None, and an over-long one a
+    problem (``long``) or left to the validator (a required column, which it checks)."""
     text = clean_multiline(raw) if check.multiline else clean_text(raw)[0]
     if not text or len(text) > limit:
-        return text, None, None, None
+        bad = InvalidValue(f"is {len(text)} characters long; the limit is {limit}",
+                           f"Shorten it to {limit} characters or fewer.") if text and long else None
+        return text, None, None, bad
     try:
         value, note = check.convert(text, today)
     except InvalidValue as bad:
