@@ -129,8 +129,8 @@ def _refuse_before_reading(path: Path, label: str, max_mb: float) -> None:
     except ImportFailed:
         raise
     except ExportPlanError as exc:
-        raise _fail(label, f"not a spreadsheet the import can read: {exc}",
-                    "Pick the company file itself: a CSV (UTF-8) or an .xlsx workbook.") from None
+        raise _fail(label, f"the file cannot be imported: {exc}",
+                    "Pick the company file itself, complete: a CSV (UTF-8) or an .xlsx workbook.") from None
 
 
 def _mapping(mapping: Mapping[str, str] | None, label: str, errors: ErrorTable) -> dict[str, str]:
