@@ -213,7 +213,9 @@ class Store:
         prov = schema.provenance
         if self._tables is None:  # a store kept at an older revision lacks some tables
             self._tables = set(inspect(conn).get_table_names())
-        used = union(*[select(tb.c.provenance_id) for tb in schema.metadata.sorted_tables
+        # NOT IN over a list holding a NULL is never true: leave out the rows without a record.
+        used = union(*[select(tb.c.provenance_id).where(tb.c.provenance_id.is_not(None))
+                       for tb in schema.metadata.sorted_tables
                        if "provenance_id" in tb.c and tb.name in self._tables])
         unused = delete(prov).where(prov.c.kind.not_in(UNREFERENCED_KINDS), prov.c.id.not_in(used))
         removed = conn.execute(unused).rowcount or 0
