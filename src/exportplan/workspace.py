@@ -18,6 +18,8 @@ A :class:`Workspace` is a thin front over a :class:`~exportplan.ws.context.Conte
 ``ws.industry``           industry, shift-share and cluster tables
 ``ws.sectors``            the target-sector ranking
 ``ws.markets``            country data and the target-market ranking
+``ws.pipeline``           companies, contacts, interactions, needs, referrals, outcomes, stages
+``ws.prospects``          the business list, export intensity, prospect scores, outreach list
 ========================  ==========================================================
 
 The short names (``ws.industries()``, ``ws.rank_sectors()`` ...) are aliases
@@ -55,6 +57,7 @@ from .ws.definitions import Definitions
 from .ws.industry import IndustryTables
 from .ws.markets import Markets
 from .ws.pipeline import Pipeline
+from .ws.prospects import Prospects
 from .ws.regional import RegionalData
 from .ws.sectors import Sectors
 from .ws.tables import UserTables
@@ -89,7 +92,8 @@ class _Alias:
 
 #: service attribute -> its class; a new domain adds its service here.
 SERVICES = {"regional": RegionalData, "definitions": Definitions, "tables": UserTables, "citations": Citations,
-            "industry": IndustryTables, "sectors": Sectors, "markets": Markets, "pipeline": Pipeline}
+            "industry": IndustryTables, "sectors": Sectors, "markets": Markets, "pipeline": Pipeline,
+            "prospects": Prospects}
 
 
 class Workspace:
@@ -106,6 +110,8 @@ class Workspace:
     industry: IndustryTables
     sectors: Sectors
     markets: Markets
+    pipeline: Pipeline
+    prospects: Prospects
 
     def __init__(self, path: Path, config: dict[str, Any], store: Store, notes: Sequence[str] = (), *,
                  user: str = "", clock: Callable[[], str] = now_utc):
