@@ -27,6 +27,7 @@ from ..analysis.pipeline_terms import (INTERACTION_KINDS, OUTCOME_KINDS, REFERRA
                                        STAGE_SOURCES, STAGES)
 from ..errors import ConflictError, ExportPlanError
 from ..store import pipeline as repo
+from . import pipeline_files as files
 from . import pipeline_import as imp
 from . import pipeline_values as check
 from .base import ImportReport
@@ -223,12 +224,12 @@ class Pipeline(Service):
         return self._add_child(key, "contacts", record)
 
     def record_assessment(self, key: str, answers: Mapping[str, Any], score: float | None, suggested_stage: str,
-                          confirmed_stage: str = "", date=None) -> int:
+                          confirmed_stage: str = "", date=None, assessed_by: str = "") -> int:
         """Store a readiness assessment; a confirmed stage moves the company there (source 'assessment')."""
         suggested = check.choice(suggested_stage, STAGES, "suggested stage") if suggested_stage else ""
         confirmed = check.choice(confirmed_stage, STAGES, "confirmed stage") if confirmed_stage else ""
         record = dict(date=check.date(date or self.ctx.clock(), self.ctx.clock(), "date"),
-                      assessed_by=self.ctx.user, answers=json.dumps(dict(answers), sort_keys=True, default=str),
+                      assessed_by=assessed_by or self.ctx.user, answers=json.dumps(dict(answers), sort_keys=True, default=str),
                       score=None if score is None else float(score), suggested_stage=suggested,
                       confirmed_stage=confirmed)
         aid = self._add_child(key, "assessments", record)
@@ -261,7 +262,7 @@ class Pipeline(Service):
             found = [repo.contact(conn, i) for i in ids]
             if not ids or not all(found):
                 raise ExportPlanError(f"No contact {contact!r} is stored; list a company's contacts with "
-                                      "'exportplan companies show KEY'.")
+                                      "'exportplan companies show KEY --with-contacts'.")
             for record in found:
                 repo.delete_contact(conn, record["id"])
                 self._audit(conn, record["key"], [("contacts", f"#{record['id']}", "forgotten")])
@@ -308,6 +309,44 @@ class Pipeline(Service):
                   if with_contacts or sheet != "contacts"}
         sheets["companies"] = self.companies().drop(columns=list(LIST_EXTRA))
         return CompanyBundle.of(**sheets)
+
+    def import_companies(self, path, *, sheet: str | None = None, mapping: Mapping[str, str] | str | None = None,
+                         save_mapping: str | None = None) -> ImportReport:
+        """Import a company file (the template's XLSX sheets, or a CSV of companies) all or nothing.
+
+        ``mapping``: file column -> template column, or the name of a saved
+        mapping; ``save_mapping`` saves the one given under that name. The
+        report notes companies without NAICS code or county and the likely
+        duplicates among the stored companies (never merged automatically).
+        """
+        return files.import_companies(self, path, sheet=sheet, mapping=mapping, save_mapping=save_mapping)
+
+    def export_companies(self, path, fmt: str | None = None, *, with_contacts: bool = False):
+        """Write every record as XLSX (a sheet per kind), CSV (companies) or JSON; contacts only ``with_contacts``."""
+        from ..imports.companies import write_pipeline
+
+        bundle = self.export_bundle(with_contacts=with_contacts)
+        return write_pipeline(bundle.sheets(), path, with_contacts=with_contacts, fmt=fmt)
+
+    def template(self, path, fmt: str | None = None):
+        """Write the empty import template (XLSX with instructions, or a CSV header)."""
+        from ..imports.companies import template
+
+        return template(path, fmt)
+
+    def assess(self, key: str, answers: Mapping[str, str], *, confirm: bool = False, assessed_by: str = ""):
+        """Score the readiness questionnaire for a company and record it (:class:`ReadinessResult`).
+
+        The suggestion uses the company's current markets and latest export
+        sales; with ``confirm`` the company moves to the suggested stage (source
+        'assessment', kept in the stage history). Staff confirm; nothing moves otherwise.
+        """
+        return files.assess(self, key, answers, confirm=confirm, assessed_by=assessed_by)
+
+    def metrics(self, *, start=None, end=None, by=()) -> dict:
+        """Pipeline metrics (name -> Metric(table, notes)): stage counts by stage, sector and county, stage
+        flows from ``start`` to ``end``, exporting share, markets per exporter, conversion."""
+        return files.metrics(self, start=start, end=end, by=by)
 
     def records(self, sheet: str) -> pd.DataFrame:
         """One child sheet of every company (export_sales, contacts, interactions, needs, referrals, outcomes,
