@@ -172,3 +172,18 @@ def test_saved_mapping_for_crm_csv(tmp_path):
         assert "0 added" in str(report)
     finally:
         ws.close()
+
+
+def test_import_reports_likely_duplicates(tmp_path):
+    folder = _init(tmp_path / "ws")
+    ws = Workspace.open(folder)
+    try:
+        ws.pipeline.add_company(company_id="A-1", name="Acme Tool & Die, Inc.", county_fips="39049")
+        path = tmp_path / "more.csv"
+        pd.DataFrame({"company_id": ["A-2"], "name": ["ACME TOOL AND DIE"], "county_fips": ["39049"]}).to_csv(
+            path, index=False)
+        text = str(ws.pipeline.import_companies(path))
+        assert "1 likely duplicate pair(s)" in text and "A-1 ~ A-2" in text and "never merged" in text
+        assert "no NAICS code" in text
+    finally:
+        ws.close()
