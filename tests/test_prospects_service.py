@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import need
 from exportplan.errors import ExportPlanError
 from exportplan.workspace import Workspace
-from exportplan.ws.prospects import Prospects, business_keys
+from exportplan.ws.prospects import business_keys
 
 BUSINESSES = """name,naics,county_fips,employees,foreign_parent,parent_country
 Acme Tool & Die Inc,336390,39049,250,Bosch,Germany
@@ -21,10 +21,6 @@ Widget Wholesale,423830,39049,30,,
 """
 EXPORTS = "trade/census_usatradeonline_state_exports_by_naics_2012.csv"
 QCEW = "qcew/bls_qcew_2019_q1_area_US000.csv"
-
-
-def _service(ws) -> Prospects:
-    return getattr(ws, "prospects", None) or Prospects(ws)
 
 
 @pytest.fixture
@@ -44,7 +40,7 @@ def ws(tmp_path):
 
 
 def test_missing_inputs_say_which_command_loads_them(ws, files):
-    service = _service(ws)
+    service = ws.prospects
     with pytest.raises(ExportPlanError, match="prospects import"):
         service.prospects()
     service.import_businesses(files[0])
@@ -60,7 +56,7 @@ def test_keys_are_stable_and_repeats_counted():
 
 def test_prospects_ranked_with_reasons_and_outreach(ws, files):
     businesses, exports, qcew = files
-    service = _service(ws)
+    service = ws.prospects
     first = service.import_businesses(businesses)
     assert first.rows == 5
     stored = ws.pipeline.businesses()
@@ -101,7 +97,7 @@ def test_prospects_ranked_with_reasons_and_outreach(ws, files):
 
 
 def test_failed_import_leaves_the_stored_list(ws, files, tmp_path):
-    service = _service(ws)
+    service = ws.prospects
     service.import_businesses(files[0])
     before = ws.pipeline.businesses()
     bad = tmp_path / "bad.csv"
@@ -115,7 +111,7 @@ def test_failed_first_import_leaves_nothing(ws, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("name,naics,county_fips,employees\nBad Co,33x,39049,-4\n", encoding="utf-8")
     with pytest.raises(ExportPlanError):
-        _service(ws).import_businesses(bad)
+        ws.prospects.import_businesses(bad)
     assert ws.pipeline.businesses().empty
 
 
@@ -149,3 +145,26 @@ def test_cli_imports_and_lists_to_every_format(ws, files, tmp_path):
     assert len(pd.read_csv(out)) == 5
     result = runner.invoke(cli, ["-w", folder, "prospects", "intensity", "--exports", str(exports)])
     assert result.exit_code != 0 and "--qcew" in result.output
+
+
+def test_fetch_export_intensity_replays_a_recorded_census_answer(replay_server, shared_data, tmp_path):
+    """The Census path: NAICS 3261's world total (recorded answer, served locally) over national QCEW."""
+    recorded = shared_data / "api-responses" / "census_intltrade"
+    answer = recorded / "census_intltrade_exports_naics_NAICS3261_by-country_2024-12_ALL_VAL_YR.json"
+    qcew_file = shared_data / "qcew" / "bls_qcew_2024_q1_area_US000.csv"
+    need(answer.is_file() and qcew_file.is_file(), "the recorded Census answer and the national QCEW file")
+    path = "/data/timeseries/intltrade/exports/naics"
+    replay_server.add_file(path, answer)
+    ws = Workspace.init(tmp_path / "ws", name="Fetch", counties=["39049"])
+    try:
+        report = ws.prospects.fetch_export_intensity(2024, naics=["3261"], qcew_file=qcew_file, key="k" * 40,
+                                                         base_url=replay_server.url(path))
+        assert report.rows >= 1
+        table = ws.prospects.intensity().set_index("naics")
+        row = table.loc["3261"]
+        assert float(row["exports_usd"]) == 28562454191  # Census's total for all countries, 2024
+        assert int(row["exports_year"]) == 2024 and int(row["employment_year"]) == 2024
+        assert float(row["intensity"]) == pytest.approx(28562454191 / float(row["employment"]))
+        assert "k" * 40 not in ws.provenance().to_string()
+    finally:
+        ws.close()

@@ -11,16 +11,6 @@ LIST_COLUMNS = ["rank", "name", "naics", "county_fips", "employees", "score", "r
 OUTREACH_COLUMNS = ["rank", "name", "naics", "county_fips", "employees", "score", "outreach_reason", "reason"]
 
 
-def _service(ws):
-    """The workspace's prospects service (built here if the workspace does not register it)."""
-    service = getattr(ws, "prospects", None)
-    if service is None:
-        from ..ws.prospects import Prospects
-
-        service = Prospects(ws)
-    return service
-
-
 @cli.group("prospects")
 def prospects_group():
     """Export prospects: the region's businesses scored by export likelihood, and the outreach list.
@@ -51,7 +41,7 @@ def import_businesses(ctx, business_file, sheet):
       exportplan -w myregion prospects import businesses.csv
     """
     ws = current_workspace(ctx)
-    click.echo(str(_service(ws).import_businesses(business_file, sheet=sheet)))
+    click.echo(str(ws.prospects.import_businesses(business_file, sheet=sheet)))
 
 
 @prospects_group.command("intensity")
@@ -74,7 +64,7 @@ def intensity(ctx, exports_file, qcew_file, fetch_year):
       exportplan -w myregion prospects intensity --fetch 2023
     """
     ws = current_workspace(ctx)
-    service = _service(ws)
+    service = ws.prospects
     if fetch_year is not None:
         if exports_file is not None:
             raise click.UsageError("Give --exports FILE or --fetch YEAR, not both.")
@@ -103,7 +93,7 @@ def list_prospects(ctx, top, outreach, fmt, output):
       exportplan -w myregion prospects list --outreach --format xlsx --output outreach.xlsx
     """
     ws = current_workspace(ctx)
-    service = _service(ws)
+    service = ws.prospects
     if outreach:
         frame, columns, title = service.outreach(top=50 if top is None else top), OUTREACH_COLUMNS, "Outreach list"
     else:
