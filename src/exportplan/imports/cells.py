@@ -12,6 +12,7 @@ never evaluated (a note says so).
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -189,11 +190,16 @@ def _check_range(value, col: Column) -> None:
                            f"Use a value of at most {col.max:g}.")
 
 
+@functools.lru_cache(maxsize=256)
+def _lowered(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w.lower() for w in words)
+
+
 def _is_missing(text: str, col: Column) -> bool:
     if text == "":
         return True
     word = text.lower()
-    if word in (w.lower() for w in col.missing_values):
+    if col.missing_values and word in _lowered(col.missing_values):
         return True
     return col.type in ("int", "float", "year") and word in MISSING_NUMBER
 

@@ -165,12 +165,13 @@ def validate(source: str | Path | pd.DataFrame, spec: TableSpec, *,
     grid = _as_grid(source, sheet, label)
     run = _Run(spec, label)
     # Plain lists: row-wise pandas access is far too slow for 10,000+ lines.
-    rows = [(int(line), [cell_text(c) for c in cells])
+    # Text cells (every cell of a CSV) are already what the user sees.
+    rows = [(int(line), [c if type(c) is str else cell_text(c) for c in cells])
             for line, cells in zip(grid.index, grid.to_numpy(dtype=object).tolist())]
     header_line, positions = _locate_header(rows, run)
     run.errors.raise_if_any(f"Import of {label}")
     body = _body(rows, header_line, run)
-    records = [_convert_row(line, cells, positions, run) for line, cells in body]
+    records = _convert_body(body, positions, run)
     lines = [line for line, _ in body]
     _map_countries(records, lines, run)
     _apply_row_rule(records, lines, run)
@@ -263,28 +264,73 @@ def _note_unnamed_columns(header: list[str], body: list[tuple[int, list[str]]],
                           run: _Run) -> None:
     """Warn about values under an empty header cell: they are not read."""
     for pos, cell in enumerate(header):
-        filled = [line for line, cells in body if not cell.strip() and cells[pos].strip()]
+        if cell.strip():
+            continue
+        filled = [line for line, cells in body if cells[pos].strip()]
         if filled:
             run.note(filled[0], "", "", f"column {pos + 1} has values but no header, so it was "
                      "ignored", "Give the column a header (one of the table's column names) "
                      "if it should be read.")
 
 
-def _convert_row(line: int, row: list[str], positions: dict[str, int], run: _Run) -> dict:
+def _convert_body(body: list[tuple[int, list[str]]], positions: dict[str, int], run: _Run) -> list[dict]:
+    """Convert every line (see :func:`_convert_row`), each distinct cell of a column once.
+
+    Columns repeat their values a lot, and a conversion depends only on the
+    cell and its column. When no distinct cell is wrong or noted, the values
+    are mapped column by column; otherwise line by line, so that problems and
+    notes are found in the same order as always.
+    """
+    caches: dict[str, dict[str, tuple]] = {}
+    columns: dict[str, list] = {}
+    plain = True
+    for col in run.spec.columns:
+        pos = positions.get(col.name)
+        raws = [cells[pos] for _, cells in body] if pos is not None else [""]
+        cache = caches[col.name] = {}
+        for raw in dict.fromkeys(raws):
+            try:
+                value, notes = convert_cell(raw, col)
+                cache[raw] = (True, value, tuple(notes))
+                plain = plain and not notes
+            except InvalidValue as bad:
+                cache[raw] = (False, bad.problem, bad.fix)
+                plain = False
+        if plain:
+            columns[col.name] = ([cache[raw][1] for raw in raws] if pos is not None
+                                 else [cache[""][1]] * len(body))
+    if not plain:
+        return [_convert_row(line, cells, positions, run, caches) for line, cells in body]
+    names = list(columns)
+    return [dict(zip(names, values), _ok=True) for values in zip(*columns.values())]
+
+
+def _convert_row(line: int, row: list[str], positions: dict[str, int], run: _Run,
+                 caches: dict[str, dict[str, tuple]] | None = None) -> dict:
     """Convert one line; a wrong cell is recorded and left out of the dict.
 
-    The dict's ``_ok`` entry says whether every cell converted.
+    The dict's ``_ok`` entry says whether every cell converted. ``caches``
+    (column -> {raw cell: outcome}) converts each distinct cell of a column
+    once: columns repeat their values a lot, and a conversion depends only on
+    the cell and its column.
     """
     out, ok = {}, True
     for col in run.spec.columns:
         raw = row[positions[col.name]] if col.name in positions else ""
-        try:
-            out[col.name], notes = convert_cell(raw, col)
-        except InvalidValue as bad:
-            run.error(line, col.name, raw, bad.problem, bad.fix)
+        cache = caches[col.name] if caches is not None else {}
+        done = cache.get(raw)
+        if done is None:
+            try:
+                value, notes = convert_cell(raw, col)
+                done = cache[raw] = (True, value, tuple(notes))
+            except InvalidValue as bad:
+                done = cache[raw] = (False, bad.problem, bad.fix)
+        if not done[0]:
+            run.error(line, col.name, raw, done[1], done[2])
             ok = False
             continue
-        for message in notes:
+        out[col.name] = done[1]
+        for message in done[2]:
             run.note(line, col.name, raw, message)
     out["_ok"] = ok
     return out
