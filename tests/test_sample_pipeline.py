@@ -102,7 +102,9 @@ def test_same_seed_writes_the_same_bytes(files, tmp_path):
 
 
 def test_files_are_named_and_labelled_sample(files, book, businesses):
-    assert [p.name for p in files.all_paths()] == ["SAMPLE_pipeline.xlsx", "SAMPLE_businesses.csv"]
+    assert [p.name for p in files.all_paths()] == ["SAMPLE_pipeline.xlsx", "SAMPLE_businesses.csv",
+                                                   "SAMPLE_usatradeonline_exports_by_naics.csv"]
+    assert files.exports.read_text(encoding="utf-8").startswith('"SAMPLE DATA')
     assert book[1] == ("SAMPLE exporter pipeline", SAMPLE_NOTE)
     assert businesses[0] == [SAMPLE_NOTE]
 
@@ -299,3 +301,38 @@ def test_respell_changes_the_spelling_but_not_the_key():
             spelled = sp.respell(name, rng)
             assert spelled != name and spelled.endswith("(SAMPLE)")
             assert fuzz.token_sort_ratio(name_key(spelled), name_key(name)) >= 90
+
+
+def test_history_ends_recently_before_the_fixed_last_day(tables):
+    """The newest interactions are months, not years, before LAST_DAY, so that the outreach list's recent-contact
+    rule (365 days) has pipeline companies to leave out; LAST_DAY is fixed, never later than 2026-09-30."""
+    assert sp.LAST_DAY == dt.date(2026, 9, 30)
+    last = {}
+    for r in tables["interactions"]:
+        day = dt.date.fromisoformat(str(r["date"])[:10])
+        last[r["company_id"]] = max(last.get(r["company_id"], day), day)
+    recent = [cid for cid, day in last.items() if (dt.date(2026, 12, 1) - day).days <= 365]
+    assert 20 <= len(recent) < len(last)
+
+
+def test_sample_exports_read_as_usa_trade_online_national_rows(files, tmp_path):
+    from exportplan.analysis.prospects import export_intensity, national_employment
+    from exportplan.demo.sample import write_sample_files
+    from exportplan.demo.sample_qcew import qcew_file_name
+    from exportplan.sources.qcew import read_qcew
+    from exportplan.sources.usatrade import national_exports, read_usatrade
+
+    trade, prov = read_usatrade(files.exports, file=files.exports.name)
+    assert set(trade["state"]) == {"All States"} and set(trade["year"]) == {sp.EXPORTS_YEAR}
+    assert prov["vintage"] == str(sp.EXPORTS_YEAR)
+    national = national_exports(trade)
+    values = dict(zip(national["naics"], national["exports_usd"], strict=True))
+    assert values == pytest.approx(sp.sample_exports())
+    for code, value in values.items():  # 3- and 4-digit rows are the sums of their 6-digit industries
+        if len(code) < 6:
+            assert value == sum(v for k, v in values.items() if len(k) == 6 and k.startswith(code))
+    assert not any(code.startswith(("42", "5", "6", "7")) for code in values)  # goods only
+    qcew = write_sample_files(tmp_path / "s").folder / qcew_file_name(sp.EXPORTS_YEAR, "US000")
+    table = export_intensity(national, national_employment(read_qcew(qcew, source_name=qcew.name)))
+    by = dict(zip(table["naics"], table["intensity"], strict=False))
+    assert by["336"] > by["311"] and by["334"] > by["311"]

@@ -43,10 +43,18 @@ from .sample_markets import DESTINATIONS, FDI_INVESTORS, SURVEY_MARKETS
 from .sample_qcew import INDUSTRIES
 from .sample_sectors import STATE_TARGETS
 
-FIRST_DAY = dt.date(2019, 1, 1)
-LAST_DAY = dt.date(2024, 12, 31)
+#: The invented history runs from FIRST_DAY to LAST_DAY, a fixed date (never "today", so that the files stay
+#: deterministic) recent enough that the outreach list's recent-contact rule finds companies to leave out.
+FIRST_DAY = dt.date(2021, 1, 1)
+LAST_DAY = dt.date(2026, 9, 30)
 #: Export sales are written for these years.
-SALES_YEARS = tuple(range(2019, 2024))
+SALES_YEARS = tuple(range(2021, 2026))
+#: The sample national exports by NAICS (USA Trade Online layout): their year, the latest sample QCEW year.
+EXPORTS_YEAR = 2023
+#: Invented U.S. goods exports per worker (USD) by 3-digit NAICS, for the sample's goods industries.
+EXPORTS_PER_WORKER = {"111": 310_000, "112": 12_000, "212": 45_000, "311": 38_000, "313": 65_000, "323": 9_000,
+                      "325": 215_000, "326": 42_000, "332": 48_000, "333": 135_000, "334": 195_000,
+                      "336": 165_000, "339": 95_000}
 COMPANY_COUNT = 300
 BUSINESS_COUNT = 1500
 #: Share of the pipeline's companies that the business list holds again (under other spellings).
@@ -169,11 +177,12 @@ class SamplePipelineFiles:
     folder: Path
     pipeline: Path
     businesses: Path
+    exports: Path
     companies: int = COMPANY_COUNT
     business_count: int = BUSINESS_COUNT
 
     def all_paths(self) -> list[Path]:
-        return [self.pipeline, self.businesses]
+        return [self.pipeline, self.businesses, self.exports]
 
 
 @dataclass
@@ -201,7 +210,38 @@ def write_sample_pipeline(folder: str | Path, *, seed: int = 2024) -> SamplePipe
     pipeline = _write_workbook(folder / "SAMPLE_pipeline.xlsx", sheets)
     rows = _business_rows(np.random.default_rng([seed, 102]), names, [c.row for c in companies])
     businesses = write_user_table(folder / "SAMPLE_businesses.csv", rows)
-    return SamplePipelineFiles(folder=folder, pipeline=pipeline, businesses=businesses)
+    exports = write_sample_exports(folder / "SAMPLE_usatradeonline_exports_by_naics.csv")
+    return SamplePipelineFiles(folder=folder, pipeline=pipeline, businesses=businesses, exports=exports)
+
+
+def sample_exports() -> dict[str, int]:
+    """Invented national goods exports (USD) by NAICS: 6-digit industries of the sample, 4- and 3-digit sums."""
+    values: dict[str, int] = {}
+    for ind in INDUSTRIES:
+        per_worker = EXPORTS_PER_WORKER.get(ind.naics[:3])
+        if per_worker is None:
+            continue
+        value = int(round(ind.us_emp * per_worker, -3))
+        for digits in (3, 4, 6):
+            values[ind.naics[:digits]] = values.get(ind.naics[:digits], 0) + value
+    return dict(sorted(values.items()))
+
+
+def write_sample_exports(path: Path) -> Path:
+    """``SAMPLE`` national exports by NAICS in the USA Trade Online download layout (``All States`` rows).
+
+    Read by :func:`exportplan.sources.usatrade.read_usatrade`; the national
+    employment to divide by is the sample's US000 QCEW file of :data:`EXPORTS_YEAR`.
+    """
+    values = sample_exports()
+    lines = ['"SAMPLE DATA - invented national exports by NAICS, not real statistics"',
+             '"Current date: 10/01/2026 12:00 PM (SAMPLE)"',
+             '"Commodity","State","Country","Time","Total Exports Value ($US)",',
+             f'"All Commodities","All States","World Total","{EXPORTS_YEAR}","{sum(v for k, v in values.items() if len(k) == 3):,}",']
+    for code, value in values.items():
+        lines.append(f'"{code} SAMPLE industry {code}","All States","World Total","{EXPORTS_YEAR}","{value:,}",')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 # --------------------------------------------------------------------------- names
@@ -347,7 +387,7 @@ def _company(rng, names: _Names, number: int) -> _Company:
     elif draw < 0.25:
         row["revenue_usd"] = None
     company = _Company(row)
-    start = _day(rng, FIRST_DAY, dt.date(2024, 3, 31))
+    start = _day(rng, FIRST_DAY, dt.date(LAST_DAY.year, 3, 31))
     became = _history(rng, company, start, final, markets)
     _sales(rng, company, start, final, became, employees)
     _contacts(rng, company, number, slug)
@@ -406,12 +446,12 @@ def _sales(rng, company: _Company, start: dt.date, final: int, became: dt.date |
         if year < first_year:
             continue
         ramp = min(1.0, 0.4 + 0.2 * (year - first_year)) if became else 0.8 + 0.05 * (year - SALES_YEARS[0])
-        value = full * ramp * (0.85 if year == 2020 else 1.0) * rng.lognormal(0, 0.1)
+        value = full * ramp * (0.85 if year == SALES_YEARS[0] else 1.0) * rng.lognormal(0, 0.1)
         company.rows["export_sales"].append(
             {"company_id": cid, "year": year, "export_sales_usd": max(1000, int(round(value, -3)))})
     sales = company.rows["export_sales"]
     if sales and sales[-1]["year"] == SALES_YEARS[-1] and rng.random() < 0.5:
-        day = _day(rng, max(start, dt.date(2024, 1, 15)), dt.date(2024, 4, 30))
+        day = _day(rng, max(start, dt.date(SALES_YEARS[-1] + 1, 1, 15)), dt.date(SALES_YEARS[-1] + 1, 4, 30))
         company.rows["outcomes"].append({
             "company_id": cid, "date": day.isoformat(), "kind": "export sales", "country": "",
             "export_sales_usd": sales[-1]["export_sales_usd"], "program": "",
@@ -488,7 +528,9 @@ def _business_rows(rng, names: _Names, companies: list[dict]) -> list[dict]:
     rows = []
     for i in sorted(chosen):
         c = companies[i]
-        rows.append({"name": respell(c["name"], rng), "naics": c["naics"], "county_fips": c["county_fips"],
+        # a business register knows every business's county, also where the pipeline's record lacks it
+        county = c["county_fips"] or list(COUNTIES)[int(rng.integers(len(COUNTIES)))]
+        rows.append({"name": respell(c["name"], rng), "naics": c["naics"], "county_fips": county,
                      "employees": max(1, int(round(c["employees"] * rng.lognormal(0, 0.1)))),
                      "foreign_parent": c["foreign_parent"], "parent_country": c["parent_country"]})
     codes = [code for code, _n, _w in NOUNS]
@@ -534,4 +576,5 @@ def _write_workbook(path: Path, sheets: dict[str, list[dict]]) -> Path:
 
 
 __all__ = ["BUSINESS_COLUMNS", "BUSINESS_COUNT", "COMPANY_COUNT", "FIRST_DAY", "LAST_DAY", "SALES_YEARS",
-           "SHEETS", "SamplePipelineFiles", "look_alike_key", "respell", "write_sample_pipeline"]
+           "EXPORTS_YEAR", "SHEETS", "SamplePipelineFiles", "sample_exports",
+           "write_sample_exports", "look_alike_key", "respell", "write_sample_pipeline"]
