@@ -380,6 +380,7 @@ def collect(ws, charts_dir: Path) -> dict:
     for key, ranking in markets.items():
         out[key] = _market_ranking(ranking, _explained(ranking.table["iso3"]))
     out["markets_by_sector[top=5]"] = ws.markets_by_sector()
+    out.update(_pipeline(ws))
 
     charts_dir.mkdir(parents=True, exist_ok=True)
     with capture_charts() as cap:
@@ -408,6 +409,26 @@ def collect(ws, charts_dir: Path) -> dict:
     if left:
         raise AssertionError(f"a chart was written although drawing was replaced: {left}")
     return out
+
+
+#: The day the pipeline outputs are computed on (the outreach list's recent-contact rule and the metrics'
+#: periods count back from "today"): fixed, so that the snapshot does not age.
+PIPELINE_DAY = "2026-12-01T12:00:00+00:00"
+#: Company columns that hold the time of the build.
+_BUILD_TIMES = ("created_at", "updated_at")
+
+
+def _pipeline(ws) -> dict:
+    """The sample pipeline's companies, metrics, prospects and outreach list, on :data:`PIPELINE_DAY`."""
+    fixed = ws.for_request(clock=lambda: PIPELINE_DAY)
+    companies = fixed.pipeline.companies()
+    return {
+        "pipeline.companies": companies.drop(columns=[c for c in _BUILD_TIMES if c in companies]),
+        "pipeline.metrics": {name: {"table": m.table, "notes": m.notes}
+                             for name, m in fixed.pipeline.metrics().items()},
+        "prospects[top=100]": fixed.prospects.prospects(top=100),
+        "outreach[top=50]": fixed.prospects.outreach(top=50),
+    }
 
 
 def compute_outputs(directory: Path) -> dict:

@@ -44,8 +44,25 @@ def build_demo(directory: str | Path = "sample-workspace", *, force: bool = Fals
     for kind in _ranking_tables(ws):
         path = getattr(files, kind)
         echo(str(ws.import_table(kind, path)))
+    for report in import_sample_pipeline(ws, files.folder, files.qcew):
+        echo(str(report))
     label_provenance(ws)
     return ws
+
+
+def import_sample_pipeline(ws: Workspace, folder: Path, qcew: list[Path]) -> list:
+    """Write and import the sample pipeline, business list and export intensity; returns the import reports.
+
+    The export intensity divides the sample's national exports by NAICS by the
+    employment of the sample's U.S. (US000) QCEW file of the same year.
+    """
+    from . import sample_pipeline
+
+    written = sample_pipeline.write_sample_pipeline(folder)
+    national = [p for p in qcew if p.name == sample.qcew_file_name(sample_pipeline.EXPORTS_YEAR, "US000")]
+    return [ws.pipeline.import_companies(written.pipeline),
+            ws.prospects.import_businesses(written.businesses),
+            ws.prospects.import_export_intensity(written.exports, national[0])]
 
 
 def label_provenance(ws: Workspace) -> int:
@@ -123,6 +140,7 @@ def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
     echo(f"Explore further: exportplan -w {ws.path} industries --level 4 | clusters | rank sectors --explain CODE"
          " | sources  (add --help to any)")
     show_markets(ws, echo)
+    show_pipeline(ws, echo)
 
 
 def show_markets(ws: Workspace, echo: Callable[[str], None] = print, *, draws: int = DEFAULT_DRAWS) -> list[Path]:
@@ -150,4 +168,38 @@ def show_markets(ws: Workspace, echo: Callable[[str], None] = print, *, draws: i
     echo("Wrote " + ", ".join(str(p) for p in written))
     echo(f"Explore further: exportplan -w {ws.path} rank markets --explain MEX | --sector 336 | --by-sector "
          "| --preset nearby")
+    return written
+
+
+def show_pipeline(ws: Workspace, echo: Callable[[str], None] = print, *, top: int = 10) -> list[Path]:
+    """Print the pipeline's stage counts, exporting share, markets per exporter and the top outreach prospects;
+    write outputs/pipeline.xlsx (the pipeline export, without contacts) and outputs/prospects.csv."""
+    from ..output.tables import render_text_table, sources_path, write_table
+
+    out = ws.path / "outputs"
+    out.mkdir(exist_ok=True)
+    banner = f" [{SAMPLE_BANNER}]" if ws.is_sample else ""
+    metrics = ws.pipeline.metrics()
+    echo("")
+    echo(f"== {ws.name}: exporter pipeline{banner} ==")
+    echo(render_text_table(metrics["stage_counts"].table, formats={"share": ".0%"}))
+    share = metrics["exporting_share"].table.iloc[0]
+    markets = metrics["markets_per_exporter"].table.iloc[0]
+    echo(f"Exporting: {int(share['exporting'])} of {int(share['companies'])} companies ({share['share']:.0%}); "
+         f"markets per exporter: mean {markets['markets_mean']:.1f}, median {markets['markets_median']:g}, "
+         f"{int(markets['distinct_markets'])} distinct markets.")
+    outreach = ws.prospects.outreach(top=top)
+    echo("")
+    echo(f"== {ws.name}: top {top} prospects for outreach{banner} ==")
+    columns = [c for c in ("rank", "name", "naics", "county_fips", "employees", "score", "reason") if c in outreach]
+    echo(render_text_table(outreach[columns], max_rows=top, formats={"score": ".3f"}))
+    for note in dict.fromkeys(outreach.attrs.get("exportplan", {}).get("notes", [])):
+        echo(f"Note: {note}")
+    prospects = ws.prospects.prospects()
+    written = [ws.pipeline.export_companies(out / "pipeline.xlsx"),
+               write_table(prospects, out / "prospects.csv", meta=prospects.attrs.get("exportplan"))]
+    written.append(sources_path(written[-1]))
+    echo("Wrote " + ", ".join(str(p) for p in written))
+    echo(f"Explore further: exportplan -w {ws.path} companies list | companies show ID | prospects list "
+         "| prospects list --outreach  (add --help to any)")
     return written
