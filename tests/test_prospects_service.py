@@ -168,3 +168,9 @@ def test_fetch_export_intensity_replays_a_recorded_census_answer(replay_server, 
         assert "k" * 40 not in ws.provenance().to_string()
     finally:
         ws.close()
+
+
+def test_business_keys_take_blank_counties():
+    frame = pd.DataFrame({"name": ["Acme Tool Inc.", "Acme Tool", "Beta"],
+                          "county_fips": pd.array(["39049", pd.NA, None], dtype="string")})
+    assert business_keys(frame) == ["acme tool|39049", "acme tool|", "beta|"]

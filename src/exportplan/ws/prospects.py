@@ -33,7 +33,7 @@ def business_keys(frame: pd.DataFrame) -> list[str]:
     seen: dict[str, int] = {}
     keys = []
     for name, county in zip(frame["name"], frame["county_fips"]):
-        county = "" if county is None or county != county else str(county)
+        county = "" if pd.isna(county) else str(county)  # None, NaN and pd.NA (a blank cell) alike
         base = f"{name_key(str(name)) or 'business'}|{county}"
         seen[base] = seen.get(base, 0) + 1
         keys.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
