@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from ..analysis.pipeline_bundle import SHEETS as PIPELINE_SHEETS
 from ..analysis.pipeline_terms import EXPORTING_STAGES, STAGES
 from ..output.tables import neutralise
 from .sample_clusters import CLUSTER_NAMES, CROSSWALK
@@ -60,19 +61,8 @@ BUSINESS_COUNT = 1500
 #: Share of the pipeline's companies that the business list holds again (under other spellings).
 PIPELINE_SHARE_IN_BUSINESSES = 0.4
 
-#: The pipeline export's sheets and their columns, in order (the shared spec of issue 9).
-SHEETS = {
-    "companies": ("company_id", "name", "naics", "sector", "county_fips", "city", "employees",
-                  "revenue_usd", "website", "foreign_parent", "parent_country", "stage",
-                  "current_markets", "target_markets", "tags", "notes"),
-    "export_sales": ("company_id", "year", "export_sales_usd"),
-    "contacts": ("company_id", "contact_id", "name", "role", "email", "phone"),
-    "interactions": ("company_id", "date", "kind", "summary", "staff"),
-    "needs": ("company_id", "service_category", "country", "note"),
-    "referrals": ("company_id", "date", "provider", "program", "referrer", "status", "outcome"),
-    "outcomes": ("company_id", "date", "kind", "country", "export_sales_usd", "program", "note"),
-    "stage_history": ("company_id", "date", "from_stage", "to_stage", "changed_by", "source", "note"),
-}
+#: The pipeline export's sheets and their columns, in order: the pipeline's own layout.
+SHEETS = PIPELINE_SHEETS
 BUSINESS_COLUMNS = ("name", "naics", "county_fips", "employees", "foreign_parent", "parent_country")
 
 #: Name nouns of the industries: (naics, nouns, weight in the pipeline; 0: business list only).
