@@ -128,7 +128,7 @@ def test_sector_fdi_takes_the_larger_count_per_sector_never_the_sum():
 
 @pytest.fixture(scope="module")
 def sample_ws(tmp_path_factory):
-    ws = build_demo(tmp_path_factory.mktemp("feeds") / "ws")
+    ws = build_demo(tmp_path_factory.mktemp("feeds") / "ws", pipeline=False)  # rankings on the user tables alone
     yield ws
     ws.close()
 

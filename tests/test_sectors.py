@@ -295,7 +295,7 @@ def test_the_notes_say_why_no_sector_is_a_priority():
 
 @pytest.fixture(scope="module")
 def sample_ws(tmp_path_factory):
-    ws = build_demo(tmp_path_factory.mktemp("sectors") / "sample")
+    ws = build_demo(tmp_path_factory.mktemp("sectors") / "sample", pipeline=False)  # the user tables alone
     yield ws
     ws.close()
 

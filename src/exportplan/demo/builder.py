@@ -20,8 +20,13 @@ SAMPLE_BANNER = "SAMPLE DATA — invented for demonstration, not real statistics
 
 
 def build_demo(directory: str | Path = "sample-workspace", *, force: bool = False,
-               database_url: str | None = None, echo: Callable[[str], None] = lambda s: None) -> Workspace:
-    """Create the sample workspace in `directory` from freshly generated sample files."""
+               database_url: str | None = None, echo: Callable[[str], None] = lambda s: None,
+               pipeline: bool = True) -> Workspace:
+    """Create the sample workspace in `directory` from freshly generated sample files.
+
+    ``pipeline=False`` leaves out the sample exporter pipeline, business list and export intensity (the
+    rankings then rest on the user tables alone).
+    """
     directory = Path(directory)
     if (directory / cfg.CONFIG_FILE).exists():
         if not force:
@@ -44,7 +49,7 @@ def build_demo(directory: str | Path = "sample-workspace", *, force: bool = Fals
     for kind in _ranking_tables(ws):
         path = getattr(files, kind)
         echo(str(ws.import_table(kind, path)))
-    for report in import_sample_pipeline(ws, files.folder, files.qcew):
+    for report in (import_sample_pipeline(ws, files.folder, files.qcew) if pipeline else []):
         echo(str(report))
     label_provenance(ws)
     return ws
@@ -176,6 +181,8 @@ def show_pipeline(ws: Workspace, echo: Callable[[str], None] = print, *, top: in
     write outputs/pipeline.xlsx (the pipeline export, without contacts) and outputs/prospects.csv."""
     from ..output.tables import render_text_table, sources_path, write_table
 
+    if not ws.pipeline.count_companies():
+        return []  # a sample built without its pipeline (build_demo(pipeline=False))
     out = ws.path / "outputs"
     out.mkdir(exist_ok=True)
     banner = f" [{SAMPLE_BANNER}]" if ws.is_sample else ""
