@@ -275,3 +275,10 @@ def test_conversion_by_quarter_cohort(history):
     assert any("expanding has no later stage" in n for n in notes)
     with pytest.raises(ExportPlanError, match="valid periods: month, quarter, year"):
         pm.conversion(history, period="week")
+
+
+def test_conversion_of_an_empty_history_is_an_empty_table():
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in
+                          ("company_id", "date", "from_stage", "to_stage", "changed_by", "source", "note")})
+    result = pm.conversion(empty, as_of="2026-12-01")
+    assert result.table.empty and result.notes

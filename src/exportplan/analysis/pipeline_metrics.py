@@ -296,7 +296,8 @@ def _cohort_entries(hist: pd.DataFrame, freq: str, horizon: int) -> pd.DataFrame
     entries = hist[hist["to_stage"] != STAGES[-1]].copy()
     entries["cohort"] = entries["date"].dt.to_period(freq)
     entries = entries.drop_duplicates(["company_id", "to_stage", "cohort"], keep="first")
-    entries["window_stop"] = (entries["cohort"] + (horizon + 1)).map(lambda p: p.start_time)  # exclusive
+    stops = [p.start_time for p in entries["cohort"] + (horizon + 1)]  # exclusive
+    entries["window_stop"] = pd.Series(stops, index=entries.index, dtype="datetime64[ns]")  # typed when empty
     entries = entries.rename(columns={"to_stage": "stage"})
     return entries[["company_id", "stage", "rank", "seq", "cohort", "window_stop"]]
 
