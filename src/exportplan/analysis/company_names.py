@@ -191,6 +191,11 @@ def _county_ok(county: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (ca == cb) | (ca < 0) | (cb < 0)
 
 
+def _reasons(col: dict, a, b, scores) -> list[str]:
+    """The reason of each pair (a[k], b[k]) of the name columns ``col``."""
+    return [_reason(col["nk"][i], col["nk"][j], s, col["county"][i], col["county"][j]) for i, j, s in zip(a, b, scores)]
+
+
 def _reason(nk_a: str, nk_b: str, score: float, county_a: str, county_b: str) -> str:
     if nk_a == nk_b:
         what = f"same name once case, punctuation and legal suffixes are removed ('{nk_a}')"
@@ -240,8 +245,7 @@ def _pair_frame(p: pd.DataFrame, a: np.ndarray, b: np.ndarray, scores: np.ndarra
     out = pd.DataFrame({
         "key_a": col["key"][a], "key_b": col["key"][b], "name_a": col["name"][a], "name_b": col["name"][b],
         "score": scores.astype(float),
-        "reason": [_reason(col["nk"][i], col["nk"][j], s, col["county"][i], col["county"][j])
-                   for i, j, s in zip(a, b, scores)],
+        "reason": _reasons(col, a, b, scores),
     }, columns=list(COLUMNS))
     out = out.sort_values(["score", "key_a", "key_b"], ascending=[False, True, True], kind="stable")
     return out.reset_index(drop=True).astype({"key_a": "string", "key_b": "string", "name_a": "string",
@@ -292,8 +296,7 @@ def _match_frame(both: pd.DataFrame, a: np.ndarray, b: np.ndarray, scores: np.nd
     out = pd.DataFrame({
         "row": a.astype("int64"), "new_key": col["key"][a], "new_name": col["name"][a],
         "key": col["key"][b], "stored_name": col["name"][b], "score": scores.astype(float),
-        "reason": [_reason(col["nk"][i], col["nk"][j], s, col["county"][i], col["county"][j])
-                   for i, j, s in zip(a, b, scores)],
+        "reason": _reasons(col, a, b, scores),
     }, columns=list(MATCH_COLUMNS))
     out = out.sort_values(["row", "score", "key"], ascending=[True, False, True], kind="stable")
     return out.reset_index(drop=True).astype({"new_key": "string", "new_name": "string", "key": "string",
