@@ -187,3 +187,38 @@ def test_import_reports_likely_duplicates(tmp_path):
         assert "no NAICS code" in text
     finally:
         ws.close()
+
+
+def test_update_fields_and_conflict(tmp_path, sample):
+    folder = _init(tmp_path / "ws")
+    run(folder, "companies", "import", sample)
+    ws = Workspace.open(folder)
+    key = ws.pipeline.companies(limit=1)["company_id"].iloc[0]
+    before = ws.pipeline.company(key)
+    ws.close()
+    out = run(folder, "companies", "update", key, "--set", "employees=1234", "--set", "target_markets=Mexico;CAN")
+    assert f"Updated {key}: employees, target_markets (version {before['version'] + 1})" in out
+    out = run(folder, "companies", "update", key, "--set", "employees=1234")
+    assert "nothing changed" in out
+    # a version read before someone else saved is refused, and nothing is written
+    out = run(folder, "companies", "update", key, "--set", "employees=5", "--expect-version", before["version"],
+              code=2)
+    assert "changed by another user" in out and "nothing was saved" in out
+    out = run(folder, "companies", "update", key, "--set", "employees=-3", "--set", "colour=red", code=2)
+    assert "colour" in out and "employees" in out
+    ws = Workspace.open(folder)
+    after = ws.pipeline.company(key)
+    assert after["employees"] == 1234 and after["target_markets"] == "MEX;CAN"
+    assert set(ws.pipeline.changes(key)["field"]) >= {"employees", "target_markets"}
+    ws.close()
+
+
+def test_metrics_by_sector_and_naics2(loaded, tmp_path):
+    run(loaded, "companies", "metrics", "--by", "naics2", "--output", tmp_path / "m.csv")
+    share = pd.read_csv(tmp_path / "m-exporting_share.csv", dtype={"naics2": str})
+    assert list(share.columns[:3]) == ["naics2", "companies", "exporting"]
+    assert (share["naics2"].str.fullmatch(r"\d\d") | (share["naics2"] == "(blank)")).all()
+    assert share["companies"].sum() == 300 and "(blank)" in set(share["naics2"])
+    out = run(loaded, "companies", "metrics", "--by", "sector", "--by", "county")
+    assert "exporting share" in out and "county_fips" in out
+    run(loaded, "companies", "metrics", "--by", "colour", code=2)

@@ -155,6 +155,36 @@ def show(ctx, key, with_contacts):
                                          if v is not None and v == v and v != ""))
 
 
+@companies_group.command("update")
+@click.argument("key")
+@click.option("--set", "sets", multiple=True, required=True, metavar="FIELD=VALUE",
+              help="A field and its new value, e.g. --set employees=120 or --set 'target_markets=MEX;CAN' "
+                   "(repeatable; an empty VALUE clears the field).")
+@click.option("--expect-version", type=int, default=None, metavar="N",
+              help="The version you read with 'companies show' (refused if someone saved since; "
+                   "default: the version stored now).")
+@workspace_option
+@click.pass_context
+@friendly
+def update(ctx, key, sets, expect_version):
+    """Change a company's fields; each change goes to the audit log (a stage change also to its history).
+
+    \b
+    Fields: name, naics, sector, county_fips, city, employees, revenue_usd, website,
+    foreign_parent, parent_country, stage, current_markets, target_markets, tags, notes.
+
+    Example: exportplan -w DIR companies update ACME-01 --set stage=export-ready --set employees=120
+    """
+    ws = current_workspace(ctx)
+    changes = _pairs(sets, "--set employees=120")
+    version = expect_version if expect_version is not None else ws.pipeline.company(key)["version"]
+    new = ws.pipeline.update_company(key, expected_version=version, **changes)
+    if new == version:
+        click.echo(f"{key}: nothing changed (version {new}).")
+    else:
+        click.echo(f"Updated {key}: {', '.join(changes)} (version {new}).")
+
+
 @companies_group.command("assess")
 @click.argument("key", required=False)
 @click.option("--answers", "answers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -330,20 +360,23 @@ def export(ctx, fmt, output, with_contacts):
 @companies_group.command("metrics")
 @click.option("--start", default=None, help="First day of the stage flows (YYYY-MM-DD; default: the first change).")
 @click.option("--end", default=None, help="Last day of the stage flows (default: today).")
+@click.option("--by", "by", multiple=True, type=click.Choice(("sector", "county", "naics2")),
+              help="Also split the metrics by sector, county or 2-digit NAICS (repeatable), e.g. --by sector.")
 @table_output
 @workspace_option
 @click.pass_context
 @friendly
-def metrics(ctx, start, end, fmt, output):
+def metrics(ctx, start, end, by, fmt, output):
     """Pipeline metrics: stage counts (by stage, sector, county), stage flows, share exporting, markets per
     exporter, conversion.
 
     --output writes each metric to its own file (NAME-METRIC.EXT).
 
-    Example: exportplan -w DIR companies metrics --output metrics.xlsx
+    Example: exportplan -w DIR companies metrics --by sector --output metrics.xlsx
     """
     ws = current_workspace(ctx)
-    for name, metric in ws.pipeline.metrics(start=start, end=end).items():
+    columns = tuple({"county": "county_fips"}.get(b, b) for b in by)
+    for name, metric in ws.pipeline.metrics(start=start, end=end, by=columns).items():
         target = None if output is None else output.with_name(f"{output.stem}-{name}{output.suffix}")
         click.echo("")
         emit_table(metric.table, fmt=fmt, output=target, title=name.replace("_", " "))

@@ -83,8 +83,10 @@ def assess(service, key: str, answers: Mapping[str, str], *, confirm: bool = Fal
 
 def metrics(service, *, start=None, end=None, by: Sequence[str] = ()) -> dict[str, pm.Metric]:
     """The pipeline's metrics: stage counts (by stage, sector, county), flows, exporting share, markets per
-    exporter, conversion. ``start``/``end`` bound the flows (default: the stage history's first and last day)."""
+    exporter, conversion. ``start``/``end`` bound the flows (default: the stage history's first and last day);
+    ``by`` splits them by company columns (sector, county_fips, naics2 = the NAICS sector's two digits)."""
     companies = service.companies()
+    companies["naics2"] = companies["naics"].fillna("").astype(str).str[:2]
     history = service.records("stage_history")
     by = tuple(by)
     out: dict[str, Any] = {"stage_counts": pm.stage_counts(companies, ("stage",) + tuple(b for b in by
