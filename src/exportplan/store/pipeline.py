@@ -177,16 +177,16 @@ def list_companies(store: Store, *, limit: int | None = None, offset: int = 0, *
     ``naics`` (a code prefix), ``search`` (text in the name, any case) with
     ``search_key`` (the same text as a name key, to match any spelling).
 
-    A filtered page selects the matching ids first and orders only those:
-    otherwise the database walks the name index from A and tests row after
-    row, which for a search matching names far down the alphabet reads most
-    of the table before it has a page.
+    With a name search, the page is sorted by ``name || ''``, which sorts as
+    ``name`` but no index can serve: the database then finds every match and
+    sorts those few. Ordered by ``name`` it would walk the name index from A
+    and test row after row, and a search whose matches lie far down the
+    alphabet ("precision") read most of the table before it had a page
+    (300 ms at 100,000 companies on SQLite and PostgreSQL; about 30 ms so).
     """
-    dialect = store.engine.dialect.name
-    query = select(t.companies)
-    if any(filters.values()):
-        query = query.where(_c.id.in_(_filters(select(_c.id), dialect=dialect, **filters).scalar_subquery()))
-    query = query.order_by(_c.name, _c.key)
+    query = _filters(select(t.companies), dialect=store.engine.dialect.name, **filters)
+    name = (_c.name + "") if filters.get("search") else _c.name
+    query = query.order_by(name, _c.key)
     if limit is not None:
         query = query.limit(int(limit)).offset(int(offset))
     return _read(store, query)
