@@ -304,6 +304,8 @@ referrals = Table(
     Column("referrer", Text, nullable=False, default=""),
     Column("status", String(20), nullable=False, default="made"),
     Column("outcome", Text, nullable=False, default=""),
+    # The inventory program referred to (programs.key; migration 0006), '' when none is named.
+    Column("program_key", Text, nullable=False, default="", server_default="", index=True),
 )
 
 outcomes = Table(
@@ -390,4 +392,91 @@ export_intensity = Table(
     Column("measured", Boolean, nullable=False, default=True),  # False: not measured by goods data
     Column("note", Text, nullable=False, default=""),
     Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+)
+
+
+# ---- release 0.6: the export-services program inventory (migration 0006) ----
+# Providers, their programs and the programs' dated events. Each row has an
+# integer ``id`` (inside the store) and a text ``key``: the sheet's provider_id,
+# program_id or event_id. A program's ``provider_id`` and an event's
+# ``program_id`` hold the parent's integer id (the repository shows the key);
+# children go with their parent (ON DELETE CASCADE). List cells are ';'-joined
+# text; blank numbers are NULL; ``last_verified`` is the ISO date of the evidence
+# held, '' = not verified. ``origin``: catalogue | user | offices.
+
+
+def _sources() -> list[Column]:
+    return [Column("source_url", Text, nullable=False, default=""),
+            Column("last_verified", String(10), nullable=False, default=""),
+            Column("evidence", Text, nullable=False, default="")]
+
+
+def _origin() -> list[Column]:
+    return [Column("origin", String(20), nullable=False),
+            Column("provenance_id", Integer, ForeignKey("provenance.id"))]  # file of the row's last change
+
+
+providers = Table(
+    "providers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),  # the sheet's provider_id
+    Column("name", Text, nullable=False),
+    Column("level", String(20), nullable=False),  # program_terms.LEVELS
+    Column("type", Text, nullable=False, default=""),
+    Column("states", Text, nullable=False, default=""),  # postal codes, ';'-joined; '' or 'all' = nationwide
+    Column("geography", Text, nullable=False, default=""),
+    Column("address", Text, nullable=False, default=""),
+    Column("phone", Text, nullable=False, default=""),
+    Column("contact", Text, nullable=False, default=""),
+    Column("url", Text, nullable=False, default=""),
+    *_sources(),
+    Column("note", Text, nullable=False, default=""),
+    *_origin(),
+)
+
+programs = Table(
+    "programs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),  # the sheet's program_id
+    Column("provider_id", Integer, ForeignKey("providers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("status", String(20), nullable=False, default="existing"),  # existing | proposed
+    Column("categories", Text, nullable=False, default=""),  # service categories, ';'-joined
+    Column("stages", Text, nullable=False, default=""),
+    Column("sectors", Text, nullable=False, default=""),
+    Column("countries", Text, nullable=False, default=""),
+    Column("min_employees", Integer),
+    Column("max_employees", Integer),
+    Column("min_us_content_pct", Float),  # 0-100
+    Column("min_years_in_business", Integer),
+    Column("eligible_states", Text, nullable=False, default=""),
+    Column("eligibility_note", Text, nullable=False, default=""),
+    Column("cost", String(20), nullable=False, default=""),  # free | fee | cost-share
+    Column("cost_share_rate", Float),  # 0-1, the share the program pays
+    Column("cost_share_cap_usd", Float),
+    Column("cost_note", Text, nullable=False, default=""),
+    Column("funding_source", Text, nullable=False, default=""),
+    Column("capacity", Integer),  # companies a year; NULL = unknown (never unlimited, never zero)
+    Column("pays_for", Text, nullable=False, default=""),  # service categories whose fees it helps pay
+    Column("calendar", Text, nullable=False, default=""),
+    *_sources(),
+    Column("note", Text, nullable=False, default=""),
+    *_origin(),
+)
+
+program_events = Table(
+    "program_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),  # the sheet's event_id
+    Column("program_id", Integer, ForeignKey("programs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(20), nullable=False, default=""),  # program_terms.EVENT_KINDS
+    Column("iso3", Text, nullable=False, default=""),
+    Column("sector", Text, nullable=False, default=""),
+    Column("start_date", String(10), nullable=False, default=""),
+    Column("end_date", String(10), nullable=False, default=""),
+    Column("city", Text, nullable=False, default=""),
+    Column("url", Text, nullable=False, default=""),
+    *_sources(),
+    *_origin(),
 )
