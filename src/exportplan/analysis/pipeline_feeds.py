@@ -214,6 +214,21 @@ def sector_feed(companies: pd.DataFrame | None) -> SectorFeed:
     return SectorFeed(entries.reset_index(drop=True), len(comp), len(comp) - len(placed))
 
 
+#: The match report's ``table`` for the pipeline's entries: they are the organization's records, not a
+#: user table, and an entry in a sector that is not ranked (a local cluster) is expected, not an error.
+PIPELINE_TABLE = "pipeline companies"
+
+
+def pipeline_matches(matches: pd.DataFrame) -> pd.DataFrame:
+    """The match report of a matrix built with :func:`sector_feed`'s entries as the sector FDI table, with
+    those rows labelled :data:`PIPELINE_TABLE` (status 'not ranked' instead of 'unmatched')."""
+    out = matches.copy()
+    mine = out["table"] == "sector_fdi"
+    out.loc[mine, "table"] = PIPELINE_TABLE
+    out.loc[mine & (out["status"] == "unmatched"), "status"] = "not ranked"
+    return out
+
+
 def merge_sector_fdi(table: SectorMatrix, pipeline: SectorMatrix) -> SectorMatrix:
     """The sector matrix ``table`` (built with the sector FDI table) with the foreign-investors measure taken,
     per ranked sector, as the larger of the table's count and ``pipeline``'s (the same alternatives built
@@ -223,14 +238,14 @@ def merge_sector_fdi(table: SectorMatrix, pipeline: SectorMatrix) -> SectorMatri
     theirs = pipeline.matrix[key].reindex(ours.index).astype(float).fillna(0.0)
     matrix = table.matrix.copy()
     matrix[key] = np.where(ours.isna(), theirs, np.maximum(ours.fillna(0.0), theirs))
-    matches = pd.concat([table.matches, pipeline.matches], ignore_index=True)
+    matches = pd.concat([table.matches, pipeline_matches(pipeline.matches)], ignore_index=True)
     return replace(table, matrix=matrix, matches=matches)
 
 
 def sector_note(feed: SectorFeed, matches: pd.DataFrame, *, table_loaded: bool) -> str:
     """The ranking's note on what the pipeline added to the foreign-investors criterion; ``matches`` is the
     match report of a matrix built with the feed's entries as the sector FDI table."""
-    mine = matches[matches["table"] == "sector_fdi"] if len(matches) else matches
+    mine = matches[matches["table"].isin(("sector_fdi", PIPELINE_TABLE))] if len(matches) else matches
     matched = int((mine["status"] == "matched").sum()) if len(mine) else 0
     note = (f"Foreign investors count {_plural(feed.companies, 'pipeline company')} with a foreign parent as one "
             f"foreign-owned establishment of its sector (NAICS code, else its sector); {matched} of the "
@@ -243,5 +258,5 @@ def sector_note(feed: SectorFeed, matches: pd.DataFrame, *, table_loaded: bool) 
     return note + "."
 
 
-__all__ = ["FEED_COLUMNS", "FEED_NOTE", "PIPELINE_SOURCE", "SectorFeed", "client_interest", "fdi_by_country",
+__all__ = ["FEED_COLUMNS", "FEED_NOTE", "PIPELINE_SOURCE", "PIPELINE_TABLE", "pipeline_matches", "SectorFeed", "client_interest", "fdi_by_country",
            "feed_notes", "merge_sector_fdi", "sector_feed", "sector_note"]

@@ -24,7 +24,7 @@ table and then the ``weights`` argument. Nothing is saved unless
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -330,7 +330,8 @@ class Sectors(Service):
             return build(**tables), []
         if not loaded:
             sm = build(**dict(tables, sector_fdi=feed.entries))
-            return sm, [pf.sector_note(feed, sm.matches, table_loaded=False)]
+            return replace(sm, matches=pf.pipeline_matches(sm.matches)), [pf.sector_note(feed, sm.matches,
+                                                                                         table_loaded=False)]
         pipeline = build(sector_fdi=feed.entries)
         return pf.merge_sector_fdi(build(**tables), pipeline), [pf.sector_note(feed, pipeline.matches,
                                                                                 table_loaded=True)]
