@@ -195,14 +195,14 @@ def show_pipeline(ws: Workspace, echo: Callable[[str], None] = print, *, top: in
     echo(f"Exporting: {int(share['exporting'])} of {int(share['companies'])} companies ({share['share']:.0%}); "
          f"markets per exporter: mean {markets['markets_mean']:.1f}, median {markets['markets_median']:g}, "
          f"{int(markets['distinct_markets'])} distinct markets.")
-    outreach = ws.prospects.outreach(top=top)
+    prospects = ws.prospects.prospects()
+    outreach = ws.prospects.outreach(top=top, scored=prospects)
     echo("")
     echo(f"== {ws.name}: top {top} prospects for outreach{banner} ==")
     columns = [c for c in ("rank", "name", "naics", "county_fips", "employees", "score", "reason") if c in outreach]
     echo(render_text_table(outreach[columns], max_rows=top, formats={"score": ".3f"}))
     for note in dict.fromkeys(outreach.attrs.get("exportplan", {}).get("notes", [])):
         echo(f"Note: {note}")
-    prospects = ws.prospects.prospects()
     written = [ws.pipeline.export_companies(out / "pipeline.xlsx"),
                write_table(prospects, out / "prospects.csv", meta=prospects.attrs.get("exportplan"))]
     written.append(sources_path(written[-1]))

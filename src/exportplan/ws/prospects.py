@@ -159,9 +159,13 @@ class Prospects(Service):
                                                             notes)
         return scored
 
-    def outreach(self, *, top: int | None = 50) -> pd.DataFrame:
-        """The top prospects not in the pipeline or with no contact within ``pipeline.recent_contact_days``."""
-        scored = self.prospects()
+    def outreach(self, *, top: int | None = 50, scored: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The top prospects not in the pipeline or with no contact within ``pipeline.recent_contact_days``.
+
+        ``scored``: the whole table of :meth:`prospects` when the caller already has it (it is not
+        scored again).
+        """
+        scored = self.prospects() if scored is None else scored.copy()
         if "name_key" not in scored:
             scored["name_key"] = [name_key(str(n)) for n in scored["name"]]
         companies = self.ws.pipeline.companies()
