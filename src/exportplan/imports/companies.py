@@ -36,6 +36,7 @@ from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
@@ -219,7 +220,7 @@ def _cells(values: list[tuple], where: str, notes: list[str]) -> Rows:
 def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], today: date,
                 errors: ErrorTable, notes: list[str]) -> pd.DataFrame | None:
     """The canonical frame of one sheet, or None when it has problems (added to ``errors``)."""
-    filled = [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]
+    filled = [(line, cells) for line, cells in rows if "".join(cells).strip()]  # a cell that is not blank
     if not filled:
         if spec.name == "companies":
             errors.add("the companies sheet is empty", "Put a header line and one line per company in it.",
@@ -234,17 +235,12 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
         body = [(line, [restore(c) for c in cells] if "'" in "".join(cells) else cells)
                 for line, cells in rows if line > hline]
         rows = [(line, cells) for line, cells in rows if line <= hline] + body
-        if spec.name != "companies" and not any(any(c.strip() for c in cells) for _, cells in body):
+        if spec.name != "companies" and not any("".join(cells).strip() for _, cells in body):
             return empty_frame(spec.name)  # a child sheet with its header only
         custom, done = _custom_columns(spec, renamed, body, where, today, errors, notes)
-        if done:  # converted here in full: the validator sees them blank (it has nothing left to check)
-            rows = [(line, cells if line <= hline else _blank(cells, done)) for line, cells in rows]
     else:
-        custom = {}
-    width = max(len(cells) for _, cells in rows)
-    grid = pd.DataFrame([cells + [""] * (width - len(cells)) for _, cells in rows],
-                        index=pd.Index([line for line, _ in rows], name="line"), dtype="str")
-    grid.attrs["notes"] = []
+        hline, custom, done = 0, {}, []
+    grid = _grid(rows, hline, done)
     before = len(errors)
     try:
         frame, warnings = validate(grid, spec, file_label=where)
@@ -254,8 +250,10 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
     if len(errors) > before:
         return None
     notes += [str(w) for w in warnings]
+    lines = frame.index.tolist()
     for name, values in custom.items():
-        frame[name] = pd.array([values.get(line) for line in frame.index], dtype=DTYPES[spec.name][name])
+        frame[name] = pd.array([values.get(line) for line in lines] if values else [None] * len(lines),
+                               dtype=DTYPES[spec.name][name])
     return frame.astype(DTYPES[spec.name])
 
 
@@ -275,12 +273,24 @@ def _canonical_header(cell: str, spec: TableSpec, maps: dict[str, str]) -> str:
     return target if target in COLUMNS[spec.name] else cell
 
 
-def _blank(cells: list[str], positions: list[int]) -> list[str]:
-    out = list(cells)
-    for pos in positions:
-        if pos < len(out):
-            out[pos] = ""
-    return out
+def _grid(rows: Rows, hline: int, done: list[int]) -> pd.DataFrame:
+    """The validator's grid of ``rows`` (short rows padded with ''), the cells below line ``hline`` at the
+    positions ``done`` blank: those columns were converted in full here, and the validator has nothing left
+    to check in them.
+
+    The grid holds plain Python strings (``object`` dtype): the validator takes its cells back as lists,
+    which from text columns (Arrow strings) would cost a conversion of every cell.
+    """
+    width = max(len(cells) for _, cells in rows)
+    padded = [cells if len(cells) == width else cells + [""] * (width - len(cells)) for _, cells in rows]
+    cells = np.empty((len(padded), width), dtype=object)
+    cells[:] = padded
+    lines = np.fromiter((line for line, _ in rows), dtype="int64", count=len(rows))
+    if done:
+        cells[np.ix_(lines > hline, done)] = ""
+    grid = pd.DataFrame(cells, index=pd.Index(lines, name="line"), dtype=object, copy=False)
+    grid.attrs["notes"] = []
+    return grid
 
 
 def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, today: date, errors: ErrorTable,
