@@ -153,6 +153,27 @@ def test_a_clean_workbook_reads_into_canonical_values(tmp_path):
         assert {c: str(t) for c, t in frame.dtypes.items()} == DTYPES[name]
 
 
+def test_typed_workbook_cells_dates_and_numbers_read_as_written(tmp_path):
+    from datetime import datetime
+
+    path = workbook(tmp_path, {("events", 2, "start_date"): datetime(2026, 9, 14),
+                               ("events", 2, "last_verified"): datetime(2026, 1, 5),
+                               ("programs", 2, "cost_share_rate"): 0.75, ("programs", 3, "capacity"): 12.0})
+    sheets = read(path)
+    assert sheets["events"].iloc[0][["start_date", "last_verified"]].tolist() == ["2026-09-14", "2026-01-05"]
+    assert sheets["programs"]["cost_share_rate"].tolist()[0] == 0.75
+    assert sheets["programs"]["capacity"].tolist()[1] == 12
+
+
+def test_columns_the_sheet_does_not_read_are_ignored_with_a_note(tmp_path):
+    sheets = base_sheets()
+    for line, cells in enumerate(sheets["providers"]):
+        cells.append("Internal rating" if line == 0 else "A+")
+    frames = read(workbook(tmp_path, sheets=sheets))
+    assert "Internal rating" in " ".join(frames["providers"].attrs["notes"])
+    assert tuple(frames["providers"].columns) == PROVIDER_COLUMNS
+
+
 def test_header_aliases_and_case_are_accepted(tmp_path):
     path = write_csv_rows(tmp_path / "programs.csv", [
         ["Program ID", "Provider ID", "Program Name", "Services", "Export Stages", "Markets"],
