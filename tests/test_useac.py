@@ -1,4 +1,4 @@
-"""The U.S. Export Assistance Center office list (issue 10): the real file imports, and a region's offices are listed."""
+"""The U.S. Export Assistance Center office list (issue 10): the real file imports; a region's offices are listed."""
 from __future__ import annotations
 
 import csv
