@@ -106,7 +106,7 @@ def test_a_candidate_leaves_out_the_cells_an_existing_program_serves():
     assert training["categories"] == "compliance, standards and IP protection"
     assert training["sectors"] == "aerospace" and training["stages"] == "active" and training["n_gaps"] == 1
     assert training["left_out"] == ("awareness and training / export-ready / all sectors / all countries "
-                                    "(served by State export training: refer there)")
+                                    "(covered by State export training: refer there)")
     assert "leaves out awareness and training" in training["reason"]
 
 
@@ -162,3 +162,29 @@ def test_bad_input_says_what_to_fix():
         recommend_role(5, 500_000, gaps=GAPS.drop(columns="gap"), programs=PROGRAMS)
     with pytest.raises(ExportPlanError, match="service category"):
         recommend_role(5, 500_000, gaps=GAPS.assign(category="shipping"), programs=PROGRAMS)
+
+
+def test_the_grant_leaves_to_an_existing_grant_what_that_grant_already_pays_for():
+    step = program("st-step", "State STEP grants", "state", "grants and cost-share", "cost-share",
+                   pays_for="trade shows and trade missions", provider_states="OH")
+    role = recommend_role(6, 600_000, gaps=GAPS, programs=pd.concat([PROGRAMS, pd.DataFrame([step])]),
+                          states=["OH"])
+    pitch = role.candidates.set_index("candidate_id").loc["proposed-pitch-competition"]
+    assert pitch["pays_for"] == "partner and buyer matchmaking" and pitch["n_gaps"] == 2
+    assert pitch["left_out"].count("(covered by State STEP grants: refer there)") == 2  # the DEU and MEX missions
+    together = duplications(pd.concat([PROGRAMS, pd.DataFrame([step]), role.programs], ignore_index=True))
+    assert not ((together["program_id"] == "proposed-pitch-competition") & (together["kind"] == "duplication")).any()
+    # A STEP grant paying for matchmaking too takes the all-country grants cell; the Germany and Mexico cells stay,
+    # a specialisation of an all-country grant (the rule for "all" countries).
+    both = pd.DataFrame([dict(step, pays_for="trade shows and trade missions;partner and buyer matchmaking")])
+    role = recommend_role(6, 600_000, gaps=GAPS, programs=pd.concat([PROGRAMS, both]), states=["OH"])
+    pitch = role.candidates.set_index("candidate_id").loc["proposed-pitch-competition"]
+    assert pitch["countries"] == "DEU;MEX" and pitch["n_gaps"] == 3
+    assert pitch["left_out"] == ("grants and cost-share / new-to-export / all sectors / all countries "
+                                 "(covered by State STEP grants: refer there)")
+    together = duplications(pd.concat([PROGRAMS, both, role.programs], ignore_index=True))
+    assert not ((together["program_id"] == "proposed-pitch-competition") & (together["kind"] == "duplication")).any()
+    # Without any country cell the candidate has nothing of its own left: it is dropped.
+    plain = GAPS[GAPS["category"] == "grants and cost-share"]
+    dropped = recommend_role(6, 600_000, gaps=plain, programs=pd.concat([PROGRAMS, both]), states=["OH"]).dropped
+    assert dropped.set_index("candidate_id").loc["proposed-pitch-competition", "duplicates"] == "State STEP grants"

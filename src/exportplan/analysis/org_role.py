@@ -218,9 +218,10 @@ def _narrow(spec: dict, existing: list[dict], organization: str, states: list[st
             ) -> tuple[dict, dict, list[dict], list[dict], list[tuple[dict, str]]]:
     """Check a candidate against every existing program, leaving out the gap cells a duplicated program serves.
 
-    A gap cell whose one-cell candidate would duplicate an existing program is left
-    to that program (it is a capacity gap there: refer companies to it), and the
-    rest is checked again. Returns the final spec, its program row, its overlaps,
+    A grant first stops paying for what a duplicated grant already pays for (those
+    cells are left to it). Then a gap cell whose one-cell candidate would duplicate
+    an existing program is left to that program (it is a capacity gap there: refer
+    companies to it), and the rest is checked again. Returns the final spec, its program row, its overlaps,
     the duplications that remain (none: kept) and the cells left out with the program serving each.
     """
     left: list[tuple[dict, str]] = []
@@ -231,6 +232,15 @@ def _narrow(spec: dict, existing: list[dict], organization: str, states: list[st
         if not same:
             return spec, row, overlaps, [], left
         culprits = [f for f in existing if f["program_id"] in {o["duplicates_id"] for o in same}]
+        paid = {c: f["name"] for f in reversed(culprits) for c in entries(f.get("pays_for"))}
+        taken = [c for c in spec["pays_for"] if c in paid]
+        if taken and len(taken) < len(spec["pays_for"]):
+            # An existing grant already pays for these: the candidate pays for the rest only.
+            moved = [cell for cell in spec["rows"] if cell["category"] in taken]
+            left += [(cell, paid[cell["category"]]) for cell in moved]
+            spec = _rebuilt(spec, [cell for cell in spec["rows"] if cell not in moved] or spec["rows"],
+                            [c for c in spec["pays_for"] if c not in taken])
+            continue
         keep, out = [], []
         for cell in spec["rows"]:
             one = _program_row(_rebuilt(spec, [cell]), organization, states)
@@ -246,9 +256,9 @@ def _narrow(spec: dict, existing: list[dict], organization: str, states: list[st
         spec = _rebuilt(spec, keep)
 
 
-def _rebuilt(spec: dict, rows: list[dict]) -> dict:
+def _rebuilt(spec: dict, rows: list[dict], pays_for: list[str] | None = None) -> dict:
     return _spec(spec["kind"], spec["candidate_id"], spec["name"], rows, spec["cost"], spec["fixed"],
-                 spec["pays_for"])
+                 spec["pays_for"] if pays_for is None else pays_for)
 
 
 def _candidates(gaps: pd.DataFrame, programs: pd.DataFrame, partners: list[str], organization: str,
@@ -279,7 +289,7 @@ def _candidates(gaps: pd.DataFrame, programs: pd.DataFrame, partners: list[str],
                                       f"there instead"})
             continue
         others = "; ".join(f"{o['kind']} with {o['duplicates']}" for o in overlaps)
-        left_out = "; ".join(f"{_cell(g)} (served by {name}: refer there)" for g, name in left)
+        left_out = "; ".join(f"{_cell(g)} (covered by {name}: refer there)" for g, name in left)
         reason = (f"fills {len(spec['rows'])} gap(s): {fills}; checked against {len(existing)} existing program(s), "
                   f"none duplicated" + (f"; leaves out {left_out}" if left_out else "")
                   + (f"; also {others}" if others else "")
