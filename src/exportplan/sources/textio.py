@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import warnings
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from exportplan.errors import ExportPlanError
@@ -109,10 +110,12 @@ def workbook_rows(path, fix: str, *, max_row: int | None = None, first_only: boo
     :class:`MissingSheet` if there is none). ``fix`` is the advice of the
     :class:`UnreadableWorkbook` raised for a file openpyxl cannot open.
 
-    ``formulas``: read the whole workbook rather than stream it (a sheet's
-    size then comes from its cells, not from the dimension record some writers
-    get wrong), and give a formula cell its saved result or, if it has none, a
-    :class:`Formula` holding its text instead of None.
+    ``formulas``: a sheet's size comes from its cells, not from the dimension
+    record some writers get wrong, and a formula cell gives its saved result
+    or, if it has none, a :class:`Formula` holding its text instead of None.
+    The sheets are streamed; a workbook with a formula (or another cell a
+    stream cannot tell apart from text) is read whole instead, once without
+    and once with the saved results.
     """
     path = Path(path)
     if not path.is_file():
@@ -154,8 +157,50 @@ def _sheets(book, path: Path, sheet: str | None, first_only: bool) -> list:
     return sheets
 
 
+#: The types of a streamed cell's value that are its value as written (a formula streams as "=..." text).
+_PLAIN_VALUES = frozenset({type(None), int, float, bool, datetime, date, time, timedelta})
+
+
+def _streamed_rows(path: Path, sheet: str | None, first_only: bool) -> list[tuple[str, list[tuple]]] | None:
+    """Every sheet's rows streamed (read-only, formulas as written), as the whole read gives them; None when
+    a cell holds a formula (or anything else than a plain value), which only the whole read resolves.
+
+    Much faster and lighter than loading the workbook for a large sheet. The
+    sheet's recorded dimension is ignored (:meth:`reset_dimensions`), so its
+    size comes from its cells; each row is padded to the widest one, and rows
+    written without any cell at the end of the sheet are dropped, as the whole
+    read does.
+    """
+    with path.open("rb") as fh:
+        book = _open_workbook(fh, read_only=True, data_only=False)
+        try:
+            out = []
+            for ws in _sheets(book, path, sheet, first_only):
+                ws.reset_dimensions()
+                rows = []
+                for row in ws.iter_rows(values_only=True):
+                    for value in row:
+                        if type(value) not in _PLAIN_VALUES and (type(value) is not str or value[:1] == "="):
+                            return None
+                    rows.append(row)
+                while rows and not rows[-1]:
+                    rows.pop()
+                width = max(map(len, rows), default=0)
+                out.append((ws.title, [row if len(row) == width else tuple(row) + (None,) * (width - len(row))
+                                       for row in rows]))
+            return out
+        finally:
+            book.close()
+
+
 def _rows_with_formulas(path: Path, sheet: str | None, first_only: bool, max_row: int | None):
-    """:func:`workbook_rows` with ``formulas``: the workbook read whole, again with saved values if it has formulas."""
+    """:func:`workbook_rows` with ``formulas``: streamed when no cell holds a formula; else the workbook read
+    whole, again with saved values."""
+    if max_row is None:
+        streamed = _streamed_rows(path, sheet, first_only)
+        if streamed is not None:
+            return streamed
+
     def load(data_only: bool):
         with path.open("rb") as fh:
             return _open_workbook(fh, read_only=False, data_only=data_only)
