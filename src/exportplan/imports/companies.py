@@ -34,6 +34,7 @@ import os
 import re
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -220,7 +221,8 @@ def _cells(values: list[tuple], where: str, notes: list[str]) -> Rows:
 def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], today: date,
                 errors: ErrorTable, notes: list[str]) -> pd.DataFrame | None:
     """The canonical frame of one sheet, or None when it has problems (added to ``errors``)."""
-    filled = [(line, cells) for line, cells in rows if "".join(cells).strip()]  # a cell that is not blank
+    # The first lines with a cell that is not blank (where the header is looked for).
+    filled = list(islice(((line, cells) for line, cells in rows if "".join(cells).strip()), HEADER_SCAN_ROWS))
     if not filled:
         if spec.name == "companies":
             errors.add("the companies sheet is empty", "Put a header line and one line per company in it.",
@@ -238,9 +240,10 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
         if spec.name != "companies" and not any("".join(cells).strip() for _, cells in body):
             return empty_frame(spec.name)  # a child sheet with its header only
         custom, done = _custom_columns(spec, renamed, body, where, today, errors, notes)
+        hidden = _hidden(spec, renamed, done, hline, filled, max(len(cells) for _, cells in rows))
     else:
-        hline, custom, done = 0, {}, []
-    grid = _grid(rows, hline, done)
+        hline, custom, done, hidden = 0, {}, [], []
+    grid = _grid(rows, hline, done, hidden)
     before = len(errors)
     try:
         frame, warnings = validate(grid, spec, file_label=where)
@@ -273,10 +276,43 @@ def _canonical_header(cell: str, spec: TableSpec, maps: dict[str, str]) -> str:
     return target if target in COLUMNS[spec.name] else cell
 
 
-def _grid(rows: Rows, hline: int, done: list[int]) -> pd.DataFrame:
+def _hidden(spec: TableSpec, header: list[str], done: list[int], hline: int, filled: Rows,
+            width: int) -> list[int]:
+    """The positions among ``done`` that the validator need not see at all (their columns left out of its
+    grid, which saves it a pass over every line), or none when leaving them out could change what it says.
+
+    A column it does not see is a missing optional column, converted as a
+    blank cell is: the same values. Its messages about the header stay the
+    same while no cell of the header (as wide as the widest line) is blank
+    (those are reported by position), no two name the same column, the
+    required ones are there, and the header line still names more columns
+    than any line above it (none of which turns blank) and at least as many
+    as any line below.
+    """
+    if not done or len(header) < width or not all(cell.strip() for cell in header):
+        return []
+    known = [n for n in (spec.header_index.get(normalize_header(cell)) for cell in header) if n is not None]
+    if len(set(known)) != len(known) or any(name not in known for name in spec.required):
+        return []
+    hidden = set(done)
+
+    def score(cells: list[str]) -> int:
+        return sum(normalize_header(c) in spec.header_index for pos, c in enumerate(cells) if pos not in hidden)
+
+    top = score(header)
+    for line, cells in filled:
+        if line < hline and (score(cells) >= top
+                             or not "".join(c for pos, c in enumerate(cells) if pos not in hidden).strip()):
+            return []
+        if line > hline and score(cells) > top:
+            return []
+    return sorted(hidden)
+
+
+def _grid(rows: Rows, hline: int, done: list[int], hidden: list[int]) -> pd.DataFrame:
     """The validator's grid of ``rows`` (short rows padded with ''), the cells below line ``hline`` at the
     positions ``done`` blank: those columns were converted in full here, and the validator has nothing left
-    to check in them.
+    to check in them. The columns at the positions ``hidden`` (see :func:`_hidden`) are left out.
 
     The grid holds plain Python strings (``object`` dtype): the validator takes its cells back as lists,
     which from text columns (Arrow strings) would cost a conversion of every cell.
@@ -286,7 +322,9 @@ def _grid(rows: Rows, hline: int, done: list[int]) -> pd.DataFrame:
     cells = np.empty((len(padded), width), dtype=object)
     cells[:] = padded
     lines = np.fromiter((line for line, _ in rows), dtype="int64", count=len(rows))
-    if done:
+    if hidden:
+        cells = cells[:, [pos for pos in range(width) if pos not in set(hidden)]]
+    elif done:
         cells[np.ix_(lines > hline, done)] = ""
     grid = pd.DataFrame(cells, index=pd.Index(lines, name="line"), dtype=object, copy=False)
     grid.attrs["notes"] = []
