@@ -197,6 +197,7 @@ def _rules() -> dict[str, Callable]:
         "sectors.weights": _weights("sector"), "markets.weights": _weights("market"),
         "organization.staff": _between("organization.staff", 0),
         "organization.budget": _between("organization.budget", 0),
+        "programs.target_markets": _between("programs.target_markets", 0),
         "database.url": _database_url,
         "workspace.name": lambda v: v if v.strip() else _raise("workspace.name cannot be empty."),
     }

@@ -57,6 +57,7 @@ from .ws.definitions import Definitions
 from .ws.industry import IndustryTables
 from .ws.markets import Markets
 from .ws.pipeline import Pipeline
+from .ws.programs import Programs
 from .ws.prospects import Prospects
 from .ws.regional import RegionalData
 from .ws.sectors import Sectors
@@ -93,7 +94,7 @@ class _Alias:
 #: service attribute -> its class; a new domain adds its service here.
 SERVICES = {"regional": RegionalData, "definitions": Definitions, "tables": UserTables, "citations": Citations,
             "industry": IndustryTables, "sectors": Sectors, "markets": Markets, "pipeline": Pipeline,
-            "prospects": Prospects}
+            "prospects": Prospects, "programs": Programs}
 
 
 class Workspace:
@@ -112,6 +113,7 @@ class Workspace:
     markets: Markets
     pipeline: Pipeline
     prospects: Prospects
+    programs: Programs
 
     def __init__(self, path: Path, config: dict[str, Any], store: Store, notes: Sequence[str] = (), *,
                  user: str = "", clock: Callable[[], str] = now_utc):
@@ -193,6 +195,8 @@ class Workspace:
             path.mkdir(parents=True, exist_ok=True)
             store = Store(database_url or cfg.database_url(path, config))
             ws = cls(path, config, cls._claim(path, config, store, attach=attach), notes)
+            if not attach:
+                ws.programs.ensure_catalogue()  # the shipped federal program catalogue
         except BaseException:
             _remove_partial(path, existed, before)
             raise

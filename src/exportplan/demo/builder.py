@@ -51,6 +51,7 @@ def build_demo(directory: str | Path = "sample-workspace", *, force: bool = Fals
         echo(str(ws.import_table(kind, path)))
     for report in (import_sample_pipeline(ws, files.folder, files.qcew) if pipeline else []):
         echo(str(report))
+    echo(str(import_sample_programs(ws, files.folder)))
     label_provenance(ws)
     return ws
 
@@ -68,6 +69,17 @@ def import_sample_pipeline(ws: Workspace, folder: Path, qcew: list[Path]) -> lis
     return [ws.pipeline.import_companies(written.pipeline),
             ws.prospects.import_businesses(written.businesses),
             ws.prospects.import_export_intensity(written.exports, national[0])]
+
+
+def import_sample_programs(ws: Workspace, folder: Path):
+    """Write the sample's program inventory (a state trade office, a U.S. Export Assistance Center and the
+    organization's regional programs, one of which duplicates federal counseling) in the import template's
+    layout, and import it; returns the import report."""
+    from ..imports.programs import write_programs
+    from .sample_programs import sample_inventory
+
+    path = write_programs(sample_inventory(), Path(folder) / "SAMPLE_programs.xlsx")
+    return ws.programs.import_programs(path)
 
 
 def label_provenance(ws: Workspace) -> int:
@@ -146,6 +158,7 @@ def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
          " | sources  (add --help to any)")
     show_markets(ws, echo)
     show_pipeline(ws, echo)
+    show_programs(ws, echo)
 
 
 def show_markets(ws: Workspace, echo: Callable[[str], None] = print, *, draws: int = DEFAULT_DRAWS) -> list[Path]:
@@ -209,4 +222,42 @@ def show_pipeline(ws: Workspace, echo: Callable[[str], None] = print, *, top: in
     echo("Wrote " + ", ".join(str(p) for p in written))
     echo(f"Explore further: exportplan -w {ws.path} companies list | companies show ID | prospects list "
          "| prospects list --outreach  (add --help to any)")
+    return written
+
+
+def show_programs(ws: Workspace, echo: Callable[[str], None] = print) -> list[Path]:
+    """Print the export services: the inventory, its duplications, the gaps by service and the organization's
+    role; write outputs/programs.xlsx, outputs/gaps.xlsx and the stage x service heat map."""
+    from ..output.tables import render_text_table, write_table
+
+    out = ws.path / "outputs"
+    out.mkdir(exist_ok=True)
+    banner = f" [{SAMPLE_BANNER}]" if ws.is_sample else ""
+    programs = ws.programs.programs()
+    echo("")
+    echo(f"== {ws.name}: export services{banner} ==")
+    counts = programs.groupby("level").size()
+    verified = int((programs["last_verified"] != "").sum())
+    echo(f"Programs: {len(programs)} ({', '.join(f'{n} {level}' for level, n in counts.items())}); "
+         f"{verified} with a dated source, {len(programs) - verified} not verified.")
+    dups = ws.programs.duplications()
+    for row in dups[dups["kind"] == "duplication"].itertuples():
+        echo(f"Duplication: {row.program} duplicates {row.duplicates} ({row.n_companies} companies eligible for "
+             "both).")
+    gaps = ws.programs.gaps()
+    by_service = (gaps[gaps["gap"]].groupby("category")["demand"].agg(["size", "sum"])
+                  .rename(columns={"size": "gap_cells", "sum": "company_needs"})
+                  .sort_values(["company_needs", "gap_cells"], ascending=False).reset_index())
+    echo(f"Gaps: {int(gaps['gap'].sum())} of {len(gaps)} demand cells; by service category:")
+    echo(render_text_table(by_service, max_rows=8))
+    role = ws.programs.role(gaps)
+    echo(f"Role: {role.role}. {role.reason}.")
+    for name in role.candidates["name"].head(5):
+        echo(f"  candidate: {name}")
+    written = [ws.programs.export_programs(out / "programs.xlsx"),
+               write_table(gaps, out / "gaps.xlsx", meta=gaps.attrs.get("exportplan")),
+               *ws.programs.gap_chart(out / "gaps.png", gaps=gaps)]
+    echo("Wrote " + ", ".join(str(p) for p in written))
+    echo(f"Explore further: exportplan -w {ws.path} programs list | programs duplicates | programs role | gaps "
+         "--by sector | companies match ID")
     return written

@@ -31,7 +31,9 @@ from .sample_common import COUNTIES, SAMPLE_NOTE
 from .sample_markets import SURVEY_MARKETS
 from .sample_sectors import STATE_TARGETS
 
-#: Postal code of the invented sample state (state FIPS 99). "ZZ" is no U.S. state's or territory's code.
+#: Postal code of the invented sample state (state FIPS 99) in the sample's addresses. "ZZ" is no U.S.
+#: state's or territory's code, so the importer would refuse it in a ``states`` cell: the sample's rows
+#: leave ``states`` and ``eligible_states`` blank (the sample region is the only place they serve).
 SAMPLE_STATE = "ZZ"
 ORGANIZATION = "Sample Economic Development Organization (SAMPLE)"
 #: The regional program that deliberately duplicates a federal one, and the catalogue row it duplicates.
@@ -55,7 +57,7 @@ _EVIDENCE = "SAMPLE: invented for demonstration; no evidence, so not verified"
 
 def _providers() -> list[dict]:
     counties = ", ".join(f"{name} ({fips})" for fips, name in COUNTIES.items())
-    common = {"states": SAMPLE_STATE, "last_verified": "", "evidence": _EVIDENCE, "note": SAMPLE_NOTE}
+    common = {"states": "", "last_verified": "", "evidence": _EVIDENCE, "note": SAMPLE_NOTE}
     return [
         {"provider_id": "sample-state-trade-office", "name": "Sample State Office of International Trade (SAMPLE)",
          "level": "state", "type": "state trade office", "geography": "the sample state",
@@ -76,8 +78,8 @@ def _providers() -> list[dict]:
 
 
 def _programs() -> list[dict]:
-    state = {"provider_id": "sample-state-trade-office", "eligible_states": SAMPLE_STATE}
-    region = {"provider_id": "sample-organization", "eligible_states": SAMPLE_STATE,
+    state = {"provider_id": "sample-state-trade-office", "eligible_states": ""}
+    region = {"provider_id": "sample-organization", "eligible_states": "",
               "funding_source": "regional (SAMPLE)"}
     common = {"status": "existing", "last_verified": "", "evidence": _EVIDENCE}
     return [
