@@ -229,8 +229,6 @@ BAD = {
     "percent above 100": ({("programs", 3, "min_us_content_pct"): "150%"},
                           (PG, 3, "min_us_content_pct", "150%", "is above 100")),
     "rate above 1": ({("programs", 2, "cost_share_rate"): 1.5}, (PG, 2, "cost_share_rate", "1.5", "is above 1")),
-    "cost-share without rate": ({("programs", 2, "cost_share_rate"): None},
-                                (PG, 2, "cost_share_rate", "", "is empty, but the program's cost is cost-share")),
     "unknown status": ({("programs", 3, "status"): "maybe"}, (PG, 3, "status", "maybe", "is not one of the allowed")),
     "unknown cost": ({("programs", 3, "cost"): "cheap"}, (PG, 3, "cost", "cheap", "is not one of the allowed")),
     "fractional capacity": ({("programs", 3, "capacity"): 2.5}, (PG, 3, "capacity", "2.5", "is not a whole number")),
@@ -448,3 +446,16 @@ def test_an_export_imports_back_unchanged_xlsx_and_csv(frames):
             text = read(write_programs({name: frames[name]}, folder / f"{name}.csv"), **known)
             assert list(text) == [name]
             same(text[name], frames[name])
+
+
+def test_a_cost_share_program_may_leave_its_rate_unknown(tmp_path):
+    """STEP's share varies by state: a blank rate is read as not known, never as 0 or 1."""
+    frames = {"providers": pd.DataFrame([{"provider_id": "sba", "name": "SBA", "level": "federal"}])
+              .reindex(columns=list(PROVIDER_COLUMNS)),
+              "programs": pd.DataFrame([{"program_id": "step", "provider_id": "sba", "name": "STEP",
+                                         "categories": "grants and cost-share", "cost": "cost-share"}])
+              .reindex(columns=list(PROGRAM_COLUMNS))}
+    path = write_programs(frames, tmp_path / "step.xlsx")
+    read = read_program_file(path)
+    assert read["programs"]["cost"].tolist() == ["cost-share"]
+    assert pd.isna(read["programs"]["cost_share_rate"].iloc[0])

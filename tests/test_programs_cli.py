@@ -18,10 +18,6 @@ from exportplan.workspace import Workspace
 from exportplan.ws.programs import catalogue_frames
 
 OFFICES = "programs/ita_us_export_assistance_centers_odo_fixture.csv"
-#: Known bug (src/exportplan/output/heatmap.py, line 54): ``cmap.set_bad("white")`` emits matplotlib's
-#: PendingDeprecationWarning, an error under filterwarnings = ["error"], so ``gaps --chart`` fails in the tests;
-#: ignored here so that the command itself is checked (tests/test_programs_service.py holds the xfail test).
-SET_BAD_WARNING = "ignore:The set_bad function:PendingDeprecationWarning"
 
 
 def run(folder, *args, code=0) -> str:
@@ -155,8 +151,6 @@ def test_offices_import_and_list(tmp_path, shared_data):
     assert {"Louisville", "Lexington", "Cincinnati"} <= {name.split()[0] for name in listed["name"]}
 
 
-@pytest.mark.xfail(strict=True, reason="sources/useac.py:188 offices_for_states: rows[keep] with an empty list "
-                                      "selects no columns (KeyError 'name'); expected: an empty list and the note")
 def test_offices_without_an_office_list_says_how_to_load_it(fresh):
     out = run(fresh, "programs", "offices")
     assert "0 office(s)" in out and "No office list is loaded" in out
@@ -213,7 +207,6 @@ def test_gaps_lists_the_gaps(sample, tmp_path):
     assert int(first["gap"].astype(bool).sum()) == n_gaps
 
 
-@pytest.mark.filterwarnings(SET_BAD_WARNING)
 def test_gaps_by_stage_with_chart(sample, tmp_path):
     from PIL import Image
 

@@ -217,7 +217,7 @@ def _bad_workbook(path: Path) -> Path:
             program("size", "Bad size", "market research", max_employees="lots"),
             program("range", "Bad range", "market research", min_employees="100", max_employees="10"),
             program("good", "Repeated id", "market research"),
-            program("share", "Cost-share without rate", "grants and cost-share", cost="cost-share"),
+            program("share", "Rate above one", "grants and cost-share", cost="cost-share", cost_share_rate="1.5"),
             program("orphan", "No such provider", "market research", provider_id="nobody"),
             program("cat", "Unknown category", "telepathy")]
     programs = pd.DataFrame(rows, columns=list(SHEETS["programs"])).astype(object)
@@ -239,7 +239,7 @@ def test_bad_program_file_gets_the_error_table_and_nothing_is_written(any_db, tm
     assert records["problem"].str.len().gt(0).all() and records["fix"].str.len().gt(0).all()
     found = {(r["column"], r["value"]) for r in records.to_dict("records")}
     for expected in [("level", "galactic"), ("max_employees", "lots"), ("max_employees", "10"),
-                     ("program_id", "good"), ("cost_share_rate", ""), ("provider_id", "nobody"),
+                     ("program_id", "good"), ("cost_share_rate", "1.5"), ("provider_id", "nobody"),
                      ("categories", "telepathy")]:
         assert expected in found, (expected, sorted(found))
     # line numbers are the spreadsheet's (the header is line 1)
@@ -281,17 +281,7 @@ def test_last_verified_after_today_is_refused(fresh, tmp_path):
 
 # ------------------------------------------------------------------ 4. round trip
 
-#: Known bug: the shipped catalogue (src/exportplan/data/program_catalogue_programs.csv, rows sba-step,
-#: fas-market-access-program and fas-foreign-market-development) has cost "cost-share" with a blank
-#: cost_share_rate, which the template's importer refuses (imports/programs.py, _row_rules: "is empty, but the
-#: program's cost is cost-share"). load_catalogue stores the rows without the importer's checks, so the export of
-#: any workspace does not import back. Expected: every catalogue row passes the importer's checks (give the rates,
-#: or let the importer accept a blank rate as unknown), and an export imports back unchanged.
-CATALOGUE_RATE_BUG = ("catalogue cost-share rows without cost_share_rate are refused by the importer "
-                      "(data/program_catalogue_programs.csv; imports/programs.py _row_rules)")
 
-
-@pytest.mark.xfail(strict=True, raises=ImportFailed, reason=CATALOGUE_RATE_BUG)
 def test_the_shipped_catalogue_passes_the_importers_checks(tmp_path):
     from exportplan.imports.programs import read_program_file
 
@@ -328,7 +318,6 @@ def test_user_rows_export_and_import_into_a_new_workspace_unchanged(sample, tmp_
         other.close()
 
 
-@pytest.mark.xfail(strict=True, raises=ImportFailed, reason=CATALOGUE_RATE_BUG)
 def test_export_then_import_into_a_new_workspace_gives_the_same_inventory(sample, tmp_path):
     original = sorted_inventory(sample, origin=False)
     assert len(original["events"]) and len(original["programs"]) > len(catalogue_frames()["programs"])
@@ -342,7 +331,6 @@ def test_export_then_import_into_a_new_workspace_gives_the_same_inventory(sample
         other.close()
 
 
-@pytest.mark.xfail(strict=True, raises=ImportFailed, reason=CATALOGUE_RATE_BUG)
 def test_one_csv_per_sheet_imports_back_unchanged(sample, tmp_path):
     original = sorted_inventory(sample, origin=False)
     other = Workspace.init(tmp_path / "other", name="Copy", counties=["39049"])
@@ -451,13 +439,8 @@ def test_heat_map_counts_the_gaps_by_stage_and_service(hand_built):
     assert set(hand_built.programs.heatmaps(gaps)) == {"stage", "sector", "market"}
 
 
-#: Known bug (src/exportplan/output/heatmap.py, line 54): ``cmap.set_bad("white")`` emits matplotlib 3.11's
-#: PendingDeprecationWarning, an error under the project's filterwarnings = ["error"]: the heat map is not drawn
-#: in CI and ``gaps --chart`` fails. Expected: no warning (``cmap = _COLOURS.with_extremes(bad="white")``).
-SET_BAD_WARNING = "ignore:The set_bad function:PendingDeprecationWarning"
 
 
-@pytest.mark.filterwarnings(SET_BAD_WARNING)
 def test_gap_chart_is_written(hand_built, tmp_path):
     paths = hand_built.programs.gap_chart(tmp_path / "gaps.png", by="stage")
     assert {p.suffix for p in paths} == {".png", ".svg"} and all(p.stat().st_size > 0 for p in paths)
@@ -467,20 +450,6 @@ def test_gap_chart_is_written(hand_built, tmp_path):
         assert image.size[0] > 0 and image.size[1] > 0
 
 
-def _set_bad_warns() -> bool:
-    """Whether this matplotlib warns on Colormap.set_bad (3.11 does; older ones do not)."""
-    import warnings
-
-    import matplotlib
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        matplotlib.colormaps["viridis"].copy().set_bad("white")
-    return bool(caught)
-
-
-@pytest.mark.xfail(_set_bad_warns(), strict=True, reason="output/heatmap.py:54 cmap.set_bad() warns "
-                   "PendingDeprecationWarning (an error under filterwarnings=error); expected: no warning")
 def test_gap_chart_draws_without_deprecation_warnings(hand_built, tmp_path):
     hand_built.programs.gap_chart(tmp_path / "gaps.png", by="stage")
 

@@ -257,8 +257,12 @@ def log(ctx, key, on, kind, summary, staff):
 
 @companies_group.command("refer")
 @click.argument("key")
-@click.option("--provider", required=True, help="Who the company is referred to, e.g. 'U.S. Commercial Service'.")
-@click.option("--program", required=True, help="The provider's program, e.g. 'Gold Key'.")
+@click.option("--program-id", default="", metavar="ID",
+              help="A program of the inventory ('exportplan programs list' or 'companies match KEY'); it names the "
+                   "provider and the program.")
+@click.option("--provider", default="", help="Who the company is referred to, e.g. 'U.S. Commercial Service' "
+                                             "(needed without --program-id).")
+@click.option("--program", default="", help="The provider's program, e.g. 'Gold Key'.")
 @click.option("--date", "on", default=None, help="When (YYYY-MM-DD; default: today).")
 @click.option("--status", default="made", show_default=True,
               help="made, accepted, in progress, completed, declined or no response.")
@@ -266,14 +270,17 @@ def log(ctx, key, on, kind, summary, staff):
 @workspace_option
 @click.pass_context
 @friendly
-def refer(ctx, key, provider, program, on, status, outcome):
+def refer(ctx, key, program_id, provider, program, on, status, outcome):
     """Record a referral of a company to a state or federal resource.
 
-    Example: exportplan -w DIR companies refer ACME-01 --provider 'SBA' --program 'STEP grant'
+    \b
+    Examples:
+      exportplan -w DIR companies refer ACME-01 --program-id uscs-gold-key
+      exportplan -w DIR companies refer ACME-01 --provider 'SBA' --program 'STEP grant'
     """
     ws = current_workspace(ctx)
     number = ws.pipeline.refer(key, provider, program, on or ws.pipeline.ctx.clock()[:10], status=status,
-                               outcome=outcome)
+                               outcome=outcome, program_id=program_id)
     click.echo(f"Recorded referral #{number} for {key}.")
 
 

@@ -16,7 +16,7 @@ LIST_COLUMNS = ["program_id", "name", "provider_name", "level", "status", "cost"
 OFFICE_COLUMNS = ["name", "states", "phone", "address", "url"]
 GAP_COLUMNS = ["category", "stage", "sector", "iso3", "demand", "status", "program_names"]
 DUP_COLUMNS = ["program", "duplicates", "kind", "categories", "n_companies", "reason"]
-MATCH_COLUMNS = ["service_category", "iso3", "program", "provider", "level", "cost", "eligible", "reason"]
+MATCH_COLUMNS = ["service_category", "iso3", "program_id", "program", "provider", "level", "cost", "eligible", "reason"]
 
 
 def _notes(meta: dict | None) -> None:

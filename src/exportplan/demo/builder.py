@@ -78,12 +78,16 @@ def import_sample_programs(ws: Workspace, folder: Path):
     from ..imports.programs import write_programs
     from .sample_programs import sample_inventory
 
-    path = write_programs(sample_inventory(), Path(folder) / "SAMPLE_programs.xlsx")
+    import datetime as dt
+
+    path = write_programs(sample_inventory(), Path(folder) / "SAMPLE_programs.xlsx",
+                          created=dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))  # byte-identical on every run
     return ws.programs.import_programs(path)
 
 
 def label_provenance(ws: Workspace) -> int:
-    """Name the sample as the publisher of every record of a sample workspace; returns how many changed.
+    """Name the sample as the publisher of every record of a sample workspace (but the shipped federal
+    program catalogue); returns how many changed.
 
     The importers record the publisher whose layout a file has (BLS for a
     QCEW slice). A sample file only imitates that layout: its publisher is
@@ -96,7 +100,10 @@ def label_provenance(ws: Workspace) -> int:
     if not ws.is_sample:
         raise ExportPlanError(f"{ws.path} is not the sample workspace (workspace.sample_data is false): its "
                               "sources keep their publishers.")
-    return provenance.relabel(ws.store, lambda publisher, dataset: None if publisher == sample.SAMPLE_PUBLISHER
+    from ..ws.programs import CATALOGUE_PUBLISHER
+
+    keep = (sample.SAMPLE_PUBLISHER, CATALOGUE_PUBLISHER)  # the federal catalogue is shipped data, not invented
+    return provenance.relabel(ws.store, lambda publisher, dataset: None if publisher in keep
                               else sample.sample_provenance(publisher, dataset))
 
 

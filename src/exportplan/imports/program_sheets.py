@@ -126,8 +126,8 @@ PROGRAMS = (
     _f("eligibility_note", "long", "other eligibility rules, in words", aliases=("eligibility",)),
     _f("cost", "choice", "what a company pays; blank = unknown", vocab=COSTS, aliases=("cost_type", "fee_type"),
        example="cost-share"),
-    _f("cost_share_rate", "rate", "share of the cost the program pays, 0 to 1 (50% is 0.5); required for "
-       "cost-share", aliases=("share_rate", "reimbursement_rate"), example="0.5"),
+    _f("cost_share_rate", "rate", "share of the cost the program pays, 0 to 1 (50% is 0.5); blank when not "
+       "known (it varies, e.g. STEP by state)", aliases=("share_rate", "reimbursement_rate"), example="0.5"),
     _f("cost_share_cap_usd", "money", "most the program pays per company, US$", aliases=("cost_share_cap", "cap_usd"),
        example="10000"),
     _f("cost_note", "long", "fees and rules, in words", aliases=("fees", "fee_note")),

@@ -19,7 +19,7 @@
 
 The cell checks are those of :mod:`exportplan.imports.program_sheets`. Across
 cells and sheets: keys are unique within their sheet; ``max_employees`` is
-not below ``min_employees``; a cost-share program has a ``cost_share_rate``;
+not below ``min_employees`` (a cost-share program may leave its rate blank: not known);
 an event does not end before it starts; a program names a provider of the
 file (or of ``known_providers``), and an event a program of the file (or of
 ``known_programs``).
@@ -298,10 +298,6 @@ def _row_rules(sheet: str, record: dict, bad: set[str], line: int, where: str, e
         if low is not None and high is not None and high < low:
             errors.add(f"is below min_employees ({low})", "Make max_employees at least min_employees, or leave one "
                        "of them blank.", file=where, row=line, column="max_employees", value=str(high))
-        if record["cost"] == "cost-share" and record["cost_share_rate"] is None and "cost_share_rate" not in bad:
-            errors.add("is empty, but the program's cost is cost-share",
-                       "Give the share of the cost the program pays (0 to 1, e.g. 0.5 or 50%), or change cost.",
-                       file=where, row=line, column="cost_share_rate", value="")
     if sheet == "events" and record["start_date"] and record["end_date"] and record["end_date"] < record["start_date"]:
         errors.add(f"is before start_date ({record['start_date']})", "Make end_date the event's last day, on or "
                    "after start_date (or leave it blank for a one-day event).", file=where, row=line,
@@ -409,8 +405,11 @@ def template(path: str | os.PathLike, fmt: str | None = None) -> Path:
     return write_workbook(sheets, path)
 
 
-def write_programs(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike, fmt: str | None = None) -> Path:
+def write_programs(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike, fmt: str | None = None, *,
+                   created=None) -> Path:
     """Write the inventory in the template's columns: XLSX (the three sheets), CSV (one sheet) or JSON.
+
+    ``created`` (a datetime) fixes an XLSX file's creation time, for byte-identical files.
 
     A sheet missing from ``frames`` is written with its header only (XLSX,
     JSON). A CSV holds one sheet: ``frames`` must then hold exactly one.
@@ -434,7 +433,7 @@ def write_programs(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike, 
     out = {name: canonical_frame(name, frames.get(name)) for name in SHEETS}
     if kind == "json":
         return write_json(out, path)
-    return write_workbook(out, path)
+    return write_workbook(out, path, created=created)
 
 
 __all__ = ["IGNORED_SHEETS", "MAX_MB_SETTING", "SHEET_ALIASES", "canonical_frame", "detect_sheet", "empty_frame",

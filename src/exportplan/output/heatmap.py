@@ -50,8 +50,7 @@ def heatmap_chart(demand: pd.DataFrame, gap_companies: pd.DataFrame, path: str |
     fig, ax, _footer = start_chart(width, height, title=title, source_note=source_note, notes=notes,
                                    sample_data=sample, watermark_zorder=5)
     masked = np.ma.masked_invalid(share)
-    cmap = _COLOURS.copy()
-    cmap.set_bad("white")
+    cmap = _COLOURS.with_extremes(bad="white")
     image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=1, aspect="auto")
     for i in range(share.shape[0]):
         for j in range(share.shape[1]):

@@ -25,6 +25,8 @@ into place when complete, so a failed write leaves no partial file.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import json
 import os
 import re
@@ -70,8 +72,11 @@ def _safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> Path:
+def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
+                   created: datetime | None = None) -> Path:
     """Write each frame of ``sheets`` to its own sheet of one XLSX workbook at ``path``, atomically.
+
+    ``created`` fixes the workbook's creation time (default: now), for byte-identical files.
 
     Sheets come in the mapping's order. Text is written as text (never a
     formula or a link) and neutralised; numbers are numbers; missing values
@@ -92,6 +97,8 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) 
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with atomic_output(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), options)
+        if created is not None:
+            book.set_properties({"created": created})
         try:
             for name, frame in safe.items():
                 _write_data_sheet(book, frame, name, None)

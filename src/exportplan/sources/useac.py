@@ -186,7 +186,7 @@ def offices_for_states(frame: pd.DataFrame, states: Iterable[str]) -> pd.DataFra
     rows = frame if "origin" not in frame.columns else frame[frame["origin"] == "offices"]
     first = [next((s for s in split_list(cell) if s in wanted), "") for cell in rows["states"].tolist()]
     keep = [bool(s) for s in first]
-    out = rows[keep].assign(_state=[s for s in first if s])
+    out = rows.loc[keep].assign(_state=[s for s in first if s])
     out = out.sort_values(["_state", "name", "provider_id"], kind="stable").drop(columns="_state")
     return out.reset_index(drop=True)
 

@@ -185,14 +185,24 @@ class Pipeline(Service):
                       iso3=check.country(iso3), note=check.text(note))
         return self._add_child(key, "needs", record)
 
-    def refer(self, key: str, provider: str, program: str, date, referrer: str = "", status: str = "made",
-              outcome: str = "") -> int:
-        """Record a referral to a provider's program; returns its id."""
+    def refer(self, key: str, provider: str = "", program: str = "", date=None, referrer: str = "",
+              status: str = "made", outcome: str = "", program_id: str = "") -> int:
+        """Record a referral to a provider's program; returns its id.
+
+        ``program_id`` names a program of the inventory (``exportplan programs list``): its name and
+        its provider's fill ``program`` and ``provider`` when they are not given.
+        """
+        if not check.blank(program_id):
+            chosen = self.ws.programs.program(str(program_id).strip())
+            provider = provider if not check.blank(provider) else chosen["provider_name"]
+            program = program if not check.blank(program) else chosen["name"]
         if check.blank(provider):
-            raise ExportPlanError("A referral needs the provider's name (e.g. 'U.S. Commercial Service').")
+            raise ExportPlanError("A referral needs a program of the inventory (program_id, see 'exportplan programs "
+                                  "list') or the provider's name (e.g. 'U.S. Commercial Service').")
         record = dict(date=check.date(date, self.ctx.clock(), "date"), provider=check.text(provider),
                       program=check.text(program), referrer=check.text(referrer),
-                      status=check.choice(status, REFERRAL_STATUSES, "referral status"), outcome=check.text(outcome))
+                      status=check.choice(status, REFERRAL_STATUSES, "referral status"), outcome=check.text(outcome),
+                      program_key=check.text(program_id))
         return self._add_child(key, "referrals", record)
 
     def record_outcome(self, key: str, kind: str, date, iso3: str = "", export_sales_usd=None, program: str = "",

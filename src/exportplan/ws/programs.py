@@ -17,6 +17,8 @@ the organization's role (``ws.programs``; docs/programs.md).
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 from datetime import date
 from importlib import resources
@@ -45,16 +47,24 @@ CATALOGUE_NOTE = ("Compiled from the agencies' public pages and dated publicatio
 TARGET_MARKETS_SETTING = "programs.target_markets"
 
 
+def _catalogue_files() -> dict[str, bytes]:
+    folder = resources.files("exportplan") / "data"
+    return {sheet: (folder / f"program_catalogue_{sheet}.csv").read_bytes() for sheet in SHEETS
+            if (folder / f"program_catalogue_{sheet}.csv").is_file()}
+
+
 def catalogue_frames() -> dict[str, pd.DataFrame]:
     """The shipped catalogue's sheets (providers, programs; events when shipped) as text frames."""
-    out: dict[str, pd.DataFrame] = {}
-    folder = resources.files("exportplan") / "data"
-    for sheet in SHEETS:
-        item = folder / f"program_catalogue_{sheet}.csv"
-        if item.is_file():
-            with item.open("r", encoding="utf-8") as handle:
-                out[sheet] = pd.read_csv(handle, comment="#", dtype=str, keep_default_na=False)
-    return out
+    return {sheet: pd.read_csv(io.BytesIO(data), comment="#", dtype=str, keep_default_na=False)
+            for sheet, data in _catalogue_files().items()}
+
+
+def catalogue_checksum() -> str:
+    """SHA-256 of the shipped catalogue's files (in sheet order): the provenance record's checksum."""
+    digest = hashlib.sha256()
+    for data in _catalogue_files().values():
+        digest.update(data)
+    return digest.hexdigest()
 
 
 class Programs(Service):
@@ -85,12 +95,13 @@ class Programs(Service):
                       for sheet, frame in frames.items()}
         rows = sum(len(f) for f in frames.values())
         prov = dict(publisher=CATALOGUE_PUBLISHER, dataset="federal export programs", source="exportplan package data",
-                    note=CATALOGUE_NOTE, layout="program template")
+                    note=CATALOGUE_NOTE, layout="program template", sha256=catalogue_checksum())
         return self._store(frames, prov, origin="catalogue", kind=CATALOGUE_KIND, rows=rows, force_record=True)
 
     def _store(self, frames: dict[str, pd.DataFrame], prov: dict, *, origin: str, kind: str, rows: int,
                force_record: bool = False) -> ImportReport:
-        fields = provenance_fields(prov, rows=rows, sample=self.ctx.is_sample)
+        # the shipped catalogue is real reference data, in the sample workspace too
+        fields = provenance_fields(prov, rows=rows, sample=self.ctx.is_sample and kind != CATALOGUE_KIND)
         fields["retrieved_at"] = fields["retrieved_at"] or self.ctx.clock()
         report = ImportReport(kind.replace("_", " "), files=[fields["source"]] if fields["source"] else [])
         with self.ctx.store.transaction() as conn:
@@ -167,6 +178,14 @@ class Programs(Service):
         frame = frame.reset_index(drop=True)
         frame.attrs["exportplan"] = self.ws.citations.meta("Export programs", KINDS, self._notes())
         return frame
+
+    def program(self, program_id: str) -> dict:
+        """One program row (with its provider's name, level and states) by its id."""
+        frame = self.programs()
+        row = frame[frame["program_id"] == program_id]
+        if not len(row):
+            raise ExportPlanError(f"No program with program_id {program_id!r}; see 'exportplan programs list'.")
+        return row.iloc[0].to_dict()
 
     def export_programs(self, path: str | os.PathLike, fmt: str | None = None, *, sheet: str | None = None) -> Path:
         """Write the inventory in the template's columns (XLSX: every sheet; CSV: ``sheet``, default programs)."""
@@ -316,7 +335,7 @@ class Programs(Service):
                                   "category and country) and import, or record them with the pipeline.")
         out = amatch.match(row.iloc[0].to_dict(), needs, self.programs())
         out.attrs["exportplan"] = self.ws.citations.meta(f"Programs for {row.iloc[0]['name']}", KINDS,
-                                                         ["Record a referral with 'exportplan companies refer'."])
+                                                         [f"Record a referral with 'exportplan companies refer {key} --program-id ID'."])
         return out
 
     def role(self, gaps: pd.DataFrame | None = None) -> Role:
