@@ -409,11 +409,16 @@ class Markets(Service):
             clusters = self.ws.industry.clusters(cluster_type="traded")
         except ExportPlanError as exc:
             return [], f"not known: {why}, and no clusters ({str(exc).splitlines()[0]})"
-        top = clusters.dropna(subset=["lq"]).sort_values(["lq", "cluster_code"], ascending=[False, True]).head(5)
+        # an LQ left as bounds only (withheld cells) counts at its lower bound: never above what is known
+        low = clusters["lq_low"] if "lq_low" in clusters else pd.Series(float("nan"), index=clusters.index)
+        ranked = clusters.assign(_lq=clusters["lq"].fillna(low)).dropna(subset=["_lq"])
+        top = ranked.sort_values(["_lq", "cluster_code"], ascending=[False, True]).head(5)
         sectors = [self._cluster_sector(str(c), None) for c in top["cluster_code"]]
         if not sectors:
             return [], f"not known: {why}, and no traded cluster has an LQ"
-        return sectors, f"the 5 traded clusters with the highest LQ ({why}; set markets.priority_sectors to choose)"
+        bounds = " (the lower bound where withheld cells leave only bounds)" if top["lq"].isna().any() else ""
+        return sectors, (f"the 5 traded clusters with the highest LQ{bounds} ({why}; set markets.priority_sectors "
+                         "to choose)")
 
     def _ranked_priority(self) -> list[am.Sector]:
         """The sector ranking's priority tier (its top 5 without tiers), as sectors.
