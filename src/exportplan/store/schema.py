@@ -9,7 +9,7 @@ workspace made by an older release upgrades without losing data.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -479,4 +479,48 @@ program_events = Table(
     Column("url", Text, nullable=False, default=""),
     *_sources(),
     *_origin(),
+)
+
+# ---- release 0.7: the export plan (migration 0007) ----
+# Export figures published for metros and counties (Brookings Export Monitor), in US dollars.
+regional_exports = Table(
+    "regional_exports", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(40), nullable=False),  # brookings
+    Column("scope", String(10), nullable=False),  # metro | county
+    Column("area_code", String(10), nullable=False),  # CBSA code or county FIPS
+    Column("area_name", Text, nullable=False, server_default=""),
+    Column("year", Integer, nullable=False),
+    Column("exports_usd", Float),
+    Column("exports_real_usd", Float),
+    Column("pct_gdp", Float),  # exports as a share of the area's GDP (0-1)
+    Column("provenance_id", Integer, ForeignKey("provenance.id"), nullable=False),
+    UniqueConstraint("source", "scope", "area_code", "year", name="uq_regional_exports_area_year"),
+)
+
+# The text of the plan's staff sections, saved by staff (optimistic lock: version +1 per save).
+plan_texts = Table(
+    "plan_texts", metadata,
+    Column("section", String(60), primary_key=True),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("updated_at", Text, nullable=False, server_default=""),
+    Column("updated_by", Text, nullable=False, server_default=""),
+)
+
+# The plan's goals: the indicator each tracks, its baseline (from the data when NULL) and the target.
+plan_goals = Table(
+    "plan_goals", metadata,
+    Column("key", String(60), primary_key=True),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("kpi", String(40), nullable=False),
+    Column("unit", Text, nullable=False, server_default=""),
+    Column("baseline", Float),
+    Column("baseline_date", Text, nullable=False, server_default=""),
+    Column("target", Float),
+    Column("target_year", Integer),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("position", Integer, nullable=False, server_default="0"),
+    Column("updated_at", Text, nullable=False, server_default=""),
+    Column("updated_by", Text, nullable=False, server_default=""),
 )
