@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
-from exportplan.imports.cells import InvalidValue, clean_text, convert_cell, normalize_header
+from exportplan.imports.cells import InvalidValue, clean_text, normalize_header
 from exportplan.imports.company_sheets import (CHECKS, CHILD_SHEETS, COLUMNS, DTYPES, SHEETS, clean_multiline,
                                                derived_key, instruction_rows)
 from exportplan.imports.guard import check_file
@@ -240,15 +240,7 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
         if spec.name != "companies" and not any("".join(cells).strip() for _, cells in body):
             return empty_frame(spec.name)  # a child sheet with its header only
         custom, done = _custom_columns(spec, renamed, body, where, today, errors, notes)
-        width = max(len(cells) for _, cells in rows)
-        plain = _plain_columns(spec, renamed, body, done)
-        hidden = _hidden(spec, renamed, done + [pos for pos, _ in plain.values()], hline, filled, width)
-        if hidden and plain and _lost_lines(body, hidden, [pos for pos, _ in plain.values()]):
-            hidden = []
-        if hidden:
-            custom.update({name: values for name, (_, values) in plain.items()})
-        else:
-            hidden = _hidden(spec, renamed, done, hline, filled, width)
+        hidden = _hidden(spec, renamed, done, hline, filled, max(len(cells) for _, cells in rows))
     else:
         hline, custom, done, hidden = 0, {}, [], []
     grid = _grid(rows, hline, done, hidden)
@@ -263,9 +255,7 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
     notes += [str(w) for w in warnings]
     lines = frame.index.tolist()
     for name, values in custom.items():
-        # The values of every line in order (no blank line skipped) are taken as they are.
-        ordered = list(values.values()) if len(values) == len(lines) and list(values) == lines else None
-        frame[name] = pd.array(ordered if ordered is not None else [values.get(line) for line in lines],
+        frame[name] = pd.array([values.get(line) for line in lines] if values else [None] * len(lines),
                                dtype=DTYPES[spec.name][name])
     return frame.astype(DTYPES[spec.name])
 
@@ -284,54 +274,6 @@ def _header(rows: Rows, spec: TableSpec, maps: dict[str, str]) -> tuple[int, lis
 def _canonical_header(cell: str, spec: TableSpec, maps: dict[str, str]) -> str:
     target = maps.get(normalize_header(cell))
     return target if target in COLUMNS[spec.name] else cell
-
-
-def _plain_columns(spec: TableSpec, header: list[str], body: Rows,
-                   done: list[int]) -> dict[str, tuple[int, dict[int, object]]]:
-    """{column: (position, {line: value})} of the optional columns whose every distinct cell the validator's
-    own :func:`convert_cell` converts without a problem or a note: the validator would say nothing about
-    them, so they are converted here, each distinct cell once, and can be left out of its grid.
-
-    Not taken: required and key columns, country columns (which the validator
-    maps afterwards), columns named twice, and every column of a sheet with a
-    rule across its columns.
-    """
-    if spec.row_rule is not None:
-        return {}
-    index = spec.header_index
-    positions: dict[str, list[int]] = {}
-    for pos, cell in enumerate(header):
-        name = index.get(normalize_header(cell))
-        if name is not None:
-            positions.setdefault(name, []).append(pos)
-    out, lines = {}, [line for line, _ in body]
-    for col in spec.columns:
-        found = positions.get(col.name, [])
-        if (len(found) != 1 or found[0] in done or col.required or col.name in spec.key
-                or col.type == "iso3"):
-            continue
-        pos = found[0]
-        raws = [cells[pos] if pos < len(cells) else "" for _, cells in body]
-        try:
-            converted = {raw: convert_cell(raw, col) for raw in dict.fromkeys(raws)}
-        except InvalidValue:
-            continue
-        if not any(said for _, said in converted.values()):
-            out[col.name] = (pos, dict(zip(lines, [converted[raw][0] for raw in raws])))
-    return out
-
-
-def _lost_lines(body: Rows, hidden: list[int], plain: list[int]) -> bool:
-    """Whether a line with a value in a ``plain`` column has nothing else the validator would see, so that it
-    would take the line for blank (and skip it) once the ``hidden`` columns are left out."""
-    gone = set(hidden)
-    width = max((len(cells) for _, cells in body), default=0)
-    seen = [pos for pos in range(width) if pos not in gone]
-    for _, cells in body:
-        if not any(cells[pos].strip() for pos in seen if pos < len(cells)):
-            if "".join(cells[pos] for pos in plain if pos < len(cells)).strip():
-                return True
-    return False
 
 
 def _hidden(spec: TableSpec, header: list[str], done: list[int], hline: int, filled: Rows,
