@@ -54,6 +54,7 @@ from .ws.base import QCEW_COLUMNS, ImportReport, check_fips  # noqa: F401
 from .ws.citations import Citations
 from .ws.context import Context
 from .ws.definitions import Definitions
+from .ws.export_profile import ExportProfile
 from .ws.industry import IndustryTables
 from .ws.markets import Markets
 from .ws.pipeline import Pipeline
@@ -94,7 +95,8 @@ class _Alias:
 #: service attribute -> its class; a new domain adds its service here.
 SERVICES = {"regional": RegionalData, "definitions": Definitions, "tables": UserTables, "citations": Citations,
             "industry": IndustryTables, "sectors": Sectors, "markets": Markets, "pipeline": Pipeline,
-            "prospects": Prospects, "programs": Programs}
+            "prospects": Prospects, "programs": Programs,
+            "export_profile": ExportProfile}
 
 
 class Workspace:
