@@ -45,7 +45,8 @@ from exportplan.imports.cells import InvalidValue, clean_text, normalize_header
 from exportplan.imports.company_sheets import (CHECKS, CHILD_SHEETS, COLUMNS, DTYPES, SHEETS, clean_multiline,
                                                derived_key, instruction_rows)
 from exportplan.imports.guard import check_file
-from exportplan.imports.reader import cell_text, lines_text, read_any
+from exportplan.imports.reader import cell_text, lines_text, read_rows
+from exportplan.imports.reader import read_any  # noqa: F401 - still patched by name in tests
 from exportplan.imports.schema import HEADER_SCAN_ROWS, TableSpec, validate
 from exportplan.sources.filekind import is_workbook
 from exportplan.sources.textio import Formula, UnreadableWorkbook, workbook_rows
@@ -156,10 +157,9 @@ def _sheet_rows(path: Path, label: str, sheet: str | None, notes: list[str]) -> 
     if not is_workbook(head, path):
         if sheet:
             notes.append(f"{label} is a CSV file, which has no sheets: the sheet {sheet!r} was not looked for.")
-        grid = read_any(path, label=label)
-        notes += [str(p) for p in grid.attrs.get("notes", [])]
-        # The CSV grid holds strings already ('' for an empty cell).
-        rows = list(zip(grid.index.tolist(), grid.to_numpy(dtype=object).tolist()))
+        # The lines as lists of strings ('' for an empty cell): no frame of every cell is built.
+        rows, found = read_rows(path, label=label)
+        notes += [str(p) for p in found]
         return {"companies": (rows, label)}
     try:
         books = workbook_rows(path, _XLSX_FIX, formulas=True)

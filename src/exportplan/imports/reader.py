@@ -1,9 +1,10 @@
 """Reading the user's table file (CSV or XLSX) into a grid of strings, never inferring types.
 
-:func:`read_any` decides by content whether a file is a workbook (through
-:mod:`exportplan.sources.filekind`), reads a workbook with the shared
+:func:`read_any` (a frame) and :func:`read_rows` (the same lines as lists)
+decide by content whether a file is a workbook (through
+:mod:`exportplan.sources.filekind`), read a workbook with the shared
 :func:`~exportplan.sources.textio.workbook_rows` (a formula's saved result; a
-formula without one kept as inert text) and decodes a CSV with the shared
+formula without one kept as inert text) and decode a CSV with the shared
 :func:`~exportplan.sources.textio.decode_with`, sniffing its delimiter. A
 missing, empty, corrupt or half-written file is an
 :class:`~exportplan.errors.ImportFailed` that says what to do.
@@ -47,6 +48,19 @@ def read_any(path: str | Path, *, sheet: str | None = None,
     Raises :class:`ImportFailed` with a clear message for a missing, empty,
     corrupt or half-written file.
     """
+    return _grid(*read_rows(path, sheet=sheet, label=label))
+
+
+def read_rows(path: str | Path, *, sheet: str | None = None,
+              label: str | None = None) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
+    """The lines of a CSV or XLSX file as ``([(line, cells)], notes)``: what :func:`read_any` reads,
+    without building its frame.
+
+    ``cells`` are strings (``''`` for an empty cell) and lines are not padded:
+    a short line has fewer cells. Checks, notes and errors are exactly those
+    of :func:`read_any`; a caller that works line by line (a large company
+    file) saves building and unpacking a frame of every cell.
+    """
     path = Path(path)
     label = label or path.name
     if not path.is_file():
@@ -61,7 +75,10 @@ def read_any(path: str | Path, *, sheet: str | None = None,
         rows, notes = _xlsx_rows(path, sheet, label)
     else:
         rows, notes = _csv_rows(data, label)
-    return _grid(rows, notes, label)
+    if not any(cell.strip() for _, cells in rows for cell in cells):
+        raise _fail(label, "the file has no data (every cell is empty)",
+                    "Save the table with a header line and at least one data line.")
+    return rows, notes
 
 
 def _is_xlsx(data: bytes, path: Path, label: str) -> bool:
@@ -83,10 +100,8 @@ def _is_xlsx(data: bytes, path: Path, label: str) -> bool:
     return False
 
 
-def _grid(rows: list[tuple[int, list[str]]], notes: list[Problem], label: str) -> pd.DataFrame:
-    if not any(cell.strip() for _, cells in rows for cell in cells):
-        raise _fail(label, "the file has no data (every cell is empty)",
-                    "Save the table with a header line and at least one data line.")
+def _grid(rows: list[tuple[int, list[str]]], notes: list[Problem]) -> pd.DataFrame:
+    """The frame of :func:`read_any`: ``rows`` padded to the widest with ``''``."""
     width = max(len(cells) for _, cells in rows)
     body = [cells + [""] * (width - len(cells)) for _, cells in rows]
     index = pd.Index([line for line, _ in rows], name="line")
