@@ -62,6 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("organization", "staff", 0, "Staff working on exports (full-time equivalents); sizes the plan's role.", (int, float)),
     Setting("organization", "budget", 0, "Annual budget for export work, in US dollars.", (int, float)),
     Setting("organization", "partners", [], "Partner organizations that could deliver programs with it (names), e.g. the state trade office, the SBDC."),
+    Setting("plan", "baseline_date", "", "The goals' baseline date (YYYY-MM-DD): each indicator's baseline is measured on it (the 12 months before it for counts of events); empty: the day the plan is built."),
     Setting("programs", "target_markets", 5, "How many of the market ranking's top countries count as the plan's target markets when demand for export services is measured (0: none).", (int,)),
     Setting("database", "url", "", f"Database URL (PostgreSQL), saved without its password; empty: the SQLite file {DB_FILE} in the workspace. The environment variable {DATABASE_URL_ENV} overrides it (except in the sample workspace), and gives the password (or use ~/.pgpass)."),
     Setting("analysis", "ownership", "5", "QCEW ownership code for industry tables: 5 private (default), 0 total, 1 federal, 2 state, 3 local government."),

@@ -198,9 +198,22 @@ def _rules() -> dict[str, Callable]:
         "organization.staff": _between("organization.staff", 0),
         "organization.budget": _between("organization.budget", 0),
         "programs.target_markets": _between("programs.target_markets", 0),
+        "plan.baseline_date": _iso_date,
         "database.url": _database_url,
         "workspace.name": lambda v: v if v.strip() else _raise("workspace.name cannot be empty."),
     }
+
+
+def _iso_date(value):
+    import datetime as dt
+
+    if value:
+        try:
+            dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ExportPlanError(f"plan.baseline_date must be a date YYYY-MM-DD (e.g. 2026-01-01), not {value!r}; "
+                                  "or '' for the day the plan is built.") from None
+    return value
 
 
 def _raise(message: str):

@@ -58,6 +58,7 @@ from .ws.export_profile import ExportProfile
 from .ws.industry import IndustryTables
 from .ws.markets import Markets
 from .ws.pipeline import Pipeline
+from .ws.plan import PlanService
 from .ws.programs import Programs
 from .ws.prospects import Prospects
 from .ws.regional import RegionalData
@@ -95,7 +96,7 @@ class _Alias:
 #: service attribute -> its class; a new domain adds its service here.
 SERVICES = {"regional": RegionalData, "definitions": Definitions, "tables": UserTables, "citations": Citations,
             "industry": IndustryTables, "sectors": Sectors, "markets": Markets, "pipeline": Pipeline,
-            "prospects": Prospects, "programs": Programs,
+            "prospects": Prospects, "programs": Programs, "plan": PlanService,
             "export_profile": ExportProfile}
 
 
@@ -116,6 +117,7 @@ class Workspace:
     pipeline: Pipeline
     prospects: Prospects
     programs: Programs
+    plan: PlanService
 
     def __init__(self, path: Path, config: dict[str, Any], store: Store, notes: Sequence[str] = (), *,
                  user: str = "", clock: Callable[[], str] = now_utc):

@@ -204,7 +204,7 @@ def main(argv=None) -> None:
     cli.main(args=argv, prog_name="exportplan")
 
 
-from . import commands, companies, config, export_profile, markets, programs, prospects, sectors  # noqa: E402,F401  (registers the commands)
+from . import commands, companies, config, export_profile, markets, plan, programs, prospects, sectors  # noqa: E402,F401  (registers the commands)
 
 
 def _ensure_workspace_option(group: click.Group) -> None:

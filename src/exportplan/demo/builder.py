@@ -52,6 +52,9 @@ def build_demo(directory: str | Path = "sample-workspace", *, force: bool = Fals
     for report in (import_sample_pipeline(ws, files.folder, files.qcew) if pipeline else []):
         echo(str(report))
     echo(str(import_sample_programs(ws, files.folder)))
+    echo(str(ws.export_profile.import_brookings(write_sample_brookings(files.folder))))
+    ws.context.config.setdefault("plan", {})["baseline_date"] = SAMPLE_BASELINE_DATE
+    ws.save_config()
     label_provenance(ws)
     return ws
 
@@ -83,6 +86,25 @@ def import_sample_programs(ws: Workspace, folder: Path):
     path = write_programs(sample_inventory(), Path(folder) / "SAMPLE_programs.xlsx",
                           created=dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))  # byte-identical on every run
     return ws.programs.import_programs(path)
+
+
+#: The sample plan's goals are measured from this date (its pipeline's history runs to 2026-09-30).
+SAMPLE_BASELINE_DATE = "2025-09-30"
+#: Invented Brookings Export Monitor figures of the sample counties (millions of dollars, share of GDP), 2017.
+SAMPLE_BROOKINGS = {"99001": (2150.5, 0.118), "99003": (640.25, 0.097), "99005": (212.75, 0.081)}
+
+
+def write_sample_brookings(folder: Path) -> Path:
+    """A county file in the Brookings Export Monitor layout with invented figures for the sample's counties."""
+    from .sample_common import COUNTIES
+
+    path = Path(folder) / "SAMPLE_brookings_export_monitor_county_exports_2017.csv"
+    lines = ["stco_code,year,co_name,st_code,st_name,st_abbr,county_exports_nominal,county_exports_real,"
+             "county_pct_exports_gdp"]
+    for fips, (millions, share) in SAMPLE_BROOKINGS.items():
+        lines.append(f"{fips},2017,{COUNTIES[fips]} (SAMPLE),99,Sample State,ZZ,{millions},{millions},{share}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def label_provenance(ws: Workspace) -> int:
@@ -166,6 +188,7 @@ def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
     show_markets(ws, echo)
     show_pipeline(ws, echo)
     show_programs(ws, echo)
+    show_plan(ws, echo)
 
 
 def show_markets(ws: Workspace, echo: Callable[[str], None] = print, *, draws: int = DEFAULT_DRAWS) -> list[Path]:
@@ -267,4 +290,20 @@ def show_programs(ws: Workspace, echo: Callable[[str], None] = print) -> list[Pa
     echo("Wrote " + ", ".join(str(p) for p in written))
     echo(f"Explore further: exportplan -w {ws.path} programs list | programs duplicates | programs role | gaps "
          "--by sector | companies match ID")
+    return written
+
+
+def show_plan(ws: Workspace, echo: Callable[[str], None] = print) -> dict[str, Path]:
+    """Build the sample's full regional export plan (every format, internal edition) and say where it is."""
+    banner = f" [{SAMPLE_BANNER}]" if ws.is_sample else ""
+    echo("")
+    echo(f"== {ws.name}: the regional export plan{banner} ==")
+    timings: dict = {}
+    written = ws.plan.build(edition="internal", timings=timings)
+    for fmt, path in written.items():
+        echo(f"  {fmt:5s} {path}  ({timings[fmt]:.1f} s)")
+    echo(f"The plan: open {written.get('html', next(iter(written.values())))} in a browser, or the PDF or Word "
+         "file. The staff sections are drafts from the data: edit them with 'exportplan -w "
+         f"{ws.path} plan edit SECTION', set the goals' targets with 'plan goals --set KEY=TARGET --year YEAR', "
+         "and build the public edition with 'plan build --edition public'.")
     return written
