@@ -12,10 +12,12 @@ Text is plain: paragraphs are separated by a blank line, a line starting with
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from exportplan.citation import SourceRef, unique_refs
@@ -163,16 +165,43 @@ def ref_text(ref: SourceRef) -> str:
 
 
 def source_text(refs: Sequence[SourceRef]) -> str:
-    """'Source: A; B.' from citations (each as its publisher, dataset and vintage)."""
-    texts = list(dict.fromkeys(t for t in (ref_text(r) for r in refs) if t))
+    """'Source: A; B.' from citations, compact: the files of one publisher's dataset are one entry with their
+    vintages ('BLS, QCEW, 2018-2023 (30 files)'); the full list is the plan's sources appendix."""
+    groups: dict[tuple[str, str], list[SourceRef]] = {}
+    for ref in refs:
+        groups.setdefault((ref.publisher, ref.dataset), []).append(ref)
+    texts = []
+    for (publisher, dataset), members in groups.items():
+        if len(members) == 1:
+            texts.append(ref_text(members[0]))
+            continue
+        vintages = sorted({m.vintage for m in members if m.vintage})
+        head = ", ".join(part for part in (publisher, dataset, _span(vintages)) if part)
+        files = len({m.location for m in members if m.location})
+        texts.append(f"{head} ({files} files)" if files > 1 else head)
+    texts = list(dict.fromkeys(t for t in texts if t))
     return "Source: " + "; ".join(texts) + "." if texts else ""
+
+
+def _span(vintages: list[str]) -> str:
+    """Vintages in words: '2018-2023' when they are the years between, else listed."""
+    years = [v[:4] for v in vintages]
+    if len(vintages) > 2 and all(y.isdigit() for y in years):
+        low, high = min(years), max(years)
+        if sorted(set(years)) == [str(y) for y in range(int(low), int(high) + 1)]:
+            return f"{low}-{high}"
+    return ", ".join(vintages)
 
 
 def cell_text(value: object, spec: str | None = None) -> str:
     """One table cell as text: blanks as '', numbers by ``spec`` (or as they are), the rest as str."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    if spec and isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Number):  # numpy numbers too
+        value = value.item() if hasattr(value, "item") else value
+    if spec and isinstance(value, (int, float)):
         try:
             return format(value, spec)
         except (TypeError, ValueError):
@@ -181,8 +210,6 @@ def cell_text(value: object, spec: str | None = None) -> str:
         return f"{value:,.0f}"
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
     return str(value)
 
 

@@ -51,7 +51,11 @@ def heatmap_chart(demand: pd.DataFrame, gap_companies: pd.DataFrame, path: str |
                                    sample_data=sample, watermark_zorder=5)
     masked = np.ma.masked_invalid(share)
     cmap = _COLOURS.with_extremes(bad="white")
-    image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    # vector cells (pcolormesh), not a raster image: sharp in SVG and PDF, and much faster to save
+    image = ax.pcolormesh(np.arange(share.shape[1] + 1) - 0.5, np.arange(share.shape[0] + 1) - 0.5, masked,
+                          cmap=cmap, vmin=0, vmax=1, edgecolors="#dddddd", linewidth=0.8)
+    ax.set_xlim(-0.5, share.shape[1] - 0.5)
+    ax.set_ylim(share.shape[0] - 0.5, -0.5)
     for i in range(share.shape[0]):
         for j in range(share.shape[1]):
             value = demand.iat[i, j]
@@ -62,10 +66,6 @@ def heatmap_chart(demand: pd.DataFrame, gap_companies: pd.DataFrame, path: str |
     ax.set_xticks(range(len(columns)), ["\n".join(textwrap.wrap(str(c), 14)) for c in columns], fontsize=8)
     ax.set_yticks(range(len(demand.index)), [str(r) for r in demand.index], fontsize=9)
     ax.tick_params(length=0)
-    ax.set_xticks(np.arange(-0.5, len(columns), 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, len(demand.index), 1), minor=True)
-    ax.grid(which="minor", color="#dddddd", linewidth=0.8)
-    ax.tick_params(which="minor", length=0)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.set_ylabel(str(demand.index.name or "").replace("_", " ").capitalize())

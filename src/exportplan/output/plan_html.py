@@ -18,6 +18,8 @@ such section, one is added at the end.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 import base64
 import html
 import re
@@ -256,11 +258,16 @@ def table_html(table: Table, number: int) -> Iterator[str]:
     yield "</div>"
 
 
+#: How charts are embedded: "svg" (inline, sharp on screen) or "png" (a data URI; the PDF uses it: a raster
+#: chart lays out many times faster in WeasyPrint than a large inline SVG).
+_CHARTS: ContextVar[str] = ContextVar("plan_html_charts", default="svg")
+
+
 def chart_html(chart: Chart, number: int) -> Iterator[str]:
     _check_chart_files(chart)
     alt = chart.alt or chart.title
     yield f'<figure class="chart" id="figure-{number}">'
-    if chart.svg:
+    if chart.svg and _CHARTS.get() == "svg":
         yield f'<div class="svg" role="img" aria-label="{esc(alt)}">{inline_svg(Path(chart.svg), f"f{number}-")}</div>'
     else:
         yield f'<img src="{png_data_uri(Path(chart.png))}" alt="{esc(alt)}">'
@@ -338,8 +345,17 @@ def cover_html(plan: Plan) -> Iterator[str]:
     yield "</header>"
 
 
-def render_html(plan: Plan, *, extra_css: str = "") -> str:
-    """The whole plan as one HTML5 page (a string). ``extra_css`` is appended to the page's style (print CSS)."""
+def render_html(plan: Plan, *, extra_css: str = "", charts: str = "svg") -> str:
+    """The whole plan as one HTML5 page (a string). ``extra_css`` is appended to the page's style (print CSS);
+    ``charts`` embeds the charts as inline "svg" (default) or as "png" data URIs."""
+    token = _CHARTS.set(charts)
+    try:
+        return _render_html(plan, extra_css)
+    finally:
+        _CHARTS.reset(token)
+
+
+def _render_html(plan: Plan, extra_css: str) -> str:
     lay = layout(plan)
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',

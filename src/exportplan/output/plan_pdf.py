@@ -139,7 +139,7 @@ def render_pdf(plan: Plan, *, page_size: str = "letter") -> bytes:
     """The plan's PDF as bytes: identical for one plan (file identifier from its text, dates from its date)."""
     weasyprint = weasyprint_module()
     css = print_css(page_size)
-    page = render_html(plan, extra_css=css)
+    page = render_html(plan, extra_css=css, charts="png")
     identifier = hashlib.sha256(page.encode("utf-8")).hexdigest()[:32].encode("ascii")
     document = weasyprint.HTML(string=page, base_url=None, url_fetcher=offline_fetcher())
     with source_date(plan.date):
