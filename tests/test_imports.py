@@ -372,7 +372,8 @@ def _store_formula_result(path, cell, value):
     sheet = "xl/worksheets/sheet1.xml"
     marker = f'<c r="{cell}">'.encode()
     head, tail = parts[sheet].split(marker)
-    parts[sheet] = head + marker + tail.replace(b"<v />", f"<v>{value}</v>".encode(), 1)
+    # an empty value element: <v /> (openpyxl's own XML writer) or <v></v> (with lxml installed)
+    parts[sheet] = head + marker + re.sub(rb"<v\s*/>|<v></v>", f"<v>{value}</v>".encode(), tail, count=1)
     with zipfile.ZipFile(path, "w") as zout:
         for name, data in parts.items():
             zout.writestr(name, data)

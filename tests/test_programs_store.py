@@ -113,7 +113,7 @@ def test_upgrade_from_05_keeps_pipeline_data_and_adds_program_key(db_url):
     old.dispose()
 
     new = Store(db_url)
-    assert new.revision() == head_revision() == "0006"
+    assert new.revision() == head_revision() >= "0006"
     referral = new.table(t.referrals).iloc[0]
     assert (referral["program"], referral["referrer"], referral["program_key"]) == ("Gold Key", "Sam", "")
     assert new.table(t.companies)["key"].tolist() == ["C1"]
@@ -137,7 +137,7 @@ def test_downgrade_to_05_and_upgrade_again(db_url):
     assert "program_key" not in {c["name"] for c in inspect(store.engine).get_columns("referrals")}
     store.dispose()
     again = Store(db_url)
-    assert again.revision() == "0006" and counts_of(again) == dict.fromkeys(INVENTORY, 0)
+    assert again.revision() == head_revision() and counts_of(again) == dict.fromkeys(INVENTORY, 0)
     again.dispose()
 
 
