@@ -44,8 +44,29 @@ def table(svc, key: str, title: str, frame: pd.DataFrame, columns: Sequence[str]
     if len(notes_out) > NOTES_SHOWN:  # the rest go to the method notes (appendix B)
         svc.method_notes_extra.extend(notes_out[NOTES_SHOWN:])
         notes_out = notes_out[:NOTES_SHOWN] + ["More notes on this table: appendix B (method notes)."]
-    return Table(key, title, shown, sources=as_refs(meta.get("sources", [])), notes=notes_out + extra,
-                 formats=formats or {}, max_rows=max_rows)
+    labels = {c: label(c) for c in shown.columns}
+    return Table(key, title, shown.rename(columns=labels), sources=as_refs(meta.get("sources", [])),
+                 notes=notes_out + extra, formats={labels.get(c, c): f for c, f in (formats or {}).items()},
+                 max_rows=max_rows)
+
+
+#: Column headers in words (others: underscores become spaces).
+LABELS = {
+    "exports_usd": "exports (USD)", "exports_usd_low": "low (USD)", "exports_usd_high": "high (USD)",
+    "exports_estimate_usd": "estimated exports (USD)", "exports_estimate_usd_low": "low (USD)",
+    "exports_estimate_usd_high": "high (USD)", "share_of_national_employment": "share of U.S. jobs",
+    "pct_gdp": "% of GDP", "lq": "LQ", "lq_low": "LQ low", "lq_high": "LQ high", "naics": "NAICS",
+    "iso3": "country", "p_top5": "P(top 5)", "n_gaps": "gaps", "employment_low": "employment low",
+    "employment_high": "employment high", "cluster_name": "cluster", "provider_name": "provider",
+    "company_needs": "company needs", "gap_cells": "gap cells", "source_url": "source",
+    "last_verified": "last verified", "baseline_date": "baseline date", "target_year": "target year",
+    "co_deliverers": "partners", "county_fips": "county",
+}
+
+
+def label(column: str) -> str:
+    """A column's header in the plan: words, not code names."""
+    return LABELS.get(str(column), str(column).replace("_", " "))
 
 
 def chart(svc, key: str, title: str, draw: Callable[[Path], list[Path]], *, alt: str, sources=(),
@@ -84,10 +105,12 @@ def export_profile(svc) -> list[Block]:
 
     def build() -> list[Block]:
         profile = service.profile()
-        blocks: list[Block] = [Paragraphs(" ".join(profile.notes[:2]) if getattr(profile, "notes", None) else
-                                          "Census data cover goods, by exporter location; Brookings estimates "
-                                          "cover goods and services, by production location.", role="note")]
         comparison = getattr(profile, "comparison", None)
+        blocks: list[Block] = []
+        if comparison is None or not len(comparison):  # else the table's notes say it
+            blocks.append(Paragraphs(" ".join(profile.notes[:2]) if getattr(profile, "notes", None) else
+                                     "Census data cover goods, by exporter location; Brookings estimates cover "
+                                     "goods and services, by production location.", role="note"))
         if comparison is not None and len(comparison):
             blocks.append(table(svc, "export_comparison", "Regional exports: published and estimated", comparison,
                                 [c for c in comparison.columns if c not in ("note", "notes", "source")],
