@@ -189,7 +189,27 @@ def exporter_base(svc) -> list[Block]:
     stage_columns = [c for c in wide.columns if c not in ("sector",)]
     blocks.append(table(svc, "pipeline_sectors", "Companies by sector and export stage", wide,
                         counts=stage_columns, meta=meta, max_rows=15))
+    blocks += prospects(svc)
     return blocks
+
+
+def prospects(svc) -> list[Block]:
+    """The companies the organization does not know yet: the business list scored for export likelihood."""
+    businesses = len(svc.ws.prospects.businesses())
+    if not businesses:
+        return [missing("prospects (no business list)", "Import the region's businesses with 'exportplan "
+                        "prospects import FILE' (a state business register extract or a purchased list).")]
+    try:
+        outreach = svc.ws.prospects.outreach(top=None)
+    except ExportPlanError as exc:
+        return [missing(f"prospect scores ({str(exc).splitlines()[0].rstrip('.')})", "Build the export intensity "
+                        "with 'exportplan prospects intensity'.")]
+    where = ("the outreach list is appendix D" if not svc.public else
+             "the outreach list names companies and is in the internal edition only")
+    return [Paragraphs(f"Prospects: {businesses:,} businesses of the region are scored for export likelihood "
+                       "(industry export intensity, size, target sector, foreign parent); "
+                       f"{len(outreach):,} of them are not in the pipeline or had no recent contact, and "
+                       f"{where}.")]
 
 
 # ---- 3.4 the export service system --------------------------------------------------------------
@@ -313,5 +333,5 @@ def sources_table(svc, refs) -> Table:
     return Table("sources", "Data sources and vintages", frame.drop(columns=["sha256"]), max_rows=None)
 
 
-__all__ = ["chart", "clusters", "export_profile", "exporter_base", "guarded", "inventory", "meta_of", "missing",
+__all__ = ["chart", "clusters", "prospects", "export_profile", "exporter_base", "guarded", "inventory", "meta_of", "missing",
            "outreach", "services", "sources_table", "survey", "table", "target_markets", "target_sectors"]
