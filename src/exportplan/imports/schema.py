@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,11 +38,12 @@ from typing import Any
 import pandas as pd
 
 from exportplan.errors import ErrorTable, Problem
-from exportplan.imports.cells import (MAX_TEXT, TYPES, InvalidValue, choice_key, clean_text, convert_cell,
-                                      normalize_header, parse_number, to_naics)
-from exportplan.imports.reader import cell_text, lines_text, read_any, sniff_delimiter
+from exportplan.imports.cells import (FORMULA_SIGNS, MAX_TEXT, TYPES, InvalidValue, choice_key, clean_text,
+                                      convert_cell, normalize_header, parse_number, to_naics)
+from exportplan.imports.reader import cell_text, lines_text, read_any, read_rows, sniff_delimiter
 
 HEADER_SCAN_ROWS = 10
+FORMULA_START = "".join(FORMULA_SIGNS)  # first characters of a cell that may look like a formula
 _DTYPES = {"int": "Int64", "year": "Int64", "float": "float64", "bool": "boolean"}
 
 
@@ -154,7 +155,7 @@ def validate(source: str | Path | pd.DataFrame, spec: TableSpec, *,
              sheet: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Validate a file or frame against ``spec``; all-or-nothing.
 
-    ``source`` is a path (read with :func:`read_any`), a grid from
+    ``source`` is a path (read with :func:`read_rows`), a grid from
     :func:`read_any` (integer column positions; the header line is found in
     it), or a frame whose column labels are the header (lines numbered from 2).
     Returns the canonical frame (one column per spec column, nullable dtypes,
@@ -162,29 +163,53 @@ def validate(source: str | Path | pd.DataFrame, spec: TableSpec, *,
     Raises :class:`ImportFailed` listing every problem found.
     """
     label = file_label or (spec.name if isinstance(source, pd.DataFrame) else Path(source).name)
-    grid = _as_grid(source, sheet, label)
-    run = _Run(spec, label)
-    # Plain lists: row-wise pandas access is far too slow for 10,000+ lines.
-    # Text cells (every cell of a CSV) are already what the user sees.
-    rows = [(int(line), [c if type(c) is str else cell_text(c) for c in cells])
-            for line, cells in zip(grid.index, grid.to_numpy(dtype=object).tolist())]
+    if isinstance(source, pd.DataFrame):
+        grid = source if isinstance(source.columns, pd.RangeIndex) else _frame_to_grid(source)
+        rows, notes = _grid_rows(grid), list(grid.attrs.get("notes", []))
+    else:
+        rows, notes = read_rows(source, sheet=sheet, label=label)
+        width = max(len(cells) for _, cells in rows)
+        rows = [(line, cells if len(cells) == width else cells + [""] * (width - len(cells)))
+                for line, cells in rows]
+    return validate_rows(rows, spec, file_label=label, notes=notes)
+
+
+def validate_rows(rows: list[tuple[int, Sequence[str]]], spec: TableSpec, *, file_label: str,
+                  notes: Sequence[Problem] = ()) -> tuple[pd.DataFrame, list[Problem]]:
+    """:func:`validate` of lines already read: ``[(line, cells)]``, every line (a list or tuple) as wide as
+    the widest, every cell a string (``''`` when empty), as :func:`read_rows` gives them once padded.
+
+    ``notes`` (the reader's) come first among the warnings returned. A caller
+    that holds the lines as lists (a large company file) saves building a
+    frame of every cell only for it to be taken apart again here.
+    """
+    run = _Run(spec, file_label)
     header_line, positions = _locate_header(rows, run)
-    run.errors.raise_if_any(f"Import of {label}")
+    run.errors.raise_if_any(f"Import of {file_label}")
     body = _body(rows, header_line, run)
-    records = _convert_body(body, positions, run)
     lines = [line for line, _ in body]
-    _map_countries(records, lines, run)
-    _apply_row_rule(records, lines, run)
-    _check_duplicates(records, lines, run)
+    columns, ok = _convert_body(body, positions, run)
+    _map_countries(columns, ok, lines, run)
+    _apply_row_rule(columns, ok, lines, run)
+    _check_duplicates(columns, ok, lines, run)
     run.errors.problems.sort(key=lambda p: p.row or 0)  # stable: by line, then as found
-    run.errors.raise_if_any(f"Import of {label}")
-    return _frame(records, lines, spec), list(grid.attrs.get("notes", [])) + run.warnings()
+    run.errors.raise_if_any(f"Import of {file_label}")
+    return _frame(columns, lines, spec), list(notes) + run.warnings()
 
 
-def _as_grid(source, sheet: str | None, label: str) -> pd.DataFrame:
-    if not isinstance(source, pd.DataFrame):
-        return read_any(source, sheet=sheet, label=label)
-    return source if isinstance(source.columns, pd.RangeIndex) else _frame_to_grid(source)
+def _grid_rows(grid: pd.DataFrame) -> list[tuple[int, list[str]]]:
+    """A grid's lines as plain lists (row-wise pandas access is far too slow for 10,000+ lines).
+
+    Cells of a text grid without a missing value (every grid :func:`read_any`
+    gives) are already what the user sees; any other cell is shown as a
+    spreadsheet would (:func:`cell_text`).
+    """
+    lines = [int(line) for line in grid.index]
+    values = grid.to_numpy(dtype=object).tolist()
+    text = all(isinstance(dtype, pd.StringDtype) for dtype in grid.dtypes) and not grid.isna().to_numpy().any()
+    if text:
+        return list(zip(lines, values))
+    return [(line, [c if type(c) is str else cell_text(c) for c in cells]) for line, cells in zip(lines, values)]
 
 
 def _body(rows: list[tuple[int, list[str]]], header_line: int, run: _Run):
@@ -273,13 +298,18 @@ def _note_unnamed_columns(header: list[str], body: list[tuple[int, list[str]]],
                      "if it should be read.")
 
 
-def _convert_body(body: list[tuple[int, list[str]]], positions: dict[str, int], run: _Run) -> list[dict]:
-    """Convert every line (see :func:`_convert_row`), each distinct cell of a column once.
+def _convert_body(body: list[tuple[int, list[str]]], positions: dict[str, int],
+                  run: _Run) -> tuple[dict[str, list], list[bool]]:
+    """Every line converted: ``({column: values}, [line converted in full])``; see :func:`_convert_row`.
 
     Columns repeat their values a lot, and a conversion depends only on the
-    cell and its column. When no distinct cell is wrong or noted, the values
-    are mapped column by column; otherwise line by line, so that problems and
-    notes are found in the same order as always.
+    cell and its column: each distinct cell of a column is converted once. A
+    plain text cell (printable, no leading, trailing or double space, not
+    starting like a formula, within the length limit) is its own value, which
+    :func:`_plain_text` tells without converting it. When no distinct cell is
+    wrong or noted, the values are mapped column by column; otherwise line by
+    line, so that problems and notes are found in the same order as always
+    (the values of a wrong cell are None).
     """
     caches: dict[str, dict[str, tuple]] = {}
     columns: dict[str, list] = {}
@@ -288,7 +318,11 @@ def _convert_body(body: list[tuple[int, list[str]]], positions: dict[str, int], 
         pos = positions.get(col.name)
         raws = [cells[pos] for _, cells in body] if pos is not None else [""]
         cache = caches[col.name] = {}
-        for raw in dict.fromkeys(raws):
+        distinct = dict.fromkeys(raws)
+        if col.type in ("text", "code"):
+            fast = _plain_text(col)
+            distinct = [raw for raw in distinct if not fast(raw)]
+        for raw in distinct:
             try:
                 value, notes = convert_cell(raw, col)
                 cache[raw] = (True, value, tuple(notes))
@@ -296,13 +330,33 @@ def _convert_body(body: list[tuple[int, list[str]]], positions: dict[str, int], 
             except InvalidValue as bad:
                 cache[raw] = (False, bad.problem, bad.fix)
                 plain = False
-        if plain:
-            columns[col.name] = ([cache[raw][1] for raw in raws] if pos is not None
-                                 else [cache[""][1]] * len(body))
-    if not plain:
-        return [_convert_row(line, cells, positions, run, caches) for line, cells in body]
-    names = list(columns)
-    return [dict(zip(names, values), _ok=True) for values in zip(*columns.values())]
+        if not plain:
+            continue
+        if pos is None:
+            columns[col.name] = [cache[""][1]] * len(body)
+        elif col.type not in ("text", "code"):
+            columns[col.name] = [cache[raw][1] for raw in raws]
+        else:  # a plain text cell, not in the cache, is its own value
+            columns[col.name] = [cache[raw][1] if raw in cache else raw for raw in raws] if cache else raws
+    if plain:
+        return columns, [True] * len(body)
+    records = [_convert_row(line, cells, positions, run, caches) for line, cells in body]
+    return ({col.name: [r.get(col.name) for r in records] for col in run.spec.columns},
+            [r["_ok"] for r in records])
+
+
+def _plain_text(col: Column) -> Callable[[str], bool]:
+    """Whether a cell of the text or code column ``col`` is its own value, with no note: what
+    :func:`convert_cell` would give for it, told faster. A cell it cannot tell is converted."""
+    limit = col.max_length
+    missing = frozenset(w.lower() for w in col.missing_values)
+
+    def plain(raw: str) -> bool:
+        # Printable text has no whitespace but the space, so no space at either end means it is stripped.
+        return (raw != "" and raw.isprintable() and raw[0] not in FORMULA_START and raw[-1] != " "
+                and "  " not in raw and len(raw) <= limit and (not missing or raw.lower() not in missing))
+
+    return plain
 
 
 def _convert_row(line: int, row: list[str], positions: dict[str, int], run: _Run,
@@ -336,21 +390,22 @@ def _convert_row(line: int, row: list[str], positions: dict[str, int], run: _Run
     return out
 
 
-def _map_countries(records: list[dict], lines: list[int], run: _Run) -> None:
-    """Replace country names/codes in iso3 columns by ISO3 codes (in place)."""
+def _map_countries(columns: dict[str, list], ok: list[bool], lines: list[int], run: _Run) -> None:
+    """Replace country names/codes in iso3 columns by ISO3 codes (in place); a line with an unknown one is
+    no longer ``ok``."""
     from exportplan.sources.countries import map_column
 
     for col in (c for c in run.spec.columns if c.type == "iso3"):
-        cells = [(i, r[col.name]) for i, r in enumerate(records)
-                 if r.get(col.name) is not None]
+        values = columns[col.name]
+        cells = [(i, v) for i, v in enumerate(values) if v is not None]
         mapping = map_column([v for _, v in cells])
         for (i, value), iso3 in zip(cells, mapping.iso3):
             if iso3 is None:
                 problem, fix = _country_problem(value, mapping)
                 run.error(lines[i], col.name, value, problem, fix)
-                records[i]["_ok"] = False
+                ok[i] = False
             else:
-                records[i][col.name] = iso3
+                values[i] = iso3
 
 
 def _country_problem(value: str, mapping) -> tuple[str, str]:
@@ -365,30 +420,37 @@ def _country_problem(value: str, mapping) -> tuple[str, str]:
     return "is not a country name or code we know", example
 
 
-def _apply_row_rule(records: list[dict], lines: list[int], run: _Run) -> None:
+def _apply_row_rule(columns: dict[str, list], ok: list[bool], lines: list[int], run: _Run) -> None:
+    """The spec's row rule on every line converted in full, as a dict of its values (which the rule may
+    change or fill: they are written back)."""
     if run.spec.row_rule is None:
         return
-    for i, record in enumerate(records):
-        if not record["_ok"]:
+    names = [c.name for c in run.spec.columns]
+    for i in range(len(lines)):
+        if not ok[i]:
             continue
+        record = {name: columns[name][i] for name in names}
+        record["_ok"] = True
         try:
             run.spec.row_rule(record)
         except InvalidValue as bad:
             column = bad.column or ""
             shown = record.get(column)
             run.error(lines[i], column, "" if shown is None else str(shown), bad.problem, bad.fix)
-            record["_ok"] = False
+            ok[i] = False
+            continue
+        for name in names:
+            columns[name][i] = record[name]
 
 
-def _check_duplicates(records: list[dict], lines: list[int], run: _Run) -> None:
+def _check_duplicates(columns: dict[str, list], ok: list[bool], lines: list[int], run: _Run) -> None:
     key = run.spec.key
     if not key:
         return
     first: dict[tuple, int] = {}
-    for i, record in enumerate(records):
-        if not record["_ok"]:
+    for i, values in enumerate(zip(*(columns[k] for k in key))):
+        if not ok[i]:
             continue
-        values = tuple(record[k] for k in key)
         if values in first:
             shown = ", ".join(f"{k}={'' if v is None else v}" for k, v in zip(key, values))
             run.error(lines[i], ", ".join(key), shown,
@@ -398,11 +460,11 @@ def _check_duplicates(records: list[dict], lines: list[int], run: _Run) -> None:
             first[values] = lines[i]
 
 
-def _frame(records: list[dict], lines: list[int], spec: TableSpec) -> pd.DataFrame:
-    data = {c.name: pd.array([r[c.name] for r in records], dtype=c.dtype) for c in spec.columns}
+def _frame(columns: dict[str, list], lines: list[int], spec: TableSpec) -> pd.DataFrame:
+    data = {c.name: pd.array(columns[c.name], dtype=c.dtype) for c in spec.columns}
     return pd.DataFrame(data, index=pd.Index(lines, name="line", dtype="int64"))
 
 
 __all__ = ["Column", "InvalidValue", "TableSpec", "TYPES", "MAX_TEXT", "cell_text",
            "choice_key", "clean_text", "convert_cell", "normalize_header", "parse_number",
-           "read_any", "sniff_delimiter", "to_naics", "validate"]
+           "read_any", "read_rows", "sniff_delimiter", "to_naics", "validate", "validate_rows"]
