@@ -30,14 +30,16 @@ This module writes files too (the template and the export), through
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
@@ -47,7 +49,7 @@ from exportplan.imports.company_sheets import (CHECKS, CHILD_SHEETS, COLUMNS, DT
 from exportplan.imports.guard import check_file
 from exportplan.imports.reader import cell_text, lines_text, read_rows
 from exportplan.imports.reader import read_any  # noqa: F401 - still patched by name in tests
-from exportplan.imports.schema import HEADER_SCAN_ROWS, TableSpec, validate
+from exportplan.imports.schema import HEADER_SCAN_ROWS, TableSpec, validate_rows
 from exportplan.sources.filekind import is_workbook
 from exportplan.sources.textio import Formula, UnreadableWorkbook, workbook_rows
 
@@ -84,9 +86,29 @@ def read_company_file(path: str | os.PathLike, *, sheet: str | None = None, mapp
     problem.
     """
     path = Path(path)
+    _refuse_before_reading(path, path.name, max_mb)
+    with _no_cycle_collection():
+        return _read_company_file(path, sheet, mapping, known_ids, today or date.today())
+
+
+@contextmanager
+def _no_cycle_collection():
+    """The cyclic garbage collector paused while a file is read: the reader makes millions of small lists and
+    strings and no reference cycles, and the collector's passes over them took a third of the time of a large
+    file. Reference counting still frees everything; the collector runs again afterwards (unless it was off)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _read_company_file(path: Path, sheet: str | None, mapping: Mapping[str, str] | None,
+                       known_ids: Collection[str], today: date) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """:func:`read_company_file` of a file that passed the checks made before reading."""
     label = path.name
-    today = today or date.today()
-    _refuse_before_reading(path, label, max_mb)
     errors = ErrorTable()
     maps = _mapping(mapping, label, errors)
     notes: list[str] = []
@@ -233,20 +255,23 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
     if header is not None:
         hline, hcells = header
         renamed = [_canonical_header(cell, spec, maps) for cell in hcells]
-        rows = [(line, renamed if line == hline else cells) for line, cells in rows]
-        body = [(line, [restore(c) for c in cells] if "'" in "".join(cells) else cells)
-                for line, cells in rows if line > hline]
-        rows = [(line, cells) for line, cells in rows if line <= hline] + body
+        # Lines come in order: those above the header, the header (renamed), then the body (quotes restored).
+        at = next(i for i, (line, _) in enumerate(rows) if line == hline)
+        body = rows[at + 1:]
+        for i, (line, cells) in enumerate(body):
+            if "'" in "".join(cells):
+                body[i] = (line, [restore(c) for c in cells])
+        rows = rows[:at] + [(hline, renamed)] + body
         if spec.name != "companies" and not any("".join(cells).strip() for _, cells in body):
             return empty_frame(spec.name)  # a child sheet with its header only
         custom, done = _custom_columns(spec, renamed, body, where, today, errors, notes)
         hidden = _hidden(spec, renamed, done, hline, filled, max(len(cells) for _, cells in rows))
     else:
         hline, custom, done, hidden = 0, {}, [], []
-    grid = _grid(rows, hline, done, hidden)
+    shown = _validator_rows(rows, hline, done, hidden)
     before = len(errors)
     try:
-        frame, warnings = validate(grid, spec, file_label=where)
+        frame, warnings = validate_rows(shown, spec, file_label=where)
     except ImportFailed as exc:
         errors.problems += exc.table.problems
         return None
@@ -309,26 +334,28 @@ def _hidden(spec: TableSpec, header: list[str], done: list[int], hline: int, fil
     return sorted(hidden)
 
 
-def _grid(rows: Rows, hline: int, done: list[int], hidden: list[int]) -> pd.DataFrame:
-    """The validator's grid of ``rows`` (short rows padded with ''), the cells below line ``hline`` at the
+def _validator_rows(rows: Rows, hline: int, done: list[int], hidden: list[int]) -> list[tuple[int, Sequence[str]]]:
+    """The validator's lines: ``rows`` padded with '' to the widest, the cells below line ``hline`` at the
     positions ``done`` blank: those columns were converted in full here, and the validator has nothing left
     to check in them. The columns at the positions ``hidden`` (see :func:`_hidden`) are left out.
 
-    The grid holds plain Python strings (``object`` dtype): the validator takes its cells back as lists,
-    which from text columns (Arrow strings) would cost a conversion of every cell.
+    Plain lists and tuples of strings, which the validator takes as they are (no frame of every cell).
     """
     width = max(len(cells) for _, cells in rows)
-    padded = [cells if len(cells) == width else cells + [""] * (width - len(cells)) for _, cells in rows]
-    cells = np.empty((len(padded), width), dtype=object)
-    cells[:] = padded
-    lines = np.fromiter((line for line, _ in rows), dtype="int64", count=len(rows))
+    pad = [""] * width
     if hidden:
-        cells = cells[:, [pos for pos in range(width) if pos not in set(hidden)]]
-    elif done:
-        cells[np.ix_(lines > hline, done)] = ""
-    grid = pd.DataFrame(cells, index=pd.Index(lines, name="line"), dtype=object, copy=False)
-    grid.attrs["notes"] = []
-    return grid
+        keep = [pos for pos in range(width) if pos not in set(hidden)]
+        pick = itemgetter(*keep) if len(keep) > 1 else (lambda cells: (cells[keep[0]],))
+        return [(line, pick(cells if len(cells) == width else cells + pad[len(cells):])) for line, cells in rows]
+    out = []
+    for line, cells in rows:
+        if len(cells) < width or (done and line > hline):
+            cells = cells + pad[len(cells):]
+            if line > hline:
+                for pos in done:
+                    cells[pos] = ""
+        out.append((line, cells))
+    return out
 
 
 def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, today: date, errors: ErrorTable,
@@ -349,11 +376,14 @@ def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, 
         pos = positions.get(name)
         if pos is None:
             continue
-        seen: dict[str, tuple] = {}  # raw cell -> (text, value, note, problem): codes and lists repeat a lot
-        for line, cells in body:
-            raw = cells[pos] if pos < len(cells) else ""
-            if raw not in seen:
-                seen[raw] = _convert(raw, check, limits[name], today, name not in required)
+        raws = [cells[pos] if pos < len(cells) else "" for _, cells in body]
+        # raw cell -> (text, value, note, problem): codes and lists repeat a lot
+        seen = {raw: _convert(raw, check, limits[name], today, name not in required) for raw in dict.fromkeys(raws)}
+        if not any(note or bad for _, _, note, bad in seen.values()):
+            values.update((line, value) for (line, _), (_, value, _, _) in zip(body, map(seen.__getitem__, raws))
+                          if value is not None)
+            continue
+        for (line, _), raw in zip(body, raws):
             text, value, note, bad = seen[raw]
             if bad is not None:
                 errors.add(bad.problem, bad.fix, file=where, row=line, column=name,
