@@ -43,7 +43,7 @@ from exportplan.imports.cells import (FORMULA_SIGNS, MAX_TEXT, TYPES, InvalidVal
 from exportplan.imports.reader import cell_text, lines_text, read_any, read_rows, sniff_delimiter
 
 HEADER_SCAN_ROWS = 10
-FORMULA_START = "".join(FORMULA_SIGNS)  # first characters of a cell that may look like a formula
+_NOT_PLAIN_START = " " + "".join(FORMULA_SIGNS)  # a space, or a first character that may start a formula
 _DTYPES = {"int": "Int64", "year": "Int64", "float": "float64", "bool": "boolean"}
 
 
@@ -353,7 +353,7 @@ def _plain_text(col: Column) -> Callable[[str], bool]:
 
     def plain(raw: str) -> bool:
         # Printable text has no whitespace but the space, so no space at either end means it is stripped.
-        return (raw != "" and raw.isprintable() and raw[0] not in FORMULA_START and raw[-1] != " "
+        return (raw != "" and raw.isprintable() and raw[0] not in _NOT_PLAIN_START and raw[-1] != " "
                 and "  " not in raw and len(raw) <= limit and (not missing or raw.lower() not in missing))
 
     return plain
