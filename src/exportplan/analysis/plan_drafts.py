@@ -70,10 +70,12 @@ def summary(facts: Facts) -> str:
     base = ""
     if facts.companies:
         base = (f" Of the {facts.companies} companies in the pipeline, {facts.exporters or 0} export today.")
+    gap = (f"The largest gap in export services is {_gap_words(facts)}." if facts.gaps else
+           "No gap in export services was found (check that the state and regional programs and the companies' "
+           "needs are entered).")
     return (f"This plan sets out how {facts.organization} will grow exports from {facts.region}.{base} "
             f"It targets {_list(facts.sectors, 'the region’s strongest sectors')} and "
-            f"{_list(facts.markets, 'the highest-ranked markets')}. The largest gap in export services is "
-            f"{_gap_words(facts)}. The recommended role: {facts.role}.")
+            f"{_list(facts.markets, 'the highest-ranked markets')}. {gap} The recommended role: {facts.role}.")
 
 
 def strategies(facts: Facts) -> str:

@@ -36,8 +36,9 @@ def heatmap_chart(demand: pd.DataFrame, gap_companies: pd.DataFrame, path: str |
     demand = demand.astype(float)
     gaps = gap_companies.reindex(index=demand.index, columns=demand.columns).fillna(0).astype(float)
     if not len(demand) or float(demand.to_numpy().sum()) <= 0:
-        raise ChartNotDrawn("no demand for export services is recorded (no company needs and no target "
-                            "sectors or markets), so there is no heat map to draw")
+        raise ChartNotDrawn("no company has a need for export services recorded in any cell (the companies' "
+                            "needs in the pipeline, or pipeline companies in the target sectors and markets), so "
+                            "there is no heat map to draw")
     columns = [c for c in demand.columns if demand[c].sum() > 0]
     demand, gaps = demand[columns], gaps[columns]
     share = np.where(demand.to_numpy() > 0, gaps.to_numpy() / np.maximum(demand.to_numpy(), 1), np.nan)

@@ -85,7 +85,8 @@ def chart(svc, key: str, title: str, draw: Callable[[Path], list[Path]], *, alt:
 
 
 def missing(what: str, how: str) -> Paragraphs:
-    return Paragraphs(f"Missing: {what}. {how}", role="missing")
+    """What a section lacks and the command that fills it (renderers label it as missing)."""
+    return Paragraphs(f"Not available yet: {what}. {how}", role="missing")
 
 
 def guarded(build: Callable[[], list[Block]], what: str, how: str) -> list[Block]:
@@ -225,12 +226,19 @@ def services(svc) -> list[Block]:
         by_service = (gap_rows.groupby("category")["demand"].agg(["size", "sum"])
                       .rename(columns={"size": "gap_cells", "sum": "company_needs"}).reset_index()
                       .sort_values(["company_needs", "category"], ascending=[False, True]))
-        blocks.append(Paragraphs(meta_of(gaps).get("notes", [""])[0] if meta_of(gaps).get("notes") else ""))
-        blocks.append(table(svc, "gaps_by_service", "Gaps in export services by service category", by_service,
-                            counts=("company_needs",), meta=meta_of(gaps)))
-        blocks.append(table(svc, "gaps", "Gap cells (service, stage, sector, country)", gap_rows,
-                            ["category", "stage", "sector", "iso3", "demand", "status", "reason"],
-                            counts=("demand",), meta=meta_of(gaps), max_rows=15))
+        gap_meta = meta_of(gaps)
+        if len(gap_rows):
+            blocks.append(table(svc, "gaps_by_service", "Gaps in export services by service category", by_service,
+                                counts=("company_needs",), meta=gap_meta))
+            blocks.append(table(svc, "gaps", "Gap cells (service, stage, sector, country)", gap_rows,
+                                ["category", "stage", "sector", "iso3", "demand", "status", "reason"],
+                                counts=("demand",), meta={"sources": gap_meta.get("sources", []), "notes": []},
+                                max_rows=15))
+        else:
+            notes = [n for n in gap_meta.get("notes", []) if "SAMPLE DATA" not in n]
+            blocks.append(Paragraphs(" ".join(notes[:1]) + " Demand comes from the companies' needs in the "
+                                     "pipeline and from the target sectors and markets; every demand cell has an "
+                                     "existing program."))
         blocks += chart(svc, "gaps_heatmap", "Demand and gaps by export stage and service",
                         lambda p: svc.ws.programs.gap_chart(p, gaps=gaps),
                         alt="Heat map of companies with a need by export stage and service category, coloured by "
