@@ -46,6 +46,16 @@ def _list(items: Sequence[str], none: str, limit: int = 3) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _named(kind: str, items: Sequence[str], none: str) -> str:
+    """'the sectors A; B and C' (items may hold commas, so ';' between them when there are several)."""
+    items = [str(i) for i in items if str(i)][:3]
+    if not items:
+        return none
+    if len(items) == 1:
+        return f"the {kind} {items[0]}"
+    return f"the {kind}s {'; '.join(items[:-1])}{';' if len(items) > 2 else ''} and {items[-1]}"
+
+
 def _partners(facts: Facts) -> str:
     named = list(facts.partners) or ["the state trade office", "the U.S. Commercial Service"]
     return _list(named, "state and federal partners", limit=4)
@@ -61,8 +71,8 @@ def _gap_words(facts: Facts) -> str:
 def vision(facts: Facts) -> str:
     return (f"Exports bring new customers, higher wages and resilience to {facts.region}. "
             f"{facts.organization} will help more of the region's companies sell abroad, starting with "
-            f"{_list(facts.sectors, 'its strongest traded clusters')}, in "
-            f"{_list(facts.markets, 'the markets the analysis ranks highest')}.\n\n"
+            f"{_named('sector', facts.sectors, 'its strongest traded clusters')}, in "
+            f"{_named('market', facts.markets, 'the markets the analysis ranks highest')}.\n\n"
             "Draft: say here why exports matter to this region and what success looks like in five years.")
 
 
@@ -74,8 +84,9 @@ def summary(facts: Facts) -> str:
            "No gap in export services was found (check that the state and regional programs and the companies' "
            "needs are entered).")
     return (f"This plan sets out how {facts.organization} will grow exports from {facts.region}.{base} "
-            f"It targets {_list(facts.sectors, 'the region’s strongest sectors')} and "
-            f"{_list(facts.markets, 'the highest-ranked markets')}. {gap} The recommended role: {facts.role}.")
+            f"It targets {_named('sector', facts.sectors, 'the region’s strongest sectors')}, and "
+            f"{_named('market', facts.markets, 'the highest-ranked markets')}. {gap} "
+            f"The recommended role: {facts.role}.")
 
 
 def strategies(facts: Facts) -> str:
