@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from exportplan.analysis.program_scope import eligibility, serves_sector, serves_value
+from exportplan.analysis.program_scope import eligibility, number, serves_sector, serves_value, text
 from exportplan.analysis.program_terms import (
     ALL, COSTS, LEVELS, PUBLIC_LEVELS, REGIONAL_LEVELS, SERVICE_CATEGORIES, STAGES, STATUSES, split_list,
 )
@@ -60,25 +60,9 @@ COMPANY_COLUMNS = ("company_id", "name", "naics", "sector", "state", "employees"
 
 
 # ---------------------------------------------------------------- cells and checks
-def text(value: object) -> str:
-    """A cell as stripped text ("" for None and missing values)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value).strip()
-
-
 def entries(cell: object) -> list[str]:
     """A list cell's items without "all" (an empty list means every value)."""
     return [item for item in split_list(cell) if item.lower() != ALL]
-
-
-def number(value: object) -> float | None:
-    """A numeric cell, or None when blank or not a number."""
-    try:
-        out = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if out != out else out
 
 
 def _canonical(vocabulary: Sequence[str]) -> dict[str, str]:

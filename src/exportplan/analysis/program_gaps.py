@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from exportplan.analysis.pipeline_terms import STAGES
-from exportplan.analysis.program_scope import eligibility, sector_matches, serves
+from exportplan.analysis.program_scope import eligibility, number, sector_matches, serves, text
 from exportplan.analysis.program_terms import ALL, SERVICE_CATEGORIES, join_list, split_list
 from exportplan.errors import ExportPlanError
 
@@ -114,20 +114,6 @@ def _need(frame: pd.DataFrame, columns: Sequence[str], what: str, fix: str) -> N
                               f"(it has {', '.join(map(str, frame.columns)) or 'none'}). {fix}")
 
 
-def _text(value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value).strip()
-
-
-def _number(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else number
-
-
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -165,11 +151,11 @@ def _markets(targets: Iterable[str]) -> list[str]:
     out: list[str] = []
     bad: list[str] = []
     for raw in targets:
-        code = _text(raw).upper()
+        code = text(raw).upper()
         if not code:
             continue
         if len(code) != 3 or not code.isalpha():
-            bad.append(_text(raw))
+            bad.append(text(raw))
         elif code not in out:
             out.append(code)
     if bad:
@@ -198,27 +184,27 @@ def demand_cells(companies: pd.DataFrame, needs: pd.DataFrame, *, target_sectors
     if unknown:
         raise ExportPlanError(f"priority categories {unknown} are not service categories; "
                               f"use names from {list(SERVICE_CATEGORIES)}.")
-    sectors = [s for s in dict.fromkeys(_text(t) for t in target_sectors) if s and s.lower() != ALL]
+    sectors = [s for s in dict.fromkeys(text(t) for t in target_sectors) if s and s.lower() != ALL]
     markets = _markets(target_markets)
 
     by_id: dict[str, dict] = {}
     for row in companies.to_dict("records"):
-        key = _text(row["company_id"])
-        by_id[key] = {"company_id": key, "name": _text(row["name"]), "naics": _text(row["naics"]),
-                      "sector": _text(row["sector"]), "stage": _text(row["stage"]),
+        key = text(row["company_id"])
+        by_id[key] = {"company_id": key, "name": text(row["name"]), "naics": text(row["naics"]),
+                      "sector": text(row["sector"]), "stage": text(row["stage"]),
                       "markets": {m.upper() for column in ("target_markets", "current_markets")
                                   for m in split_list(row.get(column))}}
     rows: list[dict] = []
     strangers: list[str] = []
     for need in needs.to_dict("records"):
-        key = _text(need["company_id"])
+        key = text(need["company_id"])
         company = by_id.get(key)
         if company is None:
             strangers.append(key)
             continue
-        rows.append({"company_id": key, "name": company["name"], "category": _text(need["service_category"]),
+        rows.append({"company_id": key, "name": company["name"], "category": text(need["service_category"]),
                      "stage": company["stage"], "sector": company["sector"], "naics": company["naics"],
-                     "iso3": _text(need["iso3"]).upper() or ALL, "source": SOURCES[0], "priority": False})
+                     "iso3": text(need["iso3"]).upper() or ALL, "source": SOURCES[0], "priority": False})
     if strangers:
         raise ExportPlanError(f"needs name companies that are not among the companies: "
                               f"{', '.join(sorted(set(strangers))[:10])}. Pass every company that has needs.")
@@ -260,9 +246,9 @@ def cells(demand: pd.DataFrame) -> pd.DataFrame:
         return _empty(CELL_COLUMNS)
     out = []
     for keys, group in demand.groupby(list(CELL_KEYS), sort=False, dropna=False):
-        companies = sorted({_text(c) for c in group["company_id"]} - {""})
+        companies = sorted({text(c) for c in group["company_id"]} - {""})
         out.append(dict(zip(CELL_KEYS, keys), demand=len(companies), companies=join_list(companies),
-                        naics=join_list(sorted({_text(n) for n in group["naics"]} - {""})),
+                        naics=join_list(sorted({text(n) for n in group["naics"]} - {""})),
                         sources=join_list(sorted(set(group["source"]), key=lambda s: (SOURCES + (s,)).index(s))),
                         priority=bool(group["priority"].astype(bool).any())))
     frame = pd.DataFrame(out, columns=list(CELL_COLUMNS)).astype({"demand": "int64", "priority": bool})
@@ -294,10 +280,10 @@ def _describe(cell: Mapping, country_names: Mapping[str, str]) -> str:
 def _programs(programs: pd.DataFrame) -> list[dict]:
     _need(programs, ("program_id", "name", "status", "categories", "capacity"), "The programs",
           "Pass program rows (the inventory's program columns plus level, provider_name, provider_states).")
-    rows = [dict(p) for p in programs.to_dict("records") if _text(p["status"]).lower() == "existing"]
+    rows = [dict(p) for p in programs.to_dict("records") if text(p["status"]).lower() == "existing"]
     for row in rows:
-        row["program_id"] = _text(row["program_id"])
-        row["capacity_number"] = _number(row.get("capacity"))
+        row["program_id"] = text(row["program_id"])
+        row["capacity_number"] = number(row.get("capacity"))
     return sorted(rows, key=lambda r: r["program_id"])
 
 
@@ -316,7 +302,7 @@ def supply_and_gaps(demand: pd.DataFrame, programs: pd.DataFrame, companies: pd.
     if table.empty:
         return _empty(GAP_COLUMNS)
     _need(companies, ("company_id",), "The companies", COMPANY_FIX)
-    by_id = {_text(c["company_id"]): c for c in companies.to_dict("records")}
+    by_id = {text(c["company_id"]): c for c in companies.to_dict("records")}
     missing = sorted({c for cell in table["companies"] for c in split_list(cell)} - set(by_id))
     if missing:
         raise ExportPlanError(f"the demand names companies that are not among the companies: "
@@ -359,7 +345,7 @@ def _scan(cell: Mapping, existing: list[dict], by_id: Mapping[str, Mapping]) -> 
         count = 0
         for key in members:
             company = by_id[key]
-            if not serves(program, *keys, naics=_text(company.get("naics"))):
+            if not serves(program, *keys, naics=text(company.get("naics"))):
                 why.setdefault(key, {})[pid] = "outside its sectors"
                 continue
             verdict = eligibility(program, company)
@@ -414,7 +400,7 @@ def _judge(cell: Mapping, scan: Mapping, served_demand: Mapping[str, int], names
         **{k: cell[k] for k in CELL_KEYS}, "demand": demand, "companies": cell["companies"],
         "sources": cell["sources"], "priority": bool(cell["priority"]), "status": status, "gap": gap,
         "programs": join_list([p["program_id"] for p in serving]),
-        "program_names": join_list([_text(p["name"]) for p in serving]),
+        "program_names": join_list([text(p["name"]) for p in serving]),
         "capacity_known": float("nan") if known is None else round(known, 2),
         "capacity_unknown_programs": join_list(unknown), "capacity_status": capacity_status,
         "excluded_companies": join_list(sorted(scan["excluded"])),
@@ -423,7 +409,7 @@ def _judge(cell: Mapping, scan: Mapping, served_demand: Mapping[str, int], names
     }
 
 
-def _capacity_text(known_shares: list[tuple[str, float, float]], known: float | None, unknown: list[str]) -> str:
+def _capacitytext(known_shares: list[tuple[str, float, float]], known: float | None, unknown: list[str]) -> str:
     parts = []
     if known is not None:
         shares = ", ".join(f"{pid}: a share of {_num(share)} of {_num(capacity)}"
@@ -449,7 +435,7 @@ def _reason(cell: Mapping, status: str, scan: Mapping, serving: list[dict],
         if serving:
             text += f"; the others are served by {', '.join(p['program_id'] for p in serving)}"
         return text
-    capacity = _capacity_text(known_shares, known, unknown)
+    capacity = _capacitytext(known_shares, known, unknown)
     programs = ", ".join(p["program_id"] for p in serving)
     if status == STATUSES[2]:
         return f"{head}; {capacity} is short of the demand of {demand} ({programs})"

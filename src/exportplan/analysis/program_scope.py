@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
+
 from exportplan.analysis.program_terms import ALL, split_list
 
 
@@ -84,20 +86,28 @@ class Eligibility:
     unknown: tuple[str, ...] = ()  # what the workspace cannot check (named, never excluding)
 
 
-def _number(value: object) -> float | None:
+def number(value: object) -> float | None:
+    """A numeric cell, or None when blank or not a number (the one reader of numbers in program rows)."""
     try:
-        number = float(value)  # type: ignore[arg-type]
+        out = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-    return None if number != number else number
+    return None if out != out else out
+
+
+def text(value: object) -> str:
+    """A cell as stripped text ("" for None and missing values)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value).strip()
 
 
 def eligibility(program: Mapping, company: Mapping) -> Eligibility:
     """Check size, states and sector limits of a program against one company."""
     reasons: list[str] = []
     unknown: list[str] = []
-    employees = _number(company.get("employees"))
-    low, high = _number(program.get("min_employees")), _number(program.get("max_employees"))
+    employees = number(company.get("employees"))
+    low, high = number(program.get("min_employees")), number(program.get("max_employees"))
     if low is not None or high is not None:
         if employees is None:
             unknown.append("size")
@@ -121,7 +131,7 @@ def eligibility(program: Mapping, company: Mapping) -> Eligibility:
                                                  str(company.get("naics") or "")):
         return Eligibility(False, f"limited to {', '.join(_items(sectors))}")
     for column, label in (("min_us_content_pct", "U.S. content"), ("min_years_in_business", "years in business")):
-        if _number(program.get(column)) is not None:
+        if number(program.get(column)) is not None:
             unknown.append(label)
     reason = "; ".join(reasons) if reasons else "no limit excludes it"
     if unknown:
