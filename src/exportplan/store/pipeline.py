@@ -153,11 +153,15 @@ def _filters(query, *, dialect: str = "", stage=None, sector=None, county=None, 
              search_key=None):
     """``query`` narrowed by the filters of :func:`list_companies`.
 
-    The name search is a substring match (``%text%``), which no index helps:
-    each term is the cheapest form of "the name contains the text, any case"
-    on the database. SQLite's LIKE already ignores ASCII case and its
-    ``lower()`` folds only ASCII, so ``name LIKE`` matches exactly what
-    ``lower(name) LIKE`` does, without a function call per row.
+    The name search is a substring match (``%text%``), which no B-tree index
+    helps: each term is the cheapest form of "the name contains the text, any
+    case" on the database. On PostgreSQL, ``lower(name) LIKE`` and
+    ``name_key LIKE`` are the expressions of the trigram indexes of migration
+    0008 (where the server let it create them), which find the matches of a
+    text of three or more characters without reading the table. SQLite's LIKE
+    already ignores ASCII case and its ``lower()`` folds only ASCII, so
+    ``name LIKE`` matches exactly what ``lower(name) LIKE`` does, without a
+    function call per row.
     """
     for column, value in ((_c.stage, stage), (_c.sector, sector), (_c.county_fips, county)):
         if value:
