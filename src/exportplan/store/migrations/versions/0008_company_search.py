@@ -8,6 +8,14 @@ which a B-tree index cannot serve. On PostgreSQL this migration adds the
 - ``trgm_companies_name`` on ``lower(name)``;
 - ``trgm_companies_name_key`` on ``name_key``.
 
+Both keep the smallest list of pending entries (``gin_pending_list_limit``
+64 kB). New rows wait in that list until it is full; the planner counts
+every page of it into the cost of a search, and with the default 4 MB left
+over after an import of many companies it preferred reading the whole
+table (about 75 ms at 100,000 companies instead of under 1 ms). Turning the
+list off (``fastupdate = off``) made that import three times slower; a
+64 kB list costs little.
+
 A server where the extension cannot be created (PostgreSQL without its
 contrib modules, or a user who may not create extensions in the database)
 still migrates: the attempt runs inside a SAVEPOINT, and when it fails the
@@ -37,8 +45,8 @@ log = logging.getLogger("exportplan.store")
 
 STATEMENTS = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS trgm_companies_name ON companies USING gin (lower(name) gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS trgm_companies_name_key ON companies USING gin (name_key gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS trgm_companies_name ON companies USING gin (lower(name) gin_trgm_ops) WITH (gin_pending_list_limit = 64)",
+    "CREATE INDEX IF NOT EXISTS trgm_companies_name_key ON companies USING gin (name_key gin_trgm_ops) WITH (gin_pending_list_limit = 64)",
 )
 
 
