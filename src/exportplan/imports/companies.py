@@ -49,7 +49,7 @@ from exportplan.imports.company_sheets import (CHECKS, CHILD_SHEETS, COLUMNS, DT
 from exportplan.imports.guard import check_file
 from exportplan.imports.reader import cell_text, lines_text, read_rows
 from exportplan.imports.reader import read_any  # noqa: F401 - still patched by name in tests
-from exportplan.imports.schema import HEADER_SCAN_ROWS, TableSpec, validate_rows
+from exportplan.imports.schema import HEADER_SCAN_ROWS, TableSpec, column_array, validate_rows
 from exportplan.sources.filekind import is_workbook
 from exportplan.sources.textio import Formula, UnreadableWorkbook, workbook_rows
 
@@ -280,8 +280,8 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
     notes += [str(w) for w in warnings]
     lines = frame.index.tolist()
     for name, values in custom.items():
-        frame[name] = pd.array([values.get(line) for line in lines] if values else [None] * len(lines),
-                               dtype=DTYPES[spec.name][name])
+        frame[name] = column_array(list(map(values.get, lines)) if values else [None] * len(lines),
+                                   DTYPES[spec.name][name])
     return frame.astype(DTYPES[spec.name])
 
 
@@ -371,19 +371,22 @@ def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, 
     done = [positions[name] for name in CHECKS[spec.name] if name in positions and name not in required]
     out: dict[str, dict[int, object]] = {}
     adjusted: dict[str, list[int]] = {}
+    width = max(positions.values(), default=0) + 1
+    cell_rows = [cells if len(cells) >= width else cells + [""] * (width - len(cells)) for _, cells in body]
+    body_lines = [line for line, _ in body]
     for name, check in CHECKS[spec.name].items():
         values = out[name] = {}
         pos = positions.get(name)
         if pos is None:
             continue
-        raws = [cells[pos] if pos < len(cells) else "" for _, cells in body]
+        raws = list(map(itemgetter(pos), cell_rows))
         # raw cell -> (text, value, note, problem): codes and lists repeat a lot
         seen = {raw: _convert(raw, check, limits[name], today, name not in required) for raw in dict.fromkeys(raws)}
-        if not any(note or bad for _, _, note, bad in seen.values()):
-            values.update((line, value) for (line, _), (_, value, _, _) in zip(body, map(seen.__getitem__, raws))
-                          if value is not None)
+        if not any(note or bad for _, _, note, bad in seen.values()):  # every line's value (None when blank)
+            value_of = {raw: value for raw, (_, value, _, _) in seen.items()}
+            values.update(zip(body_lines, map(value_of.__getitem__, raws)))
             continue
-        for (line, _), raw in zip(body, raws):
+        for line, raw in zip(body_lines, raws):
             text, value, note, bad = seen[raw]
             if bad is not None:
                 errors.add(bad.problem, bad.fix, file=where, row=line, column=name,
@@ -418,8 +421,8 @@ def _convert(raw: str, check, limit: int, today: date,
 def _company_keys(frame: pd.DataFrame, where: str, errors: ErrorTable) -> None:
     """Fill blank company_ids with :func:`derived_key`; report duplicate keys (in place)."""
     ids = frame["company_id"].tolist()
-    derived = [pd.isna(v) for v in ids]
-    counties = [None if pd.isna(c) else c for c in frame["county_fips"].tolist()]
+    derived = frame["company_id"].isna().tolist()
+    counties = frame["county_fips"].astype(object).where(frame["county_fips"].notna(), None).tolist()
     keys = [derived_key(name, county) if blank else key
             for key, blank, name, county in zip(ids, derived, frame["name"].tolist(), counties)]
     first: dict[str, int] = {}
@@ -435,7 +438,7 @@ def _company_keys(frame: pd.DataFrame, where: str, errors: ErrorTable) -> None:
             errors.add(f"duplicates the company_id of line {first[key]}",
                        f"Give each company its own company_id (or keep one of lines {first[key]} and {line}).",
                        file=where, row=int(line), column="company_id", value=key)
-    frame["company_id"] = pd.array(keys, dtype="string")
+    frame["company_id"] = column_array(keys, "string")
 
 
 def _check_references(frames: dict[str, pd.DataFrame | None], sources: dict[str, tuple[Rows, str]],

@@ -32,10 +32,12 @@ import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from exportplan.errors import ErrorTable, Problem
 from exportplan.imports.cells import (FORMULA_SIGNS, MAX_TEXT, TYPES, InvalidValue, choice_key, clean_text,
@@ -214,8 +216,7 @@ def _grid_rows(grid: pd.DataFrame) -> list[tuple[int, list[str]]]:
 
 def _body(rows: list[tuple[int, list[str]]], header_line: int, run: _Run):
     """The non-blank lines below the header (blank lines are skipped)."""
-    body = [(line, cells) for line, cells in rows
-            if line > header_line and any(c.strip() for c in cells)]
+    body = [(line, cells) for line, cells in rows if line > header_line and "".join(cells).strip()]
     if not body:
         run.error(header_line, "", "", "there are no data lines below the header",
                   "Add at least one line of data under the header line.")
@@ -314,9 +315,10 @@ def _convert_body(body: list[tuple[int, list[str]]], positions: dict[str, int],
     caches: dict[str, dict[str, tuple]] = {}
     columns: dict[str, list] = {}
     plain = True
+    cell_rows = [cells for _, cells in body]
     for col in run.spec.columns:
         pos = positions.get(col.name)
-        raws = [cells[pos] for _, cells in body] if pos is not None else [""]
+        raws = list(map(itemgetter(pos), cell_rows)) if pos is not None else [""]
         cache = caches[col.name] = {}
         distinct = dict.fromkeys(raws)
         if col.type in ("text", "code"):
@@ -461,10 +463,21 @@ def _check_duplicates(columns: dict[str, list], ok: list[bool], lines: list[int]
 
 
 def _frame(columns: dict[str, list], lines: list[int], spec: TableSpec) -> pd.DataFrame:
-    data = {c.name: pd.array(columns[c.name], dtype=c.dtype) for c in spec.columns}
+    data = {c.name: column_array(columns[c.name], c.dtype) for c in spec.columns}
     return pd.DataFrame(data, index=pd.Index(lines, name="line", dtype="int64"))
 
 
+def column_array(values: list, dtype: str) -> pd.api.extensions.ExtensionArray:
+    """``pd.array(values, dtype=dtype)``; a ``string`` column of str and None is built by Arrow directly,
+    several times faster than pandas' check of every value (the same array)."""
+    if dtype == "string":
+        try:
+            return pd.array(pa.array(values, type=pa.large_string()), dtype="string")
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # a value that is not text: pandas converts it
+            pass
+    return pd.array(values, dtype=dtype)
+
+
 __all__ = ["Column", "InvalidValue", "TableSpec", "TYPES", "MAX_TEXT", "cell_text",
-           "choice_key", "clean_text", "convert_cell", "normalize_header", "parse_number",
+           "choice_key", "clean_text", "column_array", "convert_cell", "normalize_header", "parse_number",
            "read_any", "read_rows", "sniff_delimiter", "to_naics", "validate", "validate_rows"]
