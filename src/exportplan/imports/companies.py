@@ -123,7 +123,8 @@ def _read_company_file(path: Path, sheet: str | None, mapping: Mapping[str, str]
     if companies is not None:
         _company_keys(companies, sources["companies"][1], errors)
     if companies is not None:
-        _check_references(frames, sources, set(frames["companies"]["company_id"].dropna()) | set(known_ids), errors)
+        ids = frames["companies"]["company_id"].to_numpy(dtype=object, na_value=None).tolist()
+        _check_references(frames, sources, (set(ids) - {None}) | set(known_ids), errors)
     errors.raise_if_any(f"Import of {label}")
     out = {name: frame for name, frame in frames.items() if frame is not None}
     notes += _missing_notes(out["companies"])
@@ -265,9 +266,10 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
         if spec.name != "companies" and not any("".join(cells).strip() for _, cells in body):
             return empty_frame(spec.name)  # a child sheet with its header only
         custom, done = _custom_columns(spec, renamed, body, where, today, errors, notes)
+        body_lines = [line for line, _ in body]
         hidden = _hidden(spec, renamed, done, hline, filled, max(len(cells) for _, cells in rows))
     else:
-        hline, custom, done, hidden = 0, {}, [], []
+        hline, custom, done, hidden, body_lines = 0, {}, [], [], []
     shown = _validator_rows(rows, hline, done, hidden)
     before = len(errors)
     try:
@@ -279,9 +281,13 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
         return None
     notes += [str(w) for w in warnings]
     lines = frame.index.tolist()
+    same = lines == body_lines  # no blank line in the body, which the validator leaves out
     for name, values in custom.items():
-        frame[name] = column_array(list(map(values.get, lines)) if values else [None] * len(lines),
-                                   DTYPES[spec.name][name])
+        if values is None:
+            values = [None] * len(lines)
+        elif not same:
+            values = list(map(dict(zip(body_lines, values)).get, lines))
+        frame[name] = column_array(values, DTYPES[spec.name][name])
     return frame.astype(DTYPES[spec.name])
 
 
@@ -359,9 +365,10 @@ def _validator_rows(rows: Rows, hline: int, done: list[int], hidden: list[int]) 
 
 
 def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, today: date, errors: ErrorTable,
-                    notes: list[str]) -> tuple[dict[str, dict[int, object]], list[int]]:
-    """The columns converted here rather than by the validator: ({column: {line: value}}, positions of the
-    optional ones, which the validator need not see); problems go to ``errors``."""
+                    notes: list[str]) -> tuple[dict[str, list | None], list[int]]:
+    """The columns converted here rather than by the validator: ({column: the value of every line of ``body``
+    (None when blank or wrong), or None when the column is missing}, positions of the optional ones, which
+    the validator need not see); problems go to ``errors``."""
     index = spec.header_index
     positions: dict[str, int] = {}
     for pos, cell in enumerate(header):
@@ -369,32 +376,30 @@ def _custom_columns(spec: TableSpec, header: list[str], body: Rows, where: str, 
     limits = {c.name: c.max_length for c in spec.columns}
     required = set(spec.required)
     done = [positions[name] for name in CHECKS[spec.name] if name in positions and name not in required]
-    out: dict[str, dict[int, object]] = {}
+    out: dict[str, list | None] = {}
     adjusted: dict[str, list[int]] = {}
     width = max(positions.values(), default=0) + 1
     cell_rows = [cells if len(cells) >= width else cells + [""] * (width - len(cells)) for _, cells in body]
     body_lines = [line for line, _ in body]
     for name, check in CHECKS[spec.name].items():
-        values = out[name] = {}
         pos = positions.get(name)
         if pos is None:
+            out[name] = None
             continue
         raws = list(map(itemgetter(pos), cell_rows))
         # raw cell -> (text, value, note, problem): codes and lists repeat a lot
         seen = {raw: _convert(raw, check, limits[name], today, name not in required) for raw in dict.fromkeys(raws)}
-        if not any(note or bad for _, _, note, bad in seen.values()):  # every line's value (None when blank)
-            value_of = {raw: value for raw, (_, value, _, _) in seen.items()}
-            values.update(zip(body_lines, map(value_of.__getitem__, raws)))
+        value_of = {raw: value for raw, (_, value, _, _) in seen.items()}
+        out[name] = list(map(value_of.__getitem__, raws))  # a wrong cell's value is None
+        if not any(note or bad for _, _, note, bad in seen.values()):
             continue
         for line, raw in zip(body_lines, raws):
             text, value, note, bad = seen[raw]
             if bad is not None:
                 errors.add(bad.problem, bad.fix, file=where, row=line, column=name,
                            value=text if len(text) <= 80 else text[:80] + "…")
-            elif value is not None:
-                values[line] = value
-                if note:
-                    adjusted.setdefault(f"{name}: {note}", []).append(line)
+            elif value is not None and note:
+                adjusted.setdefault(f"{name}: {note}", []).append(line)
     for message, lines in adjusted.items():
         notes.append(f"{where}, {message} (line(s) {lines_text(lines)}).")
     return out, done
@@ -420,11 +425,11 @@ def _convert(raw: str, check, limit: int, today: date,
 
 def _company_keys(frame: pd.DataFrame, where: str, errors: ErrorTable) -> None:
     """Fill blank company_ids with :func:`derived_key`; report duplicate keys (in place)."""
-    ids = frame["company_id"].tolist()
-    derived = frame["company_id"].isna().tolist()
-    counties = frame["county_fips"].astype(object).where(frame["county_fips"].notna(), None).tolist()
+    ids = frame["company_id"].to_numpy(dtype=object, na_value=None).tolist()
+    derived = [key is None for key in ids]
+    counties = frame["county_fips"].to_numpy(dtype=object, na_value=None).tolist()
     keys = [derived_key(name, county) if blank else key
-            for key, blank, name, county in zip(ids, derived, frame["name"].tolist(), counties)]
+            for key, blank, name, county in zip(ids, derived, frame["name"].to_numpy(dtype=object).tolist(), counties)]
     first: dict[str, int] = {}
     for line, key, blank in zip(frame.index, keys, derived):
         if key not in first:

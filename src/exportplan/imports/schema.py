@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -46,6 +46,7 @@ from exportplan.imports.reader import cell_text, lines_text, read_any, read_rows
 
 HEADER_SCAN_ROWS = 10
 _NOT_PLAIN_START = " " + "".join(FORMULA_SIGNS)  # a space, or a first character that may start a formula
+_LINE_START = re.compile("(?:^|\n)[" + re.escape(_NOT_PLAIN_START) + "]")
 _DTYPES = {"int": "Int64", "year": "Int64", "float": "float64", "bool": "boolean"}
 
 
@@ -322,8 +323,8 @@ def _convert_body(body: list[tuple[int, list[str]]], positions: dict[str, int],
         cache = caches[col.name] = {}
         distinct = dict.fromkeys(raws)
         if col.type in ("text", "code"):
-            fast = _plain_text(col)
-            distinct = [raw for raw in distinct if not fast(raw)]
+            distinct = [] if _all_plain_text(distinct, col) else [raw for raw in distinct
+                                                                   if not _plain_text(col)(raw)]
         for raw in distinct:
             try:
                 value, notes = convert_cell(raw, col)
@@ -345,6 +346,19 @@ def _convert_body(body: list[tuple[int, list[str]]], positions: dict[str, int],
     records = [_convert_row(line, cells, positions, run, caches) for line, cells in body]
     return ({col.name: [r.get(col.name) for r in records] for col in run.spec.columns},
             [r["_ok"] for r in records])
+
+
+def _all_plain_text(cells: Collection[str], col: Column) -> bool:
+    """Whether every one of ``cells`` (distinct) is plain text for :func:`_plain_text`, told at once from
+    the cells joined by line breaks (which plain text never holds), without a call per cell."""
+    if not cells:
+        return True
+    blob = "\n".join(cells)
+    return (blob != "" and blob.count("\n") == len(cells) - 1 and blob.replace("\n", "").isprintable()
+            and "\n\n" not in blob and blob[0] != "\n" and blob[-1] != "\n"  # no empty cell
+            and "  " not in blob and " \n" not in blob and blob[-1] != " "
+            and not _LINE_START.search(blob) and max(map(len, cells)) <= col.max_length
+            and not (col.missing_values and {w.lower() for w in col.missing_values} & set(map(str.lower, cells))))
 
 
 def _plain_text(col: Column) -> Callable[[str], bool]:
