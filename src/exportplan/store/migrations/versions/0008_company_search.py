@@ -45,8 +45,10 @@ log = logging.getLogger("exportplan.store")
 
 STATEMENTS = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS trgm_companies_name ON companies USING gin (lower(name) gin_trgm_ops) WITH (gin_pending_list_limit = 64)",
-    "CREATE INDEX IF NOT EXISTS trgm_companies_name_key ON companies USING gin (name_key gin_trgm_ops) WITH (gin_pending_list_limit = 64)",
+    "CREATE INDEX IF NOT EXISTS trgm_companies_name ON companies"
+    " USING gin (lower(name) gin_trgm_ops) WITH (gin_pending_list_limit = 64)",
+    "CREATE INDEX IF NOT EXISTS trgm_companies_name_key ON companies"
+    " USING gin (name_key gin_trgm_ops) WITH (gin_pending_list_limit = 64)",
 )
 
 
