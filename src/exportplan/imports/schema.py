@@ -322,9 +322,13 @@ def _convert_body(body: list[tuple[int, list[str]]], positions: dict[str, int],
         raws = list(map(itemgetter(pos), cell_rows)) if pos is not None else [""]
         cache = caches[col.name] = {}
         distinct = dict.fromkeys(raws)
-        if col.type in ("text", "code"):
-            distinct = [] if _all_plain_text(distinct, col) else [raw for raw in distinct
-                                                                   if not _plain_text(col)(raw)]
+        if col.type in ("text", "code"):  # only the cells that are not plain text are converted
+            blank = [""] if distinct.pop("", 0) is None else []  # a blank cell is converted (to the default)
+            if _all_plain_text(distinct, col):
+                distinct = blank
+            else:
+                plain_text = _plain_text(col)
+                distinct = blank + [raw for raw in distinct if not plain_text(raw)]
         for raw in distinct:
             try:
                 value, notes = convert_cell(raw, col)
