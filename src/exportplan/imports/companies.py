@@ -267,7 +267,7 @@ def _read_sheet(spec: TableSpec, rows: Rows, where: str, maps: dict[str, str], t
             return empty_frame(spec.name)  # a child sheet with its header only
         custom, done = _custom_columns(spec, renamed, body, where, today, errors, notes)
         body_lines = [line for line, _ in body]
-        hidden = _hidden(spec, renamed, done, hline, filled, max(len(cells) for _, cells in rows))
+        hidden = _hidden(spec, renamed, done, hline, filled, _width(rows))
     else:
         hline, custom, done, hidden, body_lines = 0, {}, [], [], []
     shown = _validator_rows(rows, hline, done, hidden)
@@ -325,10 +325,10 @@ def _hidden(spec: TableSpec, header: list[str], done: list[int], hline: int, fil
     known = [n for n in (spec.header_index.get(normalize_header(cell)) for cell in header) if n is not None]
     if len(set(known)) != len(known) or any(name not in known for name in spec.required):
         return []
-    hidden = set(done)
+    hidden, index = set(done), spec.header_index
 
     def score(cells: list[str]) -> int:
-        return sum(normalize_header(c) in spec.header_index for pos, c in enumerate(cells) if pos not in hidden)
+        return sum(normalize_header(c) in index for pos, c in enumerate(cells) if pos not in hidden)
 
     top = score(header)
     for line, cells in filled:
@@ -340,6 +340,11 @@ def _hidden(spec: TableSpec, header: list[str], done: list[int], hline: int, fil
     return sorted(hidden)
 
 
+def _width(rows: Rows) -> int:
+    """The number of cells of the widest line."""
+    return max(map(len, map(itemgetter(1), rows)))
+
+
 def _validator_rows(rows: Rows, hline: int, done: list[int], hidden: list[int]) -> list[tuple[int, Sequence[str]]]:
     """The validator's lines: ``rows`` padded with '' to the widest, the cells below line ``hline`` at the
     positions ``done`` blank: those columns were converted in full here, and the validator has nothing left
@@ -347,7 +352,7 @@ def _validator_rows(rows: Rows, hline: int, done: list[int], hidden: list[int]) 
 
     Plain lists and tuples of strings, which the validator takes as they are (no frame of every cell).
     """
-    width = max(len(cells) for _, cells in rows)
+    width = _width(rows)
     pad = [""] * width
     if hidden:
         keep = [pos for pos in range(width) if pos not in set(hidden)]

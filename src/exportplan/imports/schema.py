@@ -171,7 +171,7 @@ def validate(source: str | Path | pd.DataFrame, spec: TableSpec, *,
         rows, notes = _grid_rows(grid), list(grid.attrs.get("notes", []))
     else:
         rows, notes = read_rows(source, sheet=sheet, label=label)
-        width = max(len(cells) for _, cells in rows)
+        width = max(map(len, map(itemgetter(1), rows)))
         rows = [(line, cells if len(cells) == width else cells + [""] * (width - len(cells)))
                 for line, cells in rows]
     return validate_rows(rows, spec, file_label=label, notes=notes)
@@ -339,12 +339,13 @@ def _convert_body(body: list[tuple[int, list[str]]], positions: dict[str, int],
                 plain = False
         if not plain:
             continue
+        value_of = {raw: done[1] for raw, done in cache.items()}
         if pos is None:
-            columns[col.name] = [cache[""][1]] * len(body)
+            columns[col.name] = [value_of[""]] * len(body)
         elif col.type not in ("text", "code"):
-            columns[col.name] = [cache[raw][1] for raw in raws]
+            columns[col.name] = list(map(value_of.__getitem__, raws))
         else:  # a plain text cell, not in the cache, is its own value
-            columns[col.name] = [cache[raw][1] if raw in cache else raw for raw in raws] if cache else raws
+            columns[col.name] = list(map(value_of.get, raws, raws)) if value_of else raws
     if plain:
         return columns, [True] * len(body)
     records = [_convert_row(line, cells, positions, run, caches) for line, cells in body]
