@@ -73,14 +73,25 @@ def sample(tmp_path_factory):
             counts[key] = tuple(plan_sections.label(c) for c in kwargs.get("counts", ()))
         return original_table(svc, key, *args, **kwargs)
 
+    from exportplan.output import heatmap
+
+    heat: list[pd.DataFrame] = []  # the company counts each build's gap heat map writes in its cells
+    original_heatmap = heatmap.heatmap_chart
+
+    def heatmap_chart(demand, *args, **kwargs):
+        heat.append(demand.copy())
+        return original_heatmap(demand, *args, **kwargs)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(ws.plan, "model", model)
         mp.setattr(plan_sections, "table", table)
+        mp.setattr(heatmap, "heatmap_chart", heatmap_chart)
         internal = ws.plan.build(("html", "docx", "md", "xlsx"), edition="internal", output=root / "internal")
         public = ws.plan.build(edition="public", output=root / "public")
         again = ws.plan.build(("html", "md", "xlsx", "pdf"), edition="public", output=root / "public2")
     yield {"ws": ws, "root": root, "internal": internal, "public": public, "again": again,
-           "model": {k: v[0] for k, v in models.items()}, "counts": counts, "renamed": renamed}
+           "model": {k: v[0] for k, v in models.items()}, "counts": counts, "renamed": renamed,
+           "heat": dict(zip(("internal", "public"), heat))}
     ws.close()
 
 
@@ -345,6 +356,21 @@ def test_public_edition_has_no_count_under_3(sample):
 def test_public_edition_suppresses_candidate_program_demand(sample):
     assert small_counts(sample["model"]["internal"], UNDECLARED_COUNTS)
     assert small_counts(sample["model"]["public"], UNDECLARED_COUNTS) == []
+
+
+def small_cells(frame: pd.DataFrame) -> list:
+    values = frame.apply(pd.to_numeric, errors="coerce").to_numpy().ravel()
+    return [v for v in values if v == v and 0 < v < 3]
+
+
+@pytest.mark.xfail(strict=True, reason="src/exportplan/ws/plan_sections.py line 243 (services()) draws the gap heat "
+                   "map with svc.ws.programs.gap_chart(p, gaps=gaps) in the public edition too, and "
+                   "output/heatmap.py line 65 writes each cell's count of companies (by export stage and service), "
+                   "1 and 2 included. Expected: in the public edition counts under 3 shown as <3 (or left blank), as "
+                   "the funnel chart does (ws/plan.py funnel_chart, suppress_below).")
+def test_public_gap_heat_map_shows_no_count_under_3(sample):
+    assert small_cells(sample["heat"]["internal"]), "the sample's heat map has small counts"
+    assert small_cells(sample["heat"]["public"]) == []
 
 
 # ---- drafts and staff text -------------------------------------------------------------------------------------
