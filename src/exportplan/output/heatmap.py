@@ -26,8 +26,10 @@ _COLOURS = LinearSegmentedColormap.from_list("gaps", ["#2e7d32", "#f7f4d6", "#c6
 
 def heatmap_chart(demand: pd.DataFrame, gap_companies: pd.DataFrame, path: str | os.PathLike, *,
                   title: str = "Export services: demand and gaps by stage and service",
-                  meta: Mapping | None = None, formats=("png", "svg")) -> list[Path]:
+                  meta: Mapping | None = None, formats=("png", "svg"), suppress_below: int = 0) -> list[Path]:
     """Draw ``demand`` (rows x service categories, companies) shaded by ``gap_companies / demand``.
+
+    ``suppress_below`` (the public edition's 3): a cell with fewer companies shows "<3", not its count.
 
     Both tables come from :meth:`exportplan.analysis.program_gaps.HeatMap.pivot`
     ("demand" and "gap_companies"). Raises :class:`ChartNotDrawn` (nothing is
@@ -46,8 +48,10 @@ def heatmap_chart(demand: pd.DataFrame, gap_companies: pd.DataFrame, path: str |
     source_note, sample = _resolve_notes(None, meta, None)
     notes = [f"Number: companies with a need in the cell; colour: share of them in a gap ({n_gap_cells} cell(s) "
              "with a gap). Blank: no demand. Service categories with no demand are left out."]
-    width = max(7.5, 1.05 * len(columns) + 3.2)
-    height = max(4.2, 0.55 * len(demand.index) + 3.2)
+    if suppress_below:
+        notes.append(f"Cells with fewer than {suppress_below} companies show <{suppress_below} (public edition).")
+    width = max(9.5, 1.05 * len(columns) + 3.2)  # the footer is wrapped for about 9 inches
+    height = max(5.2, 0.55 * len(demand.index) + 3.6)
     fig, ax, _footer = start_chart(width, height, title=title, source_note=source_note, notes=notes,
                                    sample_data=sample, watermark_zorder=5)
     masked = np.ma.masked_invalid(share)
@@ -62,7 +66,8 @@ def heatmap_chart(demand: pd.DataFrame, gap_companies: pd.DataFrame, path: str |
             value = demand.iat[i, j]
             if value > 0:
                 dark = share[i, j] > 0.75 or share[i, j] < 0.2
-                ax.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=9,
+                shown = f"<{suppress_below}" if 0 < value < suppress_below else f"{value:,.0f}"
+                ax.text(j, i, shown, ha="center", va="center", fontsize=9,
                         color="white" if dark else "#222222", fontweight="bold")
     ax.set_xticks(range(len(columns)), ["\n".join(textwrap.wrap(str(c), 14)) for c in columns], fontsize=8)
     ax.set_yticks(range(len(demand.index)), [str(r) for r in demand.index], fontsize=9)

@@ -14,7 +14,7 @@ import pandas as pd
 from ..analysis.plan_suppress import suppress
 from ..citation import as_refs
 from ..errors import ExportPlanError
-from ..plan_model import Block, Chart, Paragraphs, Table
+from ..plan_model import SUPPRESS_BELOW, Block, Chart, Paragraphs, Table
 
 #: Rows of a ranking table in the document.
 TOP = 10
@@ -240,7 +240,8 @@ def services(svc) -> list[Block]:
                                      "pipeline and from the target sectors and markets; every demand cell has an "
                                      "existing program."))
         blocks += chart(svc, "gaps_heatmap", "Demand and gaps by export stage and service",
-                        lambda p: svc.ws.programs.gap_chart(p, gaps=gaps),
+                        lambda p: svc.ws.programs.gap_chart(p, gaps=gaps,
+                                                            suppress_below=SUPPRESS_BELOW if svc.public else 0),
                         alt="Heat map of companies with a need by export stage and service category, coloured by "
                             "the share in a gap", sources=meta_of(gaps).get("sources", []))
         dups = svc.ws.programs.duplications()
@@ -254,7 +255,7 @@ def services(svc) -> list[Block]:
         if len(role.candidates):
             blocks.append(table(svc, "candidate_programs", "Candidate programs to fill the gaps", role.candidates,
                                 ["name", "kind", "n_gaps", "demand", "co_deliverers"],
-                                formats={"n_gaps": ",.0f", "demand": ",.0f"},
+                                formats={"n_gaps": ",.0f", "demand": ",.0f"}, counts=("demand",),
                                 notes=["Each candidate was checked against every existing program and duplicates "
                                        "none; the gaps it fills are listed in the XLSX appendix."]))
         return blocks

@@ -300,8 +300,10 @@ class Programs(Service):
         return {"stage": agaps.stage_service(gaps), "sector": agaps.sector_service(gaps),
                 "market": agaps.market_service(gaps)}
 
-    def gap_chart(self, path: str | os.PathLike, *, by: str = "stage", gaps: pd.DataFrame | None = None) -> list[Path]:
-        """Draw the ``by`` (stage, sector or market) x service heat map of demand and gaps as PNG and SVG."""
+    def gap_chart(self, path: str | os.PathLike, *, by: str = "stage", gaps: pd.DataFrame | None = None,
+                  suppress_below: int = 0) -> list[Path]:
+        """Draw the ``by`` (stage, sector or market) x service heat map of demand and gaps as PNG and SVG
+        (cells with fewer than ``suppress_below`` companies show "<N", for a public document)."""
         from ..output.heatmap import heatmap_chart
 
         gaps = self.gaps() if gaps is None else gaps
@@ -311,7 +313,7 @@ class Programs(Service):
         heat = maps[by]
         return heatmap_chart(heat.pivot("demand"), heat.pivot("gap_companies"), path,
                              title=f"Export services: demand and gaps by {by} and service",
-                             meta=gaps.attrs.get("exportplan"))
+                             meta=gaps.attrs.get("exportplan"), suppress_below=suppress_below)
 
     def duplications(self) -> pd.DataFrame:
         """Regional and proposed programs that duplicate (or complement) an existing state or federal program."""
