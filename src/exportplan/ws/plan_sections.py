@@ -185,6 +185,11 @@ def exporter_base(svc) -> list[Block]:
     by_sector = metrics["stage_counts_by_sector"].table
     wide = (by_sector.pivot_table(index="sector", columns="stage", values="companies", aggfunc="sum",
                                   observed=False).fillna(0).astype(int).reset_index())
+    from ..analysis.pipeline_terms import STAGES
+
+    ordered = [s for s in STAGES if s in wide.columns] + [c for c in wide.columns if c not in STAGES and
+                                                            c != "sector"]
+    wide = wide[["sector", *ordered]]
     wide["total"] = wide.drop(columns="sector").sum(axis=1)
     wide = wide.sort_values(["total", "sector"], ascending=[False, True])
     stage_columns = [c for c in wide.columns if c not in ("sector",)]
