@@ -13,6 +13,7 @@ written as CSV and XLSX in a temporary directory. Timed, in one process:
   re-store : the same bundle again (every company unchanged)
   xlsx     : write_pipeline to XLSX, then read_company_file of it
   list     : ws.pipeline.companies(filters, limit=50) and count_companies(filters)
+             (on PostgreSQL, the trigram indexes of the name search are printed after the store)
              (each the fastest of three runs: a page a user opens twice
              costs what the second run costs, and the machine may be busy)
   export   : ws.pipeline.export_bundle() (every record back)
@@ -122,6 +123,14 @@ def pg_url() -> str | None:
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def trigram_indexes(store) -> list[str]:
+    """The trigram indexes of the companies table (migration 0008), which serve the name search."""
+    from sqlalchemy import text
+    with store.engine.connect() as conn:
+        return list(conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'companies' "
+                                      "AND indexdef LIKE '%gin_trgm_ops%' ORDER BY 1")).scalars())
+
+
 def drop_pg() -> None:
     from sqlalchemy import text
     with pg_url.admin.connect() as conn:
@@ -136,6 +145,8 @@ def bench_store(label: str, root: Path, bundle: CompanyBundle, url: str | None, 
         _, stored = timed(ws.pipeline.store_bundle, bundle, {"file": "companies.csv"})
         _, again = timed(ws.pipeline.store_bundle, bundle, {"file": "companies.csv"})
         print(f"[{label}] store_bundle          {stored:8.2f} s   (re-import unchanged: {again:.2f} s)")
+        if made.store.dialect == "postgresql":
+            print(f"[{label}] name search indexes   {', '.join(trigram_indexes(made.store)) or 'none (no pg_trgm)'}")
         print(f"[{label}] end-to-end CSV import {read + stored:8.2f} s   ratio to plain read "
               f"{(read + stored) / plain:7.1f}x")
         queries = {
