@@ -222,3 +222,23 @@ def test_metrics_by_sector_and_naics2(loaded, tmp_path):
     out = run(loaded, "companies", "metrics", "--by", "sector", "--by", "county")
     assert "exporting share" in out and "county_fips" in out
     run(loaded, "companies", "metrics", "--by", "colour", code=2)
+
+
+def test_a_referral_to_an_inventory_program_keeps_its_program_id_through_export_and_import(tmp_path, sample):
+    folder = _init(tmp_path / "ws")
+    run(folder, "companies", "import", sample)
+    ws = Workspace.open(folder)
+    key = ws.pipeline.companies(limit=1)["company_id"].iloc[0]
+    ws.close()
+    run(folder, "companies", "refer", key, "--program-id", "uscs-gold-key", "--date", "2026-01-15")
+    run(folder, "companies", "export", "--format", "xlsx", "--output", tmp_path / "all.xlsx")
+    other = _init(tmp_path / "other")
+    run(other, "companies", "import", tmp_path / "all.xlsx")
+    ws = Workspace.open(other)
+    referrals = ws.pipeline.records("referrals")
+    mine = referrals[(referrals["company_id"] == key) & (referrals["program_id"] == "uscs-gold-key")]
+    assert len(mine) == 1 and mine["provider"].iloc[0].startswith("U.S. Commercial Service")
+    assert (referrals["program_id"] == "").sum() == len(referrals) - 1
+    ws.close()
+    again = run(other, "companies", "import", tmp_path / "all.xlsx")
+    assert "0 added, 0 changed" in again

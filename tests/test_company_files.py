@@ -77,7 +77,7 @@ def base_sheets() -> dict[str, list[list[object]]]:
         "interactions": [list(COLUMNS["interactions"]), ["C1", "2025-03-04", "visit", "plant tour", "jdoe"]],
         "needs": [list(COLUMNS["needs"]), ["C2", "market research", "Mexico", ""]],
         "referrals": [list(COLUMNS["referrals"]), ["C1", "2025-04-01", "U.S. Commercial Service", "Gold Key", "jdoe",
-                                                    "made", ""]],
+                                                    "made", "", "uscs-gold-key"]],
         "outcomes": [list(COLUMNS["outcomes"]), ["C1", "2025-06-01", "new market", "CAN", 120000, "Gold Key", ""]],
         "stage_history": [list(COLUMNS["stage_history"]), ["C1", "2024-01-10", "export-ready", "active", "jdoe",
                                                             "manual", ""]],
@@ -489,7 +489,7 @@ def test_problems_of_every_sheet_come_in_one_table(tmp_path):
 def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
     path = tmp_path / "big.csv"
     path.write_bytes(b"company_id,name\r\n" + b"C1,Acme\r\n" * 2000)  # about 18 kB
-    for name in ("read_any", "workbook_rows", "check_file"):
+    for name in ("read_rows", "workbook_rows", "check_file"):
         monkeypatch.setattr(company_files, name, lambda *a, **k: pytest.fail("the file was read"))
     found = problems(path, max_mb=0.01)
     assert len(found) == 1
@@ -497,3 +497,18 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatc
     assert (file, row) == ("big.csv", None)
     assert "over the import limit of 0.01 MB" in problem and "pipeline.max_import_mb" in problem
     assert "0.02 MB" in problem  # the file's size
+
+
+def test_text_cells_are_trimmed_and_formula_like_text_is_kept_as_text(tmp_path):
+    """The fast path for plain text cells must give what the full conversion gives: spaces trimmed (a leading
+    space once slipped past it), a cell that starts like a formula kept as its text."""
+    path = write_csv_rows(tmp_path / "messy.csv", [
+        ["company_id", "name", "city", "notes"],
+        ["C1", "  Acme Tool & Die  ", " Columbus", "=SUM(A1:A2)"],
+        ["C2", "Buckeye Plastics", "Dayton ", "plain"],
+    ])
+    frames, notes = read(path)
+    companies = frames["companies"].set_index("company_id")
+    assert companies.loc["C1", "name"] == "Acme Tool & Die"
+    assert companies.loc["C1", "city"] == "Columbus" and companies.loc["C2", "city"] == "Dayton"
+    assert companies.loc["C1", "notes"] == "=SUM(A1:A2)" and companies.loc["C2", "notes"] == "plain"

@@ -128,7 +128,7 @@ def messy_pipeline() -> dict[str, pd.DataFrame]:
         "needs": pd.DataFrame([["00042", "compliance, standards and IP protection", None, "=1+1"]],
                               columns=COLUMNS["needs"]),
         "referrals": pd.DataFrame([["=C1", "2025-04-01", "U.S. Commercial Service", "Gold Key", "jdoe", "accepted",
-                                    "+ met two buyers"]], columns=COLUMNS["referrals"]),
+                                    "+ met two buyers", "uscs-gold-key"]], columns=COLUMNS["referrals"]),
         "outcomes": pd.DataFrame([["=C1", "2025-06-01", "new market", "CAN", 120000.0, "Gold Key", "café ☕"]],
                                  columns=COLUMNS["outcomes"]),
         "stage_history": pd.DataFrame([["=C1", "2024-01-10", "export-ready", "active", "jdoe", "manual", "-"]],

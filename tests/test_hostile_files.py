@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[tuple[str, str], list[str]]] = {
                      ["--city", "Columbus", "--state", "OH"]),
     "fdi": (("sample", "fdi"), []),
     "survey": (("sample", "survey"), []),
+    "brookings": (("shared", "trade/brookings_export_monitor_2018_county_exports_2017.csv"), []),
 }
 REFUSED = ("random", "random-text", "empty", "truncated")
 ENCODED = ("utf16", "latin1")

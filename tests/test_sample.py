@@ -13,6 +13,7 @@ from exportplan.imports.tables import TABLES, read_table
 from exportplan.sources.clusters import read_crosswalk, read_uscmp_cluster_table
 from exportplan.sources.naics import naics_level, read_titles_file
 from exportplan.sources.qcew import read_qcew
+from exportplan.ws.programs import CATALOGUE_KIND, CATALOGUE_PUBLISHER
 
 USER_TABLES = ("targets", "sector_fdi", "assets", "countries", "exports", "partnerships", "fdi",
                "survey")
@@ -326,7 +327,11 @@ def test_sample_sources_name_the_project_never_bls(sample_ws):
 
     from exportplan.cli.main import cli
 
-    prov = sample_ws.provenance()
+    everything = sample_ws.provenance()
+    # the shipped federal program catalogue is real reference data: it keeps its own publisher
+    catalogue = everything[everything["kind"] == CATALOGUE_KIND]
+    assert len(catalogue) == 1 and (catalogue["publisher"] == CATALOGUE_PUBLISHER).all()
+    prov = everything[everything["kind"] != CATALOGUE_KIND]
     assert len(prov) >= 30
     assert (prov["publisher"] == sample.SAMPLE_PUBLISHER).all()
     assert prov["note"].str.contains("SAMPLE DATA").all() and (prov["url"] == "").all()
@@ -336,7 +341,9 @@ def test_sample_sources_name_the_project_never_bls(sample_ws):
     out = CliRunner().invoke(cli, ["-w", str(sample_ws.path), "sources"])
     assert out.exit_code == 0, out.output
     rows = [line for line in out.output.splitlines()[2:] if line.strip()]
-    assert len(rows) == len(prov) and all(sample.SAMPLE_PUBLISHER in line for line in rows)
+    assert len(rows) == len(everything)
+    assert sum(sample.SAMPLE_PUBLISHER in line for line in rows) == len(prov)
+    assert sum(CATALOGUE_PUBLISHER in line for line in rows) == 1
     for write in (lambda p: sample_ws.rank_sectors(draws=200).write(p),
                   lambda p: sample_ws.rank_markets(draws=200).write(p)):
         path = write(sample_ws.path / "check.xlsx")
@@ -346,6 +353,12 @@ def test_sample_sources_name_the_project_never_bls(sample_ws):
         publishers = [r[0] for r in cells[head + 1:] if r[0]]
         stop = next((i for i, p in enumerate(publishers) if p == "notes"), len(publishers))
         assert publishers[:stop] and set(publishers[:stop]) == {sample.SAMPLE_PUBLISHER}
+
+
+def _imported(ws):
+    """The workspace's provenance without the shipped program catalogue (which keeps its publisher)."""
+    records = ws.provenance()
+    return records[records["kind"] != CATALOGUE_KIND]
 
 
 def test_sample_status_is_the_workspace_flag_not_a_file_name(tmp_path, files):
@@ -364,14 +377,14 @@ def test_sample_status_is_the_workspace_flag_not_a_file_name(tmp_path, files):
     try:
         real.import_table("targets", files.targets)          # named SAMPLE_..., but the workspace is real
         flagged.import_table("targets", plain)               # no SAMPLE in the name, but a sample workspace
-        assert (real.provenance()["note"] == "").all()
-        assert flagged.provenance()["note"].str.contains("SAMPLE DATA").all()
+        assert (_imported(real)["note"] == "").all()
+        assert _imported(flagged)["note"].str.contains("SAMPLE DATA").all()
         assert not real.is_sample and flagged.is_sample
         with pytest.raises(ExportPlanError, match="not the sample workspace"):
             label_provenance(real)
         assert label_provenance(flagged) == 1 and label_provenance(flagged) == 0
-        assert (flagged.provenance()["publisher"] == sample.SAMPLE_PUBLISHER).all()
-        assert (real.provenance()["publisher"] == "the organization's own records").all()
+        assert (_imported(flagged)["publisher"] == sample.SAMPLE_PUBLISHER).all()
+        assert (_imported(real)["publisher"] == "the organization's own records").all()
     finally:
         real.close()
         flagged.close()

@@ -32,7 +32,7 @@ SPEC_SHEETS = {
     "contacts": ["company_id", "contact_id", "name", "role", "email", "phone"],
     "interactions": ["company_id", "date", "kind", "summary", "staff"],
     "needs": ["company_id", "service_category", "country", "note"],
-    "referrals": ["company_id", "date", "provider", "program", "referrer", "status", "outcome"],
+    "referrals": ["company_id", "date", "provider", "program", "referrer", "status", "outcome", "program_id"],
     "outcomes": ["company_id", "date", "kind", "country", "export_sales_usd", "program", "note"],
     "stage_history": ["company_id", "date", "from_stage", "to_stage", "changed_by", "source", "note"],
 }

@@ -27,10 +27,13 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "contacts": ("company_id", "contact_id", "name", "role", "email", "phone"),
     "interactions": ("company_id", "date", "kind", "summary", "staff"),
     "needs": ("company_id", "service_category", "country", "note"),
-    "referrals": ("company_id", "date", "provider", "program", "referrer", "status", "outcome"),
+    "referrals": ("company_id", "date", "provider", "program", "referrer", "status", "outcome", "program_id"),
     "outcomes": ("company_id", "date", "kind", "country", "export_sales_usd", "program", "note"),
     "stage_history": ("company_id", "date", "from_stage", "to_stage", "changed_by", "source", "note"),
 }
+#: Columns a bundle may leave out (filled with blanks): added after the first layout, so that older files and
+#: callers still fit.
+OPTIONAL = {"referrals": ("program_id",)}
 #: Columns that hold numbers (all others are text).
 NUMERIC = frozenset({"employees", "revenue_usd", "year", "export_sales_usd"})
 
@@ -65,6 +68,9 @@ class CompanyBundle:
             frame = frames.get(sheet)
             if frame is None:
                 frame = empty_sheet(sheet)
+            optional = [c for c in OPTIONAL.get(sheet, ()) if c not in frame.columns]
+            if optional:
+                frame = frame.assign(**dict.fromkeys(optional, ""))
             missing = [c for c in columns if c not in frame.columns]
             if missing:
                 raise ValueError(f"sheet {sheet!r} lacks column(s) {missing}")

@@ -9,7 +9,6 @@ program's services are written in the same words.
 """
 from __future__ import annotations
 
-from exportplan.analysis.pipeline_bundle import join_list, split_list
 from exportplan.analysis.pipeline_terms import SERVICE_CATEGORIES, STAGES
 
 __all__ = [
@@ -62,3 +61,19 @@ EVENT_COLUMNS = (
 SHEETS = {"providers": PROVIDER_COLUMNS, "programs": PROGRAM_COLUMNS, "events": EVENT_COLUMNS}
 #: Columns that hold ';'-joined lists.
 LIST_COLUMNS = ("states", "categories", "stages", "sectors", "countries", "eligible_states", "pays_for")
+
+
+# The list cells' form is the pipeline's (pipeline_bundle). It is imported when first used: the commands read
+# this vocabulary at start-up, and --help must not wait for pandas.
+def split_list(value) -> list[str]:
+    """A ';'-joined cell as its non-blank items, in order, without repeats (``pipeline_bundle.split_list``)."""
+    from exportplan.analysis.pipeline_bundle import split_list as split
+
+    return split(value)
+
+
+def join_list(value) -> str:
+    """Items joined by ';' (``pipeline_bundle.join_list``)."""
+    from exportplan.analysis.pipeline_bundle import join_list as join
+
+    return join(value)

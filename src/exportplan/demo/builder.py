@@ -258,6 +258,7 @@ def show_pipeline(ws: Workspace, echo: Callable[[str], None] = print, *, top: in
 def show_programs(ws: Workspace, echo: Callable[[str], None] = print) -> list[Path]:
     """Print the export services: the inventory, its duplications, the gaps by service and the organization's
     role; write outputs/programs.xlsx, outputs/gaps.xlsx and the stage x service heat map."""
+    from ..output.chartdata import ChartNotDrawn
     from ..output.tables import render_text_table, write_table
 
     out = ws.path / "outputs"
@@ -285,8 +286,11 @@ def show_programs(ws: Workspace, echo: Callable[[str], None] = print) -> list[Pa
     for name in role.candidates["name"].head(5):
         echo(f"  candidate: {name}")
     written = [ws.programs.export_programs(out / "programs.xlsx"),
-               write_table(gaps, out / "gaps.xlsx", meta=gaps.attrs.get("exportplan")),
-               *ws.programs.gap_chart(out / "gaps.png", gaps=gaps)]
+               write_table(gaps, out / "gaps.xlsx", meta=gaps.attrs.get("exportplan"))]
+    try:
+        written += ws.programs.gap_chart(out / "gaps.png", gaps=gaps)
+    except ChartNotDrawn as exc:
+        echo(f"No heat map: {exc}.")
     echo("Wrote " + ", ".join(str(p) for p in written))
     echo(f"Explore further: exportplan -w {ws.path} programs list | programs duplicates | programs role | gaps "
          "--by sector | companies match ID")

@@ -496,7 +496,7 @@ def _referrals(rng, company: _Company, start: dt.date, final: int) -> None:
             "company_id": company.row["company_id"], "date": day.isoformat(), "provider": provider,
             "program": programs[int(rng.integers(len(programs)))],
             "referrer": STAFF[int(rng.integers(len(STAFF)))], "status": status,
-            "outcome": "SAMPLE: service delivered" if status == "completed" else ""})
+            "outcome": "SAMPLE: service delivered" if status == "completed" else "", "program_id": ""})
     company.rows["referrals"].sort(key=lambda r: r["date"])
 
 

@@ -48,7 +48,6 @@ from exportplan.imports.company_sheets import (CHECKS, CHILD_SHEETS, COLUMNS, DT
                                                derived_key, instruction_rows)
 from exportplan.imports.guard import check_file
 from exportplan.imports.reader import cell_text, lines_text, read_rows
-from exportplan.imports.reader import read_any  # noqa: F401 - still patched by name in tests
 from exportplan.imports.schema import HEADER_SCAN_ROWS, TableSpec, column_array, validate_rows
 from exportplan.sources.filekind import is_workbook
 from exportplan.sources.textio import Formula, UnreadableWorkbook, workbook_rows

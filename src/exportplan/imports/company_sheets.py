@@ -162,6 +162,8 @@ REFERRALS = TableSpec("referrals", (
     _vocab("status", REFERRAL_STATUSES, "where the referral stands", default="made", aliases=("referral_status",),
            example="accepted"),
     _note("outcome", aliases=("result",)),
+    _text("program_id", "the program's id in the program inventory ('exportplan programs list'), when it is one of "
+          "its programs", aliases=("program_key", "inventory_program"), example="uscs-gold-key"),
 ), description="Referrals to a provider's program.")
 
 OUTCOMES = TableSpec("outcomes", (

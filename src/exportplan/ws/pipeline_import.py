@@ -29,13 +29,13 @@ SHEET_TABLES = {"export_sales": "company_sales", "contacts": "contacts", "intera
                 "needs": "needs", "referrals": "referrals", "outcomes": "outcomes", "stage_history": "stage_history"}
 SHEET_COLUMNS = SHEETS
 #: Sheet column -> stored column, where they differ.
-RENAMES = {"country": "iso3"}
+RENAMES = {"country": "iso3", "program_id": "program_key"}
 #: The stored columns that make two child rows the same.
 COMPARED = {
     "contacts": ("name", "role", "email", "phone"),
     "interactions": ("date", "kind", "summary", "staff"),
     "needs": ("service_category", "iso3", "note"),
-    "referrals": ("date", "provider", "program", "referrer", "status", "outcome"),
+    "referrals": ("date", "provider", "program", "program_key", "referrer", "status", "outcome"),
     "outcomes": ("date", "kind", "iso3", "export_sales_usd", "program", "note"),
     "stage_history": ("date", "from_stage", "to_stage", "changed_by", "source", "note"),
 }
@@ -142,7 +142,7 @@ def sheet_frame(sheet: str, stored: pd.DataFrame) -> pd.DataFrame:
     if not len(stored):
         return empty_sheet(sheet)
     frame = stored.drop(columns=["company_id"]).rename(columns={"key": "company_id", "iso3": "country",
-                                                                "id": "contact_id"})
+                                                                "id": "contact_id", "program_key": "program_id"})
     return frame[list(SHEETS[sheet])].reset_index(drop=True)
 
 
