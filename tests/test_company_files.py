@@ -489,8 +489,11 @@ def test_problems_of_every_sheet_come_in_one_table(tmp_path):
 def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
     path = tmp_path / "big.csv"
     path.write_bytes(b"company_id,name\r\n" + b"C1,Acme\r\n" * 2000)  # about 18 kB
-    for name in ("read_rows", "workbook_rows", "check_file"):
+    from exportplan.imports import guard
+
+    for name in ("read_rows", "workbook_rows"):
         monkeypatch.setattr(company_files, name, lambda *a, **k: pytest.fail("the file was read"))
+    monkeypatch.setattr(guard, "check_file", lambda *a, **k: pytest.fail("the file was read"))
     found = problems(path, max_mb=0.01)
     assert len(found) == 1
     file, row, column, problem = found[0]

@@ -193,3 +193,37 @@ def _line_count(path: Path) -> int:
         for block in iter(lambda: fh.read(1 << 20), b""):
             count += block.count(b"\n")
     return count + 1
+
+
+def refuse_before_reading(path: Path, label: str, *, max_mb: float, setting: str, kind: str) -> None:
+    """A record file (companies, programs) that is missing, over the size limit, a spreadsheet format no reader
+    takes, or not a complete CSV/XLSX file: refused with one problem (ImportFailed), before any of it is parsed.
+
+    ``setting`` names the size limit's setting (e.g. pipeline.max_import_mb); ``kind`` the file in the messages
+    ("company", "program").
+    """
+    from exportplan.errors import ErrorTable, ImportFailed
+
+    def fail(problem: str, fix: str, **where) -> ImportFailed:
+        table = ErrorTable()
+        table.add(problem, fix, file=label, **where)
+        return ImportFailed(f"Import of {label}", table)
+
+    if not path.is_file():
+        raise fail(f"file not found: {path}", "Check the file name and folder.")
+    size = path.stat().st_size
+    if size > max_mb * 1024 * 1024:
+        raise fail(f"the file is {size / 1024 / 1024:,.2f} MB, over the import limit of {max_mb:g} MB (setting "
+                   f"{setting}); it was not read",
+                   f"Split the file into smaller ones, or raise the limit: exportplan config set {setting} <MB>.",
+                   value=f"{size:,} bytes")
+    if path.suffix.lower() in (".ods", ".numbers", ".xls"):
+        raise fail(f"{path.suffix} spreadsheets cannot be read",
+                   "Save the sheets as .xlsx (Excel Workbook) or CSV UTF-8, then import that file.")
+    try:
+        check_file(path, f"{kind} file (CSV or .xlsx)", utf16=True, quotes=False)
+    except ImportFailed:
+        raise
+    except ExportPlanError as exc:
+        raise fail(f"the file cannot be imported: {exc}",
+                   f"Pick the {kind} file itself, complete: a CSV (UTF-8) or an .xlsx workbook.") from None

@@ -45,7 +45,7 @@ from exportplan.analysis.program_terms import LIST_COLUMNS, SHEETS, join_list
 from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
 from exportplan.imports.cells import InvalidValue, normalize_header
 from exportplan.imports.companies import restore
-from exportplan.imports.guard import check_file
+from exportplan.imports.guard import refuse_before_reading
 from exportplan.imports.program_sheets import DTYPES, FIELDS, KEYS, convert, header_index, instruction_rows
 from exportplan.imports.reader import cell_text, lines_text, read_any
 from exportplan.imports.schema import HEADER_SCAN_ROWS
@@ -58,7 +58,6 @@ IGNORED_SHEETS = ("instructions", "sources")
 SHEET_ALIASES = {"provider": "providers", "program": "programs", "programme": "programs", "programmes": "programs",
                  "event": "events"}
 _XLSX_FIX = "Open it in Excel and save it again as .xlsx (or save each sheet as CSV UTF-8), then retry."
-_WHAT = "program file (CSV or .xlsx)"
 Rows = list[tuple[int, list[str]]]
 
 
@@ -103,25 +102,8 @@ def _fail(label: str, problem: str, fix: str, **where) -> ImportFailed:
 
 
 def _refuse_before_reading(path: Path, label: str, max_mb: float) -> None:
-    """Missing, too large or not a spreadsheet: refused before a byte of it is parsed."""
-    if not path.is_file():
-        raise _fail(label, f"file not found: {path}", "Check the file name and folder.")
-    size = path.stat().st_size
-    if size > max_mb * 1024 * 1024:
-        raise _fail(label, f"the file is {size / 1024 / 1024:,.2f} MB, over the import limit of {max_mb:g} MB "
-                           f"(setting {MAX_MB_SETTING}); it was not read",
-                    f"Split the file into smaller ones, or raise the limit: exportplan config set "
-                    f"{MAX_MB_SETTING} <MB>.", value=f"{size:,} bytes")
-    if path.suffix.lower() in (".ods", ".numbers", ".xls"):
-        raise _fail(label, f"{path.suffix} spreadsheets cannot be read",
-                    "Save the sheets as .xlsx (Excel Workbook) or CSV UTF-8, then import that file.")
-    try:
-        check_file(path, _WHAT, utf16=True, quotes=False)
-    except ImportFailed:
-        raise
-    except ExportPlanError as exc:
-        raise _fail(label, f"the file cannot be imported: {exc}",
-                    "Pick the program file itself, complete: a CSV (UTF-8) or an .xlsx workbook.") from None
+    """Missing, too large or not a spreadsheet: refused before a byte of it is parsed (imports.guard)."""
+    refuse_before_reading(path, label, max_mb=max_mb, setting=MAX_MB_SETTING, kind="program")
 
 
 def _sheet_rows(path: Path, label: str, sheet: str | None, errors: ErrorTable,
