@@ -47,6 +47,7 @@ from exportplan.imports.cells import InvalidValue, clean_text, normalize_header
 from exportplan.imports.company_sheets import (CHECKS, CHILD_SHEETS, COLUMNS, DTYPES, SHEETS, clean_multiline,
                                                derived_key, instruction_rows)
 from exportplan.imports.guard import refuse_before_reading
+from exportplan.imports.records import file_format, typed_frame
 from exportplan.imports.reader import cell_text, lines_text, read_rows
 from exportplan.imports.schema import HEADER_SCAN_ROWS, TableSpec, column_array, validate_rows
 from exportplan.sources.filekind import is_workbook
@@ -508,22 +509,7 @@ def canonical_frame(sheet: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     if missing:
         raise ExportPlanError(f"The {sheet} table lacks the column(s) {', '.join(missing)}; "
                               f"it needs {', '.join(COLUMNS[sheet])}.")
-    out = {}
-    for col, dtype in DTYPES[sheet].items():
-        values = frame[col]
-        if dtype == "string":
-            out[col] = pd.array([_text_value(v) for v in values.tolist()], dtype="string")
-        else:
-            out[col] = pd.array(pd.to_numeric(values.astype(object).where(values.notna(), None)), dtype=dtype)
-    return pd.DataFrame(out, index=frame.index)
-
-
-def _format(path: Path, fmt: str | None, allowed: tuple[str, ...]) -> str:
-    name = (fmt or path.suffix.lstrip(".")).lower()
-    if name not in allowed:
-        raise ExportPlanError(f"Cannot write {path.name}: choose a file name ending in "
-                              f"{' or '.join('.' + a for a in allowed)} (or a format: {', '.join(allowed)}).")
-    return name
+    return typed_frame(frame, DTYPES[sheet], lambda value, _column: _text_value(value))
 
 
 def template(path: str | os.PathLike, fmt: str | None = None) -> Path:
@@ -531,7 +517,7 @@ def template(path: str | os.PathLike, fmt: str | None = None) -> Path:
     from exportplan.output.workbook import write_csv, write_workbook
 
     path = Path(path)
-    if _format(path, fmt, ("xlsx", "csv")) == "csv":
+    if file_format(path, fmt, ("xlsx", "csv")) == "csv":
         return write_csv(empty_frame("companies"), path)
     sheets = {name: empty_frame(name) for name in SHEETS}
     sheets["instructions"] = pd.DataFrame(instruction_rows())
@@ -549,7 +535,7 @@ def write_pipeline(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike, 
     from exportplan.output.workbook import write_csv, write_json, write_workbook
 
     path = Path(path)
-    kind = _format(path, fmt, ("xlsx", "csv", "json"))
+    kind = file_format(path, fmt, ("xlsx", "csv", "json"))
     unknown = sorted(set(frames) - set(SHEETS))
     if unknown:
         raise ExportPlanError(f"Unknown pipeline sheet(s) {', '.join(unknown)}; the sheets are {', '.join(SHEETS)}.")

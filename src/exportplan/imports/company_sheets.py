@@ -39,6 +39,7 @@ from functools import lru_cache
 from exportplan.analysis.pipeline_terms import (INTERACTION_KINDS, OUTCOME_KINDS, REFERRAL_STATUSES,
                                                 SERVICE_CATEGORIES, STAGE_SOURCES, STAGES)
 from exportplan.imports.cells import InvalidValue, choice_key, clean_text, to_naics
+from exportplan.imports.records import iso_date
 from exportplan.imports.schema import Column, TableSpec
 
 LONG_TEXT = 4000  # notes and summaries
@@ -251,11 +252,7 @@ def check_date(text: str, today: date) -> tuple[str, None]:
     >>> check_date("2024-03-15T00:00:00", date(2024, 12, 1))
     ('2024-03-15', None)
     """
-    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", text)
-    try:
-        day = date.fromisoformat(match[1]) if match else None
-    except ValueError:
-        day = None
+    day = iso_date(text)
     if day is None:
         raise InvalidValue("is not a date written YYYY-MM-DD", "Write the date as year-month-day, e.g. 2024-03-15.")
     if day > today:

@@ -35,6 +35,7 @@ from functools import lru_cache
 from exportplan.analysis.program_terms import (ALL, COSTS, EVENT_COLUMNS, EVENT_KINDS, LEVELS, PROGRAM_COLUMNS,
                                                PROVIDER_COLUMNS, SERVICE_CATEGORIES, STAGES, STATUSES)
 from exportplan.imports.cells import InvalidValue, choice_key, clean_text, normalize_header, parse_number
+from exportplan.imports.records import iso_date
 from exportplan.imports.company_sheets import check_markets, clean_multiline
 from exportplan.imports.schema import Column
 
@@ -362,11 +363,7 @@ def _money(text: str, field: Field, today: date) -> float:
 
 
 def _date(text: str, field: Field, today: date) -> str:
-    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", text)
-    try:
-        day = date.fromisoformat(match[1]) if match else None
-    except ValueError:
-        day = None
+    day = iso_date(text)
     if day is None:
         raise InvalidValue("is not a date written YYYY-MM-DD", "Write the date as year-month-day, e.g. 2026-03-15.")
     return day.isoformat()

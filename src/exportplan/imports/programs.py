@@ -46,6 +46,7 @@ from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
 from exportplan.imports.cells import InvalidValue, normalize_header
 from exportplan.imports.companies import restore
 from exportplan.imports.guard import refuse_before_reading
+from exportplan.imports.records import file_format, typed_frame
 from exportplan.imports.program_sheets import DTYPES, FIELDS, KEYS, convert, header_index, instruction_rows
 from exportplan.imports.reader import cell_text, lines_text, read_any
 from exportplan.imports.schema import HEADER_SCAN_ROWS
@@ -351,22 +352,7 @@ def canonical_frame(sheet: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     if missing:
         raise ExportPlanError(f"The {sheet} table lacks the column(s) {', '.join(missing)}; "
                               f"it needs {', '.join(SHEETS[sheet])}.")
-    out = {}
-    for col, dtype in DTYPES[sheet].items():
-        values = frame[col]
-        if dtype == "string":
-            out[col] = pd.array([_text(v, col) for v in values.tolist()], dtype="string")
-        else:
-            out[col] = pd.array(pd.to_numeric(values.astype(object).where(values.notna(), None)), dtype=dtype)
-    return pd.DataFrame(out, index=frame.index)
-
-
-def _format(path: Path, fmt: str | None, allowed: tuple[str, ...]) -> str:
-    name = (fmt or path.suffix.lstrip(".")).lower()
-    if name not in allowed:
-        raise ExportPlanError(f"Cannot write {path.name}: choose a file name ending in "
-                              f"{' or '.join('.' + a for a in allowed)} (or a format: {', '.join(allowed)}).")
-    return name
+    return typed_frame(frame, DTYPES[sheet], _text)
 
 
 def template(path: str | os.PathLike, fmt: str | None = None) -> Path:
@@ -381,7 +367,7 @@ def template(path: str | os.PathLike, fmt: str | None = None) -> Path:
     if (fmt or path.suffix.lstrip(".")).lower() == "csv":
         raise ExportPlanError(f"Cannot write {path.name}: the template has three sheets (providers, programs, "
                               "events), which a CSV file cannot hold. Choose a file name ending in .xlsx.")
-    _format(path, fmt, ("xlsx",))
+    file_format(path, fmt, ("xlsx",))
     sheets = {name: empty_frame(name) for name in SHEETS}
     sheets["instructions"] = pd.DataFrame(instruction_rows())
     return write_workbook(sheets, path)
@@ -401,7 +387,7 @@ def write_programs(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike, 
     from exportplan.output.workbook import write_csv, write_json, write_workbook
 
     path = Path(path)
-    kind = _format(path, fmt, ("xlsx", "csv", "json"))
+    kind = file_format(path, fmt, ("xlsx", "csv", "json"))
     unknown = sorted(set(frames) - set(SHEETS))
     if unknown:
         raise ExportPlanError(f"Unknown program sheet(s) {', '.join(unknown)}; the sheets are {', '.join(SHEETS)}.")
