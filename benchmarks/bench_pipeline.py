@@ -17,6 +17,8 @@ written as CSV and XLSX in a temporary directory. Timed, in one process:
              (each the fastest of three runs: a page a user opens twice
              costs what the second run costs, and the machine may be busy)
   export   : ws.pipeline.export_bundle() (every record back)
+  limit    : a CSV just under the default import limit (50 MB), read with that
+             limit, against a plain read of it (the same 10x target)
   prospects: analysis.prospects.score_prospects of as many synthetic
              businesses (the data of benchmarks/bench_prospects.py)
 
@@ -24,7 +26,7 @@ Ratios printed: CSV file import / plain read and end-to-end import (read +
 store) / plain read. The end prints each of the issue's targets with PASS or
 MISS: CSV import within 10x of the plain read, every list and filter query
 under 100 ms, prospect scoring under 2 s.
-Usage: ``python benchmarks/bench_pipeline.py [--rows 100000] [--no-xlsx] [--no-pg]``.
+Usage: ``python benchmarks/bench_pipeline.py [--rows 100000] [--no-xlsx] [--no-pg] [--no-limit-file]``.
 """
 from __future__ import annotations
 
@@ -178,6 +180,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--no-xlsx", action="store_true", help="skip writing and reading the XLSX file")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--no-limit-file", action="store_true",
+                        help="skip the file just under the import size limit (pipeline.max_import_mb)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -210,12 +214,31 @@ def main() -> None:
             print(f"write_pipeline (XLSX)            {t_write:8.2f} s")
             print(f"read_company_file (XLSX)         {t_xread:8.2f} s   ratio to plain CSV read "
                   f"{t_xread / plain:7.1f}x")
+        if not args.no_limit_file:
+            bench_limit_file(tmp, csv.stat().st_size / args.rows)
     bench_scoring(args.rows)
     print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("targets:")
     for name, measured, limit, unit in RESULTS:
         print(f"  {'PASS' if measured < limit else 'MISS'}  {name:44s} {measured:8.1f} {unit}  (limit {limit:g} {unit},"
               f" {measured / limit:4.2f} of it)")
+
+
+def bench_limit_file(tmp: Path, bytes_per_row: float) -> None:
+    """A CSV just under the default import limit (pipeline.max_import_mb, 50 MB) imports, within the same 10x of
+    a plain read of it as the 100,000-row file."""
+    from exportplan.config import defaults
+
+    limit_mb = float(defaults()["pipeline"]["max_import_mb"])
+    rows = int(limit_mb * 1024 * 1024 * 0.97 / bytes_per_row)
+    path = tmp / "limit.csv"
+    make_companies(rows, seed=11).to_csv(path, index=False)
+    size_mb = path.stat().st_size / 1024 / 1024
+    plain = timed(pd.read_csv, path, dtype=str, keep_default_na=False)[1]
+    _, read = timed(read_company_file, path, max_mb=limit_mb)
+    mark = target(f"CSV import / plain read, {size_mb:.0f} MB file", read / plain, TARGET_RATIO, "x")
+    print(f"{rows:,} companies, CSV {size_mb:.1f} MB (limit {limit_mb:g} MB): plain read {plain:.2f} s, "
+          f"read_company_file {read:.2f} s, ratio {read / plain:.1f}x {mark}")
 
 
 def bench_scoring(rows: int) -> None:
