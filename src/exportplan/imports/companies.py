@@ -46,7 +46,7 @@ from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
 from exportplan.imports.cells import InvalidValue, clean_text, normalize_header
 from exportplan.imports.company_sheets import (CHECKS, CHILD_SHEETS, COLUMNS, DTYPES, SHEETS, clean_multiline,
                                                derived_key, instruction_rows)
-from exportplan.imports.guard import refuse_before_reading
+from exportplan.imports.guard import import_failure, refuse_before_reading
 from exportplan.imports.records import file_format, typed_frame
 from exportplan.imports.reader import cell_text, lines_text, read_rows
 from exportplan.imports.schema import HEADER_SCAN_ROWS, TableSpec, column_array, validate_rows
@@ -131,12 +131,6 @@ def _read_company_file(path: Path, sheet: str | None, mapping: Mapping[str, str]
     return out, notes
 
 
-def _fail(label: str, problem: str, fix: str, **where) -> ImportFailed:
-    table = ErrorTable()
-    table.add(problem, fix, file=label, **where)
-    return ImportFailed(f"Import of {label}", table)
-
-
 def _refuse_before_reading(path: Path, label: str, max_mb: float) -> None:
     """Missing, too large or not a spreadsheet: refused before a byte of it is parsed (imports.guard)."""
     refuse_before_reading(path, label, max_mb=max_mb, setting=MAX_MB_SETTING, kind="company")
@@ -170,7 +164,7 @@ def _sheet_rows(path: Path, label: str, sheet: str | None, notes: list[str]) -> 
     try:
         books = workbook_rows(path, _XLSX_FIX, formulas=True)
     except UnreadableWorkbook as exc:
-        raise _fail(label, f"not a readable .xlsx workbook ({exc.cause.__class__.__name__}): damaged, cut short, "
+        raise import_failure(label, f"not a readable .xlsx workbook ({exc.cause.__class__.__name__}): damaged, cut short, "
                            "or another kind of file named .xlsx", _XLSX_FIX) from None
     titles = [title for title, _ in books]
     by_title = dict(books)
@@ -181,7 +175,7 @@ def _sheet_rows(path: Path, label: str, sheet: str | None, notes: list[str]) -> 
             chosen[key] = title
     if sheet is not None:
         if sheet not in by_title:
-            raise _fail(label, f"the workbook has no sheet named {sheet!r}",
+            raise import_failure(label, f"the workbook has no sheet named {sheet!r}",
                         f"Name one of its sheets: {', '.join(titles)}.", column="sheet", value=sheet)
         chosen["companies"] = sheet
     elif "companies" not in chosen:
@@ -190,7 +184,7 @@ def _sheet_rows(path: Path, label: str, sheet: str | None, notes: list[str]) -> 
             chosen["companies"] = titles[0]
             notes.append(f"{label}: the only sheet, {titles[0]!r}, was read as the companies sheet.")
         else:
-            raise _fail(label, f"the workbook has no sheet named 'companies' (its sheets: {', '.join(titles)})",
+            raise import_failure(label, f"the workbook has no sheet named 'companies' (its sheets: {', '.join(titles)})",
                         "Rename the sheet of companies to 'companies', or name it (--sheet NAME).",
                         column="sheet")
     used = set(chosen.values())

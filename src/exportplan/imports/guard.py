@@ -39,7 +39,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from exportplan.errors import ExportPlanError
+from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
 from exportplan.sources.filekind import OLE, ZIP, is_workbook
 from exportplan.sources.textio import decode_text
 
@@ -195,6 +195,29 @@ def _line_count(path: Path) -> int:
     return count + 1
 
 
+def import_failure(label: str, problem: str, fix: str, *, title: str | None = None, **where) -> ImportFailed:
+    """An ImportFailed holding one problem of file ``label`` (``where``: row, column, value), titled
+    "Import of LABEL" unless ``title`` says otherwise."""
+    table = ErrorTable()
+    table.add(problem, fix, file=label, **where)
+    return ImportFailed(title or f"Import of {label}", table)
+
+
+def checked_lines(path: Path, label: str, *, what: str, fix: str, title: str) -> list[tuple[int, list[str]]]:
+    """A publisher's CSV file as its non-blank (line, cells) rows, header first; a missing or unusable file is
+    refused with one problem (``what`` names the file, ``fix`` says what to pick instead)."""
+    from exportplan.imports.reader import read_rows
+
+    if not path.is_file():
+        raise import_failure(label, f"file not found: {path}", "Check the file name and folder.", title=title)
+    try:
+        check_file(path, what)
+    except ExportPlanError as exc:
+        raise import_failure(label, f"the file cannot be read: {exc}", fix, title=title) from None
+    rows, _notes = read_rows(path, label=label)
+    return [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]
+
+
 def refuse_before_reading(path: Path, label: str, *, max_mb: float, setting: str, kind: str) -> None:
     """A record file (companies, programs) that is missing, over the size limit, a spreadsheet format no reader
     takes, or not a complete CSV/XLSX file: refused with one problem (ImportFailed), before any of it is parsed.
@@ -202,12 +225,8 @@ def refuse_before_reading(path: Path, label: str, *, max_mb: float, setting: str
     ``setting`` names the size limit's setting (e.g. pipeline.max_import_mb); ``kind`` the file in the messages
     ("company", "program").
     """
-    from exportplan.errors import ErrorTable, ImportFailed
-
     def fail(problem: str, fix: str, **where) -> ImportFailed:
-        table = ErrorTable()
-        table.add(problem, fix, file=label, **where)
-        return ImportFailed(f"Import of {label}", table)
+        return import_failure(label, problem, fix, **where)
 
     if not path.is_file():
         raise fail(f"file not found: {path}", "Check the file name and folder.")

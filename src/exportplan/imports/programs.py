@@ -42,10 +42,10 @@ from pathlib import Path
 import pandas as pd
 
 from exportplan.analysis.program_terms import LIST_COLUMNS, SHEETS, join_list
-from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
+from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.imports.cells import InvalidValue, normalize_header
 from exportplan.imports.companies import restore
-from exportplan.imports.guard import refuse_before_reading
+from exportplan.imports.guard import import_failure, refuse_before_reading
 from exportplan.imports.records import file_format, typed_frame
 from exportplan.imports.program_sheets import DTYPES, FIELDS, KEYS, convert, header_index, instruction_rows
 from exportplan.imports.reader import cell_text, lines_text, read_any
@@ -96,12 +96,6 @@ def read_program_file(path: str | os.PathLike, *, known_providers: Collection[st
     return out
 
 
-def _fail(label: str, problem: str, fix: str, **where) -> ImportFailed:
-    table = ErrorTable()
-    table.add(problem, fix, file=label, **where)
-    return ImportFailed(f"Import of {label}", table)
-
-
 def _refuse_before_reading(path: Path, label: str, max_mb: float) -> None:
     """Missing, too large or not a spreadsheet: refused before a byte of it is parsed (imports.guard)."""
     refuse_before_reading(path, label, max_mb=max_mb, setting=MAX_MB_SETTING, kind="program")
@@ -111,7 +105,7 @@ def _sheet_rows(path: Path, label: str, sheet: str | None, errors: ErrorTable,
                 notes: list[str]) -> dict[str, tuple[Rows, str]]:
     """{sheet: (rows of cell text, label for problems)}; a wrong set of sheets is reported in ``errors``."""
     if sheet is not None and sheet not in SHEETS:
-        raise _fail(label, f"there is no sheet {sheet!r} in a program file", f"Name one of: {', '.join(SHEETS)}.",
+        raise import_failure(label, f"there is no sheet {sheet!r} in a program file", f"Name one of: {', '.join(SHEETS)}.",
                     column="sheet", value=sheet)
     with path.open("rb") as fh:
         head = fh.read(8)
@@ -121,7 +115,7 @@ def _sheet_rows(path: Path, label: str, sheet: str | None, errors: ErrorTable,
         rows = list(zip(grid.index.tolist(), grid.to_numpy(dtype=object).tolist()))
         name = sheet or detect_sheet(rows)
         if name is None:
-            raise _fail(label, "cannot tell which sheet this CSV file is: its header names none of provider_id, "
+            raise import_failure(label, "cannot tell which sheet this CSV file is: its header names none of provider_id, "
                                "program_id, event_id", "Put the header line of one sheet first (see the template): "
                         "event_id for events, program_id for programs, provider_id for providers.", row=1)
         if sheet is None:
@@ -130,7 +124,7 @@ def _sheet_rows(path: Path, label: str, sheet: str | None, errors: ErrorTable,
     try:
         books = workbook_rows(path, _XLSX_FIX, formulas=True)
     except UnreadableWorkbook as exc:
-        raise _fail(label, f"not a readable .xlsx workbook ({exc.cause.__class__.__name__}): damaged, cut short, "
+        raise import_failure(label, f"not a readable .xlsx workbook ({exc.cause.__class__.__name__}): damaged, cut short, "
                            "or another kind of file named .xlsx", _XLSX_FIX) from None
     chosen: dict[str, tuple[str, Rows]] = {}
     strangers: list[tuple[str, Rows]] = []

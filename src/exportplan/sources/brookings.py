@@ -28,10 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
+from exportplan.errors import ErrorTable
 from exportplan.imports.cells import clean_text, normalize_header
-from exportplan.imports.guard import check_file
-from exportplan.imports.reader import read_any
+from exportplan.imports.guard import checked_lines, import_failure
 from exportplan.sources.countries import file_provenance
 
 PUBLISHER = "Brookings Institution"
@@ -113,22 +112,12 @@ def read_brookings(path: str | Path, *, file: str = "") -> tuple[pd.DataFrame, d
 
 def _rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
     """The file's non-blank lines as text cells, the header first; a file no reader can use is refused."""
-    def fail(problem: str, fix: str) -> ImportFailed:
-        table = ErrorTable()
-        table.add(problem, fix, file=label)
-        return ImportFailed(f"Reading the Brookings file {label}", table)
-
-    if not path.is_file():
-        raise fail(f"file not found: {path}", "Check the file name and folder.")
-    try:
-        check_file(path, "Brookings Export Monitor file (CSV)")
-    except ExportPlanError as exc:
-        raise fail(f"the file cannot be read: {exc}", "Pick the Export Monitor file itself, a complete CSV.") from None
-    grid = read_any(path, label=label)
-    rows = [(int(line), [str(c) for c in cells]) for line, cells in zip(grid.index, grid.to_numpy(dtype=object))]
-    rows = [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]
+    rows = checked_lines(path, label, what="Brookings Export Monitor file (CSV)",
+                         fix="Pick the Export Monitor file itself, a complete CSV.",
+                         title=f"Reading the Brookings file {label}")
     if not rows:
-        raise fail("the file holds no lines", "Import the complete Export Monitor file.")
+        raise import_failure(label, "the file holds no lines", "Import the complete Export Monitor file.",
+                             title=f"Reading the Brookings file {label}")
     return rows
 
 

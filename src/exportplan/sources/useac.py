@@ -37,11 +37,10 @@ from pathlib import Path
 import pandas as pd
 
 from exportplan.analysis.program_terms import PROVIDER_COLUMNS, split_list
-from exportplan.errors import ErrorTable, ExportPlanError, ImportFailed
+from exportplan.errors import ErrorTable, ExportPlanError
 from exportplan.imports.cells import choice_key, clean_text, normalize_header
-from exportplan.imports.guard import check_file
+from exportplan.imports.guard import checked_lines
 from exportplan.imports.program_sheets import state_code, us_states
-from exportplan.imports.reader import read_any
 from exportplan.sources.countries import SourceReport, file_provenance
 
 PUBLISHER = "International Trade Administration (ITA), U.S. Commercial Service, Office of Domestic Operations"
@@ -97,20 +96,9 @@ def read_useac_offices(path: str | Path, *, source_url: str = URL) -> tuple[pd.D
 
 def _rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
     """The file's non-blank lines as cell text, the header first; a file no reader can use is refused."""
-    def fail(problem: str, fix: str) -> ImportFailed:
-        table = ErrorTable()
-        table.add(problem, fix, file=label)
-        return ImportFailed(f"Reading the office list {label}", table)
-
-    if not path.is_file():
-        raise fail(f"file not found: {path}", "Check the file name and folder.")
-    try:
-        check_file(path, "office list (CSV)")
-    except ExportPlanError as exc:
-        raise fail(f"the file cannot be read: {exc}", "Pick the office list itself, a complete CSV (UTF-8).") from None
-    grid = read_any(path, label=label)
-    rows = [(int(line), [str(c) for c in cells]) for line, cells in zip(grid.index, grid.to_numpy(dtype=object))]
-    return [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]
+    return checked_lines(path, label, what="office list (CSV)",
+                         fix="Pick the office list itself, a complete CSV (UTF-8).",
+                         title=f"Reading the office list {label}")
 
 
 def _cell(cells: list[str], pos: int | None) -> str:
