@@ -63,7 +63,8 @@ class PlanService(Service):
 
     public = False
     chart_dir: Path = Path(".")
-    method_notes_extra: list[str] = []
+    #: Notes of the tables built so far (beyond the few shown under each), for the method notes; set per model.
+    method_notes_extra: tuple = ()
 
     # ---- staff texts ----------------------------------------------------------------------------
     def _check_section(self, section: str) -> str:
@@ -259,7 +260,7 @@ class PlanService(Service):
         self.method_notes_extra: list[str] = []
         org = self.ctx.config.get("organization", {})
         sections = [
-            self._staff("summary", "1", kind="data+staff", before=self._headline_blocks()),
+            self._staff("summary", "1", kind="data+staff"),
             self._staff("vision", "2"),
             Section("assessment", "3", "Market assessment", "data", children=[
                 Section("export_profile", "3.1", "Regional economy and export profile", "data",
@@ -292,10 +293,10 @@ class PlanService(Service):
         plan.section("methods").blocks = [Paragraphs("\n".join(f"- {n}" for n in plan.method_notes))]
         return plan
 
-    def _staff(self, key: str, number: str, *, kind: str = "staff", before=(), after=()) -> Section:
+    def _staff(self, key: str, number: str, *, kind: str = "staff", after=()) -> Section:
         text = self.text(key)
         role = "draft" if text.draft else "text"
-        return Section(key, number, STAFF_SECTIONS[key], kind, [*before, Paragraphs(text.text, role=role), *after])
+        return Section(key, number, STAFF_SECTIONS[key], kind, [Paragraphs(text.text, role=role), *after])
 
     def _implementation(self, number: str) -> Section:
         text = self.text("implementation")
@@ -332,9 +333,6 @@ class PlanService(Service):
         if facts.markets:
             out.append(("Top target market", facts.markets[0], "market ranking"))
         return out
-
-    def _headline_blocks(self) -> list:
-        return []
 
     def _method_notes(self, plan: Plan) -> list[str]:
         notes: list[str] = []
