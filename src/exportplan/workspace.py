@@ -52,10 +52,13 @@ from .store import provenance
 from .store.db import Store, now_utc
 from .ws.base import QCEW_COLUMNS, ImportReport, check_fips  # noqa: F401
 from .ws.citations import Citations
+from .ws.company_plans import CompanyPlans
+from .ws.competitions import Competitions
 from .ws.context import Context
 from .ws.definitions import Definitions
 from .ws.export_profile import ExportProfile
 from .ws.industry import IndustryTables
+from .ws.initiatives import Initiatives
 from .ws.markets import Markets
 from .ws.pipeline import Pipeline
 from .ws.plan import PlanService
@@ -97,7 +100,8 @@ class _Alias:
 SERVICES = {"regional": RegionalData, "definitions": Definitions, "tables": UserTables, "citations": Citations,
             "industry": IndustryTables, "sectors": Sectors, "markets": Markets, "pipeline": Pipeline,
             "prospects": Prospects, "programs": Programs, "plan": PlanService,
-            "export_profile": ExportProfile}
+            "export_profile": ExportProfile, "initiatives": Initiatives, "competitions": Competitions,
+            "company_plans": CompanyPlans}
 
 
 class Workspace:
@@ -118,6 +122,10 @@ class Workspace:
     prospects: Prospects
     programs: Programs
     plan: PlanService
+    export_profile: ExportProfile
+    initiatives: Initiatives
+    competitions: Competitions
+    company_plans: CompanyPlans
 
     def __init__(self, path: Path, config: dict[str, Any], store: Store, notes: Sequence[str] = (), *,
                  user: str = "", clock: Callable[[], str] = now_utc):

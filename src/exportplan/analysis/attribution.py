@@ -49,12 +49,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from exportplan.analysis.initiative_terms import KINDS
 from exportplan.analysis.pipeline_terms import OUTCOME_KINDS
 from exportplan.analysis.program_terms import split_list
 from exportplan.errors import ErrorTable, ExportPlanError
 
-#: What an organization's own program is.
-PROGRAM_KINDS = ("cohort", "competition", "mission", "referral program")
+#: What an organization's own program is (``initiative_terms.KINDS``).
+PROGRAM_KINDS = KINDS
 #: The key and name of the totals row.
 TOTAL_KEY, TOTAL_NAME = "total", "All programs (each company and outcome once)"
 #: The columns of :func:`program_report`.

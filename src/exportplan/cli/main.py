@@ -204,7 +204,9 @@ def main(argv=None) -> None:
     cli.main(args=argv, prog_name="exportplan")
 
 
-from . import commands, companies, config, export_profile, markets, plan, programs, prospects, sectors  # noqa: E402,F401  (registers the commands)
+from . import (  # noqa: E402,F401  (registers the commands)
+    commands, companies, company_plans, config, export_profile, initiatives, markets, plan, programs, prospects, sectors,
+)
 
 
 def _ensure_workspace_option(group: click.Group) -> None:
