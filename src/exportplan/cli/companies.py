@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..analysis.initiative_terms import REFERRAL_PREFIX
 from ..errors import ExportPlanError
 from .main import cli, current_workspace, emit_table, friendly, other_notes, table_output, workspace_option
 
@@ -291,17 +292,35 @@ def refer(ctx, key, program_id, provider, program, on, status, outcome):
 @click.option("--country", default="", help="The market (any spelling or ISO3), e.g. MEX.")
 @click.option("--sales", type=float, default=None, help="Export sales (USD).")
 @click.option("--program", default="", help="The program that helped.")
+@click.option("--attribute", "targets", multiple=True, metavar="KEY",
+              help="Attribute the outcome to one of the organization's program runs ('initiatives list') or to a "
+                   "referral ('referral:ID'); repeatable. Later: 'initiatives attribute ID KEY'.")
 @workspace_option
 @click.pass_context
 @friendly
-def outcome(ctx, key, kind, on, country, sales, program):
-    """Record an export outcome of a company.
+def outcome(ctx, key, kind, on, country, sales, program, targets):
+    """Record an export outcome of a company; prints the outcome's id.
 
-    Example: exportplan -w DIR companies outcome ACME-01 --kind 'new market' --date 2024-06-01 --country MEX
+    \b
+    Examples:
+      exportplan -w DIR companies outcome ACME-01 --kind 'new market' --date 2024-06-01 --country MEX
+      exportplan -w DIR companies outcome ACME-01 --kind 'export sales' --date 2024-09-01 --sales 50000 \\
+          --attribute exportech-2024 --attribute pitch-2024
     """
     ws = current_workspace(ctx)
+    if targets:  # a target that does not exist is refused before anything is written
+        for target in targets:
+            if not target.startswith(REFERRAL_PREFIX):
+                ws.initiatives.get(target)
     number = ws.pipeline.record_outcome(key, kind, on, iso3=country, export_sales_usd=sales, program=program)
     click.echo(f"Recorded outcome #{number} for {key}.")
+    if targets:
+        try:
+            ws.initiatives.attribute(number, *targets)
+        except ExportPlanError as exc:
+            raise ExportPlanError(f"{exc} The outcome #{number} is recorded, without attribution; attribute it with "
+                                  f"'exportplan initiatives attribute {number} KEY'.") from exc
+        click.echo(f"Outcome #{number} attributed to {', '.join(targets)}.")
 
 
 @companies_group.command("merge")

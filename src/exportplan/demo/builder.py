@@ -52,6 +52,10 @@ def build_demo(directory: str | Path = "sample-workspace", *, force: bool = Fals
     for report in (import_sample_pipeline(ws, files.folder, files.qcew) if pipeline else []):
         echo(str(report))
     echo(str(import_sample_programs(ws, files.folder)))
+    if pipeline:  # the sample's own programs run with companies of the sample pipeline
+        from .sample_initiatives import add_sample_initiatives
+
+        echo(str(add_sample_initiatives(ws)))
     echo(str(ws.export_profile.import_brookings(write_sample_brookings(files.folder))))
     ws.context.config.setdefault("plan", {})["baseline_date"] = SAMPLE_BASELINE_DATE
     ws.save_config()
