@@ -93,9 +93,9 @@ def list_initiatives(store: Store, kind: str | None = None, status: str | None =
 
 
 def all_initiatives(store: Store) -> pd.DataFrame:
-    """Every initiative's id, key, name, kind, cost_usd and grants_usd, by key."""
+    """Every initiative's id, key, name, kind, cost_usd and grants_usd, by start date and key."""
     columns = ("id", "key", "name", "kind", "cost_usd", "grants_usd")
-    return _read(store, select(*[_I[c] for c in columns]).order_by(_I.key), columns)
+    return _read(store, select(*[_I[c] for c in columns]).order_by(_I.start_date, _I.key), columns)
 
 
 # ---- companies (read only) ---------------------------------------------------------------------------

@@ -399,11 +399,12 @@ class Initiatives(Service):
             cid = self._company(self.ctx.store, company)["id"]
         frame = repo.outcomes(self.ctx.store, cid)
         pairs = self._pairs()
-        targets = pairs.groupby("outcome_id")["target"].agg(lambda s: join_list(sorted(set(s)))) if len(pairs) \
-            else pd.Series(dtype="object")
+        targets: dict[int, list[str]] = {}
+        for oid, target in zip(pairs["outcome_id"], pairs["target"]):
+            targets.setdefault(int(oid), []).append(target)
         frame["outcome_id"] = frame["outcome_id"].astype("int64")
         frame["export_sales_usd"] = frame["export_sales_usd"].astype("float64")
-        frame["attributed_to"] = frame["outcome_id"].map(targets).fillna("").astype(str)
+        frame["attributed_to"] = [join_list(sorted(set(targets.get(o, [])))) for o in frame["outcome_id"]]
         frame.attrs["exportplan"] = self.ws.citations.meta("Outcomes and the programs they are attributed to",
                                                            ("companies",), [])
         return frame
