@@ -134,6 +134,23 @@ def test_check_mission_alone_and_a_mission_without_its_country(ws):
         ws.initiatives.add("m", "mission", "No country", start_date="2027-03-15")
 
 
+def test_sector_names_meet_naics_codes_through_the_cluster_crosswalk(ws, tmp_path):
+    # without a crosswalk a NAICS code cannot be related to the state mission's sector name
+    assert ws.initiatives.check_mission("MEX", "3363", "2027-03-15").empty
+    crosswalk = tmp_path / "crosswalk.csv"
+    crosswalk.write_text("naics,cluster_code,cluster_name,type\n336350,14,Automotive,traded\n"
+                         "336390,14,Automotive,traded\n311421,20,Food Processing and Manufacturing,traded\n",
+                         encoding="utf-8")
+    ws.import_clusters(crosswalk, name="test crosswalk")
+    found = ws.initiatives.check_mission("MEX", "3363", "2027-03-15")
+    assert found["event_id"].tolist() == [STATE_MISSION["event_id"]]
+    assert "related NAICS codes (3363 and Automotive (NAICS 336350))" in found.iloc[0]["reason"]
+    assert ws.initiatives.check_mission("MEX", "3114", "2027-03-15").empty  # food: another sector
+    with pytest.raises(DuplicateMission):
+        ws.initiatives.add("parts-mex", "mission", "Parts makers to Mexico", iso3="MEX", sector="3363",
+                           start_date="2027-03-15")
+
+
 # ------------------------------------------------------------------ members, sessions, meetings
 
 def test_members_sessions_attendance_and_meetings(ws):
