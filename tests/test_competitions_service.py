@@ -14,7 +14,6 @@ PostgreSQL:
 """
 from __future__ import annotations
 
-import json
 import math
 import random
 from decimal import Decimal
@@ -42,10 +41,8 @@ def ws(request, tmp_path):
 
 
 def add_round(ws, key="pitch-2026", *, budget=8000, rules=RULES, kind="competition") -> str:
-    """A competition round (an initiative of kind "competition"), stored directly."""
-    with ws.context.store.transaction() as conn:
-        conn.execute(t.initiatives.insert().values(key=key, kind=kind, name=f"Round {key}", budget_usd=budget,
-                                                   rules=json.dumps(rules)))
+    """A competition round: an initiative of kind "competition"."""
+    ws.initiatives.add(key, kind, f"Round {key}", budget_usd=budget, rules=rules)
     return key
 
 
@@ -314,6 +311,8 @@ def test_a_round_must_be_a_stored_competition(ws):
     ws.competitions.add_application(rnd, "A1", "c1", cost_usd=10, fields={})
     with pytest.raises(ExportPlanError, match="no award budget"):
         ws.competitions.decide_awards(rnd)
+    budget = ws.competitions.budget(rnd).iloc[0]
+    assert math.isnan(budget["budget"]) and budget["awarded"] == 0 and "no award budget" in budget["reason"]
 
 
 def test_a_withdrawn_application_is_not_ranked_and_loses_its_award(ws):

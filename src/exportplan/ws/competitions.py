@@ -111,10 +111,10 @@ class Competitions(Service):
         frame = repo.judges(self.ctx.store, rnd["id"])
         data = self._data(self.ctx.store, rnd)
         judged = self._judged(data)
-        frame["assigned"] = [int((data["assignments"]["judge"] == j).sum()) for j in frame["judge"]]
-        frame["completed"] = [int(((judged["judge"] == j) & judged["complete"]).sum()) if len(judged) else 0
-                              for j in frame["judge"]]
-        frame["conflicts"] = [int((data["conflicts"]["judge"] == j).sum()) for j in frame["judge"]]
+        done = judged.loc[judged["complete"].astype(bool), "judge"]
+        for column, judges in (("assigned", data["assignments"]["judge"]), ("completed", done),
+                               ("conflicts", data["conflicts"]["judge"])):
+            frame[column] = [int((judges == j).sum()) for j in frame["judge"]]
         return frame
 
     def assign(self, round: str, judge: str, applications: str | Iterable[str]) -> int:
@@ -150,8 +150,7 @@ class Competitions(Service):
             rnd = self._round(conn, round)
             judge = self._judge(conn, rnd, judge)
             app = self._application(conn, rnd, application)
-            known = repo.conflicts(conn, rnd["id"])
-            if ((known["judge"] == judge) & (known["application"] == app["application"])).any():
+            if len(_where(repo.conflicts(conn, rnd["id"]), judge=judge, application=app["application"])):
                 raise ExportPlanError(f"Judge {judge!r}'s conflict with {app['application']} is already recorded.")
             repo.insert_conflict(conn, app["id"], judge, reason, self.ctx.clock(), self.ctx.user)
             self._audit(conn, "competition conflict", f"{rnd['key']}/{app['application']}", judge, "", reason)
@@ -260,9 +259,8 @@ class Competitions(Service):
         if judge is not None:
             judge = self._assigned(self.ctx.store, rnd, judge, app)
             mine = points[points["judge"] == judge]
-            conflicts = repo.conflicts(self.ctx.store, rnd["id"])
-            out["conflict"] = bool(((conflicts["judge"] == judge) & (conflicts["application"] == app["application"]))
-                                   .any())
+            out["conflict"] = bool(len(_where(repo.conflicts(self.ctx.store, rnd["id"]), judge=judge,
+                                              application=app["application"])))
             out["points"] = dict(zip(mine["criterion"], mine["points"]))
             return out
         row = self.applications(round).set_index("application").loc[app["application"]]
@@ -382,9 +380,18 @@ class Competitions(Service):
         return out
 
     def budget(self, round: str) -> pd.DataFrame:
-        """One row: the budget, the sum awarded, the budget left, the number of awards, and why in words."""
+        """One row: the budget, the sum awarded, the budget left, the number of awards, and why in words.
+
+        A round without a budget gives budget and left as NaN, and says so in the reason.
+        """
         rnd = self._round(self.ctx.store, round)
-        return aw.budget_summary(self._award_frame(self._data(self.ctx.store, rnd)), self._budget(rnd))
+        awarded = self._award_frame(self._data(self.ctx.store, rnd))
+        if rnd["budget_usd"] is not None and not pd.isna(rnd["budget_usd"]):
+            return aw.budget_summary(awarded, self._budget(rnd))
+        out = aw.budget_summary(awarded, 0)
+        out["budget"] = out["left"] = math.nan
+        out["reason"] = f"no award budget is set; {_budget_fix(rnd['key'])}"
+        return out
 
     # ---- receipts and claims ---------------------------------------------------------------------
     def add_receipt(self, round: str, application: str, receipt: str, date, amount, description: str = "") -> int:
@@ -454,8 +461,7 @@ class Competitions(Service):
 
     def _assigned(self, source, rnd: dict, judge: str, app: dict) -> str:
         judge = self._judge(source, rnd, judge)
-        pairs = repo.assignments(source, rnd["id"])
-        if not ((pairs["judge"] == judge) & (pairs["application"] == app["application"])).any():
+        if not len(_where(repo.assignments(source, rnd["id"]), judge=judge, application=app["application"])):
             raise ExportPlanError(f"Application {app['application']} is not assigned to you ({judge}); a judge sees "
                                   "and scores only the applications assigned to them.")
         return judge
@@ -512,8 +518,7 @@ class Competitions(Service):
     @staticmethod
     def _budget(rnd: dict) -> float:
         if rnd["budget_usd"] is None or pd.isna(rnd["budget_usd"]):
-            raise ExportPlanError(f"Round {rnd['key']!r} has no award budget; set its budget_usd "
-                                  f"(ws.initiatives.update({rnd['key']!r}, budget_usd=...)).")
+            raise ExportPlanError(f"Round {rnd['key']!r} has no award budget; {_budget_fix(rnd['key'])}.")
         # whole cents, rounded down, as awards() holds it (budget_summary alone would round half up)
         return float(Decimal(str(float(rnd["budget_usd"]))).quantize(comp.CENT, rounding=ROUND_DOWN))
 
@@ -529,6 +534,7 @@ class Competitions(Service):
     def _fields(rnd: dict, fields, problems: list[str]) -> dict[str, str]:
         """The application's fields checked against the round's ``rules["fields"]`` (missing and unknown listed)."""
         wanted = _rules(rnd).get("fields", {}) or {}
+        wanted = dict(wanted) if isinstance(wanted, Mapping) else {str(k): str(k) for k in wanted}
         if not isinstance(fields, Mapping):
             problems.append("fields must be a mapping of field -> text, e.g. {'project': 'Trade show in Toronto'}")
             return {}
@@ -543,9 +549,9 @@ class Competitions(Service):
         return {k: given[k] for k in wanted if k in given}
 
     def _audit(self, conn, entity: str, entity_id: str, field: str, old, new) -> None:
-        audit_log.add_changes(self.ctx.store, conn, [dict(at=self.ctx.clock(), user=self.ctx.user, entity=entity,
-                                                          entity_id=entity_id, field=field, old=check.shown(old),
-                                                          new=check.shown(new))])
+        row = dict(at=self.ctx.clock(), user=self.ctx.user, entity=entity, entity_id=entity_id, field=field,
+                   old=check.shown(old), new=check.shown(new))
+        audit_log.add_changes(self.ctx.store, conn, [row])
 
 
 def _where(frame: pd.DataFrame, **equal) -> pd.DataFrame:
@@ -554,6 +560,11 @@ def _where(frame: pd.DataFrame, **equal) -> pd.DataFrame:
     for column, value in equal.items():
         keep &= frame[column] == value
     return frame[keep]
+
+
+def _budget_fix(key: str) -> str:
+    return (f"set it with 'initiatives update {key} --set budget_usd=20000' "
+            f"(ws.initiatives.update({key!r}, budget_usd=20000))")
 
 
 def _rules(rnd: dict) -> dict:
@@ -568,8 +579,9 @@ def _rules(rnd: dict) -> dict:
 def _cost_share(rnd: dict) -> aw.CostShare:
     rule = _rules(rnd).get("cost_share")
     if not isinstance(rule, dict) or not rule.get("tiers"):
-        raise ExportPlanError(f"Round {rnd['key']!r} has no cost-share rule; set rules={{'cost_share': {{'tiers': "
-                              "[[2500, 1.0], [7500, 0.5]], 'cap': 5000}}}} on the round.")
+        raise ExportPlanError(f"Round {rnd['key']!r} has no cost-share rule; give the round one ('initiatives add' "
+                              "--tier 2500:1.0 --tier 7500:0.5 --cap 5000, or ws.initiatives.update(key, rules="
+                              "{'cost_share': {'tiers': [[2500, 1.0], [7500, 0.5]], 'cap': 5000}, ...})).")
     return aw.CostShare([tuple(t) for t in rule["tiers"]], cap=rule.get("cap"))
 
 
