@@ -260,6 +260,15 @@ def test_the_program_report_matches_figures_worked_out_by_hand(ws):
     assert report.loc["M1", "cost_per_outcome"] == pytest.approx(7500)
     assert report.loc[TOTAL_KEY, ["cost_usd", "grants_usd"]].tolist() == [55000.0, 25000.0]
     assert report.loc[TOTAL_KEY, "cost_per_outcome"] == pytest.approx(55000 / 6)
+    assert report["plans_written"].tolist() == [0, 0, 0, 0]
+    # plans written: a's plan is written in C1; b's is written but not in a cohort; c's is a draft in C1
+    ws.company_plans.set("a", status="written", initiative="C1")
+    ws.company_plans.set("b", status="written")
+    ws.company_plans.set("c", status="draft", initiative="C1")
+    report = ws.initiatives.report("2026-01-01", "2026-12-31").set_index("key")
+    assert report["plans_written"].to_dict() == {"C1": 1, "P1": 0, "M1": 0, TOTAL_KEY: 1}
+    assert ws.initiatives.members("C1").set_index("company")["plan_status"].to_dict() == {
+        "a": "written", "b": "written", "c": "draft"}
     assert report.attrs["exportplan"]["title"] == "Results of the organization's programs"
     # the default period runs from the plan's baseline date (unset: no bound) to today: c's 2025 outcome counts
     default = ws.initiatives.report().set_index("key")
