@@ -218,6 +218,24 @@ def test_actions_and_metrics(ws, key):
     assert list(plans.items(key, "action")["id"]) == [first]
 
 
+def test_the_profile_shows_the_latest_readiness_assessment(ws, tmp_path):
+    other = _pick(ws, services=True)
+    plan = ws.company_plans.model(other, chart_dir=tmp_path)
+    missing = [b for b in plan.section("company").blocks if getattr(b, "role", "") == "missing"]
+    assert missing and f"companies assess {other}" in missing[0].text
+    ws.pipeline.assess(other, {"management_commitment": "committed", "export_goals": "none"}, assessed_by="Ana")
+    result = ws.pipeline.assess(other, {"management_commitment": "budgeted", "export_goals": "written"},
+                                assessed_by="Ben")
+    plan = ws.company_plans.model(other, chart_dir=tmp_path)
+    blocks = plan.section("company").blocks
+    sentence = next(b.text for b in blocks if getattr(b, "text", "").startswith("Export readiness"))
+    assert f"{result.score:.0f} of 100" in sentence and "by Ben" in sentence
+    assert f"suggested stage {result.suggested_stage}" in sentence and "not confirmed by staff" in sentence
+    areas = next(b for b in blocks if isinstance(b, Table) and b.key == "readiness").frame
+    commitment = areas.loc[areas["area"] == "management commitment", "score"].iloc[0]
+    assert commitment == result.by_area["management commitment"] == 100.0
+
+
 def test_default_metrics_when_the_plan_names_none(ws, tmp_path):
     other = _pick(ws, services=True)
     plan = ws.company_plans.model(other, chart_dir=tmp_path)

@@ -444,7 +444,7 @@ class CompanyPlans(Service):
         sentence, areas = cp.readiness_rows(latest, by_area)
         out.append(Paragraphs(sentence))
         if len(areas):
-            out.append(blocks.table(self, "readiness", "Export readiness by area (0-100)", areas, meta=meta,
+            out.append(blocks.table(self, "readiness", "Export readiness by area (0-100; blank: no item of the area answered)", areas, meta=meta,
                                     formats={"score": ".0f"}, max_rows=None))
         return out
 
