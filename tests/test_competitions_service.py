@@ -221,6 +221,18 @@ def test_receipts_are_claimed_against_the_award(ws):
         ws.competitions.add_receipt(rnd, "A1", "INV-4", "2027-01-01", 10)
     with pytest.raises(ExportPlanError, match="receipts"):
         ws.competitions.withdraw_application(rnd, "A1")
+    ws.initiatives.update(rnd, budget_usd=100)  # A1's grant no longer fits: recomputing would take it away
+    with pytest.raises(ExportPlanError, match="receipts are claimed"):
+        ws.competitions.decide_awards(rnd, force=True)
+    assert ws.competitions.awards(rnd)["award"].tolist() == [3750]
+
+
+def test_no_award_below_the_minimum_score(ws):
+    rnd = scored_round(ws, rules=dict(RULES, min_score=75))  # scores 100, 90, 80, 70, 60, 50
+    decided = ws.competitions.decide_awards(rnd).set_index("application")
+    assert decided["status"].to_dict() == {"A": "awarded", "B": "skipped", "C": "awarded", "D": "below minimum",
+                                           "E": "below minimum", "F": "below minimum"}
+    assert ws.competitions.budget(rnd)["left"].iloc[0] == 1000
 
 
 # ---- who sees what ---------------------------------------------------------------------------------------
