@@ -19,9 +19,11 @@ the sample, all in the sample's year 2026 and labelled SAMPLE:
   (:data:`MISSION_MARKET`), with dates chosen by ``ws.initiatives.check_mission`` so that no state
   or federal mission in the inventory duplicates it, its participants and their meetings;
 - **outcomes** reported after them (recorded in the pipeline, dated before the end of the
-  sample's history, ``sample_pipeline.LAST_DAY``) and attributed: one to the cohort, one to the
-  cohort *and* the competition (an outcome attributed to two programs), one to the competition,
-  two to the mission; and one of the sample pipeline's own outcomes to the referral that led to it.
+  sample's history, ``sample_pipeline.LAST_DAY``) and attributed: a first export to the cohort,
+  a first export to the cohort *and* the competition (an outcome attributed to two programs),
+  export sales to the competition, two new markets to the mission; and one of the sample
+  pipeline's own outcomes to the referral that led to it. The companies' records follow their
+  outcomes (current markets; a first exporter's stage), as the sample pipeline's do.
 
 The companies are chosen from the sample pipeline by rules (stage, NAICS, sector, then their
 keys), and every date is fixed: each step runs on a clock set to the day it happens in the story
@@ -138,8 +140,8 @@ def choose_companies(ws) -> dict[str, list[str]]:
     others = _pick(companies, maker & companies["stage"].isin(("new-to-export", "active")), 2,
                    "new or active exporting manufacturers", set(cohort))
     mission = _pick(companies, (companies["sector"] == SECTOR)
-                    & companies["stage"].isin(("export-ready", "new-to-export", "active", "expanding")), 4,
-                    f"{SECTOR} companies ready to export", set(cohort) | set(others))
+                    & companies["stage"].isin(("new-to-export", "active", "expanding")), 4,
+                    f"{SECTOR} exporters", set(cohort) | set(others))
     return {"cohort": cohort, "others": others, "mission": mission}
 
 
@@ -297,12 +299,13 @@ def _mission(ws, participants: list[str]) -> tuple[str, str]:
 def _outcomes(ws, chosen: dict[str, list[str]], done: SampleInitiatives) -> None:
     cohort, mission = chosen["cohort"], chosen["mission"]
     winner_outside = done.applicants["A03"]  # an awarded applicant that was not in the cohort
+    sold_to = [m for m in str(ws.pipeline.company(winner_outside)["current_markets"] or "").split(";") if m]
     reported = (
         (cohort[0], "first export", "2026-06-16", "CAN", 42_000.0, (COHORT,)),
-        (done.applicants["A02"], "new market", "2026-08-18", "MEX", 125_000.0, (COHORT, COMPETITION)),
-        (winner_outside, "export sales", "2026-09-08", "DEU", 60_000.0, (COMPETITION,)),
+        (done.applicants["A02"], "first export", "2026-08-18", "MEX", 125_000.0, (COHORT, COMPETITION)),
+        (winner_outside, "export sales", "2026-09-08", (sold_to or ["DEU"])[0], 60_000.0, (COMPETITION,)),
         (mission[0], "new market", "2026-07-21", MISSION_MARKET, 85_000.0, (MISSION,)),
-        (mission[1], "export sales", "2026-09-15", MISSION_MARKET, 30_000.0, (MISSION,)),
+        (mission[1], "new market", "2026-09-15", MISSION_MARKET, 30_000.0, (MISSION,)),
     )
     for company, kind, day, iso3, sales, targets in reported:
         that_day = on(ws, day)
@@ -310,13 +313,25 @@ def _outcomes(ws, chosen: dict[str, list[str]], done: SampleInitiatives) -> None
                                                   note="SAMPLE: reported after the program")
         that_day.initiatives.attribute(number, *targets)
         done.outcomes[number] = targets
-        if kind == "first export":  # the company became an exporter that day (its stage history says so)
-            that_day.pipeline.set_stage(company, "new-to-export", note="SAMPLE: first export after the cohort")
+        _follow(that_day, company, kind, iso3)
     referral = _referral_outcome(ws)
     if referral is not None:
         outcome_id, target = referral
         on(ws, LAST_DAY.isoformat()).initiatives.attribute(outcome_id, target)
         done.outcomes[outcome_id] = (target,)
+
+
+def _follow(ws, company: str, kind: str, iso3: str) -> None:
+    """Keep the company's record true to its outcome, as the sample pipeline's are: a first export or new
+    market adds the country to its current markets, and a first export makes it a new-to-export company
+    (its stage history dated that day)."""
+    record = ws.pipeline.company(company)
+    markets = [m for m in str(record["current_markets"] or "").split(";") if m]
+    if kind in ("first export", "new market") and iso3 not in markets:
+        ws.pipeline.update_company(company, expected_version=record["version"],
+                                   current_markets=";".join(markets + [iso3]))
+    if kind == "first export" and record["stage"] in ("not ready", "export-ready"):
+        ws.pipeline.set_stage(company, "new-to-export", note="SAMPLE: first export after the program")
 
 
 def _referral_outcome(ws) -> tuple[int, str] | None:
