@@ -444,8 +444,8 @@ class CompanyPlans(Service):
         sentence, areas = cp.readiness_rows(latest, by_area)
         out.append(Paragraphs(sentence))
         if len(areas):
-            out.append(blocks.table(self, "readiness", "Export readiness by area (0-100; blank: no item of the area answered)", areas, meta=meta,
-                                    formats={"score": ".0f"}, max_rows=None))
+            out.append(blocks.table(self, "readiness", "Export readiness by area (0-100; blank: no item of the "
+                                    "area answered)", areas, meta=meta, formats={"score": ".0f"}, max_rows=None))
         return out
 
     def _market_blocks(self, markets, ranking, error: str) -> list:
