@@ -355,6 +355,7 @@ def draft(section: str, facts: Facts) -> str:
     return DRAFTS[section](facts)
 
 
-__all__ = ["DRAFTS", "Facts", "actions_table", "profile_frame", "readiness_rows", "NAICS_LEVELS", "NAMED", "NAMED_SOURCES", "REGION_ONLY", "TOP", "budget_total",
-           "company_weights", "default_metrics", "draft", "due_date", "finest_level", "level_statement",
-           "market_rows", "naics_candidates", "number", "region_only_note"]
+__all__ = ["DRAFTS", "Facts", "NAICS_LEVELS", "NAMED", "NAMED_SOURCES", "REGION_ONLY", "TOP", "actions_table",
+           "budget_total", "company_weights", "default_metrics", "draft", "due_date", "finest_level",
+           "level_statement", "market_rows", "naics_candidates", "number", "profile_frame", "readiness_rows",
+           "region_only_note"]
