@@ -190,6 +190,10 @@ class PlanService(Service):
     def gaps(self) -> pd.DataFrame:
         return self._cached("gaps", lambda: self.ws.programs.gaps())
 
+    def program_report(self) -> pd.DataFrame:
+        """The organization's own programs' results over the plan's period (``ws.initiatives.report``)."""
+        return self._cached("program_report", lambda: self.ws.initiatives.report())
+
     def role(self, gaps: pd.DataFrame | None = None):
         return self._cached("role", lambda: self.ws.programs.role(self.gaps() if gaps is None else gaps))
 
@@ -274,7 +278,8 @@ class PlanService(Service):
             self._staff("goals", "6", after=self._goal_blocks(chart=False)),
             self._staff("strategies", "7"),
             self._implementation("8"),
-            Section("metrics", "9", "Metrics and evaluation", "data+staff", self._goal_blocks(chart=True)),
+            Section("metrics", "9", "Metrics and evaluation", "data+staff",
+                    self._goal_blocks(chart=True) + build.program_results(self)),
             self._staff("policy", "10"),
         ]
         appendices = [Section("methods", "B", "Method notes", "data", []),
@@ -305,7 +310,8 @@ class PlanService(Service):
         lead = ("Draft from the analysis, scaled to the organization's role; edit it with 'exportplan plan edit "
                 "implementation' (one line per action: action | lead | partners | timing | cost | metric).")
         blocks = [Paragraphs(lead, role="draft" if text.draft else "note"),
-                  Table("implementation", "Implementation plan", frame, max_rows=None)]
+                  Table("implementation", "Implementation plan", frame, max_rows=None),
+                  *build.own_programs(self)]
         return Section("implementation", number, STAFF_SECTIONS["implementation"], "staff", blocks)
 
     def _goal_blocks(self, *, chart: bool) -> list:

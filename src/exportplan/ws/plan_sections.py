@@ -60,7 +60,9 @@ LABELS = {
     "employment_high": "employment high", "cluster_name": "cluster", "provider_name": "provider",
     "company_needs": "company needs", "gap_cells": "gap cells", "source_url": "source",
     "last_verified": "last verified", "baseline_date": "baseline date", "target_year": "target year",
-    "co_deliverers": "partners", "county_fips": "county",
+    "co_deliverers": "partners", "county_fips": "county", "export_sales_usd": "export sales (USD)",
+    "cost_usd": "cost (USD)", "grants_usd": "grants (USD)", "sales_per_grant_dollar": "export sales per grant dollar",
+    "cost_per_outcome": "cost per outcome (USD)",
 }
 
 
@@ -310,6 +312,59 @@ def target_markets(svc) -> list[Block]:
 
 
 # ---- appendices -----------------------------------------------------------------------------------
+
+# ---- 8 and 9: the organization's own programs -----------------------------------------------------
+#: The program report's counts of companies (suppressed under 3 in the public edition) and the figures
+#: computed from the same companies (hidden with them).
+PROGRAM_COUNTS = ("companies_served", "plans_written", "first_exports")
+PROGRAM_SHARES = ("export_sales_usd", "sales_per_grant_dollar")
+PROGRAM_FORMATS = {"companies_served": ",.0f", "plans_written": ",.0f", "outcomes": ",.0f", "first_exports": ",.0f",
+                   "new_markets": ",.0f", "export_sales_usd": ",.0f", "cost_usd": ",.0f", "grants_usd": ",.0f",
+                   "sales_per_grant_dollar": ",.2f", "cost_per_outcome": ",.0f"}
+NO_PROGRAMS = ("The organization runs no export programs of its own yet: it connects companies to the state and "
+               "federal programs above. A cohort, pitch competition, trade mission or event is recorded with "
+               "'exportplan initiatives add', and its results appear here.")
+
+
+def _program_report(svc) -> pd.DataFrame:
+    return svc.program_report()
+
+
+def own_programs(svc) -> list[Block]:
+    """Section 8: the organization's own programs (cohorts, competitions, missions, events) and their results."""
+    def build() -> list[Block]:
+        runs = svc.ws.initiatives.list()
+        if not len(runs):
+            return [Paragraphs(NO_PROGRAMS, role="note")]
+        report = _program_report(svc)
+        figures = report[report["key"].isin(set(runs["key"]))].drop(columns=["name", "kind"], errors="ignore")
+        dates = runs["start_date"].fillna("").astype(str) + runs["end_date"].fillna("").astype(str).map(
+            lambda d: f" to {d}" if d else "")
+        shown = runs.assign(dates=dates.str.strip()).merge(figures, on="key", how="left")
+        return [table(svc, "own_programs", "The organization's own programs and their results", shown,
+                      ["name", "kind", "status", "dates", "companies_served", "plans_written", "first_exports",
+                       "new_markets", "export_sales_usd"], formats=PROGRAM_FORMATS, counts=PROGRAM_COUNTS,
+                      shares=PROGRAM_SHARES, max_rows=None, meta=meta_of(report))]
+
+    return guarded(build, "the organization's own programs", "Record them with 'exportplan initiatives add'.")
+
+
+def program_results(svc) -> list[Block]:
+    """Section 9: each program's KPIs (and the totals, each company and outcome once)."""
+    def build() -> list[Block]:
+        report = _program_report(svc)
+        if not len(report) or not (report["key"] != "total").any():
+            return []
+        return [table(svc, "program_results", "Results of the organization's programs", report,
+                      ["name", "kind", "companies_served", "plans_written", "outcomes", "first_exports",
+                       "new_markets", "export_sales_usd", "cost_usd", "grants_usd", "sales_per_grant_dollar",
+                       "cost_per_outcome"], formats=PROGRAM_FORMATS, counts=PROGRAM_COUNTS, shares=PROGRAM_SHARES,
+                      max_rows=None)]
+
+    return guarded(build, "the programs' results", "Attribute outcomes to programs with 'exportplan initiatives "
+                   "attribute OUTCOME_ID PROGRAM'.")
+
+
 def inventory(svc) -> list[Block]:
     programs = svc.ws.programs.programs()
     shown = programs.assign(last_verified=programs["last_verified"].replace("", "not verified"))
@@ -347,5 +402,6 @@ def sources_table(svc, refs) -> Table:
     return Table("sources", "Data sources and vintages", frame.drop(columns=["sha256"]), max_rows=None)
 
 
-__all__ = ["chart", "clusters", "prospects", "export_profile", "exporter_base", "guarded", "inventory", "meta_of", "missing",
-           "outreach", "services", "sources_table", "survey", "table", "target_markets", "target_sectors"]
+__all__ = ["chart", "clusters", "prospects", "export_profile", "exporter_base", "guarded", "inventory", "meta_of",
+           "missing", "outreach", "own_programs", "program_results", "services", "sources_table", "survey", "table",
+           "target_markets", "target_sectors"]
