@@ -31,7 +31,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.exc import IntegrityError
 
-from ..analysis.roles import ROLES, check_role
+from ..analysis.roles import check_role
 from ..errors import ExportPlanError
 from ..store import accounts as repo
 from ..store import pipeline as audit_log
@@ -478,4 +478,4 @@ def _iso_epoch(seconds: int) -> str:
     return _iso(_dt.datetime.fromtimestamp(seconds, _dt.timezone.utc))
 
 
-__all__ = ["Accounts", "Throttled", "ROLES", "token_hash"]
+__all__ = ["Accounts", "Throttled", "token_hash"]
