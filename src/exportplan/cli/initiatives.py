@@ -140,7 +140,7 @@ def initiatives_group():
     Examples:
       exportplan -w DIR initiatives list
       exportplan -w DIR initiatives add exportech-2027 --kind cohort --name 'ExporTech 2027' --start 2027-01-12
-      exportplan -w DIR initiatives cohort enroll exportech-2027 c0001 c0002 --coach 'Jane Staff'
+      exportplan -w DIR initiatives enroll exportech-2027 c0001 c0002 --coach 'Jane Staff'
       exportplan -w DIR initiatives mission check --country MEX --sector Automotive --start 2027-03-01
       exportplan -w DIR initiatives competition results pitch-2027
       exportplan -w DIR initiatives attribute 42 exportech-2027 pitch-2027
@@ -393,20 +393,21 @@ def outcomes(ctx, company, fmt, output):
 
 @initiatives_group.group("cohort")
 def cohort_group():
-    """An export acceleration cohort (or an event's sessions): its companies and coaches, sessions and
-    attendance, the companies' export plans, and their follow-up at 6 and 12 months.
+    """An export acceleration cohort (or an event's sessions): sessions and attendance, the companies'
+    export plans, and their follow-up at 6 and 12 months (add the companies and coaches with
+    'initiatives enroll').
 
     \b
     Examples:
-      exportplan -w DIR initiatives cohort enroll exportech-2027 c0001 c0002 --coach 'Jane Staff'
+      exportplan -w DIR initiatives enroll exportech-2027 c0001 c0002 --coach 'Jane Staff'
       exportplan -w DIR initiatives cohort session exportech-2027 --date 2027-01-12 --title 'Market research'
       exportplan -w DIR initiatives cohort attend exportech-2027 1 --present c0001 --absent c0002
-      exportplan -w DIR initiatives cohort members exportech-2027
+      exportplan -w DIR initiatives members exportech-2027
       exportplan -w DIR initiatives cohort follow-up exportech-2027
     """
 
 
-@cohort_group.command("enroll")
+@initiatives_group.command("enroll")
 @click.argument("key")
 @click.argument("companies", nargs=-1, required=True)
 @click.option("--coach", default="", help="The staff user who coaches them.")
@@ -417,9 +418,10 @@ def cohort_group():
 @click.pass_context
 @friendly
 def enroll(ctx, key, companies, coach, status, joined_date, note):
-    """Add companies (pipeline keys) to a cohort, mission or event.
+    """Add companies (pipeline keys) to a run: a cohort's companies, a mission's participants, an event's
+    attendees.
 
-    Example: exportplan -w DIR initiatives cohort enroll exportech-2027 c0001 c0002 --coach 'Jane Staff'
+    Example: exportplan -w DIR initiatives enroll exportech-2027 c0001 c0002 --coach 'Jane Staff'
     """
     ws = current_workspace(ctx)
     for company in companies:
@@ -428,7 +430,7 @@ def enroll(ctx, key, companies, coach, status, joined_date, note):
                f"{', '.join(companies)}.")
 
 
-@cohort_group.command("member")
+@initiatives_group.command("member")
 @click.argument("key")
 @click.argument("company")
 @click.option("--status", type=click.Choice(MEMBER_STATUSES), default=None, help="The company's status in the run.")
@@ -440,7 +442,7 @@ def enroll(ctx, key, companies, coach, status, joined_date, note):
 def set_member(ctx, key, company, status, coach, note):
     """Change a member's status (enrolled, completed, withdrawn), coach or note.
 
-    Example: exportplan -w DIR initiatives cohort member exportech-2027 c0001 --status completed
+    Example: exportplan -w DIR initiatives member exportech-2027 c0001 --status completed
     """
     if status is None and coach is None and note is None:
         raise ExportPlanError("Give what changes: --status, --coach or --note.")
@@ -449,7 +451,7 @@ def set_member(ctx, key, company, status, coach, note):
     click.echo(f"Updated {company} in {key}.")
 
 
-@cohort_group.command("members")
+@initiatives_group.command("members")
 @click.argument("key")
 @table_output
 @workspace_option
@@ -458,7 +460,7 @@ def set_member(ctx, key, company, status, coach, note):
 def members(ctx, key, fmt, output):
     """A run's companies: status, coach, export plan status and sessions attended.
 
-    Example: exportplan -w DIR initiatives cohort members exportech-2026
+    Example: exportplan -w DIR initiatives members exportech-2026
     """
     ws = current_workspace(ctx)
     frame = ws.initiatives.members(key)
@@ -484,7 +486,7 @@ def session(ctx, key, on, title, note):
     click.echo(f"Added session #{number} to {key} ({on}: {title}).")
 
 
-@cohort_group.command("sessions")
+@initiatives_group.command("sessions")
 @click.argument("key")
 @table_output
 @workspace_option
@@ -493,7 +495,7 @@ def session(ctx, key, on, title, note):
 def sessions(ctx, key, fmt, output):
     """A run's sessions with how many companies were present and absent.
 
-    Example: exportplan -w DIR initiatives cohort sessions exportech-2026
+    Example: exportplan -w DIR initiatives sessions exportech-2026
     """
     ws = current_workspace(ctx)
     frame = ws.initiatives.sessions(key)
@@ -558,14 +560,14 @@ def plans(ctx, key):
 
 @initiatives_group.group("mission")
 def mission_group():
-    """Trade missions: check a proposed mission against the state and federal missions, its participants
-    and their meetings.
+    """Trade missions: check a proposed mission against the state and federal missions, and record its
+    participants' meetings (add participants with 'initiatives enroll').
 
     \b
     Examples:
       exportplan -w DIR initiatives mission check --country IND --sector 'Medical Devices' --start 2027-06-07
       exportplan -w DIR initiatives add ind-med-2027 --kind mission --name 'Medical devices to India' ...
-      exportplan -w DIR initiatives mission join ind-med-2027 c0001 c0002
+      exportplan -w DIR initiatives enroll ind-med-2027 c0001 c0002
       exportplan -w DIR initiatives mission meeting ind-med-2027 c0001 --counterpart 'Pune distributor'
       exportplan -w DIR initiatives mission meetings ind-med-2027
     """
@@ -599,24 +601,6 @@ def mission_check(ctx, iso3, sector, start_date, end_date, window_days, fmt, out
     _show_table(frame, fmt=fmt, output=output, columns=CHECK_COLUMNS,
                 title=(f"{duplicates} duplicate mission(s): 'initiatives add' refuses it without --force"
                        if duplicates else "No duplicate mission; events in the same market then:"))
-
-
-@mission_group.command("join")
-@click.argument("key")
-@click.argument("companies", nargs=-1, required=True)
-@click.option("--date", "joined_date", default=None, help="When they signed up (YYYY-MM-DD; default: today).")
-@workspace_option
-@click.pass_context
-@friendly
-def join(ctx, key, companies, joined_date):
-    """Add participating companies (pipeline keys) to a mission or event.
-
-    Example: exportplan -w DIR initiatives mission join ind-med-2027 c0001 c0002
-    """
-    ws = current_workspace(ctx)
-    for company in companies:
-        ws.initiatives.enroll(key, company, joined_date=joined_date)
-    click.echo(f"{len(companies)} compan{'y' if len(companies) == 1 else 'ies'} joined {key}: {', '.join(companies)}.")
 
 
 @mission_group.command("meeting")
