@@ -48,13 +48,28 @@ def _notes(meta: dict | None) -> None:
 def _show_table(frame, *, fmt=None, output=None, columns=None, title=None, max_rows=60) -> None:
     """A service frame with its notes, money columns formatted."""
     meta = frame.attrs.get("exportplan")
+    notes = frame.attrs.get("notes", [])
+    frame = _days(frame)
     shown = columns if columns is None else [c for c in columns if c in frame.columns] or None
     emit_table(frame, fmt=fmt, output=output, meta=meta, columns=shown, title=title, max_rows=max_rows,
                formats={k: v for k, v in MONEY.items() if k in frame.columns})
     _notes(meta)
     if not meta:  # a frame straight from the analysis keeps its notes in attrs["notes"]
-        for note in frame.attrs.get("notes", []):
+        for note in notes:
             click.echo(f"Note: {note}")
+
+
+def _days(frame):
+    """Date-time columns that hold whole days (a receipt's date) as YYYY-MM-DD text."""
+    import pandas as pd
+
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            filled = values.dropna()
+            if (filled == filled.dt.normalize()).all():
+                frame = frame.assign(**{column: values.dt.strftime("%Y-%m-%d").fillna("")})
+    return frame
 
 
 def _pairs(values: tuple[str, ...], example: str, what: str) -> dict[str, str]:
