@@ -50,6 +50,7 @@ from . import config as cfg
 from .errors import ExportPlanError
 from .store import provenance
 from .store.db import Store, now_utc
+from .ws.accounts import Accounts
 from .ws.base import QCEW_COLUMNS, ImportReport, check_fips  # noqa: F401
 from .ws.citations import Citations
 from .ws.company_plans import CompanyPlans
@@ -101,7 +102,7 @@ SERVICES = {"regional": RegionalData, "definitions": Definitions, "tables": User
             "industry": IndustryTables, "sectors": Sectors, "markets": Markets, "pipeline": Pipeline,
             "prospects": Prospects, "programs": Programs, "plan": PlanService,
             "export_profile": ExportProfile, "initiatives": Initiatives, "competitions": Competitions,
-            "company_plans": CompanyPlans}
+            "company_plans": CompanyPlans, "accounts": Accounts}
 
 
 class Workspace:
@@ -126,6 +127,7 @@ class Workspace:
     initiatives: Initiatives
     competitions: Competitions
     company_plans: CompanyPlans
+    accounts: Accounts
 
     def __init__(self, path: Path, config: dict[str, Any], store: Store, notes: Sequence[str] = (), *,
                  user: str = "", clock: Callable[[], str] = now_utc):
