@@ -85,6 +85,9 @@ class Section:
     kind: str = "data"
     blocks: list[Block] = field(default_factory=list)
     children: list["Section"] = field(default_factory=list)
+    #: The command that replaces the section's draft (its label in every format); blank: the regional plan's
+    #: ``exportplan plan edit KEY``.
+    edit_command: str = ""
 
     @property
     def level(self) -> int:

@@ -41,6 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from exportplan.errors import ExportPlanError
+from exportplan.output.plan_html import edit_hint
 from exportplan.output.plan_xlsx import plan_datetime, sheet_names
 from exportplan.output.tables import atomic_output
 from exportplan.plan_model import (SUPPRESSED, Chart, Paragraphs, Plan, Section, Table, cell_text, paragraphs,
@@ -282,7 +283,7 @@ def _add_text(doc, text: str, style: str | None) -> None:
 def _paragraphs(doc, block: Paragraphs, section: Section) -> None:
     role = block.role
     if role == "draft":
-        doc.add_paragraph(clean(f"Draft — edit with exportplan plan edit {section.key}"), style="Plan Draft Marker")
+        doc.add_paragraph(clean(edit_hint(section)), style="Plan Draft Marker")
         _add_text(doc, block.text, None)
     elif role == "missing":
         _add_text(doc, block.text, "Plan Missing")

@@ -150,9 +150,9 @@ def table_cells(table: Table, frame: pd.DataFrame) -> list[list[str]]:
             for row in frame.itertuples(index=False, name=None)]
 
 
-def edit_hint(key: str) -> str:
+def edit_hint(section: Section) -> str:
     """The label of a draft: what to run to replace it."""
-    return f"Draft \u2014 edit with exportplan plan edit {key}"
+    return f"Draft \u2014 edit with {section.edit_command or f'exportplan plan edit {section.key}'}"
 
 
 # --------------------------------------------------------------------------- HTML pieces
@@ -211,7 +211,7 @@ def paragraphs_html(block: Paragraphs, section: Section) -> Iterator[str]:
     body = list(text_html(block.text))
     if block.role == "draft":
         yield '<div class="draft">'
-        yield f'<p class="label">{esc(edit_hint(section.key))}</p>'
+        yield f'<p class="label">{esc(edit_hint(section))}</p>'
         yield from body
         yield "</div>"
     elif block.role == "missing":

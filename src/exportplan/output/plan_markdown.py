@@ -72,7 +72,7 @@ def _quoted(blocks: list[str]) -> str:
 def paragraphs_md(block: Paragraphs, section: Section) -> Iterator[str]:
     body = list(_text_blocks(block.text))
     if block.role == "draft":
-        yield _quoted([f"**{md_escape(edit_hint(section.key), False)}**"] + body)
+        yield _quoted([f"**{md_escape(edit_hint(section), False)}**"] + body)
     elif block.role == "missing":
         yield _quoted(["**Missing**"] + body)
     elif block.role == "note":

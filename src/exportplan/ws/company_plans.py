@@ -399,10 +399,10 @@ class CompanyPlans(Service):
         found = repo.get_text(self.ctx.store, self._cid(self.ctx.store, key), section)
         if found and str(found.get("text") or "").strip():
             text = [Paragraphs(str(found["text"]))]
-        else:  # the renderers' draft label names the regional plan's command: this one says its own
-            text = [Paragraphs(f"Draft from the data: edit it with 'exportplan companies plan-edit {key} {section}'.",
-                               role="note"), Paragraphs(cp.draft(section, facts))]
-        return Section(section, number, PLAN_TEXT_SECTIONS[section], kind, [*text, *after])
+        else:  # a draft, labelled with the command that replaces it
+            text = [Paragraphs(cp.draft(section, facts), role="draft")]
+        return Section(section, number, PLAN_TEXT_SECTIONS[section], kind, [*text, *after],
+                       edit_command=f"exportplan companies plan-edit {key} {section}")
 
     def _sections(self, key, record, plan, facts, market_view, program_view, actions, metrics) -> list[Section]:
         return [
