@@ -530,3 +530,4 @@ plan_goals = Table(
 # (imported last: they use ``metadata`` above and name the tables above in their foreign keys)
 from .schema_accounts import *  # noqa: E402,F401,F403
 from .schema_own import *  # noqa: E402,F401,F403
+from .schema_web import *  # noqa: E402,F401,F403
