@@ -359,11 +359,67 @@ def test_unknown_responses_and_statuses_are_named(staff):
         staff.responses("done")
 
 
-def test_two_reviewers_cannot_both_accept(public, opened, clock):
+def test_a_response_is_claimed_for_review_once(public, opened, clock):
+    """Two reviewers who both read it pending: the conditional update lets one of them through."""
+    from exportplan.store import survey as repo
+
     receipt = public.submit(answers(), client="x")
     first, second = Survey(opened(clock, user="ann")), Survey(opened(clock, user="bob"))
-    row = second.response(receipt)
+    assert second.response(receipt)["status"] == "pending"
     first.accept(receipt)
-    with pytest.raises(ExportPlanError, match="reviewed by someone else"):
-        second._claim(row["id"], "accepted")
+    with second.ws.store.transaction() as conn:
+        assert repo.claim(conn, receipt, "pending", status="accepted", reviewed_by="bob") is False
+    with pytest.raises(ExportPlanError, match="already accepted .* by ann"):
+        second.accept(receipt)
     assert first.ws.pipeline.count_companies() == 1
+
+
+# ---- the command line (SQLite) -------------------------------------------------------------------------
+@pytest.fixture
+def run(monkeypatch):
+    """``exportplan survey ...`` through click's runner; the group is removed afterwards if it was not there."""
+    from click.testing import CliRunner
+
+    from exportplan import workspace as workspace_module
+    from exportplan.cli.main import cli as group
+
+    monkeypatch.setitem(workspace_module.SERVICES, "survey", Survey)
+    had = "survey" in group.commands
+    from exportplan.cli import survey  # noqa: F401  (registers the survey commands)
+
+    group.add_command(survey.survey_group)
+    yield lambda *args: CliRunner().invoke(group, [str(a) for a in args])
+    if not had:
+        group.commands.pop("survey", None)
+
+
+def test_survey_commands_list_show_accept_and_reject(run, sqlite_template, tmp_path):
+    folder = tmp_path / "ws"
+    shutil.copytree(sqlite_template, folder)
+    ws = Workspace.open(folder)
+    try:
+        public = Survey(ws.for_request(user=""))
+        first = public.submit(answers(company_name=SCRIPT), client="x")
+        second = public.submit(answers(company_name="Spam Co"), client="x")
+    finally:
+        ws.close()
+    listed = run("-w", folder, "survey", "pending")
+    assert listed.exit_code == 0, listed.output
+    assert "Spam Co" in listed.output and "pending" in listed.output
+    shown = run("-w", folder, "survey", "show", first)
+    assert shown.exit_code == 0, shown.output
+    assert f"Survey response #{first}" in shown.output and SCRIPT in shown.output
+    assert "Countries you want to sell to: MEX; DEU" in shown.output and "Readiness answers (3 item(s))" in shown.output
+    accepted = run("-w", folder, "survey", "accept", first)
+    assert accepted.exit_code == 0, accepted.output
+    assert "into company" in accepted.output
+    assert run("-w", folder, "survey", "reject", second).exit_code == 2  # --reason is required
+    rejected = run("-w", folder, "survey", "reject", second, "--reason", "spam")
+    assert rejected.output.strip() == f"Rejected survey response #{second}."
+    assert "No survey responses are waiting" in run("-w", folder, "survey", "pending").output
+    again = run("-w", folder, "survey", "accept", second)
+    assert again.exit_code != 0 and "already rejected" in again.output
+    rejected_list = run("-w", folder, "survey", "list", "--status", "rejected").output
+    assert "Spam Co" in rejected_list and SCRIPT not in rejected_list
+    missing = run("-w", folder, "survey", "show", "99")
+    assert missing.exit_code != 0 and "No survey response #99" in missing.output
