@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from . import schema as t
-from .db import Store
+from .db import Store, read_frame, read_one
 
 _U, _K, _C, _L = t.users.c, t.api_tokens.c, t.throttle_counters.c, t.company_links.c
 #: The columns of a user record as lists show it (no password hash).
@@ -29,29 +29,18 @@ LINK_COLUMNS = ("id", "company_id", "purpose", "created_at", "created_by", "expi
                 "last_used_at")
 
 
-def _one(store_or_conn: Store | Connection, query) -> dict | None:
-    if isinstance(store_or_conn, Store):
-        with store_or_conn.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-    else:
-        row = store_or_conn.execute(query).mappings().first()
-    return dict(row) if row else None
 
 
-def _frame(store: Store, query, columns) -> pd.DataFrame:
-    with store.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=list(columns))
 
 
 # ---- users -------------------------------------------------------------------------------------
 def get_user(store_or_conn: Store | Connection, username: str) -> dict | None:
     """A user's whole record, password hash included (for signing in); None when there is none."""
-    return _one(store_or_conn, select(t.users).where(_U.username == username))
+    return read_one(store_or_conn, select(t.users).where(_U.username == username))
 
 
 def get_user_by_id(store_or_conn: Store | Connection, user_id: int) -> dict | None:
-    return _one(store_or_conn, select(t.users).where(_U.id == int(user_id)))
+    return read_one(store_or_conn, select(t.users).where(_U.id == int(user_id)))
 
 
 def insert_user(conn: Connection, record: dict[str, Any]) -> int:
@@ -66,7 +55,7 @@ def update_user(conn: Connection, user_id: int, **values: Any) -> int:
 
 def list_users(store: Store) -> pd.DataFrame:
     """Every user (:data:`USER_COLUMNS`, no password hash), by name."""
-    return _frame(store, select(*[_U[c] for c in USER_COLUMNS]).order_by(_U.username), USER_COLUMNS)
+    return read_frame(store, select(*[_U[c] for c in USER_COLUMNS]).order_by(_U.username), USER_COLUMNS)
 
 
 def active_admins(conn: Connection) -> int:
@@ -110,7 +99,7 @@ def bump(conn: Connection, key: str, window_start: str) -> int:
 
 def hits(store_or_conn: Store | Connection, key: str, window_start: str) -> int:
     """The hits counted for ``key`` in the window that began at ``window_start`` (0 when none)."""
-    row = _one(store_or_conn, select(_C["count"]).where(and_(_C.key == key, _C.window_start == window_start)))
+    row = read_one(store_or_conn, select(_C["count"]).where(and_(_C.key == key, _C.window_start == window_start)))
     return int(row["count"]) if row else 0
 
 
@@ -138,14 +127,14 @@ def insert_token(conn: Connection, record: dict[str, Any]) -> int:
 
 def token_by_hash(conn: Connection, token_hash: str) -> dict | None:
     """A token's record with its user's record under ``user`` (None when no token has this hash)."""
-    row = _one(conn, select(t.api_tokens).where(_K.token_hash == token_hash))
+    row = read_one(conn, select(t.api_tokens).where(_K.token_hash == token_hash))
     if row is not None:
         row["user"] = get_user_by_id(conn, row["user_id"])
     return row
 
 
 def get_token(conn: Connection, token_id: int) -> dict | None:
-    return _one(conn, select(t.api_tokens, _U.username).join(t.users, _U.id == _K.user_id)
+    return read_one(conn, select(t.api_tokens, _U.username).join(t.users, _U.id == _K.user_id)
                 .where(_K.id == int(token_id)))
 
 
@@ -159,7 +148,7 @@ def list_tokens(store: Store, username: str | None = None) -> pd.DataFrame:
     query = query.select_from(t.api_tokens.join(t.users, _U.id == _K.user_id)).order_by(_K.id)
     if username is not None:
         query = query.where(_U.username == username)
-    return _frame(store, query, TOKEN_COLUMNS)
+    return read_frame(store, query, TOKEN_COLUMNS)
 
 
 # ---- companies' private links --------------------------------------------------------------------
@@ -171,13 +160,13 @@ def link_by_hash(conn: Connection, token_hash: str) -> dict | None:
     """A link's record with its company's key as ``company_key`` (None when no link has this hash)."""
     query = (select(t.company_links, t.companies.c.key.label("company_key"))
              .join(t.companies, t.companies.c.id == _L.company_id).where(_L.token_hash == token_hash))
-    return _one(conn, query)
+    return read_one(conn, query)
 
 
 def get_link(conn: Connection, link_id: int) -> dict | None:
     query = (select(t.company_links, t.companies.c.key.label("company_key"))
              .join(t.companies, t.companies.c.id == _L.company_id).where(_L.id == int(link_id)))
-    return _one(conn, query)
+    return read_one(conn, query)
 
 
 def update_link(conn: Connection, link_id: int, **values: Any) -> int:
@@ -191,4 +180,4 @@ def list_links(store: Store, company_key: str | None = None) -> pd.DataFrame:
     query = select(*cols).select_from(t.company_links.join(t.companies, t.companies.c.id == _L.company_id))
     if company_key is not None:
         query = query.where(t.companies.c.key == company_key)
-    return _frame(store, query.order_by(_L.id), LINK_COLUMNS)
+    return read_frame(store, query.order_by(_L.id), LINK_COLUMNS)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ConflictError, ExportPlanError
 from . import schema as t
-from .db import Store
+from .db import Store, read_rows
 from .pipeline import add_changes  # noqa: F401  (the audit log, shared with the pipeline)
 
 #: The columns of a plan record (its initiative as the initiative's key, '' when none).
@@ -35,24 +35,19 @@ ITEM_COLUMNS = ("id", "kind", "position", "title", "owner", "due_date", "budget_
 _P, _X, _I = t.company_plans.c, t.company_plan_texts.c, t.company_plan_items.c
 
 
-def _read(store_or_conn: Store | Connection, query):
-    if isinstance(store_or_conn, Store):
-        with store_or_conn.engine.connect() as conn:
-            return conn.execute(query).mappings().all()
-    return store_or_conn.execute(query).mappings().all()
 
 
 # ---- keys ------------------------------------------------------------------------------------------
 def company_id(store_or_conn: Store | Connection, key: str) -> int | None:
     """The integer id of the company with pipeline key ``key``; None when there is none."""
-    rows = _read(store_or_conn, select(t.companies.c.id).where(t.companies.c.key == str(key)))
+    rows = read_rows(store_or_conn, select(t.companies.c.id).where(t.companies.c.key == str(key)))
     return int(rows[0]["id"]) if rows else None
 
 
 def initiative(store_or_conn: Store | Connection, key: str) -> dict | None:
     """The initiative ``key`` as id, key, kind and name; None when there is none."""
     c = t.initiatives.c
-    rows = _read(store_or_conn, select(c.id, c.key, c.kind, c.name).where(c.key == str(key)))
+    rows = read_rows(store_or_conn, select(c.id, c.key, c.kind, c.name).where(c.key == str(key)))
     return dict(rows[0]) if rows else None
 
 
@@ -63,7 +58,7 @@ def get_plan(store_or_conn: Store | Connection, cid: int) -> dict | None:
                     _P.version, _P.updated_at, _P.updated_by)
              .select_from(t.company_plans.outerjoin(t.initiatives, t.initiatives.c.id == _P.initiative_id))
              .where(_P.company_id == int(cid)))
-    rows = _read(store_or_conn, query)
+    rows = read_rows(store_or_conn, query)
     return dict(rows[0]) if rows else None
 
 
@@ -96,13 +91,13 @@ def save_plan(conn: Connection, cid: int, values: dict[str, Any], *, expected_ve
 def get_text(store_or_conn: Store | Connection, cid: int, section: str) -> dict | None:
     """A section's text record (:data:`TEXT_COLUMNS`); None when never saved."""
     query = select(*[_X[c] for c in TEXT_COLUMNS]).where(and_(_X.company_id == int(cid), _X.section == section))
-    rows = _read(store_or_conn, query)
+    rows = read_rows(store_or_conn, query)
     return dict(rows[0]) if rows else None
 
 
 def list_texts(store: Store, cid: int) -> pd.DataFrame:
     """Every saved section text of company ``cid`` (:data:`TEXT_COLUMNS`), by section."""
-    rows = _read(store, select(*[_X[c] for c in TEXT_COLUMNS]).where(_X.company_id == int(cid))
+    rows = read_rows(store, select(*[_X[c] for c in TEXT_COLUMNS]).where(_X.company_id == int(cid))
                  .order_by(_X.section))
     return pd.DataFrame([dict(r) for r in rows], columns=list(TEXT_COLUMNS))
 
@@ -152,7 +147,7 @@ def list_items(store: Store, cid: int, kind: str | None = None) -> pd.DataFrame:
     query = select(*[_I[c] for c in ITEM_COLUMNS]).where(_I.company_id == int(cid))
     if kind:
         query = query.where(_I.kind == kind)
-    rows = _read(store, query.order_by(_I.position, _I.id))
+    rows = read_rows(store, query.order_by(_I.position, _I.id))
     frame = pd.DataFrame([dict(r) for r in rows], columns=list(ITEM_COLUMNS))
     frame["id"] = frame["id"].astype("int64")
     frame["position"] = frame["position"].astype("int64")
@@ -163,7 +158,7 @@ def list_items(store: Store, cid: int, kind: str | None = None) -> pd.DataFrame:
 
 def get_item(conn: Connection, cid: int, item_id: int) -> dict | None:
     """One item of company ``cid``; None when it has no item ``item_id``."""
-    rows = _read(conn, select(*[_I[c] for c in ITEM_COLUMNS])
+    rows = read_rows(conn, select(*[_I[c] for c in ITEM_COLUMNS])
                  .where(and_(_I.company_id == int(cid), _I.id == int(item_id))))
     return dict(rows[0]) if rows else None
 
@@ -196,7 +191,7 @@ def plan_statuses(store: Store) -> pd.DataFrame:
              .select_from(t.company_plans.join(t.companies, c.id == _P.company_id)
                           .outerjoin(t.initiatives, t.initiatives.c.id == _P.initiative_id))
              .order_by(c.key))
-    return pd.DataFrame([dict(r) for r in _read(store, query)], columns=["company", "status", "initiative"])
+    return pd.DataFrame([dict(r) for r in read_rows(store, query)], columns=["company", "status", "initiative"])
 
 
 __all__ = ["ITEM_COLUMNS", "PLAN_COLUMNS", "TEXT_COLUMNS", "add_changes", "add_item", "company_id", "delete_item",

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, select, update
 
 from . import schema as t
-from .db import Store
+from .db import Store, read_frame, read_rows
 
 _A = t.competition_applications.c
 APPLICATION_COLUMNS = ("id", "application", "company", "name", "submitted_at", "cost_usd", "fields", "status")
@@ -29,25 +29,15 @@ AWARD_COLUMNS = ("application", "rank", "score", "award_usd", "status", "decided
 RECEIPT_COLUMNS = ("id", "application", "receipt", "date", "amount", "description")
 
 
-def _rows(source: Store | Connection, query) -> list[dict]:
-    if isinstance(source, Store):
-        with source.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(query).mappings().all()]
-    return [dict(r) for r in source.execute(query).mappings().all()]
 
 
-def _frame(source: Store | Connection, query, columns: Iterable[str]) -> pd.DataFrame:
-    columns = list(columns)
-    rows = _rows(source, query)
-    return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame({c: pd.Series(dtype="object")
-                                                                          for c in columns})
 
 
 # ---- the round and the companies -----------------------------------------------------------------
 def round_row(source: Store | Connection, key: str) -> dict | None:
     """The initiative ``key`` (id, key, kind, name, budget_usd, rules as JSON text), or None."""
     i = t.initiatives.c
-    found = _rows(source, select(i.id, i.key, i.kind, i.name, i.budget_usd, i.rules).where(i.key == key))
+    found = read_rows(source, select(i.id, i.key, i.kind, i.name, i.budget_usd, i.rules).where(i.key == key))
     return found[0] if found else None
 
 
@@ -66,7 +56,7 @@ def criteria(source: Store | Connection, round_id: int) -> pd.DataFrame:
     c = t.competition_criteria.c
     query = (select(c.key, c.label, c.weight, c.max_points).where(c.initiative_id == round_id)
              .order_by(c.position, c.key))
-    return _frame(source, query, CRITERION_COLUMNS)
+    return read_frame(source, query, CRITERION_COLUMNS)
 
 
 def replace_criteria(conn: Connection, round_id: int, rows: list[dict]) -> None:
@@ -93,7 +83,7 @@ def judges(source: Store | Connection, round_id: int) -> pd.DataFrame:
     """The round's judges (judge, name, email), by judge."""
     j = t.competition_judges.c
     query = select(j.judge, j.name, j.email).where(j.initiative_id == round_id).order_by(j.judge)
-    return _frame(source, query, JUDGE_COLUMNS)
+    return read_frame(source, query, JUDGE_COLUMNS)
 
 
 def insert_judge(conn: Connection, round_id: int, judge: str, name: str, email: str) -> None:
@@ -111,14 +101,14 @@ def _application_query(round_id: int):
 
 def applications(source: Store | Connection, round_id: int) -> pd.DataFrame:
     """The round's applications (:data:`APPLICATION_COLUMNS`; ``fields`` is JSON text), by key."""
-    frame = _frame(source, _application_query(round_id).order_by(_A.key), APPLICATION_COLUMNS)
+    frame = read_frame(source, _application_query(round_id).order_by(_A.key), APPLICATION_COLUMNS)
     frame["cost_usd"] = pd.to_numeric(frame["cost_usd"], errors="coerce").astype("float64")
     return frame
 
 
 def application(source: Store | Connection, round_id: int, key: str) -> dict | None:
     """One application of the round by its key (:data:`APPLICATION_COLUMNS`), or None."""
-    found = _rows(source, _application_query(round_id).where(_A.key == key))
+    found = read_rows(source, _application_query(round_id).where(_A.key == key))
     return found[0] if found else None
 
 
@@ -141,7 +131,7 @@ def assignments(source: Store | Connection, round_id: int) -> pd.DataFrame:
     """(judge, application) of every assignment in the round."""
     table = t.competition_assignments
     query = _pairs_query(table).where(_A.initiative_id == round_id).order_by(table.c.judge, _A.key)
-    return _frame(source, query, ("judge", "application"))
+    return read_frame(source, query, ("judge", "application"))
 
 
 def insert_assignments(conn: Connection, judge: str, application_ids: Iterable[int]) -> None:
@@ -155,7 +145,7 @@ def conflicts(source: Store | Connection, round_id: int) -> pd.DataFrame:
     table = t.competition_conflicts
     query = (_pairs_query(table, table.c.reason, table.c.recorded_at, table.c.recorded_by)
              .where(_A.initiative_id == round_id).order_by(table.c.judge, _A.key))
-    return _frame(source, query, ("judge", "application", "reason", "recorded_at", "recorded_by"))
+    return read_frame(source, query, ("judge", "application", "reason", "recorded_at", "recorded_by"))
 
 
 def insert_conflict(conn: Connection, application_id: int, judge: str, reason: str, at: str, user: str) -> None:
@@ -168,7 +158,7 @@ def scores(source: Store | Connection, round_id: int) -> pd.DataFrame:
     table = t.competition_scores
     query = (_pairs_query(table, table.c.criterion, table.c.points, table.c.scored_at)
              .where(_A.initiative_id == round_id).order_by(table.c.judge, _A.key, table.c.criterion))
-    frame = _frame(source, query, ("judge", "application", "criterion", "points", "scored_at"))
+    frame = read_frame(source, query, ("judge", "application", "criterion", "points", "scored_at"))
     frame["points"] = frame["points"].astype("float64")
     return frame
 
@@ -190,7 +180,7 @@ def awards(source: Store | Connection, round_id: int) -> pd.DataFrame:
                     table.c.decided_at, table.c.decided_by)
              .select_from(table.join(t.competition_applications, table.c.application_id == _A.id))
              .where(_A.initiative_id == round_id).order_by(table.c.rank, _A.key))
-    frame = _frame(source, query, AWARD_COLUMNS)
+    frame = read_frame(source, query, AWARD_COLUMNS)
     frame["award_usd"] = frame["award_usd"].astype("float64")
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype("float64")
     return frame
@@ -217,7 +207,7 @@ def receipts(source: Store | Connection, round_id: int) -> pd.DataFrame:
                     table.c.amount_usd.label("amount"), table.c.description)
              .select_from(table.join(t.competition_applications, table.c.application_id == _A.id))
              .where(_A.initiative_id == round_id).order_by(_A.key, table.c.date, table.c.id))
-    frame = _frame(source, query, RECEIPT_COLUMNS)
+    frame = read_frame(source, query, RECEIPT_COLUMNS)
     frame["amount"] = frame["amount"].astype("float64")
     return frame
 

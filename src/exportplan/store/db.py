@@ -346,6 +346,31 @@ def _known_revision(revision: str) -> bool:
         return False
 
 
+
+# ---- reading rows (the repositories' shared helpers) ------------------------------------------------
+def read_rows(source: "Store | Connection", query) -> list[dict]:
+    """A query's rows as dicts, on the store (its own connection) or on the caller's connection."""
+    if isinstance(source, Store):
+        with source.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings().all()]
+    return [dict(r) for r in source.execute(query).mappings().all()]
+
+
+def read_one(source: "Store | Connection", query) -> dict | None:
+    """A query's first row as a dict (None when there is none), on the store or the caller's connection."""
+    if isinstance(source, Store):
+        with source.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+    else:
+        row = source.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def read_frame(source: "Store | Connection", query, columns: Iterable[str]) -> pd.DataFrame:
+    """A query's rows as a frame with these columns (in this order, also when there are no rows)."""
+    return pd.DataFrame(read_rows(source, query), columns=list(columns))
+
+
 def now_utc() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 

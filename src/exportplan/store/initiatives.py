@@ -10,13 +10,12 @@ modules write them). Nothing here checks the vocabulary or dates: the service do
 """
 from __future__ import annotations
 
-from typing import Iterable
 
 import pandas as pd
 from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
 
 from . import schema as t
-from .db import Store
+from .db import Store, read_frame, read_one
 
 #: The stored fields of an initiative a caller sets (the rest is bookkeeping).
 FIELDS = ("key", "kind", "name", "status", "start_date", "end_date", "iso3", "sector", "city", "partners",
@@ -25,29 +24,16 @@ _I, _M, _S, _A = t.initiatives.c, t.initiative_members.c, t.initiative_sessions.
 _C, _O, _R, _X = t.companies.c, t.outcomes.c, t.referrals.c, t.outcome_attributions.c
 
 
-def _frame(conn: Connection, query, columns: Iterable[str]) -> pd.DataFrame:
-    rows = conn.execute(query).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=list(columns))
 
 
-def _read(store: Store, query, columns: Iterable[str]) -> pd.DataFrame:
-    with store.engine.connect() as conn:
-        return _frame(conn, query, columns)
 
 
-def _one(store_or_conn: Store | Connection, query) -> dict | None:
-    if isinstance(store_or_conn, Store):
-        with store_or_conn.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-    else:
-        row = store_or_conn.execute(query).mappings().first()
-    return dict(row) if row else None
 
 
 # ---- initiatives ---------------------------------------------------------------------------------
 def get(store_or_conn: Store | Connection, key: str) -> dict | None:
     """One initiative (every column), or None."""
-    return _one(store_or_conn, select(t.initiatives).where(_I.key == key))
+    return read_one(store_or_conn, select(t.initiatives).where(_I.key == key))
 
 
 def keys(store_or_conn: Store | Connection, kind: str | None = None) -> list[str]:
@@ -89,25 +75,25 @@ def list_initiatives(store: Store, kind: str | None = None, status: str | None =
         query = query.where(_I.kind == kind)
     if status:
         query = query.where(_I.status == status)
-    return _read(store, query, LIST_COLUMNS)
+    return read_frame(store, query, LIST_COLUMNS)
 
 
 def all_initiatives(store: Store) -> pd.DataFrame:
     """Every initiative's id, key, name, kind, cost_usd and grants_usd, by start date and key."""
     columns = ("id", "key", "name", "kind", "cost_usd", "grants_usd")
-    return _read(store, select(*[_I[c] for c in columns]).order_by(_I.start_date, _I.key), columns)
+    return read_frame(store, select(*[_I[c] for c in columns]).order_by(_I.start_date, _I.key), columns)
 
 
 # ---- companies (read only) ---------------------------------------------------------------------------
 def company(store_or_conn: Store | Connection, key: str) -> dict | None:
     """A pipeline company's id, key, name and naics, or None."""
-    return _one(store_or_conn, select(_C.id, _C.key, _C.name, _C.naics).where(_C.key == key))
+    return read_one(store_or_conn, select(_C.id, _C.key, _C.name, _C.naics).where(_C.key == key))
 
 
 # ---- members ---------------------------------------------------------------------------------------
 def member(conn: Connection, initiative_id: int, company_id: int) -> dict | None:
     """One member row, or None."""
-    return _one(conn, select(t.initiative_members).where(and_(_M.initiative_id == initiative_id,
+    return read_one(conn, select(t.initiative_members).where(and_(_M.initiative_id == initiative_id,
                                                                 _M.company_id == company_id)))
 
 
@@ -143,7 +129,7 @@ def members(store: Store, initiative_id: int, today: str) -> pd.DataFrame:
              .select_from(t.initiative_members.join(t.companies, _C.id == _M.company_id)
                           .outerjoin(t.company_plans, plans.company_id == _M.company_id))
              .where(_M.initiative_id == initiative_id).order_by(_C.key))
-    return _read(store, query, MEMBER_COLUMNS)
+    return read_frame(store, query, MEMBER_COLUMNS)
 
 
 def member_companies(conn: Connection, initiative_id: int) -> dict[str, int]:
@@ -181,8 +167,8 @@ def participation(store: Store) -> pd.DataFrame:
                                    .join(t.companies, _C.id == apps.company_id))
                       .where(apps.status == "submitted"))
     columns = ("program", "company_id", "kind", "plan_written")
-    members_frame = _read(store, by_member, columns).assign(source="member")
-    applicants = _read(store, by_application, columns[:3]).assign(plan_written=False, source="applicant")
+    members_frame = read_frame(store, by_member, columns).assign(source="member")
+    applicants = read_frame(store, by_application, columns[:3]).assign(plan_written=False, source="applicant")
     frames = [f for f in (members_frame, applicants) if len(f)]
     if not frames:
         return pd.DataFrame(columns=[*columns, "source"])
@@ -194,11 +180,11 @@ def participation(store: Store) -> pd.DataFrame:
 # ---- sessions and attendance ---------------------------------------------------------------------------
 def session(conn: Connection, session_id: int) -> dict | None:
     """One session row, or None."""
-    return _one(conn, select(t.initiative_sessions).where(_S.id == int(session_id)))
+    return read_one(conn, select(t.initiative_sessions).where(_S.id == int(session_id)))
 
 
 def find_session(conn: Connection, initiative_id: int, date: str, title: str) -> dict | None:
-    return _one(conn, select(t.initiative_sessions).where(and_(_S.initiative_id == initiative_id, _S.date == date,
+    return read_one(conn, select(t.initiative_sessions).where(and_(_S.initiative_id == initiative_id, _S.date == date,
                                                                  _S.title == title)))
 
 
@@ -217,7 +203,7 @@ def sessions(store: Store, initiative_id: int) -> pd.DataFrame:
              .select_from(t.initiative_sessions.outerjoin(t.attendance, _A.session_id == _S.id))
              .where(_S.initiative_id == initiative_id).group_by(_S.id, _S.date, _S.title, _S.note)
              .order_by(_S.date, _S.id))
-    return _read(store, query, SESSION_COLUMNS)
+    return read_frame(store, query, SESSION_COLUMNS)
 
 
 def set_attendance(conn: Connection, session_id: int, company_id: int, present: bool) -> None:
@@ -240,7 +226,7 @@ def meetings(store: Store, initiative_id: int) -> pd.DataFrame:
     query = (select(mm.id, _C.key.label("company"), _C.name, mm.date, mm.counterpart, mm.iso3, mm.result, mm.note)
              .select_from(t.mission_meetings.join(t.companies, _C.id == mm.company_id))
              .where(mm.initiative_id == initiative_id).order_by(mm.date, mm.id))
-    return _read(store, query, MEETING_COLUMNS)
+    return read_frame(store, query, MEETING_COLUMNS)
 
 
 # ---- outcomes, referrals (read only) and attributions ------------------------------------------------------------
@@ -254,21 +240,21 @@ def outcomes(store: Store, company_id: int | None = None) -> pd.DataFrame:
              .select_from(t.outcomes.join(t.companies, _C.id == _O.company_id)).order_by(_O.date, _O.id))
     if company_id is not None:
         query = query.where(_O.company_id == company_id)
-    return _read(store, query, OUTCOME_COLUMNS)
+    return read_frame(store, query, OUTCOME_COLUMNS)
 
 
 def outcome(conn: Connection, outcome_id: int) -> dict | None:
     """One outcome with its company's key (``company``), or None."""
     query = (select(t.outcomes, _C.key.label("company"))
              .select_from(t.outcomes.join(t.companies, _C.id == _O.company_id)).where(_O.id == int(outcome_id)))
-    return _one(conn, query)
+    return read_one(conn, query)
 
 
 def referral(conn: Connection, referral_id: int) -> dict | None:
     """One referral with its company's key (``company``), or None."""
     query = (select(t.referrals, _C.key.label("company"))
              .select_from(t.referrals.join(t.companies, _C.id == _R.company_id)).where(_R.id == int(referral_id)))
-    return _one(conn, query)
+    return read_one(conn, query)
 
 
 REFERRAL_COLUMNS = ("referral_id", "company", "date", "provider", "program", "program_key", "status")
@@ -279,14 +265,14 @@ def referrals(store: Store) -> pd.DataFrame:
     query = (select(_R.id.label("referral_id"), _C.key.label("company"), _R.date, _R.provider, _R.program,
                     _R.program_key, _R.status)
              .select_from(t.referrals.join(t.companies, _C.id == _R.company_id)).order_by(_R.id))
-    return _read(store, query, REFERRAL_COLUMNS)
+    return read_frame(store, query, REFERRAL_COLUMNS)
 
 
 def attribution(conn: Connection, outcome_id: int, *, initiative_id: int | None = None,
                 referral_id: int | None = None) -> dict | None:
     """The attribution of an outcome to an initiative or to a referral, or None."""
     target = _X.initiative_id == initiative_id if initiative_id is not None else _X.referral_id == referral_id
-    return _one(conn, select(t.outcome_attributions).where(and_(_X.outcome_id == int(outcome_id), target)))
+    return read_one(conn, select(t.outcome_attributions).where(and_(_X.outcome_id == int(outcome_id), target)))
 
 
 def insert_attribution(conn: Connection, record: dict) -> int:
@@ -315,7 +301,7 @@ def attributions(store: Store) -> pd.DataFrame:
                           .outerjoin(t.initiatives, _I.id == _X.initiative_id)
                           .outerjoin(t.referrals, _R.id == _X.referral_id))
              .order_by(_X.outcome_id, _X.id))
-    return _read(store, query, ATTRIBUTION_COLUMNS)
+    return read_frame(store, query, ATTRIBUTION_COLUMNS)
 
 
 # ---- the audit log -------------------------------------------------------------------------------------------

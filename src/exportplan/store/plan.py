@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ConflictError, ExportPlanError
 from . import schema as t
-from .db import Store
+from .db import Store, read_frame, read_one
 
 #: The columns of a text record.
 TEXT_COLUMNS = ("section", "text", "version", "updated_at", "updated_by")
@@ -31,27 +31,18 @@ _GOAL_VALUES = tuple(c for c in GOAL_COLUMNS if c not in ("key", "updated_at", "
 _T, _G = t.plan_texts.c, t.plan_goals.c
 
 
-def _frame(conn: Connection, query, columns: Iterable[str]) -> pd.DataFrame:
-    rows = conn.execute(query).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=list(columns))
 
 
 # ---- texts ---------------------------------------------------------------------------------------
 def get_text(store_or_conn: Store | Connection, section: str) -> dict | None:
     """A section's text record (section, text, version, updated_at, updated_by); None when never saved."""
-    query = select(*[_T[c] for c in TEXT_COLUMNS]).where(_T.section == section)
-    if isinstance(store_or_conn, Store):
-        with store_or_conn.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-    else:
-        row = store_or_conn.execute(query).mappings().first()
-    return dict(row) if row else None
+    return read_one(store_or_conn, select(*[_T[c] for c in TEXT_COLUMNS]).where(_T.section == section))
 
 
 def list_texts(store: Store) -> pd.DataFrame:
     """Every saved section text (:data:`TEXT_COLUMNS`), ordered by section."""
     with store.engine.connect() as conn:
-        return _frame(conn, select(*[_T[c] for c in TEXT_COLUMNS]).order_by(_T.section), TEXT_COLUMNS)
+        return read_frame(conn, select(*[_T[c] for c in TEXT_COLUMNS]).order_by(_T.section), TEXT_COLUMNS)
 
 
 def save_text(conn: Connection, section: str, text: str, *, expected_version: int, at: str, user: str) -> int:
@@ -98,7 +89,7 @@ def _conflict(found: dict, expected: int) -> ConflictError:
 def list_goals(store: Store) -> pd.DataFrame:
     """Every goal (:data:`GOAL_COLUMNS`), ordered by position, then key."""
     with store.engine.connect() as conn:
-        frame = _frame(conn, select(*[_G[c] for c in GOAL_COLUMNS]).order_by(_G.position, _G.key), GOAL_COLUMNS)
+        frame = read_frame(conn, select(*[_G[c] for c in GOAL_COLUMNS]).order_by(_G.position, _G.key), GOAL_COLUMNS)
     for column in ("baseline", "target"):
         frame[column] = frame[column].astype("float64")
     frame["target_year"] = frame["target_year"].astype("Int64")

@@ -32,13 +32,13 @@ from ..analysis import company_plan as cp
 from ..analysis.initiative_terms import ACTION_STATUSES, PLAN_STATUSES, PLAN_TEXT_SECTIONS
 from ..analysis.pipeline_bundle import split_list
 from ..errors import ExportPlanError
-from ..plan_model import Paragraphs, Plan, Section, Table
+from ..plan_model import Paragraphs, Plan, Section
 from ..store import company_plans as repo
 from . import pipeline_values as check
 from . import plan_sections as blocks
 from .context import Service
 from .market_ranking import country_names
-from .plan import FORMATS, PlanText
+from .plan import FORMATS, WRITERS, PlanText
 
 #: The fields of an item that :meth:`CompanyPlans.update_item` changes, by kind.
 ITEM_FIELDS = {"action": ("title", "owner", "due_date", "budget_usd", "status", "note", "position"),
@@ -542,7 +542,7 @@ class CompanyPlans(Service):
         written: dict[str, Path] = {}
         for fmt in formats:
             started = time.perf_counter()
-            written[fmt] = _WRITERS[fmt](plan, out / f"export-plan-{_safe(key)}.{fmt}")
+            written[fmt] = WRITERS[fmt](plan, out / f"export-plan-{_safe(key)}.{fmt}")
             timings[fmt] = time.perf_counter() - started
         return written
 
@@ -561,32 +561,5 @@ def _answers(value) -> dict:
         return {}
     return loaded if isinstance(loaded, dict) else {}
 
-
-def _html(plan, path):
-    from ..output.plan_html import write_html
-    return write_html(plan, path)
-
-
-def _pdf(plan, path):
-    from ..output.plan_pdf import write_pdf
-    return write_pdf(plan, path)
-
-
-def _docx(plan, path):
-    from ..output.plan_docx import write_docx
-    return write_docx(plan, path)
-
-
-def _md(plan, path):
-    from ..output.plan_markdown import write_markdown
-    return write_markdown(plan, path)
-
-
-def _xlsx(plan, path):
-    from ..output.plan_xlsx import write_xlsx
-    return write_xlsx(plan, path)
-
-
-_WRITERS = {"html": _html, "pdf": _pdf, "docx": _docx, "md": _md, "xlsx": _xlsx}
 
 __all__ = ["CompanyPlans", "ENTITY", "ITEM_FIELDS"]

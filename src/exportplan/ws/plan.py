@@ -378,7 +378,7 @@ class PlanService(Service):
         written: dict[str, Path] = {}
         for fmt in formats:
             started = time.perf_counter()
-            written[fmt] = _WRITERS[fmt](plan, out / f"{stem}.{_SUFFIX.get(fmt, fmt)}")
+            written[fmt] = WRITERS[fmt](plan, out / f"{stem}.{_SUFFIX.get(fmt, fmt)}")
             timings[fmt] = time.perf_counter() - started
         return written
 
@@ -427,7 +427,8 @@ def _xlsx(plan, path):
     return write_xlsx(plan, path)
 
 
-_WRITERS = {"html": _html, "pdf": _pdf, "docx": _docx, "md": _md, "xlsx": _xlsx}
+#: format -> writer(plan, path): the renderers, imported when used (the regional and the company plans).
+WRITERS = {"html": _html, "pdf": _pdf, "docx": _docx, "md": _md, "xlsx": _xlsx}
 _SUFFIX = {"md": "md"}
 
 __all__ = ["FORMATS", "PlanService", "PlanText", "STAFF_SECTIONS"]
