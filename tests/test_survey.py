@@ -136,7 +136,7 @@ def test_validate_cleans_and_maps_every_field():
 
 
 @pytest.mark.parametrize("field, value, says", [
-    ("company_name", "", "Company name is required"),
+    ("company_name", "", "'Company name' is required; please answer it."),
     ("company_name", "x" * 201, "at most 200"),
     ("export_status", "exporting lots", "choose one of: not ready"),
     ("contact_email", "ann-at-buckeye", "name@example.org"),
@@ -254,6 +254,13 @@ def test_a_submission_reads_nothing_stored(public, staff):
     first = public.submit(answers(company_name="Secret Exporter", county_fips="39049"), client="x")
     second = public.submit(answers(company_name="Unknown Co"), client="x")
     assert (type(first), type(second)) == (int, int) and second == first + 1  # a number, the same either way
+    refusals = []
+    for name in ("Secret Exporter", "Unknown Co"):  # refused alike, whether the company is stored or not
+        with pytest.raises(SurveyInvalid) as caught:
+            public.submit(answers(company_name=name, county_fips="39049", export_status=""), client="y")
+        refusals.append(caught.value.problems)
+    assert refusals[0] == refusals[1] == {"export_status": "'Which best describes your exporting today?' "
+                                                           "is required; please answer it."}
     for question in public.questions():
         assert "Secret" not in json.dumps(question) and "private@" not in json.dumps(question)
     public_methods = {name for name in dir(Survey) if not name.startswith("_")}

@@ -221,7 +221,7 @@ def validate(answers: Mapping[str, object], *, counties: Mapping[str, str] | Seq
         value = answers.get(f.key)
         if _blank(value):
             if f.required:
-                problems[f.key] = f"{f.label} is required; please fill it in."
+                problems[f.key] = f"'{f.label}' is required; please answer it."
             continue
         if isinstance(value, (dict, set, bytes, bytearray)) or (
                 f.kind not in ("choices", "countries") and isinstance(value, (list, tuple))):
