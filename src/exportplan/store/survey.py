@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, insert, select, update
 
 from . import schema as t
-from .db import Store
+from .db import Store, read_frame, read_one
 
 _R = t.survey_responses.c
 #: The columns of a response as lists show them (``company_id`` is the accepted company's key).
@@ -34,13 +34,7 @@ def insert_response(conn: Connection, record: dict[str, Any]) -> int:
 
 def get_response(store_or_conn: Store | Connection, response_id: int) -> dict | None:
     """One response with its answers (JSON text) and the accepted company's key; None when there is none."""
-    query = _query().where(_R.id == int(response_id))
-    if isinstance(store_or_conn, Store):
-        with store_or_conn.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-    else:
-        row = store_or_conn.execute(query).mappings().first()
-    return dict(row) if row else None
+    return read_one(store_or_conn, _query().where(_R.id == int(response_id)))
 
 
 def list_responses(store: Store, status: str | None = None) -> pd.DataFrame:
@@ -48,9 +42,7 @@ def list_responses(store: Store, status: str | None = None) -> pd.DataFrame:
     query = _query().order_by(_R.id)
     if status is not None:
         query = query.where(_R.status == status)
-    with store.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-    return pd.DataFrame([{c: r[c] for c in RESPONSE_COLUMNS} for r in rows], columns=list(RESPONSE_COLUMNS))
+    return read_frame(store, query, RESPONSE_COLUMNS)
 
 
 def claim(conn: Connection, response_id: int, from_status: str, **values: Any) -> bool:
