@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -98,11 +98,11 @@ def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def _all_routes() -> list:
+def _all_routes(extra: Sequence = ()) -> list:
     from . import pages
 
     return [*security.ROUTES, page("/healthz", healthz, access="public", name="healthz"), *pages.routes(),
-            public_mount("/static", StaticFiles(directory=str(STATIC)), name="static")]
+            *extra, public_mount("/static", StaticFiles(directory=str(STATIC)), name="static")]
 
 
 async def _http_error(request: Request, exc: HTTPException):
@@ -116,10 +116,11 @@ async def _server_error(request: Request, exc: Exception):
 
 
 def create_app(workspace_dir: str | os.PathLike | None = None, *, workspace=None,
-               clock: Callable[[], str] | None = None, warm: bool = True) -> Starlette:
+               clock: Callable[[], str] | None = None, warm: bool = True, extra_routes: Sequence = ()) -> Starlette:
     """The web app of the workspace in ``workspace_dir`` (opened now, closed when the app shuts down), or of an
     open ``workspace`` (left open). ``clock`` (ISO UTC text) replaces the time for tests; ``warm`` starts
-    making the dashboard's slow figures at start-up."""
+    making the dashboard's slow figures at start-up; ``extra_routes`` (made with ``routes.page``) are served
+    too (tests)."""
     from ..workspace import Workspace
 
     if workspace is None:
@@ -139,7 +140,7 @@ def create_app(workspace_dir: str | os.PathLike | None = None, *, workspace=None
         if owned:
             workspace.close()
 
-    app = Starlette(routes=_all_routes(), middleware=[Middleware(security.SecurityHeaders)],
+    app = Starlette(routes=_all_routes(extra_routes), middleware=[Middleware(security.SecurityHeaders)],
                     exception_handlers={HTTPException: _http_error, Exception: _server_error}, lifespan=lifespan,
                     max_body_size=MAX_BODY)
     app.state.workspace = workspace

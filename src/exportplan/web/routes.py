@@ -9,8 +9,8 @@ A page module builds its routes with :func:`page` and lists them in ``ROUTES``::
         ...
     ROUTES = [page("/companies", companies, access="read", nav="Companies")]
 
-:func:`page` refuses a route without a valid ``access`` (a :class:`TypeError` when it is left
-out, a :class:`ValueError` for an unknown value), and wraps the endpoint with the checks of
+:func:`page` refuses a route without a valid ``access`` (a :class:`TypeError`, whether it is left
+out or not one of :data:`ACCESS`), and wraps the endpoint with the checks of
 :mod:`exportplan.web.security`, so no endpoint is reachable without them: the user is resolved,
 the access is checked against the user's role, and a state-changing request must carry the CSRF
 token. The security tests read ``route.access`` of every route of the app, so a new route is
@@ -37,9 +37,10 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def check_access(access) -> str:
-    """``access`` when it is one of :data:`ACCESS`, else a ValueError naming them."""
-    if access not in ACCESS:
-        raise ValueError(f"unknown route access {access!r}; use one of: {', '.join(ACCESS)}")
+    """``access`` when it is one of :data:`ACCESS`, else a TypeError naming them (a route must say who may use
+    it, as the code that declares it is written)."""
+    if not isinstance(access, str) or access not in ACCESS:
+        raise TypeError(f"unknown route access {access!r}; use one of: {', '.join(ACCESS)}")
     return access
 
 
