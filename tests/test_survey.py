@@ -383,21 +383,13 @@ def test_a_response_is_claimed_for_review_once(public, opened, clock):
 
 # ---- the command line (SQLite) -------------------------------------------------------------------------
 @pytest.fixture
-def run(monkeypatch):
-    """``exportplan survey ...`` through click's runner; the group is removed afterwards if it was not there."""
+def run():
+    """``exportplan survey ...`` through click's runner."""
     from click.testing import CliRunner
 
-    from exportplan import workspace as workspace_module
     from exportplan.cli.main import cli as group
 
-    monkeypatch.setitem(workspace_module.SERVICES, "survey", Survey)
-    had = "survey" in group.commands
-    from exportplan.cli import survey  # noqa: F401  (registers the survey commands)
-
-    group.add_command(survey.survey_group)
-    yield lambda *args: CliRunner().invoke(group, [str(a) for a in args])
-    if not had:
-        group.commands.pop("survey", None)
+    return lambda *args: CliRunner().invoke(group, [str(a) for a in args])
 
 
 def test_survey_commands_list_show_accept_and_reject(run, sqlite_template, tmp_path):

@@ -67,6 +67,7 @@ from .ws.programs import Programs
 from .ws.prospects import Prospects
 from .ws.regional import RegionalData
 from .ws.sectors import Sectors
+from .ws.survey import Survey
 from .ws.tables import UserTables
 
 #: USPS codes of the states, DC and the territories (region.state).
@@ -102,7 +103,7 @@ SERVICES = {"regional": RegionalData, "definitions": Definitions, "tables": User
             "industry": IndustryTables, "sectors": Sectors, "markets": Markets, "pipeline": Pipeline,
             "prospects": Prospects, "programs": Programs, "plan": PlanService,
             "export_profile": ExportProfile, "initiatives": Initiatives, "competitions": Competitions,
-            "company_plans": CompanyPlans, "accounts": Accounts}
+            "company_plans": CompanyPlans, "accounts": Accounts, "survey": Survey}
 
 
 class Workspace:
@@ -128,6 +129,7 @@ class Workspace:
     competitions: Competitions
     company_plans: CompanyPlans
     accounts: Accounts
+    survey: Survey
 
     def __init__(self, path: Path, config: dict[str, Any], store: Store, notes: Sequence[str] = (), *,
                  user: str = "", clock: Callable[[], str] = now_utc):

@@ -206,7 +206,7 @@ def main(argv=None) -> None:
 
 from . import (  # noqa: E402,F401  (registers the commands)
     commands, companies, company_plans, config, export_profile, initiative_competition, initiatives, markets, plan,
-    programs, prospects, sectors, serve, users,
+    programs, prospects, sectors, serve, survey, users,
 )
 
 

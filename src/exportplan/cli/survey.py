@@ -15,9 +15,7 @@ LIST_COLUMNS = ["id", "submitted_at", "company_name", "status", "reviewed_at", "
 
 
 def _survey(ctx) -> Survey:
-    ws = current_workspace(ctx)
-    found = getattr(ws, "survey", None)
-    return found if isinstance(found, Survey) else Survey(ws)
+    return current_workspace(ctx).survey
 
 
 @cli.group("survey")
