@@ -10,6 +10,18 @@ import importlib
 #: The modules whose ROUTES the app serves, in navigation order.
 MODULES = [
     "pages.dashboard",
+    "pages.industries",
+    "pages.rankings",
+    "pages.companies",
+    "pages.prospects",
+    "pages.company_plans",
+    "pages.programs",
+    "pages.initiatives",
+    "pages.partner",
+    "pages.plan",
+    "pages.settings",
+    "pages.survey",
+    "api",
 ]
 
 

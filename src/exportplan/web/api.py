@@ -1,0 +1,4 @@
+"""The JSON API (being written)."""
+from __future__ import annotations
+
+ROUTES: list = []

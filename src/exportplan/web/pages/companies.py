@@ -1,0 +1,4 @@
+"""Pages: companies (being written)."""
+from __future__ import annotations
+
+ROUTES: list = []

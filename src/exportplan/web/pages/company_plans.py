@@ -1,0 +1,4 @@
+"""Pages: company_plans (being written)."""
+from __future__ import annotations
+
+ROUTES: list = []

@@ -1,0 +1,4 @@
+"""Pages: industries (being written)."""
+from __future__ import annotations
+
+ROUTES: list = []

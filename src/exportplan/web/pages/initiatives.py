@@ -1,0 +1,4 @@
+"""Pages: initiatives (being written)."""
+from __future__ import annotations
+
+ROUTES: list = []

@@ -1,0 +1,4 @@
+"""Pages: prospects (being written)."""
+from __future__ import annotations
+
+ROUTES: list = []

@@ -1,0 +1,4 @@
+"""Pages: settings (being written)."""
+from __future__ import annotations
+
+ROUTES: list = []
