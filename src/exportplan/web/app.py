@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -106,6 +107,8 @@ def _all_routes(extra: Sequence = ()) -> list:
 
 
 async def _http_error(request: Request, exc: HTTPException):
+    if not hasattr(request.state, "user"):  # no route matched: say who is signed in all the same
+        await run_in_threadpool(security.identify, request)
     return security.refuse(request, exc.status_code, exc.detail if exc.status_code != 404 else
                            "There is no such page here; use the menu to find what you need.")
 

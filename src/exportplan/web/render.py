@@ -91,13 +91,15 @@ def _cell(value: Any, fmt: str | Callable | None) -> str:
 def table_html(frame, *, caption: str, columns: Sequence[str] | Mapping[str, str] | None = None,
                formats: Mapping[str, str | Callable] | None = None, row_header: str | None = None,
                numeric: Sequence[str] | None = None, max_rows: int | None = None, empty: str = "Nothing yet.",
-               css_class: str = "data") -> Markup:
+               css_class: str = "data", caption_hidden: bool = False, nowrap: Sequence[str] = ()) -> Markup:
     """A pandas frame as an accessible HTML table inside a container that scrolls sideways on small screens.
 
     ``caption`` names the table (for screen readers and as its title); ``columns`` picks and orders
     the columns (a mapping also renames them: column -> heading); ``formats`` gives a column a
     format spec (``",.0f"``) or a function; ``row_header`` makes that column each row's header
-    (``<th scope="row">``); numbers are right-aligned. Every value is escaped.
+    (``<th scope="row">``); numbers are right-aligned. Every value is escaped. ``caption_hidden`` keeps
+    the caption for screen readers only (when a heading above already names the table); ``nowrap``
+    columns keep their values on one line (dates).
     """
     if columns is None:
         headings = {str(c): str(c) for c in frame.columns}
@@ -109,9 +111,14 @@ def table_html(frame, *, caption: str, columns: Sequence[str] | Mapping[str, str
     if numeric is None:
         numeric = [c for c in headings if str(frame[c].dtype)[:3] in ("int", "flo", "Int", "Flo", "uin", "UIn")]
     numeric = set(numeric)
+
+    def classes(col: str) -> str:
+        names = [n for n, on in (("num", col in numeric), ("nowrap", col in nowrap)) if on]
+        return f' class="{" ".join(names)}"' if names else ""
     rows = frame if max_rows is None else frame.head(max_rows)
+    hidden = ' class="visually-hidden"' if caption_hidden else ""
     out = [f'<div class="table-wrap" role="region" aria-label="{escape(caption)}" tabindex="0">',
-           f'<table class="{escape(css_class)}"><caption>{escape(caption)}</caption><thead><tr>']
+           f'<table class="{escape(css_class)}"><caption{hidden}>{escape(caption)}</caption><thead><tr>']
     for col, heading in headings.items():
         cls = ' class="num"' if col in numeric else ""
         out.append(f'<th scope="col"{cls}>{escape(heading)}</th>')
@@ -122,7 +129,7 @@ def table_html(frame, *, caption: str, columns: Sequence[str] | Mapping[str, str
         out.append("<tr>")
         for col in headings:
             text = escape(_cell(record[col], formats.get(col)))
-            cls = ' class="num"' if col in numeric else ""
+            cls = classes(col)
             tag = f'th scope="row"{cls}' if col == row_header else f"td{cls}"
             out.append(f"<{tag}>{text}</{tag.split()[0]}>")
         out.append("</tr>")

@@ -188,22 +188,30 @@ def _csrf_ok(request: Request, form) -> bool:
 
 
 # ---- the wrapper of every route -----------------------------------------------------------------
-def _identify(request: Request, access: str) -> Response | None:
-    """Step 1 and 2 (in the thread pool: they read the database): the user, the workspace, the access."""
+def identify(request: Request) -> bool:
+    """Set ``request.state`` user, session, via_token and ws from the API token or the session cookie (in the
+    thread pool: it reads the database). False when an API token was sent and is no good."""
     base, state = request.app.state.workspace, request.state
     state.user = state.session = None
     state.via_token = False
     probe = base.for_request(user="", clock=request.app.state.clock)
     header = request.headers.get("authorization", "")
+    good = True
     if is_api(request) and header[:7].lower() == "bearer ":
         state.user = probe.accounts.verify_token(header[7:].strip())
-        state.via_token = True
-        if state.user is None:
-            return refuse(request, 401, "The API token is unknown, revoked, or its user is disabled.")
+        state.via_token, good = True, state.user is not None
     else:
         state.session = find_session(probe, request.cookies.get(SESSION_COOKIE))
         state.user = state.session["user"] if state.session else None
     state.ws = base.for_request(user=state.user["username"], clock=request.app.state.clock) if state.user else probe
+    return good
+
+
+def _identify(request: Request, access: str) -> Response | None:
+    """Step 1 and 2 (in the thread pool: they read the database): the user, the workspace, the access."""
+    state = request.state
+    if not identify(request):
+        return refuse(request, 401, "The API token is unknown, revoked, or its user is disabled.")
     if not allowed(state.user, access):
         if state.user is None:
             if is_api(request):
@@ -363,6 +371,7 @@ ROUTES = [
     page("/logout", logout, access="signed_in", methods=("POST",), name="logout"),
 ]
 
-__all__ = ["SESSION_COOKIE", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "allowed", "is_api", "client_address",
+__all__ = ["SESSION_COOKIE", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "allowed", "identify", "is_api",
+           "client_address",
            "start_session", "end_session", "find_session", "csrf_token", "guarded", "refuse", "login_redirect",
            "safe_next", "set_cookie", "clear_cookie", "SecurityHeaders", "ROUTES"]

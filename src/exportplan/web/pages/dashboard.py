@@ -75,7 +75,7 @@ def dashboard(request: Request):
     sections = plan_status(ws)
     progress = None
     if figures is not None:
-        progress = table_html(figures["progress"], caption="Goal progress", row_header="goal",
+        progress = table_html(figures["progress"], caption="Goal progress", row_header="goal", caption_hidden=True,
                               columns={"goal": "Goal", "unit": "Unit", "baseline": "Baseline",
                                        "current": "Now", "target": "Target", "target_year": "By",
                                        "status": "Status"},
@@ -90,7 +90,7 @@ def dashboard(request: Request):
         facts_error=cache.error("dashboard.facts"), figures_error=cache.error("dashboard.figures"),
         sections=sections, saved=sum(s["saved"] for s in sections), progress=progress,
         activity=table_html(recent_activity(ws), caption="Recent activity", row_header="When (UTC)",
-                            empty="No changes recorded yet."),
+                            empty="No changes recorded yet.", caption_hidden=True, nowrap=["When (UTC)"]),
     )
 
 
