@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import inspect
 import secrets
+import threading
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
@@ -37,6 +38,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from ..analysis.roles import can
 from ..errors import ConflictError, ExportPlanError
 from ..store import web_sessions as repo
+from ..ws.accounts import Throttled
 from .routes import ANONYMOUS, STATE_CHANGING, check_access, page
 
 #: The session cookie (a random value; the database keeps only its SHA-256).
@@ -53,6 +55,9 @@ LIFETIME = _dt.timedelta(days=7)
 TOUCH_EVERY = _dt.timedelta(minutes=1)
 #: Submissions of the public survey allowed per client address and window (seconds).
 SURVEY_LIMIT, SURVEY_WINDOW = 10, 3600
+#: Password checks running at once per worker: each argon2id check takes 64 MiB and a few tens of
+#: milliseconds, so a burst of sign-ins waits here instead of exhausting the server's memory.
+_HASHING = threading.BoundedSemaphore(4)
 #: Sent with every response.
 SECURITY_HEADERS = {
     "content-security-policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -250,6 +255,9 @@ def guarded(endpoint: Callable, access: str) -> Callable:
             response = await endpoint(request) if is_async else await run_in_threadpool(endpoint, request)
         except ConflictError as exc:
             response = refuse(request, 409, str(exc))
+        except Throttled as exc:
+            response = refuse(request, 429, str(exc))
+            response.headers["Retry-After"] = str(exc.retry_after)
         except ExportPlanError as exc:
             response = refuse(request, 400, str(exc))
         new_token = getattr(request.state, "new_csrf_cookie", None)
@@ -332,7 +340,6 @@ def login_page(request: Request) -> Response:
 
 def login_submit(request: Request) -> Response:
     """Check the name and password (throttled); on success a new session and its cookie, and on to ``next``."""
-    from ..ws.accounts import Throttled
     from .render import render
 
     form = request.state.form or {}
@@ -340,7 +347,8 @@ def login_submit(request: Request) -> Response:
     target = safe_next(form.get("next"))
     ws, client = request.state.ws, client_address(request)
     try:
-        user = ws.accounts.authenticate(username, password if isinstance(password, str) else "", client=client)
+        with _HASHING:
+            user = ws.accounts.authenticate(username, password if isinstance(password, str) else "", client=client)
     except Throttled as exc:
         response = render(request, "login.html", status_code=429, title="Sign in", next=target, username=username,
                           error=str(exc))
