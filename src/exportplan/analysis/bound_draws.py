@@ -24,7 +24,7 @@ without withheld cells keeps its values in every draw.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -89,12 +89,22 @@ class SectorDraws:
     _drawn: dict | None = field(default=None, repr=False)
 
     def for_result(self, result) -> "SectorDraws":
-        """Take the criteria's transforms and directions, the normalization and the uninformative keys
-        from a :class:`~exportplan.analysis.scoring.ScoreResult` (what :meth:`scores` must reproduce)."""
-        self.transforms = {c.key: c.transform for c in result.criteria}
-        self.directions = {c.key: c.direction for c in result.criteria}
-        self.normalize, self.skip = result.normalize, tuple(result.uninformative)
-        return self
+        """A copy that takes the criteria's transforms and directions, the normalization and the uninformative
+        keys from a :class:`~exportplan.analysis.scoring.ScoreResult` (what :meth:`scores` must reproduce).
+
+        The drawn values depend on none of these: they are drawn once (:meth:`drawn`) and every copy shares
+        them, so one SectorDraws serves rankings with other weights, and several threads at once.
+        """
+        self.drawn()
+        return replace(self, transforms={c.key: c.transform for c in result.criteria},
+                       directions={c.key: c.direction for c in result.criteria},
+                       normalize=result.normalize, skip=tuple(result.uninformative))
+
+    def drawn(self) -> dict[str, np.ndarray]:
+        """The :data:`DATA_DRAWS` draws of every affected measure, drawn on first use (seeded by ``seed``)."""
+        if self._drawn is None:
+            self._drawn = self.measure_draws(DATA_DRAWS, np.random.default_rng([int(self.seed), 0x5EC7]))
+        return self._drawn
 
     def measure_draws(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """``n`` draws × sectors of every affected measure (raw values, before transform and normalizing)."""
@@ -122,12 +132,10 @@ class SectorDraws:
         """Scores (draws × alternatives, in ``inputs.codes`` order) of one block of weight draws."""
         from exportplan.analysis.scoring import NORMALIZERS
 
-        if self._drawn is None:
-            self._drawn = self.measure_draws(DATA_DRAWS, np.random.default_rng([int(self.seed), 0x5EC7]))
         n = len(weights)
         order = [self.codes.index(str(c)) for c in inputs.codes]
         rows = np.arange(start, start + n) % DATA_DRAWS
-        drawn = {k: v[rows] for k, v in self._drawn.items()}
+        drawn = {k: v[rows] for k, v in self.drawn().items()}
         x0 = np.broadcast_to(inputs.x0, (n, *inputs.x0.shape)).copy()
         for j, key in enumerate(inputs.keys):
             if key not in drawn or key in self.skip:

@@ -73,6 +73,7 @@ from ..sources.export_files import detect_exports_layout, read_exports_file
 from ..store import markets as repo
 from ..verbosity import SHORT, is_verbose, long_list
 from .base import ImportReport, provenance_fields
+from . import ranking_cache
 from .context import Service
 from .market_ranking import MarketRanking, country_names, identical_views_notes, trade_evidence_note
 from .tables import check_sheet, no_values
@@ -462,12 +463,7 @@ class Markets(Service):
         preset = preset or settings.get("preset") or "balanced"
         overrides = weights if weights is not None else (settings.get("weights") or None)
         group_weights = resolve_weights("market", preset, overrides)
-        data = self.market_data(year=year, doing_business=doing_business)
-        chosen = self.sector(sector) if isinstance(sector, str) else sector
-        priority, where = ([], "")
-        if chosen is None:  # the demand factor needs them: goods and services sectors are measured apart
-            priority, where = self.priority_sectors()
-        mm = am.build_market_matrix(data, country_names(), sector=chosen, priority=priority)
+        data, chosen, priority, where, mm = self._ranking_inputs(sector, year, bool(doing_business))
         floor = float(settings.get("coverage_floor", am.COVERAGE_FLOOR))
         outcome = am.rank_matrix(mm, group_weights, method=method, draws=draws, seed=seed, top_k=top_k, floor=floor)
         outcome.notes.extend(trade_evidence_note(group_weights, mm))
@@ -482,6 +478,23 @@ class Markets(Service):
         meta = self._market_meta(mm, outcome, chosen, preset, method, draws, seed, floor)
         outcome.table.attrs["exportplan"] = meta
         return MarketRanking(outcome, meta, chosen)
+
+    def _ranking_inputs(self, sector, year: int | None, doing_business: bool) -> tuple:
+        """The data, the sector, the priority sectors (and where from) and the matrix; none depend on weights.
+
+        Kept in the per-process cache (:mod:`exportplan.ws.ranking_cache`) while the stored data and the
+        settings are unchanged, so a re-rank with other weights only scores and checks robustness.
+        """
+        def build() -> tuple:
+            data = self.market_data(year=year, doing_business=doing_business)
+            chosen = self.sector(sector) if isinstance(sector, str) else sector
+            priority, where = ([], "")
+            if chosen is None:  # the demand factor needs them: goods and services sectors are measured apart
+                priority, where = self.priority_sectors()
+            mm = am.build_market_matrix(data, country_names(), sector=chosen, priority=priority)
+            return data, chosen, priority, where, mm
+
+        return ranking_cache.cached(self.ctx, ("markets", sector, year, doing_business), build)
 
     def _market_meta(self, mm: am.MarketMatrix, outcome: am.MarketOutcome, sector, preset, method, draws, seed,
                      floor) -> dict:

@@ -41,6 +41,7 @@ from ..analysis.weights import SECTOR_GROUPS, parse_weights, resolve_weights, sp
 from ..citation import as_refs
 from ..errors import ExportPlanError
 from ..sources.clusters import official_clusters
+from . import ranking_cache
 from .context import Service
 
 _US_AREAS = ("US000", "USLQ")
@@ -278,15 +279,9 @@ class Sectors(Service):
         if not isinstance(top_k, (int, np.integer)) or top_k < 1:
             raise ExportPlanError(f"top_k must be a whole number >= 1, not {top_k!r}.")
         group_weights, preset = self.sector_weights(preset, weights)
-        self.ws.regional.check_years(year)
-        alts, info = self._sector_alternatives(by, level, year)
-        if alts.empty:
-            raise ExportPlanError("The region has no sectors to rank for that year and level; check the QCEW data.")
-        tables = {kind: self._sector_user_table(kind) for kind in asec.USER_TABLES}
-        sm, feed_note = self._sector_matrix(alts, info, tables, by, level)
+        alts, info, tables, sm, feed_note, bounded = self._ranking_inputs(by, level, year, seed)
         crit_weights = spread_group_weights(group_weights, sm.criteria)
         result = score(sm.matrix, sm.criteria, crit_weights, method=method, normalize=normalize, names=sm.names)
-        bounded = self._withheld_draws(by, level, alts, info, seed)  # withheld cells drawn within their bounds
         rob = robustness(result, draws=draws, top_k=int(top_k), seed=seed,
                          data_draws=bounded)  # leaves out measures without data
         extras = alts.drop(columns=["name"])
@@ -309,6 +304,25 @@ class Sectors(Service):
                              by, level, int(top_k), sm.matches, notes, meta)
 
     # ---- inputs --------------------------------------------------------------------------------
+    def _ranking_inputs(self, by: str, level: int | None, year: int | None, seed: int) -> tuple:
+        """Alternatives, their notes' facts, user tables, matrix, feed note and withheld draws (or None).
+
+        None depend on the weights: they are kept in the per-process cache (:mod:`exportplan.ws.ranking_cache`)
+        while the stored data and the settings are unchanged, so a re-rank only scores and checks robustness.
+        """
+        def build() -> tuple:
+            self.ws.regional.check_years(year)
+            alts, info = self._sector_alternatives(by, level, year)
+            if alts.empty:
+                raise ExportPlanError("The region has no sectors to rank for that year and level; check the QCEW "
+                                      "data.")
+            tables = {kind: self._sector_user_table(kind) for kind in asec.USER_TABLES}
+            sm, feed_note = self._sector_matrix(alts, info, tables, by, level)
+            bounded = self._withheld_draws(by, level, alts, info, seed)  # withheld cells drawn within their bounds
+            return alts, info, tables, sm, feed_note, bounded
+
+        return ranking_cache.cached(self.ctx, ("sectors", by, level, year, seed), build)
+
     def _sector_matrix(self, alts: pd.DataFrame, info: dict, tables: dict, by: str,
                        level: int | None) -> tuple[asec.SectorMatrix, list[str]]:
         """The matrix, with the pipeline's foreign-owned companies in the foreign-investors criterion
