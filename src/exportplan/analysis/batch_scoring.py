@@ -126,6 +126,24 @@ def orders(scores: np.ndarray) -> np.ndarray:
     return np.argsort(key, axis=1)
 
 
+def top_orders(scores: np.ndarray, k: int) -> np.ndarray:
+    """``orders(scores)[:, :k]`` without sorting whole rows: the k best of each row, best first.
+
+    The sort keys of :func:`orders` are unique within a row, so the k
+    smallest keys (a partition) sorted among themselves are exactly the
+    first k positions of the full sort.
+    """
+    n = scores.shape[1]
+    if k >= n:
+        return orders(scores)
+    key = rank_keys(scores)
+    np.subtract(float(RANK_SCALE), key, out=key)
+    key *= n
+    key += np.arange(n, dtype=float)
+    part = np.argpartition(key, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(part, np.argsort(np.take_along_axis(key, part, axis=1), axis=1), axis=1)
+
+
 def ranks_from_orders(order: np.ndarray) -> np.ndarray:
     """Invert :func:`orders`: rank (1 = best) of each alternative in each row."""
     ranks = np.empty_like(order)

@@ -18,11 +18,13 @@ import pandas as pd
 from exportplan.analysis import market_measures as mm_
 from exportplan.analysis.defaults import DEFAULT_DRAWS
 from exportplan.analysis.market_matrix import MarketMatrix
-from exportplan.analysis.scoring import Criterion, ScoreResult, position_text, score
+from exportplan.analysis.score_methods import check_method, raw_values, uninformative_criteria
+from exportplan.analysis.scoring import Criterion, ScoreResult, _coverage, position_text, score
 from exportplan.analysis.sensitivity import Robustness, robustness
 from exportplan.analysis.weights import (
     MARKET_FACTORS,
     empty_groups,
+    normalize_weights,
     spread_group_weights,
 )
 from exportplan.errors import ExportPlanError
@@ -65,8 +67,9 @@ def rank_matrix(mm: MarketMatrix, group_weights: Mapping[str, float], *, method:
     notes = list(mm.notes)
     for group in empty_groups(group_weights, mm.criteria):
         notes.append(f"No data for the factor '{MARKET_FACTORS[group]}': its weight is shared among the others.")
-    first = score(mm.matrix, mm.criteria, weights, method=method, names=mm.names)
-    keep = first.table.loc[first.table["coverage"] >= floor - 1e-12, "code"].tolist()
+    check_method(method, "minmax")
+    cover = coverage(mm.matrix, mm.criteria, weights)
+    keep = [str(c) for c, share in zip(mm.matrix.index, cover) if share >= floor - 1e-12]
     dropped = sorted(set(mm.matrix.index) - set(keep))
     if not keep:
         raise ExportPlanError(
@@ -82,6 +85,16 @@ def rank_matrix(mm: MarketMatrix, group_weights: Mapping[str, float], *, method:
     rob = robustness(result, draws=draws, top_k=top_k, seed=seed, **kwargs)
     table = _market_table(result, rob, top_k, weights)
     return MarketOutcome(table, result, rob, dict(group_weights), weights, dropped, notes, top_k)
+
+
+def coverage(matrix: pd.DataFrame, criteria, weights: Mapping[str, float]) -> np.ndarray:
+    """Each row's share of the informative weight it has data on, in ``matrix`` order: the ``coverage`` column
+    :func:`~exportplan.analysis.scoring.score` gives (the same rule, without scoring or writing reasons)."""
+    raw = raw_values(matrix, criteria)
+    keys = [c.key for c in criteria]
+    chosen = normalize_weights(weights, keys, what="score weights")
+    flat = np.isin(keys, uninformative_criteria(raw, criteria))
+    return _coverage(raw.to_numpy(), np.array([chosen[k] for k in keys], dtype=float), flat)
 
 
 def factor_reasons(result: ScoreResult, weights: Mapping[str, float], *, factors: int = 3,
@@ -100,10 +113,12 @@ def factor_reasons(result: ScoreResult, weights: Mapping[str, float], *, factors
     crits = [c for c in result.criteria if weights.get(c.key, 0) > 0 and c.key not in result.uninformative]
     raw = {c.key: result.matrix[c.key].to_numpy(dtype=float) for c in crits}
     common = {c.key: mm_.majority_value(raw[c.key]) for c in crits}
-    contrib = result.table.set_index("code")[[f"contrib_{c.key}" for c in crits]]
+    cols = [f"contrib_{c.key}" for c in crits]
+    # One dict per country (contribution column -> value): plain lookups, not a pandas row per country.
+    values = result.table.set_index("code")[cols].reindex(result.matrix.index).to_numpy(dtype=float)
     out = {}
     for i, code in enumerate(result.matrix.index):
-        row = contrib.loc[code]
+        row = dict(zip(cols, values[i].tolist()))
         seen = [c for c in crits if not math.isnan(raw[c.key][i])]
         telling = [c for c in seen if common[c.key] is None or raw[c.key][i] != common[c.key]]
         parts = _factor_parts(telling, row, raw, i, factors, per_factor)
@@ -153,4 +168,4 @@ def _market_table(result: ScoreResult, rob: Robustness, top_k: int, weights: Map
     return table[head + factors + rest]
 
 
-__all__ = ["COVERAGE_FLOOR", "FACTOR_LABELS", "MarketOutcome", "factor_reasons", "rank_matrix"]
+__all__ = ["COVERAGE_FLOOR", "FACTOR_LABELS", "MarketOutcome", "coverage", "factor_reasons", "rank_matrix"]

@@ -15,11 +15,14 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from exportplan.analysis.batch_scoring import BatchInputs, batch_scores, check_top_k, orders, prepare, top_codes
+from exportplan.analysis.batch_scoring import (
+    BatchInputs, batch_scores, check_top_k, orders, prepare, top_codes, top_orders,
+)
 from exportplan.errors import ExportPlanError
 
 DEFAULT_DELTAS = (-0.2, -0.1, 0.1, 0.2)
 _BISECT_TOL = 1e-9
+_FIRST_BLOCK = 32  # grid points scored in the first block of a walk; each next block is twice as large
 
 
 def shifted_weights(w: np.ndarray, j: int, t: np.ndarray) -> np.ndarray:
@@ -123,28 +126,38 @@ def smallest_reorder(norm_matrix: pd.DataFrame, weights: Mapping[str, float], *,
 
 
 def _first_change(inputs: BatchInputs, j: int, target: float, base_top, k: int, resolution: float):
-    """Walk w_j from its value towards ``target``; return (threshold, new top k) or None."""
+    """Walk w_j from its value towards ``target``; return (threshold, new top k) or None.
+
+    The grid is scored in growing blocks and the walk stops at the first
+    block with a change (the first change is the same as scoring the whole
+    grid at once); only the top k of each row is ordered (:func:`top_orders`).
+    """
     wj = inputs.w[j]
     if wj >= 1.0 or wj == target:
         return None
     steps = max(1, math.ceil(abs(target - wj) / resolution))
     grid = wj + (target - wj) * np.arange(1, steps + 1) / steps
-    tops = orders(batch_scores(inputs, shifted_weights(inputs.w, j, grid)))[:, :k]
     base_idx = np.searchsorted(inputs.codes, base_top)  # codes are sorted
-    changed = np.any(tops != base_idx, axis=1)
-    if not changed.any():
+    first, start, size = None, 0, _FIRST_BLOCK
+    while first is None and start < steps:
+        block = grid[start:start + size]
+        tops = top_orders(batch_scores(inputs, shifted_weights(inputs.w, j, block)), k)
+        changed = np.any(tops != base_idx, axis=1)
+        if changed.any():
+            first = start + int(np.argmax(changed))
+        start, size = start + len(block), size * 2
+    if first is None:
         return None
-    first = int(np.argmax(changed))
     lo, hi = (wj if first == 0 else grid[first - 1]), grid[first]
     while abs(hi - lo) > _BISECT_TOL:
         mid = (lo + hi) / 2
-        order = orders(batch_scores(inputs, shifted_weights(inputs.w, j, mid)))[0]
-        if top_codes(order, inputs.codes, k) != base_top:
+        top = top_orders(batch_scores(inputs, shifted_weights(inputs.w, j, mid)), k)[0]
+        if not np.array_equal(top, base_idx):
             hi = mid
         else:
             lo = mid
-    order = orders(batch_scores(inputs, shifted_weights(inputs.w, j, hi)))[0]
-    return float(hi), top_codes(order, inputs.codes, k)
+    top = top_orders(batch_scores(inputs, shifted_weights(inputs.w, j, hi)), k)[0]
+    return float(hi), tuple(inputs.codes[top].tolist())
 
 
 def _reorder_row(inputs: BatchInputs, j: int, base_top, k: int, resolution: float, names) -> dict:
