@@ -181,3 +181,33 @@ def test_the_dashboard_in_a_browser_at_laptop_and_tablet_sizes(browser, live_ser
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_url(f"{live_server}/login")
         context.close()
+
+
+@pytest.mark.postgres
+def test_signing_in_and_the_dashboard_of_a_new_workspace_on_postgresql(pg_url, tmp_path):
+    """A workspace with no data yet, in PostgreSQL: sessions, sign-in, the dashboard and sign-out work."""
+    from exportplan import Workspace
+    from exportplan.web.app import create_app
+
+    ws = Workspace.init(tmp_path / "new", name="New Region", counties=["39049"], database_url=pg_url,
+                        centre=[40.0, -83.0])
+    ws.accounts.create_user("alice", "a long password for alice", "admin")
+    app = create_app(workspace=ws)
+    try:
+        with _client(app, "203.0.113.9") as client:
+            page = client.get("/login")
+            answer = client.post("/login", data={"username": "alice", "password": "a long password for alice",
+                                                 "csrf_token": csrf_of(page.text)})
+            assert answer.status_code == 303
+            app.state.cache.wait(120)
+            home = client.get("/")
+            assert home.status_code == 200 and "<h1>Dashboard</h1>" in home.text
+            assert '<span class="figure">0</span>' in home.text  # no companies yet
+            assert "Not ranked yet" in home.text or "Being worked out" in home.text
+            assert client.post("/logout", data={"csrf_token": csrf_of(home.text)}).status_code == 303
+            assert client.get("/").status_code == 303
+        log = ws.pipeline.changes()
+        assert list(log[log["entity"] == "session"]["field"]) == ["signed in", "signed out"]
+    finally:
+        app.state.cache.wait(120)
+        ws.close()
