@@ -125,6 +125,23 @@ def test_child_records_are_stored_with_the_company(ws):
     assert p.last_contacts().values.tolist() == [["C1", "2025-01-15"]]
 
 
+def test_a_referral_status_changes_with_the_audit_log(ws):
+    key = acme(ws)
+    p = ws.pipeline
+    rid = p.refer(key, "U.S. Commercial Service", "Gold Key", "2025-02-01")
+    p.set_referral_status(rid, "accepted")
+    p.set_referral_status(rid, "completed", outcome="Met three distributors")
+    got = p.company(key)["referrals"][0]
+    assert (got["status"], got["outcome"]) == ("completed", "Met three distributors")
+    logged = p.changes(key)
+    assert {f"referral #{rid} status", f"referral #{rid} outcome"} <= set(logged["field"])
+    with pytest.raises(ExportPlanError, match="accepted"):  # the message lists the statuses
+        p.set_referral_status(rid, "lost")
+    with pytest.raises(ExportPlanError, match="No referral #999"):
+        p.set_referral_status(999, "accepted")
+    assert p.company(key)["referrals"][0]["status"] == "completed"
+
+
 # ---- listing and filters ------------------------------------------------------------------------
 def test_filters_and_order(ws):
     p = ws.pipeline

@@ -218,6 +218,18 @@ def insert_child(conn: Connection, table: str, record: dict) -> int:
     return int(key[0]) if table != "company_sales" else 0
 
 
+def update_child(conn: Connection, table: str, child_id: int, values: dict) -> dict | None:
+    """Change one row of a child table (by its id); returns the row as it was with its company's key, None when
+    there is no such row."""
+    tb = CHILDREN[table]
+    row = conn.execute(select(tb, _c.key.label("company_key")).join(t.companies, t.companies.c.id == tb.c.company_id)
+                       .where(tb.c.id == int(child_id))).mappings().first()
+    if row is None:
+        return None
+    conn.execute(update(tb).where(tb.c.id == int(child_id)).values(**values))
+    return dict(row)
+
+
 def children(conn: Connection, table: str, company_ids: Iterable[int]) -> pd.DataFrame:
     """The rows of a child table that belong to these companies, in id (or year) order."""
     tb = CHILDREN[table]

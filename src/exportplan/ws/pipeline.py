@@ -205,6 +205,26 @@ class Pipeline(Service):
                       program_key=check.text(program_id))
         return self._add_child(key, "referrals", record)
 
+    def set_referral_status(self, referral_id: int, status: str, *, outcome: str | None = None) -> None:
+        """Change a referral's status (and, when given, what came of it), e.g. a partner accepting it.
+
+        The change is written to the audit log under the referral's company.
+        """
+        values = {"status": check.choice(status, REFERRAL_STATUSES, "referral status")}
+        if outcome is not None:
+            values["outcome"] = check.text(outcome)
+
+        def write() -> None:
+            with self.ctx.store.transaction() as conn:
+                old = repo.update_child(conn, "referrals", int(referral_id), values)
+                if old is None:
+                    raise ExportPlanError(f"No referral #{referral_id} is stored; 'exportplan companies show KEY' "
+                                          "lists a company's referrals with their numbers.")
+                self._audit(conn, old["company_key"], [(f"referral #{referral_id} {name}", old[name], value)
+                                                       for name, value in values.items() if old[name] != value])
+
+        _retry_locked(write)
+
     def record_outcome(self, key: str, kind: str, date, iso3: str = "", export_sales_usd=None, program: str = "",
                        note: str = "") -> int:
         """Record an outcome (first export, new market, export sales), optionally attributed to a program."""
