@@ -102,9 +102,18 @@ def import_upload(request: Request):
             return _page(request, status_code=400, message=str(exc).splitlines()[0], problems=error_table(exc))
         except ExportPlanError as exc:
             return _page(request, status_code=400, message=str(exc))
+        finally:
+            _close_files(form)
     lines = str(report).splitlines()
     response = RedirectResponse("/companies/import", status_code=303)
     return flash(response, request, " ".join(line.strip(" -") for line in lines)[:480])
+
+
+def _close_files(form) -> None:
+    """Close the form's uploads (their spooled temporary files) once the import is done with them."""
+    for _name, value in form.multi_items():
+        if not isinstance(value, str):
+            value.file.close()
 
 
 def template_file(request: Request):
