@@ -397,11 +397,16 @@ def test_the_prospects_and_the_outreach_list(app, web_workspace):
         client.get("/prospects")
         app.state.cache.wait(120)
         page = client.get("/prospects")
-    text = unescape(page.text)
-    assert page.status_code == 200 and "Outreach list" in text and "All businesses, best first" in text
-    assert f"{len(scored):,} businesses." in text
-    for record in list(outreach.head(5).itertuples()) + list(scored.head(5).itertuples()):
-        assert record.name in text and record.reason in text
+        every = client.get("/prospects?list=all&page=2")
+    text, all_text = unescape(page.text), unescape(every.text)
+    assert page.status_code == every.status_code == 200
+    assert "Outreach list" in text and "All businesses, best first" in all_text
+    assert f"{len(scored):,} businesses. Page 2 of" in all_text
+    for record in outreach.head(5).itertuples():
+        assert record.name in text and record.reason in text and record.outreach_reason in text
+    for record in scored.iloc[50:55].itertuples():
+        assert record.name in all_text and record.reason in all_text
+    assert scored.iloc[0]["name"] not in all_text  # the first page's
     linked = outreach[outreach["pipeline_key"].fillna("") != ""]
     for key in linked["pipeline_key"].head(3):
         assert f'href="/companies/{key}"' in page.text

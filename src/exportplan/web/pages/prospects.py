@@ -1,5 +1,5 @@
 """Pages: prospects (``/prospects``): the outreach list and the region's business list scored for export
-likelihood, each business with the reason for its score.
+likelihood (``?list=all``, in pages), each business with the reason for its score.
 
 Scoring the business list reads the whole list, the export intensity table and the plan's target
 sectors (about a second on the sample), so the two lists come from the app's background cache
@@ -41,20 +41,22 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def prospects(request: Request):
-    """The outreach list and one page of the scored business list."""
+    """The outreach list (``?list=outreach``, the default) or one page of the scored business list (``?list=all``)."""
     cache = request.app.state.cache
     lists = cache.get("prospects.lists", _lists, LISTS_AGE)
     try:
         number = max(1, int(str(request.query_params.get("page", "1"))))
     except ValueError:
         number = 1
+    view = "all" if request.query_params.get("list") == "all" else "outreach"
     context = dict(lists=lists is not None, error=cache.error("prospects.lists"), page_number=number, pages=1,
-                   outreach=[], scored=[], total=0, notes=[])
+                   outreach=[], scored=[], total=0, notes=[], view=view, outreach_total=0)
     if lists is not None:
         scored = lists["scored"]
         pages = max(1, -(-len(scored) // PAGE_SIZE))
         number = min(number, pages)
         context.update(page_number=number, pages=pages, total=len(scored), notes=lists["notes"],
+                       outreach_total=len(lists["outreach"]),
                        outreach=_records(lists["outreach"]),
                        scored=_records(scored.iloc[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]))
     return render(request, "prospects_list.html", title="Prospects", **context)
