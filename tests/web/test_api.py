@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from exportplan.web.api_json import jsonable, validate
 from exportplan.web.api_openapi import SCHEMAS, document
 from exportplan.web.routes import STATE_CHANGING
+from exportplan.web.security import CSRF_HEADER
 
 from .conftest import sign_in
 
@@ -366,8 +367,8 @@ def _check_openapi(doc: dict) -> None:
             assert {p["name"] for p in params if p["in"] == "path"} == names, (path, method)
             assert all(p["in"] in ("query", "path", "header", "cookie") and "schema" in p for p in params)
             assert all(p["required"] for p in params if p["in"] == "path")
-            if method in ("post", "patch"):
-                assert op["requestBody"]["content"]["application/json"]["schema"]
+            if "requestBody" in op:
+                assert op["requestBody"]["content"]["application/json"]["schema"]["type"] == "object"
             for security in op.get("security", []):
                 assert set(security) <= set(doc["components"]["securitySchemes"])
     refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(doc))
@@ -392,6 +393,7 @@ def test_the_openapi_document_describes_exactly_the_api_routes(app, tokens):
         assert op["summary"] == " ".join(route.endpoint.__doc__.strip().split("\n\n")[0].split())
         for param in getattr(route, "api").query:
             assert any(p["name"] == param.name and p["in"] == "query" for p in op["parameters"])
+    assert all("requestBody" in doc["paths"][p][m.lower()] for _r, p, m in _api_routes(app) if m in STATE_CHANGING)
     companies = doc["paths"][f"{API}/companies"]
     assert companies["post"]["requestBody"]["content"]["application/json"]["schema"]["required"] == ["name"]
     assert "409" in doc["paths"][f"{API}/companies/{{key}}"]["patch"]["responses"]
@@ -409,11 +411,14 @@ def test_a_new_api_route_is_described_the_day_it_is_added(web_workspace):
         return JSONResponse({})
 
     app = create_app(workspace=web_workspace, warm=False,
-                     extra_routes=[page("/api/v1/extra/{thing}", extra, access="read")])
+                     extra_routes=[page("/api/v1/extra/{thing}", extra, access="read", methods=("GET", "POST"))])
     doc = document(app.routes)
     _check_openapi(doc)
-    op = doc["paths"]["/api/v1/extra/{thing}"]["get"]
-    assert op["summary"] == "A route added without an operation description." and op["x-access"] == "read"
+    item = doc["paths"]["/api/v1/extra/{thing}"]
+    assert set(item) == {"get", "post"}
+    assert item["get"]["summary"] == "A route added without an operation description."
+    assert item["get"]["x-access"] == item["post"]["x-access"] == "read"
+    assert any(p["name"].lower() == CSRF_HEADER and p["in"] == "header" for p in item["post"]["parameters"])
 
 
 # ---- errors and JSON ------------------------------------------------------------------------------------------------

@@ -14,6 +14,9 @@ from typing import Iterable
 from ..analysis.pipeline_terms import INTERACTION_KINDS, OUTCOME_KINDS, REFERRAL_STATUSES, STAGES
 from .security import CSRF_HEADER, SESSION_COOKIE
 
+#: The CSRF header as documented (HTTP header names are case-insensitive).
+_CSRF_NAME = "X-CSRF-Token"
+assert _CSRF_NAME.lower() == CSRF_HEADER
 #: The API's version (of its routes and answers; the paths carry /api/v1).
 VERSION = "1.0.0"
 _TEXT = {"type": ["string", "null"]}
@@ -165,13 +168,17 @@ def _path_names(path: str) -> list[str]:
     return [name.split(":")[0] for name in re.findall(r"\{([^}]+)\}", path)]
 
 
-def describe(route) -> tuple[str, str, dict]:
-    """(path, method, OpenAPI operation) of one API route."""
+def describe(route) -> list[tuple[str, str, dict]]:
+    """(path, method, OpenAPI operation) of each method of one API route (HEAD left out)."""
+    methods = sorted(set(route.methods or {"GET"}) - {"HEAD"})
+    return [(route.path, method.lower(), _operation(route, method)) for method in methods]
+
+
+def _operation(route, method: str) -> dict:
     op = getattr(route, "api", None)
     endpoint = getattr(route, "endpoint_function", None) or route.endpoint
-    method = next(m for m in sorted(route.methods) if m != "HEAD").lower() if route.methods else "get"
     summary, description = summary_of(endpoint)
-    out: dict = {"operationId": f"{method}_{route.name}", "summary": summary or route.name,
+    out: dict = {"operationId": f"{method.lower()}_{route.name}", "summary": summary or route.name,
                  "x-access": route.access, "tags": [op.tag if op else "other"]}
     if description:
         out["description"] = description
@@ -183,9 +190,8 @@ def describe(route) -> tuple[str, str, dict]:
         if param.many:
             item.update(style="form", explode=True)
         params.append(item)
-    if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
-        params.append({"name": CSRF_HEADER.title().replace("Csrf", "CSRF"), "in": "header", "required": False,
-                       "schema": {"type": "string"},
+    if method in ("POST", "PUT", "PATCH", "DELETE"):
+        params.append({"name": _CSRF_NAME, "in": "header", "required": False, "schema": {"type": "string"},
                        "description": "the session's CSRF token; needed with the session cookie, not with a token"})
     if params:
         out["parameters"] = params
@@ -200,7 +206,7 @@ def describe(route) -> tuple[str, str, dict]:
     out["responses"] = responses
     if route.access not in ("public", "survey", "company_link"):
         out["security"] = [{"bearerToken": []}, {"sessionCookie": []}]
-    return route.path, method, out
+    return out
 
 
 def document(routes, *, title: str = "exportplan JSON API", server: str = "") -> dict:
@@ -210,8 +216,8 @@ def document(routes, *, title: str = "exportplan JSON API", server: str = "") ->
         path = getattr(route, "path", "")
         if not (path == "/api" or path.startswith("/api/")) or not getattr(route, "methods", None):
             continue
-        at, method, op = describe(route)
-        paths.setdefault(at, {})[method] = op
+        for at, method, op in describe(route):
+            paths.setdefault(at, {})[method] = op
     doc = {
         "openapi": "3.1.0",
         "info": {"title": title, "version": VERSION,
