@@ -154,6 +154,12 @@ def outcome_table(outcomes: pd.DataFrame):
                       formats={"outcome_id": "d", "export_sales_usd": ",.0f"})
 
 
+def _choices(ws) -> dict:
+    """The program runs and the inventory's programs the forms offer (kept for a minute: they change rarely)."""
+    return {"runs": ws.initiatives.list()[["key", "name", "kind"]],
+            "programs": ws.programs.programs()[["program_id", "name", "provider_name"]]}
+
+
 def company_context(request: Request, key: str) -> dict:
     """What the company page shows (raises ExportPlanError when no such company is stored)."""
     ws, user = request.state.ws, request.state.user
@@ -173,8 +179,8 @@ def company_context(request: Request, key: str) -> dict:
         form_error={"form": "", "message": ""}, kept={},
     )
     if staff:
-        runs = ws.initiatives.list()
-        programs = ws.programs.programs()
+        choices = request.app.state.cache.get("companies.choices", _choices, OPTIONS_AGE) or _choices(ws)
+        runs, programs = choices["runs"], choices["programs"]
         context.update(
             today=ws.context.clock()[:10], edit_fields=EDIT_FIELDS, interaction_kinds=INTERACTION_KINDS,
             service_categories=SERVICE_CATEGORIES, referral_statuses=REFERRAL_STATUSES, outcome_kinds=OUTCOME_KINDS,
