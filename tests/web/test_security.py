@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from exportplan.analysis.roles import ROLES, can
 from exportplan.store import web_sessions as sessions_repo
 from exportplan.web.routes import ACCESS, ANONYMOUS, STATE_CHANGING, page
-from exportplan.web.security import CSRF_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, safe_next
+from exportplan.web.security import CSRF_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, csrf_token, safe_next
 
 from .conftest import USERS, csrf_of, sign_in
 
@@ -350,3 +350,59 @@ def test_api_tokens_act_as_their_user_without_cookies_or_csrf(web_workspace):
         # an API token is not accepted outside /api/
         with _fresh(app, "192.0.2.141") as other:
             assert other.get("/", headers={"Authorization": f"Bearer {viewer['token']}"}).status_code == 303
+
+
+def test_a_company_link_opens_only_with_a_valid_token(web_workspace):
+    from exportplan.web.app import create_app
+
+    def plan(request):
+        csrf_token(request)  # as a page with a form does
+        return PlainTextResponse(f"plan of {request.state.company}")
+
+    app = create_app(workspace=web_workspace, warm=False, extra_routes=[
+        page("/test-link/{token}", plan, access="company_link", methods=("GET", "POST"))])
+    key = str(web_workspace.pipeline.companies(limit=1)["company_id"].iloc[0])
+    token = web_workspace.accounts.create_link(key, days=2)
+    with _fresh(app, "192.0.2.150") as visitor:
+        assert visitor.get(f"/test-link/{token}").text == f"plan of {key}"
+        assert visitor.get(f"/test-link/{token[:-2]}").status_code == 404
+        assert visitor.get("/test-link/x").status_code == 404
+        assert visitor.post(f"/test-link/{token}").status_code == 403  # no CSRF token
+        cookie = visitor.cookies.get(CSRF_COOKIE)
+        assert cookie and visitor.post(f"/test-link/{token}", data={"csrf_token": cookie}).status_code == 200
+    link_id = int(web_workspace.accounts.list_links(key)["id"].max())
+    web_workspace.accounts.revoke_link(link_id)
+    with _fresh(app, "192.0.2.151") as visitor:
+        assert visitor.get(f"/test-link/{token}").status_code == 404
+
+
+def test_survey_submissions_are_throttled_per_address(web_workspace, monkeypatch):
+    from exportplan.web import security
+    from exportplan.web.app import create_app
+
+    def submit(request):
+        csrf_token(request)
+        return PlainTextResponse("thanks")
+
+    monkeypatch.setattr(security, "SURVEY_LIMIT", 2)
+    app = create_app(workspace=web_workspace, warm=False, extra_routes=[
+        page("/survey/test-submit", submit, access="survey", methods=("GET", "POST"))])
+    address = f"survey-test-{uuid.uuid4().hex[:8]}"  # a counter of its own
+    with _fresh(app, address) as visitor:
+        visitor.get("/survey/test-submit")
+        token = visitor.cookies.get(CSRF_COOKIE)
+        answers = [visitor.post("/survey/test-submit", data={"csrf_token": token}).status_code for _ in range(3)]
+        assert answers == [200, 200, 429]
+        assert visitor.post("/survey/test-submit", data={"csrf_token": "forged"}).status_code == 403
+        assert visitor.get("/survey/test-submit").status_code == 200  # reading the form is not counted
+
+
+def test_request_bodies_over_the_limit_are_refused(web_workspace, monkeypatch):
+    from exportplan.web import app as app_module
+
+    monkeypatch.setattr(app_module, "MAX_BODY", 2000)
+    app = app_module.create_app(workspace=web_workspace, warm=False)
+    with _fresh(app, "192.0.2.230") as visitor:
+        token = csrf_of(visitor.get("/login").text)
+        answer = visitor.post("/login", data={"username": "x" * 3000, "password": "y", "csrf_token": token})
+        assert answer.status_code == 413

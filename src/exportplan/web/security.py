@@ -228,11 +228,12 @@ def _identify(request: Request, access: str) -> Response | None:
         if state.company is None:
             return refuse(request, 404, "This link is unknown, revoked or has expired; ask the export office for "
                                         "a new one.")
-    if access == "survey" and request.method in STATE_CHANGING:
-        key = f"survey:{client_address(request)}"
-        if not state.ws.accounts.hit(key, SURVEY_LIMIT, SURVEY_WINDOW):
-            return refuse(request, 429, "Too many survey submissions from this address; try again in an hour.")
     return None
+
+
+def _survey_allowed(request: Request) -> bool:
+    """Count one survey submission of the client's address; False once the window's limit is passed."""
+    return request.state.ws.accounts.hit(f"survey:{client_address(request)}", SURVEY_LIMIT, SURVEY_WINDOW)
 
 
 def guarded(endpoint: Callable, access: str) -> Callable:
@@ -251,6 +252,8 @@ def guarded(endpoint: Callable, access: str) -> Callable:
             if not request.state.via_token and not _csrf_ok(request, request.state.form):
                 return refuse(request, 403, "The form's security token is missing or out of date (CSRF check): "
                                             "reload the page and submit it again.")
+            if access == "survey" and not await run_in_threadpool(_survey_allowed, request):
+                return refuse(request, 429, "Too many survey submissions from this address; try again in an hour.")
         try:
             response = await endpoint(request) if is_async else await run_in_threadpool(endpoint, request)
         except ConflictError as exc:
