@@ -234,17 +234,19 @@ def test_text_from_the_request_is_escaped(client):
 def test_industries_show_bounds_as_ranges(client, web_workspace):
     from exportplan.web.pages.industries import bounded
 
-    assert bounded(1.0, 1.0, 1.0, "{:.2f}".format) == {"text": "1.00", "range": False}
-    assert bounded(1.05, 0.9, 1.2, "{:.2f}".format) == {"text": "~1.05 (0.90 to 1.20)", "range": True}
-    assert bounded(float("nan"), 0.9, 1.2, "{:.2f}".format) == {"text": "0.90 to 1.20", "range": True}
+    assert bounded(1.0, 1.0, 1.0, "{:.2f}".format)["text"] == "1.00"
+    estimate = bounded(1.05, 0.9, 1.2, "{:.2f}".format)
+    assert estimate["text"] == "~1.05 (0.90 to 1.20)" and estimate["range"]
+    assert (estimate["value"], estimate["span"]) == ("~1.05", "0.90 to 1.20")
+    assert bounded(float("nan"), 0.9, 1.2, "{:.2f}".format)["text"] == "0.90 to 1.20"
     clusters = web_workspace.industry.clusters(cluster_type="traded")
     loose = clusters[(clusters["lq_low"] != clusters["lq_high"]) & clusters["lq_low"].notna()]
     assert len(loose), "the sample has clusters with withheld cells"
     row = loose.iloc[0]
     sign_in(client, "viewer")
     text = client.get("/industries").text
-    shown = bounded(row["lq"], row["lq_low"], row["lq_high"], lambda v: f"{v:.2f}")["text"]
-    assert f'<span class="est">{shown}</span>' in text
+    shown = bounded(row["lq"], row["lq_low"], row["lq_high"], lambda v: f"{v:.2f}")
+    assert f'<span class="est">{shown["value"]} <span class="bounds">({shown["span"]})</span></span>' in text
     assert str(escape(str(row["cluster_name"]))) in text
     strong = clusters[clusters["strong"].fillna(False).astype(bool)]
     if len(strong):

@@ -37,15 +37,19 @@ def _missing(value: Any) -> bool:
 def bounded(value: Any, low: Any, high: Any, fmt: Callable[[float], str]) -> dict:
     """A value that may rest on withheld cells, as the page shows it.
 
-    ``{"text": ..., "range": bool}``: the value alone when its bounds agree (or are unknown);
-    ``~value (low to high)`` when it is an estimate within bounds; ``low to high`` when only the
-    bounds are known. Never a firm number for an estimate.
+    ``text``: the value alone when its bounds agree (or are unknown); ``~value (low to high)``
+    when it is an estimate within bounds; ``low to high`` when only the bounds are known. Never a
+    firm number for an estimate. ``range`` says whether bounds are shown; ``value`` and ``span``
+    are the two parts (the page sets the bounds on a line of their own).
     """
     known = not _missing(value)
     if _missing(low) or _missing(high) or math.isclose(float(low), float(high), rel_tol=1e-9, abs_tol=1e-12):
-        return {"text": fmt(float(value)) if known else "", "range": False}
+        text = fmt(float(value)) if known else ""
+        return {"text": text, "range": False, "value": text, "span": ""}
     span = f"{fmt(float(low))} to {fmt(float(high))}"
-    return {"text": f"~{fmt(float(value))} ({span})" if known else span, "range": True}
+    if not known:
+        return {"text": span, "range": True, "value": "", "span": span}
+    return {"text": f"~{fmt(float(value))} ({span})", "range": True, "value": f"~{fmt(float(value))}", "span": span}
 
 
 def _count(value: float) -> str:
