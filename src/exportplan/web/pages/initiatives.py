@@ -36,6 +36,11 @@ DUPLICATE = "duplicate mission"
 USD = ",.0f"
 
 
+def _table(frame, **options):
+    """:func:`table_html` in the compact style of these pages (cells on one line, the last column wrapping)."""
+    return table_html(frame, css_class="data compact", **options)
+
+
 def _money(value) -> str:
     return "" if value is None or pd.isna(value) else f"${float(value):,.0f}"
 
@@ -58,7 +63,7 @@ def report_page(request: Request):
     end = str(request.query_params.get("end", "")).strip()[:10]
     frame = ws.initiatives.report(start or None, end or None)
     meta = frame.attrs.get("exportplan") or {}
-    table = table_html(frame, caption="Program report", caption_hidden=True, row_header="name",
+    table = _table(frame, caption="Program report", caption_hidden=True, row_header="name",
                        columns={"name": "Program", "kind": "Kind", "companies_served": "Companies",
                                 "plans_written": "Plans written", "outcomes": "Outcomes",
                                 "first_exports": "First exports", "new_markets": "New markets",
@@ -78,10 +83,10 @@ def _mission_form(request: Request, values: dict | None = None, *, status_code: 
     values = {f: "" for f in MISSION_FIELDS} | dict(values or {})
     shown = None
     if findings is not None and len(findings):
-        shown = table_html(findings, caption="State and federal missions and shows found", caption_hidden=True,
+        shown = _table(findings, caption="State and federal missions and shows found", caption_hidden=True,
                            columns={"finding": "Finding", "event": "Existing event", "event_id": "Id",
                                     "provider": "Run by", "level": "Level", "iso3": "Country", "sector": "Sector",
-                                    "start_date": "Starts", "end_date": "Ends", "reason": "Why"})
+                                    "start_date": "Starts", "end_date": "Ends"})
     return render(request, "initiatives_mission.html", status_code=status_code, title="Add a mission",
                   fields=MISSION_FIELDS, values=values, error=error, duplicate=duplicate, findings=shown,
                   can_edit=can(user["role"], "edit"))
@@ -137,7 +142,7 @@ def _section(title: str, make: Callable[[], object]) -> dict:
 
 
 def _members(ws, key: str, caption: str) -> dict:
-    return _section(caption, lambda: table_html(
+    return _section(caption, lambda: _table(
         ws.initiatives.members(key), caption=caption, caption_hidden=True, row_header="name",
         columns={"name": "Company", "company": "Id", "status": "Status", "coach": "Coach", "joined_date": "Joined",
                  "plan_status": "Export plan", "sessions_attended": "Sessions attended",
@@ -145,14 +150,14 @@ def _members(ws, key: str, caption: str) -> dict:
 
 
 def _sessions(ws, key: str) -> dict:
-    return _section("Sessions and attendance", lambda: table_html(
+    return _section("Sessions and attendance", lambda: _table(
         ws.initiatives.sessions(key), caption="Sessions", caption_hidden=True, row_header="title",
         columns={"date": "Date", "title": "Session", "present": "Present", "absent": "Absent", "note": "Note"},
         empty="No sessions yet."))
 
 
 def _meetings(ws, key: str) -> dict:
-    return _section("Meetings", lambda: table_html(
+    return _section("Meetings", lambda: _table(
         ws.initiatives.meetings(key), caption="Meetings", caption_hidden=True,
         columns={"date": "Date", "name": "Company", "counterpart": "Met", "iso3": "Country", "result": "Result",
                  "note": "Note"}, empty="No meetings recorded."))
@@ -161,7 +166,7 @@ def _meetings(ws, key: str) -> dict:
 def _follow_up(ws, key: str) -> dict:
     def make():
         frame = ws.initiatives.follow_up(key)
-        return table_html(frame, caption="Follow-up", caption_hidden=True, row_header="name",
+        return _table(frame, caption="Follow-up", caption_hidden=True, row_header="name",
                           columns={"name": "Company", "due_6m": "6 months", "status_6m": "Status",
                                    "export_sales_6m": "Sales ($)", "due_12m": "12 months", "status_12m": "Status ",
                                    "export_sales_12m": "Sales ($) "},
@@ -175,7 +180,7 @@ def _mission_check(ws, run: dict) -> dict:
             raise ExportPlanError("The mission has no country or start date, so it cannot be checked.")
         frame = ws.initiatives.check_mission(run["iso3"], run["sector"], run["start_date"], run["end_date"],
                                              name=run["name"])
-        return table_html(frame, caption="Mission check", caption_hidden=True,
+        return _table(frame, caption="Mission check", caption_hidden=True,
                           columns={"finding": "Finding", "event": "Existing event", "event_id": "Id",
                                    "provider": "Run by", "level": "Level", "start_date": "Starts",
                                    "end_date": "Ends", "reason": "Why"},
@@ -188,37 +193,39 @@ def _competition(ws, key: str) -> list[dict]:
     money = {"cost_usd": USD, "award": USD, "budget": USD, "awarded": USD, "left": USD, "eligible": USD,
              "reimbursed": USD, "claimable": USD}
     return [
-        _section("Rubric", lambda: table_html(comp.rubric(key), caption="Rubric", caption_hidden=True,
+        _section("Rubric", lambda: _table(comp.rubric(key), caption="Rubric", caption_hidden=True,
                                               row_header="label", columns={"label": "Criterion", "key": "Key",
                                                                            "weight": "Weight",
                                                                            "max_points": "Out of", "share": "Share"},
-                                              formats={"share": ".0%"}, empty="No rubric yet.")),
-        _section("Judges", lambda: table_html(comp.judges(key), caption="Judges", caption_hidden=True,
+                                              formats={"share": ".0%", "weight": "g", "max_points": "g"},
+                                              empty="No rubric yet.")),
+        _section("Judges", lambda: _table(comp.judges(key), caption="Judges", caption_hidden=True,
                                               row_header="name", columns={"name": "Judge", "judge": "User",
                                                                           "assigned": "Assigned",
                                                                           "completed": "Scored",
                                                                           "conflicts": "Conflicts"},
                                               empty="No judges yet.")),
-        _section("Applications", lambda: table_html(
+        _section("Applications", lambda: _table(
             comp.applications(key), caption="Applications", caption_hidden=True, row_header="name",
             columns={"application": "Id", "name": "Company", "submitted_at": "Submitted", "cost_usd": "Cost ($)",
                      "status": "Status", "score": "Score", "rank": "Rank", "judges_used": "Judges",
-                     "judges_conflicted": "Conflicted", "award": "Award ($)"}, formats=money,
+                     "judges_conflicted": "Conflicted", "award": "Award ($)"},
+            formats=dict(money, submitted_at=lambda v: str(v)[:10]),
             empty="No applications yet.")),
-        _section("Ranking", lambda: table_html(
+        _section("Ranking", lambda: _table(
             comp.results(key).ranking, caption="Ranking", caption_hidden=True, row_header="name",
             columns={"rank": "Rank", "application": "Id", "name": "Company", "score": "Score"},
             empty="Nothing ranked yet.")),
-        _section("Awards", lambda: table_html(
+        _section("Awards", lambda: _table(
             comp.awards(key), caption="Awards", caption_hidden=True, row_header="name",
             columns={"rank": "Rank", "application": "Id", "name": "Company", "score": "Score",
                      "cost_usd": "Cost ($)", "award": "Award ($)", "status": "Status", "decided_at": "Decided"},
-            formats=money, empty="The awards are not decided yet.")),
-        _section("Budget", lambda: table_html(
+            formats=dict(money, decided_at=lambda v: str(v)[:10]), empty="The awards are not decided yet.")),
+        _section("Budget", lambda: _table(
             comp.budget(key), caption="Budget", caption_hidden=True,
             columns={"budget": "Budget ($)", "awarded": "Awarded ($)", "left": "Left ($)", "awards": "Awards",
                      "reason": "Why"}, formats=money)),
-        _section("Claims", lambda: table_html(
+        _section("Claims", lambda: _table(
             comp.claims(key), caption="Claims", caption_hidden=True, row_header="application",
             columns={"application": "Id", "award": "Award ($)", "receipts": "Receipts", "eligible": "Eligible ($)",
                      "reimbursed": "Reimbursed ($)", "claimable": "Claimable ($)", "reason": "Why"},
@@ -241,7 +248,7 @@ def run_page(request: Request):
         sections = [_members(ws, key, "Participants"), _meetings(ws, key), _mission_check(ws, run),
                     _follow_up(ws, key)]
     elif kind == "competition":
-        sections = _competition(ws, key) + [_follow_up(ws, key)]
+        sections = _competition(ws, key)
     else:
         sections = [_members(ws, key, "Companies"), _sessions(ws, key), _meetings(ws, key), _follow_up(ws, key)]
     facts = [(label, value) for label, value in (

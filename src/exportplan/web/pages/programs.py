@@ -28,6 +28,11 @@ LIST_COLUMNS = {"program_id": "Id", "name": "Program", "provider_name": "Provide
                 "status": "Status", "categories": "Services", "cost": "Cost", "last_verified": "Verified"}
 
 
+def _table(frame, **options):
+    """:func:`table_html` in the compact style of these pages (cells on one line, the last column wrapping)."""
+    return table_html(frame, css_class="data compact", **options)
+
+
 def _gaps(ws) -> dict:
     """The gaps, the three heat maps as SVG text and the recommended role (background cache; about 20 s)."""
     gaps = ws.programs.gaps()
@@ -90,7 +95,7 @@ def program_page(request: Request):
     source = str(row.get("source_url") or "")
     return render(request, "programs_program.html", title=str(row["name"]), program=row, fields=fields,
                   source_url=source if source.startswith(("https://", "http://")) else "",
-                  events=table_html(events, caption="Dated events", caption_hidden=True, empty="No dated events.",
+                  events=_table(events, caption="Dated events", caption_hidden=True, empty="No dated events.",
                                     columns={"event_id": "Id", "name": "Event", "kind": "Kind", "iso3": "Country",
                                              "sector": "Sector", "start_date": "Starts", "end_date": "Ends",
                                              "city": "City"}))
@@ -119,9 +124,10 @@ def gaps_page(request: Request):
                        notes=list((gaps.attrs.get("exportplan") or {}).get("notes", []))
                        if isinstance(gaps.attrs.get("exportplan"), dict) else [],
                        table=table_html(shown, caption="Gaps in export services", max_rows=300,
+                                        css_class="data compact gaps",
                                         columns={"category": "Service", "stage": "Stage", "sector": "Sector",
                                                  "iso3": "Country", "demand": "Companies", "status": "Status",
-                                                 "capacity_status": "Capacity", "reason": "Why"},
+                                                 "reason": "Why"},
                                         empty="No gaps: every demand cell has a program that serves it."))
     context.setdefault("chart_error", "")
     return render(request, "programs_gaps.html", title="Gaps in export services", **context)
@@ -130,7 +136,7 @@ def gaps_page(request: Request):
 def duplications_page(request: Request):
     """Regional and proposed programs that duplicate or complement an existing state or federal program."""
     frame = request.state.ws.programs.duplications()
-    table = table_html(frame, caption="Duplications", caption_hidden=True, row_header="program",
+    table = _table(frame, caption="Duplications", caption_hidden=True, row_header="program",
                        columns={"program": "Program", "level": "Level", "status": "Status",
                                 "duplicates": "Existing program", "duplicates_level": "Its level", "kind": "Finding",
                                 "categories": "Services", "n_companies": "Companies", "reason": "Why"},
@@ -146,10 +152,10 @@ def role_page(request: Request):
     context = dict(error=cache.error("programs.gaps"), role=None, candidates=None, dropped=None)
     if made is not None:
         role = made["role"]
-        context.update(role=role, candidates=table_html(
+        context.update(role=role, candidates=_table(
             role.candidates, caption="Candidate programs", caption_hidden=True, row_header="name",
             columns={"name": "Program", "kind": "Kind", "fills": "Gaps filled", "reason": "Why"},
-            empty="No candidate programs."), dropped=table_html(
+            empty="No candidate programs."), dropped=_table(
             role.dropped, caption="Candidates left out", caption_hidden=True, row_header="name",
             columns={"name": "Program", "kind": "Kind", "duplicates": "Duplicates", "reason": "Why"},
             empty="None were left out."))
