@@ -197,7 +197,9 @@ def test_a_viewer_reads_but_cannot_write(app, web_workspace, tokens):
         for headers in (_bearer(tokens["viewer"]), None):
             if headers is None:  # the viewer's browser session, with its CSRF token
                 headers = {"X-CSRF-Token": sign_in(client, "viewer")}
-            assert client.get(f"{API}/companies/{key}", headers=headers).status_code == 200
+            read = client.get(f"{API}/companies/{key}", headers=headers)
+            assert read.status_code == 200
+            assert "contacts" not in read.json()["data"]  # people's details are for staff only
             writes = [("POST", f"{API}/companies", {"name": "Viewer Co"}),
                       ("PATCH", f"{API}/companies/{key}", {"version": before["version"], "city": "Nope"}),
                       ("POST", f"{API}/companies/{key}/outcomes", {"kind": "first export"}),

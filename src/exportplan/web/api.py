@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from ..analysis.defaults import DEFAULT_DRAWS
 from ..analysis.industry import NAICS_LEVELS
 from ..analysis.pipeline_terms import STAGES
+from ..analysis.roles import can
 from ..analysis.scoring import METHODS
 from ..analysis.weights import MARKET_FACTORS, MARKET_PRESETS, SECTOR_GROUPS, SECTOR_PRESETS
 from ..errors import ExportPlanError
@@ -67,10 +68,14 @@ def get_company(request, query, body):
     """One company: its fields, its version (send it back to change the company) and its records.
 
     The records are its export sales, contacts, interactions, needs, referrals, outcomes, stage history and
-    assessments.
+    assessments. Contacts (people's names, emails and phones) go only to users who may edit: a viewer's
+    answer has none, as the company page shows them to staff only.
     """
     ws, key = request.state.ws, request.path_params["key"]
-    return answer(_company(ws, key), meta=_company_meta(ws, key))
+    record = _company(ws, key)
+    if not can(request.state.user["role"], "edit"):
+        record.pop("contacts", None)
+    return answer(record, meta=_company_meta(ws, key))
 
 
 def add_company(request, query, body):
