@@ -80,7 +80,7 @@ def dashboard(request: Request):
                                        "current": "Now", "target": "Target", "target_year": "By",
                                        "status": "Status"},
                               formats={"baseline": ",.0f", "current": ",.0f", "target": ",.0f"},
-                              numeric=["baseline", "current", "target", "target_year"])
+                              numeric=["baseline", "current", "target", "target_year"], nowrap=["status"])
     return render(
         request, "dashboard.html", title="Dashboard", limited=False,
         companies=ws.pipeline.count_companies(),
