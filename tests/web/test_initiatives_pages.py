@@ -215,8 +215,7 @@ def test_a_partner_sees_only_the_referrals_sent_to_its_organization(copy_ws, cop
     page = copy_client.get("/partner/referrals")
     assert page.status_code == 200
     shown = {int(i) for i in re.findall(r'action="/partner/referrals/(\d+)/status', page.text)}
-    if shown:  # the status forms are there once the pipeline can change a referral's status
-        assert shown == {ids["by_program"], ids["by_name"]}
+    assert shown == {ids["by_program"], ids["by_name"]}
     assert "2 referral(s)." in page.text
     assert "2026-11-01" in page.text and "2026-11-02" in page.text and "2026-11-03" not in page.text
     assert "<script>alert" not in page.text and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page.text
@@ -230,22 +229,27 @@ def test_a_partner_sees_only_the_referrals_sent_to_its_organization(copy_ws, cop
     # the partner reads nothing else of the organization
     for path in ("/programs", "/initiatives", "/judging", "/companies"):
         assert copy_client.get(path).status_code in (403, 404), path
-    # its own referral: updated when the pipeline can do it, else a clear 501
+    # its own referral: updated, and the outcome written
     answer = copy_client.post(f"/partner/referrals/{ids['by_program']}/status",
                               data={"csrf_token": token, "status": "accepted", "outcome": "first call held"})
-    if hasattr(copy_ws.pipeline, "set_referral_status"):
-        assert answer.status_code == 303
-        statuses = {r["id"]: r["status"] for r in copy_ws.pipeline.company("SAMPLE-0001")["referrals"]}
-        assert statuses[ids["by_program"]] == "accepted"
-    else:
-        assert answer.status_code == 501 and "not available" in answer.text
+    assert answer.status_code == 303 and answer.headers["location"] == "/partner/referrals"
+    found = {r["id"]: r for r in copy_ws.pipeline.company("SAMPLE-0001")["referrals"]}[ids["by_program"]]
+    assert (found["status"], found["outcome"]) == ("accepted", "first call held")
+    page = copy_client.get("/partner/referrals")
+    assert f"Referral {ids['by_program']} is now &#39;accepted&#39;." in page.text
+    bad = copy_client.post(f"/partner/referrals/{ids['by_name']}/status", data={"csrf_token": token, "status": "won"})
+    assert bad.status_code == 400
 
 
 def test_staff_choose_a_provider_and_a_viewer_sees_no_referrals(copy_ws, copy_client):
     ids, own, _other = _referrals(copy_ws)
-    sign_in(copy_client, "staff")
+    token = sign_in(copy_client, "staff")
     page = copy_client.get("/partner/referrals", params={"provider": own["provider_id"]})
     assert page.status_code == 200 and "2 referral(s)." in page.text
+    target = f"/partner/referrals/{ids['by_name']}/status"
+    assert copy_client.post(target, data={"csrf_token": token, "status": "declined"}).status_code == 400
+    answer = copy_client.post(f"{target}?provider={own['provider_id']}", data={"csrf_token": token, "status": "declined"})
+    assert answer.status_code == 303 and answer.headers["location"] == f"/partner/referrals?provider={own['provider_id']}"
     with TestClient(copy_client.app, follow_redirects=False) as viewer:
         token = sign_in(viewer, "viewer")
         assert viewer.get("/partner/referrals").status_code == 403

@@ -8,10 +8,12 @@ every request; a referral outside the partner's scope answers 404, for reading a
 alike. Staff and admins (who may also update referrals) choose a provider and see what its partner
 sees.
 
-A referral's status is changed through ``ws.pipeline.set_referral_status(referral_id, status,
-outcome=...)``; while the pipeline service has no such method the form answers 501 and says so.
+A referral's status (and what came of it) is changed with ``ws.pipeline.set_referral_status``,
+written to the audit log under the referral's company.
 """
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -21,10 +23,6 @@ from ...errors import ExportPlanError
 from ..render import flash, render
 from ..routes import page
 from ..security import refuse
-
-#: The pipeline service's method that changes a referral's status (see the module docstring).
-UPDATE_METHOD = "set_referral_status"
-
 
 def _scope(request: Request) -> str | None:
     """The provider key whose referrals this user sees: a partner's own organization (never anything the
@@ -87,8 +85,7 @@ def referrals_page(request: Request):
         providers = sorted(zip(frame["provider_id"].astype(str), frame["name"].astype(str)), key=lambda p: p[1])
     return render(request, "partner_referrals.html", title="Referrals", rows=rows, provider=provider or "",
                   provider_name=name, providers=providers, statuses=REFERRAL_STATUSES,
-                  is_partner=user.get("role") == "partner",
-                  can_update=callable(getattr(ws.pipeline, UPDATE_METHOD, None)))
+                  is_partner=user.get("role") == "partner")
 
 
 def update_status(request: Request):
@@ -107,17 +104,13 @@ def update_status(request: Request):
     status = str(form.get("status", "")).strip()
     if status not in REFERRAL_STATUSES:
         return refuse(request, 400, f"Status {status!r} is not one of: {', '.join(REFERRAL_STATUSES)}.")
-    method = getattr(ws.pipeline, UPDATE_METHOD, None)
-    if not callable(method):
-        return refuse(request, 501, "Updating a referral's status is not available in this version yet; tell the "
-                                    "export office the new status.")
-    outcome = str(form.get("outcome", "")).strip()[:500]
+    outcome = str(form["outcome"]).strip()[:500] if "outcome" in form else None
     try:
-        method(referral_id, status, outcome=outcome or None)
+        ws.pipeline.set_referral_status(referral_id, status, outcome=outcome)
     except ExportPlanError as exc:
         return refuse(request, 400, str(exc))
-    back = "/partner/referrals" + (f"?provider={request.query_params['provider']}"
-                                   if request.query_params.get("provider") else "")
+    back = "/partner/referrals" + (f"?provider={quote(provider, safe='')}" if request.state.user.get("role") != "partner"
+                                   else "")
     return flash(RedirectResponse(back, status_code=303), request, f"Referral {referral_id} is now {status!r}.")
 
 
