@@ -19,7 +19,7 @@ from exportplan.analysis import market_measures as mm_
 from exportplan.analysis.defaults import DEFAULT_DRAWS
 from exportplan.analysis.market_matrix import MarketMatrix
 from exportplan.analysis.score_methods import check_method, raw_values, uninformative_criteria
-from exportplan.analysis.scoring import Criterion, ScoreResult, _coverage, position_text, score
+from exportplan.analysis.scoring import Criterion, ScoreResult, _coverage, positions, score
 from exportplan.analysis.sensitivity import Robustness, robustness
 from exportplan.analysis.weights import (
     MARKET_FACTORS,
@@ -116,20 +116,20 @@ def factor_reasons(result: ScoreResult, weights: Mapping[str, float], *, factors
     cols = [f"contrib_{c.key}" for c in crits]
     # One dict per country (contribution column -> value): plain lookups, not a pandas row per country.
     values = result.table.set_index("code")[cols].reindex(result.matrix.index).to_numpy(dtype=float)
-    out = {}
+    out, texts = {}, {}
     for i, code in enumerate(result.matrix.index):
         row = dict(zip(cols, values[i].tolist()))
         seen = [c for c in crits if not math.isnan(raw[c.key][i])]
         telling = [c for c in seen if common[c.key] is None or raw[c.key][i] != common[c.key]]
-        parts = _factor_parts(telling, row, raw, i, factors, per_factor)
+        parts = _factor_parts(telling, row, raw, i, factors, per_factor, texts)
         if not parts:
             heavy = sorted(telling or seen, key=lambda c: (-weights[c.key], c.key))[:2]
-            parts = ["weakest on every weighted measure: " + ", ".join(_described(raw, c, i) for c in heavy)]
+            parts = ["weakest on every weighted measure: " + ", ".join(_described(raw, c, i, texts) for c in heavy)]
         out[str(code)] = "; ".join(parts)
     return out
 
 
-def _factor_parts(seen, row, raw, i, factors, per_factor) -> list[str]:
+def _factor_parts(seen, row, raw, i, factors, per_factor, texts) -> list[str]:
     total: dict[str, float] = {}
     for c in seen:
         total[c.group] = total.get(c.group, 0.0) + float(row[f"contrib_{c.key}"])
@@ -138,13 +138,16 @@ def _factor_parts(seen, row, raw, i, factors, per_factor) -> list[str]:
     for group in ranked:
         top = sorted((c for c in seen if c.group == group and row[f"contrib_{c.key}"] > 0),
                      key=lambda c: (-round(float(row[f"contrib_{c.key}"]), 12), c.key))[:per_factor]
-        parts.append(f"{FACTOR_LABELS.get(group, group)}: " + ", ".join(_described(raw, c, i) for c in top))
+        parts.append(f"{FACTOR_LABELS.get(group, group)}: " + ", ".join(_described(raw, c, i, texts) for c in top))
     return parts
 
 
-def _described(raw: Mapping[str, np.ndarray], crit: Criterion, i: int) -> str:
+def _described(raw: Mapping[str, np.ndarray], crit: Criterion, i: int, texts: dict[str, list[str]]) -> str:
+    """The country's value of ``crit`` and its position (``texts``: the positions per measure, found once)."""
     values = raw[crit.key]
-    where = position_text(values, i, crit)
+    if crit.key not in texts:
+        texts[crit.key] = positions(values, crit)
+    where = texts[crit.key][i]
     text = crit.describe(values[i])
     return f"{text} ({where})" if where else text
 

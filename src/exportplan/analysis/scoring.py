@@ -170,8 +170,9 @@ class ScoreResult:
         for crit in self.criteria:
             if self.weights.get(crit.key, 0.0) <= 0 or crit.key in self.uninformative:
                 continue
-            col = self.matrix[crit.key]
-            gone = tuple(c for c in order if np.isnan(col.loc[c]))
+            # One pass over the column, then plain lookups (not a pandas .loc per alternative).
+            missing = dict(zip(map(str, self.matrix.index), np.isnan(self.matrix[crit.key].to_numpy(dtype=float))))
+            gone = tuple(c for c in order if missing[c])
             if not gone or (skip_all and len(gone) == n):
                 continue
             groups.setdefault(gone, []).append(crit.label)
@@ -255,7 +256,9 @@ def _table(raw, norm, contrib, scores, coverage, criteria, wvec, names, flat) ->
     codes = list(raw.index)
     order = rank_order(scores, codes)
     keys = [c.key for c in criteria]
-    reasons = [_reason(i, raw, contrib, coverage, criteria, wvec, flat) for i in range(len(codes))]
+    values = raw[keys].to_numpy(dtype=float)  # the reasons read numbers, not pandas cells
+    where = _Positions(values, criteria)
+    reasons = [_reason(i, values, contrib, coverage, criteria, wvec, flat, where) for i in range(len(codes))]
     cols = {
         "code": pd.array(codes, dtype="str"),
         "name": pd.array([names[c] for c in codes], dtype="str"),
@@ -284,26 +287,56 @@ def position_text(values: np.ndarray, i: int, crit: Criterion) -> str:
     x = values[i]
     if crit.is_flag or seen.size < 2 or seen.min() == seen.max() or math.isnan(x):
         return ""
-    best, worst = ("lowest", "highest") if crit.direction == "cost" else ("highest", "lowest")
-    better = int(np.sum(seen < x)) if crit.direction == "cost" else int(np.sum(seen > x))
-    worse = int(np.sum(seen > x)) if crit.direction == "cost" else int(np.sum(seen < x))
-    tied = "tied " if int(np.sum(seen == x)) > 1 else ""
+    return _position_words(int(np.sum(seen < x)), int(np.sum(seen > x)), seen.size, crit.direction)
+
+
+def positions(values: np.ndarray, crit: Criterion) -> list[str]:
+    """:func:`position_text` of every alternative at once (one sort and two searches, not a scan each)."""
+    values = np.asarray(values, dtype=float)
+    seen = np.sort(values[~np.isnan(values)])
+    if crit.is_flag or seen.size < 2 or seen[0] == seen[-1]:
+        return [""] * len(values)
+    lower = np.searchsorted(seen, values, side="left").tolist()  # observed values below each value
+    higher = (seen.size - np.searchsorted(seen, values, side="right")).tolist()  # and above it
+    return ["" if math.isnan(x) else _position_words(lo, hi, seen.size, crit.direction)
+            for x, lo, hi in zip(values.tolist(), lower, higher)]
+
+
+def _position_words(lower: int, higher: int, size: int, direction: str) -> str:
+    """'tied 2nd highest of 14' from the counts of observed values below and above a value (``size`` in all)."""
+    best, worst = ("lowest", "highest") if direction == "cost" else ("highest", "lowest")
+    better, worse = (lower, higher) if direction == "cost" else (higher, lower)
+    tied = "tied " if size - lower - higher > 1 else ""
     if better == 0:
-        return f"{tied}{best} of {seen.size}"
+        return f"{tied}{best} of {size}"
     if worse == 0:
-        return f"{tied}{worst} of {seen.size}"
-    return f"{tied}{_ordinal(better + 1)} {best} of {seen.size}"
+        return f"{tied}{worst} of {size}"
+    return f"{tied}{_ordinal(better + 1)} {best} of {size}"
 
 
-def _describe_with_position(raw: pd.DataFrame, i: int, crit: Criterion) -> str:
-    values = raw[crit.key].to_numpy()
+class _Positions:
+    """Position texts per criterion column, found for the whole column the first time one is asked for."""
+
+    def __init__(self, values: np.ndarray, criteria: Sequence[Criterion]):
+        self.values, self.criteria, self.texts = values, criteria, {}
+
+    def __call__(self, i: int, j: int) -> str:
+        if j not in self.texts:
+            self.texts[j] = positions(self.values[:, j], self.criteria[j])
+        return self.texts[j][i]
+
+
+def _describe_with_position(values: np.ndarray, i: int, crit: Criterion, where: str | None = None) -> str:
+    """``crit``'s value of alternative ``i`` (``values``: the criterion's raw column) and its position
+    (``where``: its :func:`position_text` when already known)."""
     text = crit.describe(values[i])
-    where = position_text(values, i, crit)
+    where = position_text(values, i, crit) if where is None else where
     return f"{text} ({where})" if where else text
 
 
-def _reason(i, raw, contrib, coverage, criteria, wvec, flat) -> str:
-    """Plain-language reason for alternative ``i`` from its largest contributions and raw values.
+def _reason(i, raw: np.ndarray, contrib, coverage, criteria, wvec, flat, where: _Positions) -> str:
+    """Plain-language reason for alternative ``i`` from its largest contributions and raw values
+    (``raw``: alternatives × criteria, in ``criteria`` order).
 
     Uninformative criteria (``flat``) are never mentioned: they played no part in the score.
     Measures it has no data on are not listed here but once for all in
@@ -317,14 +350,14 @@ def _reason(i, raw, contrib, coverage, criteria, wvec, flat) -> str:
         return "no weighted criterion separates the alternatives (each has a single value)"
     if coverage[i] == 0:
         return "no data on any weighted criterion"
-    seen = [j for j in weighted if not np.isnan(raw.iat[i, j])]
+    seen = [j for j in weighted if not np.isnan(raw[i, j])]
     top = sorted((j for j in seen if contrib[i, j] > 0), key=lambda j: (-_key(contrib[i, j]), criteria[j].key))[:3]
     if top:
-        parts = [_describe_with_position(raw, i, criteria[j]) for j in top]
+        parts = [_describe_with_position(raw[:, j], i, criteria[j], where(i, j)) for j in top]
     else:
         heavy = sorted(seen, key=lambda j: (-_key(wvec[j]), criteria[j].key))[:2]
         parts = ["weakest on every weighted criterion: "
-                 + "; ".join(_describe_with_position(raw, i, criteria[j]) for j in heavy)]
+                 + "; ".join(_describe_with_position(raw[:, j], i, criteria[j], where(i, j)) for j in heavy)]
     return "; ".join(parts)
 
 
