@@ -10,6 +10,7 @@ import pytest
 
 from exportplan.demo.builder import build_demo
 from exportplan.errors import ExportPlanError
+from exportplan.store.data_version import data_version
 from exportplan.workspace import Workspace
 from exportplan.ws import markets as ws_markets
 from exportplan.ws import ranking_cache
@@ -202,6 +203,28 @@ def test_a_failing_build_is_not_kept(tmp_path):
         for _ in range(2):
             with pytest.raises(ExportPlanError):
                 ws.rank_markets(draws=DRAWS)
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_data_version_follows_imports_and_company_edits(tmp_path, backend, request):
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    ws = Workspace.init(tmp_path / "ws", name="Version", counties=["39049"], database_url=url)
+    try:
+        seen = [data_version(ws.store)]
+        path = tmp_path / "countries.csv"
+        path.write_text(COUNTRIES, encoding="utf-8")
+        ws.import_countries(path)
+        seen.append(data_version(ws.store))
+        ws.import_countries(path)  # the same file again: its rows are replaced under a new record
+        seen.append(data_version(ws.store))
+        key = ws.pipeline.add_company(name="Version Works", county_fips="39049")
+        seen.append(data_version(ws.store))
+        ws.pipeline.update_company(key, expected_version=1, target_markets="MEX")
+        seen.append(data_version(ws.store))
+        assert len(set(seen)) == len(seen)
+        assert data_version(ws.store) == seen[-1]  # nothing changed: the same version
     finally:
         ws.close()
 
