@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse
 from ...errors import ExportPlanError
 from ...ws.accounts import Throttled
 from ...ws.survey import SurveyInvalid
-from ..render import flash, render, table_html
+from ..render import FLASH_COOKIE, flash, render, table_html
 from ..routes import page
 from ..security import client_address
 
@@ -88,7 +88,7 @@ def survey_submit(request: Request):
 
 def survey_thanks(request: Request):
     """The thank-you page: the receipt number (left by the submission) and what happens next; nothing stored."""
-    message = request.cookies.get("exportplan_flash", "")
+    message = request.cookies.get(FLASH_COOKIE, "")
     receipt = message.split("%3A", 1)[-1] if message.startswith("receipt%3A") else ""
     return render(request, "survey_thanks.html", title="Thank you", receipt=receipt if receipt.isdigit() else "",
                   flash="")
