@@ -45,6 +45,23 @@ def test_init_writes_readable_config_and_opens_again(make_ws):
     again.close()
 
 
+def test_a_served_workspace_reads_settings_saved_by_another_process_or_request(tmp_path):
+    served = Workspace.init(tmp_path / "ws", name="Served", counties=OHIO)
+    assert served.reload_config_if_changed() is False  # the first call notes the file as read
+    other = Workspace.open(served.path)  # another worker, or a request's copy
+    try:
+        other.config["organization"]["staff"] = 7
+        other.save_config()
+        assert served.config["organization"].get("staff") != 7
+        assert served.reload_config_if_changed() is True
+        assert served.config["organization"]["staff"] == 7
+        assert served.for_request(user="x").config["organization"]["staff"] == 7
+        assert served.reload_config_if_changed() is False  # unchanged since
+    finally:
+        other.close()
+        served.close()
+
+
 def test_init_rejects_bad_county_codes(tmp_path):
     with pytest.raises(ExportPlanError, match="5-digit FIPS"):
         Workspace.init(tmp_path / "w", name="x", counties=["3904X"])

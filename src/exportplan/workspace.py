@@ -305,6 +305,26 @@ class Workspace:
     def save_config(self) -> None:
         self.context.save_config()
 
+    def reload_config_if_changed(self) -> bool:
+        """Read the settings file again when it changed since this workspace last read it (True when it did).
+
+        A web server keeps one open workspace and gives each request a copy of its settings; a request
+        that saves settings writes the file, and the server's workspace (in every worker process) calls
+        this before each request, so the next requests start from the saved settings. One ``stat`` a call.
+        """
+        path = self.path / cfg.CONFIG_FILE
+        try:
+            found = path.stat()
+        except OSError:
+            return False
+        stamp = (found.st_mtime_ns, found.st_size)
+        seen = self.__dict__.get("_config_stamp")
+        self.__dict__["_config_stamp"] = stamp
+        if seen is None or seen == stamp:
+            return False
+        self.context.config = cfg.load(self.path)
+        return True
+
     # ---- settings shortcuts ---------------------------------------------------
     @property
     def name(self) -> str:

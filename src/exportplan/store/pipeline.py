@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, literal, or_, select, update
 
 from . import schema as t
 from .db import Store
@@ -150,7 +150,7 @@ def delete_company(conn: Connection, company_id: int) -> None:
 
 
 def _filters(query, *, dialect: str = "", stage=None, sector=None, county=None, naics=None, search=None,
-             search_key=None):
+             search_key=None, tag=None):
     """``query`` narrowed by the filters of :func:`list_companies`.
 
     The name search is a substring match (``%text%``), which no B-tree index
@@ -168,6 +168,9 @@ def _filters(query, *, dialect: str = "", stage=None, sector=None, county=None, 
             query = query.where(column.in_([value] if isinstance(value, str) else list(value)))
     if naics:
         query = query.where(_c.naics.startswith(str(naics), autoescape=True))
+    if tag:  # one of the ';'-joined tags, any case: ';a;b;' contains ';b;'
+        tags = func.lower(literal(";") + func.replace(_c.tags, "; ", ";") + literal(";"))
+        query = query.where(tags.contains(f";{str(tag).strip().lower()};", autoescape=True))
     if search:
         name = _c.name if dialect == "sqlite" else func.lower(_c.name)
         matches = [name.contains(str(search).lower(), autoescape=True)]
@@ -244,6 +247,19 @@ def company_children(store: Store, table: str, company_id: int) -> list[dict]:
     """One company's rows of a child table, as records."""
     with store.engine.connect() as conn:
         return children(conn, table, [company_id]).to_dict("records")
+
+
+def company_records(store: Store, tables: Iterable[str], company_id: int) -> dict[str, list[dict]]:
+    """One company's rows of several child tables (table -> records in id, or year, order), on one connection
+    and without building frames: what a company's page reads."""
+    out = {}
+    with store.engine.connect() as conn:
+        for table in tables:
+            tb = CHILDREN[table]
+            order = tb.c.year if table == "company_sales" else tb.c.id
+            rows = conn.execute(select(tb).where(tb.c.company_id == int(company_id)).order_by(order)).mappings()
+            out[table] = [dict(r) for r in rows]
+    return out
 
 
 def all_children(store: Store, table: str) -> pd.DataFrame:

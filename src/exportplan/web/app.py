@@ -132,6 +132,7 @@ def create_app(workspace_dir: str | os.PathLike | None = None, *, workspace=None
         workspace, owned = Workspace.open(workspace_dir), True
     else:
         owned = False
+    workspace.reload_config_if_changed()  # notes the settings file as read now; requests reload it when it changes
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

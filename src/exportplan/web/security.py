@@ -197,6 +197,7 @@ def identify(request: Request) -> bool:
     """Set ``request.state`` user, session, via_token and ws from the API token or the session cookie (in the
     thread pool: it reads the database). False when an API token was sent and is no good."""
     base, state = request.app.state.workspace, request.state
+    base.reload_config_if_changed()  # settings saved by another request or worker
     state.user = state.session = None
     state.via_token = False
     probe = base.for_request(user="", clock=request.app.state.clock)

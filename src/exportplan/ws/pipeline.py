@@ -126,25 +126,27 @@ class Pipeline(Service):
             raise self._not_found(key)
         out = {"company_id": row["key"], **{c: row[c] for c in COMPANY_COLUMNS[1:]},
                **{c: row[c] for c in LIST_EXTRA}}
+        records = repo.company_records(self.ctx.store, CHILD_LISTS.values(), row["id"])
         for name, table in CHILD_LISTS.items():
-            records = repo.company_children(self.ctx.store, table, row["id"])
-            out[name] = [{k: v for k, v in r.items() if k != "company_id"} for r in records]
+            out[name] = [{k: v for k, v in r.items() if k != "company_id"} for r in records[table]]
         return out
 
     def companies(self, *, stage=None, sector=None, county=None, naics: str | None = None,
-                  search: str | None = None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+                  search: str | None = None, tag: str | None = None, limit: int | None = None,
+                  offset: int = 0) -> pd.DataFrame:
         """The companies, ordered by name: the template's columns plus version and who changed them when.
 
         Filters: ``stage``, ``sector`` and ``county`` (a value or a list),
         ``naics`` (a code prefix, e.g. "33"), ``search`` (text in the name,
-        any case or spelling); ``limit`` rows at most, from row ``offset``
+        any case or spelling), ``tag`` (one of the company's tags, any case); ``limit`` rows at most, from row
+        ``offset``
         (a page; :meth:`count_companies` gives the total).
         """
         from ..analysis.company_names import name_key
 
         frame = repo.list_companies(self.ctx.store, stage=stage, sector=sector, county=county, naics=naics,
-                                    search=search, search_key=name_key(search) if search else None, limit=limit,
-                                    offset=offset)
+                                    search=search, search_key=name_key(search) if search else None, tag=tag,
+                                    limit=limit, offset=offset)
         frame = frame.rename(columns={"key": "company_id"})[list(COMPANY_COLUMNS) + list(LIST_EXTRA)]
         frame["employees"] = frame["employees"].astype("Int64")
         frame["revenue_usd"] = frame["revenue_usd"].astype("float64")
@@ -152,12 +154,12 @@ class Pipeline(Service):
         return frame.reset_index(drop=True)
 
     def count_companies(self, *, stage=None, sector=None, county=None, naics: str | None = None,
-                        search: str | None = None) -> int:
+                        search: str | None = None, tag: str | None = None) -> int:
         """How many companies match the filters of :meth:`companies` (for paging with its ``limit``/``offset``)."""
         from ..analysis.company_names import name_key
 
         return repo.count_companies(self.ctx.store, stage=stage, sector=sector, county=county, naics=naics,
-                                    search=search, search_key=name_key(search) if search else None)
+                                    search=search, search_key=name_key(search) if search else None, tag=tag)
 
     def duplicates(self) -> pd.DataFrame:
         """Likely duplicate companies (similar normalized names in the same or a blank county) for staff to

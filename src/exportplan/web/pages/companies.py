@@ -2,8 +2,7 @@
 
 - The list filters by stage, sector, county, NAICS prefix and tag, searches the name, and pages
   with ``limit``/``offset`` in the database (``ws.pipeline.companies`` and ``count_companies``), so
-  it stays fast with tens of thousands of companies. The tag filter is not a filter of the service:
-  with a tag the page reads the other filters' matches and keeps those carrying the tag.
+  it stays fast with tens of thousands of companies.
 - The company page shows the profile, contacts (to staff only: personal data), the stage history,
   assessments, interactions, needs, referrals and outcomes (with their ids and attributions, from
   ``ws.initiatives.outcomes``). The matched programs (``ws.programs.match``: a second or so) are
@@ -99,14 +98,8 @@ def _page_number(query) -> int:
 def find_companies(ws, chosen: dict, page_number: int, size: int = PAGE_SIZE) -> tuple[pd.DataFrame, int]:
     """One page of the companies matching the filters, and how many match in all."""
     args = dict(stage=chosen["stage"] or None, sector=chosen["sector"] or None, county=chosen["county"] or None,
-                naics=chosen["naics"] or None, search=chosen["q"] or None)
+                naics=chosen["naics"] or None, search=chosen["q"] or None, tag=chosen["tag"] or None)
     offset = (page_number - 1) * size
-    if chosen["tag"]:
-        wanted = chosen["tag"].casefold()
-        frame = ws.pipeline.companies(**args)
-        keep = [any(t.casefold() == wanted for t in split_list(v)) for v in frame["tags"].fillna("")]
-        frame = frame[keep].reset_index(drop=True)
-        return frame.iloc[offset:offset + size], len(frame)
     return ws.pipeline.companies(**args, limit=size, offset=offset), ws.pipeline.count_companies(**args)
 
 

@@ -15,7 +15,6 @@ robustness.
 """
 from __future__ import annotations
 
-import copy
 import math
 import tempfile
 from dataclasses import dataclass
@@ -272,7 +271,6 @@ def save_weights(request: Request, kind: Kind) -> Response:
         context.update(error=f"The weights were not saved: {exc}", ranking=None)
         return render(request, "rankings_page.html", status_code=400, title=kind.title,
                       presets=_preset_options(kind), **context)
-    _publish(request, ws, kind.key)
     text = ", ".join(f"{_LABELS.get(k, k).lower()} {v:.2f}" for k, v in saved.items())
     return flash(RedirectResponse(f"/{kind.key}", status_code=303), request,
                  f"Saved as the workspace's default {kind.title.lower()} weights: {text}.")
@@ -291,18 +289,6 @@ def _save_market_weights(ws, choice: Choice) -> dict[str, float]:
     ws.config = config
     ws.save_config()
     return resolved
-
-
-def _publish(request: Request, ws, section: str) -> None:
-    """Make the saved section the one the next requests of this process start from.
-
-    Each request works on a copy of the served workspace's settings, so the copy this request saved
-    must be handed back to the served workspace; otherwise the page would show the old default
-    until the server restarts.
-    """
-    base = getattr(request.app.state, "workspace", None)
-    if base is not None and section in ws.config:
-        base.config[section] = copy.deepcopy(ws.config[section])
 
 
 # ---- the world map -----------------------------------------------------------------------------------
