@@ -167,6 +167,18 @@ def test_filters_and_order(ws):
     assert p.count_companies() == 4 and p.count_companies(stage="active", search="acme") == 1
 
 
+def test_the_tag_filter_matches_a_whole_tag_in_any_case(ws):
+    p = ws.pipeline
+    p.add_company(company_id="t1", name="One", tags="STEP grant; Aerospace")
+    p.add_company(company_id="t2", name="Two", tags="aerospace-supplier")
+    p.add_company(company_id="t3", name="Three", tags="aerospace")
+    p.add_company(company_id="t4", name="Four", tags="50%_off")
+    assert p.companies(tag="aerospace")["company_id"].tolist() == ["t1", "t3"]  # not 'aerospace-supplier'
+    assert p.companies(tag="step grant")["company_id"].tolist() == ["t1"]
+    assert p.companies(tag="50%_off")["company_id"].tolist() == ["t4"]  # wildcards are literal
+    assert p.count_companies(tag="AEROSPACE") == 2 and p.count_companies(tag="aero") == 0
+
+
 def test_likely_duplicates_are_listed_not_merged(ws):
     p = ws.pipeline
     p.add_company(company_id="x", name="Acme Tool & Die, Inc.", county_fips="39049")
