@@ -9,6 +9,15 @@
 - ``live_server``: the app served by uvicorn on a free port in a thread (its base URL), and
   ``browser``: Playwright's chromium (Debian's /usr/bin/chromium), skipped locally and failing in CI
   when either is missing. ``ARTIFACTS`` is where browser tests save their screenshots.
+
+Every browser test (a test that uses ``browser``) runs twice: once with the workspace on SQLite and once
+on PostgreSQL (``web_backend``: "sqlite" or "postgres", see :func:`pytest_generate_tests`). On
+PostgreSQL, ``live_server`` serves and ``web_copy`` gives copies of the same sample with the same users,
+built once per session in a database that the fixtures create and drop (``web_pg_sample``; each copy is
+a database made from it as a template, so a copy takes a second, not the minute of a build). The TestClient
+fixtures (``app``, ``client``, ``web_workspace``) stay on SQLite. The PostgreSQL run's screenshots go to
+``tests/artifacts/postgres/`` (``ARTIFACTS / name`` follows the test's backend), so neither run overwrites
+the other's.
 """
 from __future__ import annotations
 
@@ -17,11 +26,12 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, need
+from conftest import ROOT, _pg_admin_url, need
 
 #: The users of the sample workspace: role -> (user name, password).
 USERS = {
@@ -31,7 +41,21 @@ USERS = {
     "partner": ("partner", "partner password for tests"),
     "judge": ("sample-judge-1", "judge password for tests"),
 }
-ARTIFACTS = ROOT / "tests" / "artifacts"
+#: The workspace's database backends that every browser test runs on.
+BACKENDS = ("sqlite", "postgres")
+_IN_USE = {"backend": "sqlite"}  # the backend of the test that runs now (set by _backend_of_the_test)
+
+
+class _Artifacts(type(Path())):
+    """The screenshots' folder: ``ARTIFACTS / name`` is in ``postgres/`` under it while a test runs on
+    PostgreSQL, so that the two runs of a browser test keep their own screenshots."""
+
+    def __truediv__(self, name):
+        backend = _IN_USE["backend"]
+        return Path(str(self), name) if backend == "sqlite" else Path(str(self), backend, name)
+
+
+ARTIFACTS = _Artifacts(ROOT / "tests" / "artifacts")
 CHROMIUM = Path("/usr/bin/chromium")
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
@@ -77,12 +101,129 @@ def web_workspace(web_sample):
     ws.close()
 
 
+def pytest_generate_tests(metafunc):
+    """Every browser test (one that uses ``browser``) runs on each of :data:`BACKENDS`, grouped by backend
+    (``web_backend`` is session-scoped, so the PostgreSQL sample and server are made once)."""
+    if "browser" in metafunc.fixturenames and "web_backend" in metafunc.fixturenames:
+        metafunc.parametrize("web_backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def web_backend(request) -> str:
+    """The workspace's database for the test: "sqlite" (the default) or "postgres" (browser tests run on both)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(autouse=True)
+def _backend_of_the_test(request):
+    """Points :data:`ARTIFACTS` at the running test's backend (``postgres/`` for PostgreSQL)."""
+    callspec = getattr(request.node, "callspec", None)
+    backend = callspec.params.get("web_backend", "sqlite") if callspec else "sqlite"
+    _IN_USE["backend"] = backend
+    if backend != "sqlite":
+        Path(str(ARTIFACTS), backend).mkdir(parents=True, exist_ok=True)
+    yield
+    _IN_USE["backend"] = "sqlite"
+
+
+class PgSample:
+    """The sample workspace built on PostgreSQL: its folder and its database, kept unopened as the template
+    of the copies (PostgreSQL copies a database only while nobody is connected to it)."""
+
+    def __init__(self, folder: Path, database: str):
+        from sqlalchemy import create_engine
+
+        self.folder, self.database = folder, database
+        self.admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+
+    def url(self, database: str) -> str:
+        return _pg_admin_url().rsplit("/", 1)[0] + f"/{database}"
+
+    def create(self, template: str | None = None) -> str:
+        """A new database (empty, or a copy of ``template``); returns its name."""
+        from sqlalchemy import text
+
+        name = f"exportplan_web_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            if template:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  f"WHERE datname = '{template}' AND pid <> pg_backend_pid()"))
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            else:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        return name
+
+    def drop(self, name: str) -> None:
+        from sqlalchemy import text
+
+        with self.admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+    def copy(self, target: Path) -> str:
+        """The sample in folder ``target`` on a new database copied from the sample's; returns its name."""
+        name = self.create(template=self.database)
+        shutil.copytree(self.folder, target, ignore=shutil.ignore_patterns("sample-data"))
+        config = target / "exportplan.toml"
+        saved = config.read_text(encoding="utf-8")
+        assert saved.count(self.database) == 1, f"the sample's {config.name} does not name its database once"
+        config.write_text(saved.replace(self.database, name), encoding="utf-8")
+        return name
+
+
+@pytest.fixture(scope="session")
+def web_pg_sample(tmp_path_factory):
+    """The sample workspace on PostgreSQL with the users of :data:`USERS` (built once per session, about a
+    minute), in a database made here and dropped at the end; skipped locally, failing in CI, without a server."""
+    try:
+        import psycopg  # noqa: F401
+        from sqlalchemy import create_engine, text
+    except ImportError as exc:  # pragma: no cover
+        need(False, f"psycopg is not installed ({exc})")
+    try:
+        probe = create_engine(_pg_admin_url())
+        with probe.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        probe.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means no server
+        need(False, f"PostgreSQL is not reachable at {_pg_admin_url()} ({exc.__class__.__name__})")
+    from exportplan.demo.builder import build_demo
+
+    sample = PgSample(tmp_path_factory.mktemp("web-pg") / "sample", "")
+    sample.database = sample.create()
+    try:
+        ws = build_demo(sample.folder, database_url=sample.url(sample.database))
+        try:
+            assert ws.store.dialect == "postgresql"
+            add_users(ws)
+        finally:
+            ws.close()
+        yield sample
+    finally:
+        sample.drop(sample.database)
+        sample.admin.dispose()
+
+
+def _pg_copy(request, target: Path):
+    """A copy of the PostgreSQL sample in folder ``target``; yields the folder, drops the copy afterwards."""
+    sample = request.getfixturevalue("web_pg_sample")
+    name = sample.copy(target)
+    try:
+        yield target
+    finally:
+        sample.drop(name)
+
+
 @pytest.fixture
-def web_copy(web_sample, tmp_path) -> Path:
-    """A copy of the sample workspace's folder for one test, which may change it."""
+def web_copy(web_backend, request, tmp_path):
+    """A copy of the sample workspace's folder for one test, which may change it (on PostgreSQL in the
+    PostgreSQL run of a browser test: a database of its own, dropped afterwards)."""
     target = tmp_path / "sample"
-    shutil.copytree(web_sample, target, ignore=shutil.ignore_patterns("sample-data"))
-    return target
+    if web_backend == "postgres":
+        yield from _pg_copy(request, target)
+        return
+    shutil.copytree(request.getfixturevalue("web_sample"), target, ignore=shutil.ignore_patterns("sample-data"))
+    yield target
 
 
 @pytest.fixture(scope="session")
@@ -167,11 +308,26 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(web_workspace):
-    """The app over the shared sample workspace, served by uvicorn on a free port; yields the base URL."""
+def live_server(web_backend, request, tmp_path_factory):
+    """The app over the sample workspace, served by uvicorn on a free port; yields the base URL. On SQLite
+    the shared sample (:func:`web_workspace`); on PostgreSQL a copy of the PostgreSQL sample, made for the
+    session (tests do not change it)."""
+    from exportplan import Workspace
     from exportplan.web.app import create_app
 
-    application = create_app(workspace=web_workspace)
+    if web_backend == "sqlite":
+        yield from _serve(create_app(workspace=request.getfixturevalue("web_workspace")))
+        return
+    for folder in _pg_copy(request, tmp_path_factory.mktemp("web-pg-live") / "sample"):
+        ws = Workspace.open(folder)
+        try:
+            assert ws.store.dialect == "postgresql"
+            yield from _serve(create_app(workspace=ws))
+        finally:
+            ws.close()
+
+
+def _serve(application):
     with LiveServer(application) as server:
         application.state.cache.wait(120)
         yield server.url
