@@ -376,27 +376,6 @@ def test_a_company_link_opens_only_with_a_valid_token(web_workspace):
         assert visitor.get(f"/test-link/{token}").status_code == 404
 
 
-def test_survey_submissions_are_throttled_per_address(web_workspace, monkeypatch):
-    from exportplan.web import security
-    from exportplan.web.app import create_app
-
-    def submit(request):
-        csrf_token(request)
-        return PlainTextResponse("thanks")
-
-    monkeypatch.setattr(security, "SURVEY_LIMIT", 2)
-    app = create_app(workspace=web_workspace, warm=False, extra_routes=[
-        page("/survey/test-submit", submit, access="survey", methods=("GET", "POST"))])
-    address = f"survey-test-{uuid.uuid4().hex[:8]}"  # a counter of its own
-    with _fresh(app, address) as visitor:
-        visitor.get("/survey/test-submit")
-        token = visitor.cookies.get(CSRF_COOKIE)
-        answers = [visitor.post("/survey/test-submit", data={"csrf_token": token}).status_code for _ in range(3)]
-        assert answers == [200, 200, 429]
-        assert visitor.post("/survey/test-submit", data={"csrf_token": "forged"}).status_code == 403
-        assert visitor.get("/survey/test-submit").status_code == 200  # reading the form is not counted
-
-
 def test_request_bodies_over_the_limit_are_refused(web_workspace, monkeypatch):
     from exportplan.web import app as app_module
 

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, literal, or_, select, update
 
 from . import schema as t
-from .db import Store
+from .db import Store, read_frame
 
 #: The stored fields of a company record (its key and values), without bookkeeping.
 COMPANY_FIELDS = ("key", "name", "name_key", "naics", "sector", "county_fips", "city", "employees", "revenue_usd",
@@ -333,6 +333,16 @@ def changes(store: Store, entity: str | None = None, entity_id: str | None = Non
     if entity_id is not None:
         query = query.where(t.changes.c.entity_id == str(entity_id))
     return _read(store, query)
+
+
+def recent_changes(store: Store, limit: int = 10, *, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The newest ``limit`` rows of the audit log (at, user, entity, entity_id, field, old, new), newest first;
+    without the entity kinds ``exclude`` names (e.g. ``session``: sign-ins)."""
+    columns = ["at", "user", "entity", "entity_id", "field", "old", "new"]
+    query = select(*[t.changes.c[c] for c in columns]).order_by(t.changes.c.id.desc()).limit(int(limit))
+    if exclude:
+        query = query.where(t.changes.c.entity.not_in(list(exclude)))
+    return read_frame(store, query, columns)
 
 
 def last_change(conn: Connection, entity: str, entity_id: str) -> dict | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from . import schema as t
@@ -68,22 +67,10 @@ def count_sessions(store: Store, user_id: int | None = None) -> int:
         return len(conn.execute(query).all())
 
 
-def recent_changes(store: Store, limit: int = 10, *, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The newest ``limit`` rows of the audit log (at, user, entity, entity_id, field, old, new), newest first;
-    without the entity kinds ``exclude`` names (e.g. ``session``: sign-ins)."""
-    columns = ["at", "user", "entity", "entity_id", "field", "old", "new"]
-    query = select(*[t.changes.c[c] for c in columns]).order_by(t.changes.c.id.desc()).limit(int(limit))
-    if exclude:
-        query = query.where(t.changes.c.entity.not_in(list(exclude)))
-    with store.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=columns)
-
-
 def add_audit(store: Store, conn: Connection, rows: list[dict]) -> int:
     """Append to the audit log (``changes``): at, user, entity, entity_id, field, old, new."""
     return store.insert(conn, t.changes, rows)
 
 
 __all__ = ["insert_session", "session_with_user", "touch_session", "delete_session", "delete_user_sessions",
-           "prune_sessions", "count_sessions", "recent_changes", "add_audit"]
+           "prune_sessions", "count_sessions", "add_audit"]

@@ -53,8 +53,6 @@ IDLE_TIMEOUT = _dt.timedelta(hours=4)
 LIFETIME = _dt.timedelta(days=7)
 #: A session's last use is written at most this often.
 TOUCH_EVERY = _dt.timedelta(minutes=1)
-#: Submissions of the public survey allowed per client address and window (seconds).
-SURVEY_LIMIT, SURVEY_WINDOW = 10, 3600
 #: Password checks running at once per worker: each argon2id check takes 64 MiB and a few tens of
 #: milliseconds, so a burst of sign-ins waits here instead of exhausting the server's memory.
 _HASHING = threading.BoundedSemaphore(4)
@@ -232,11 +230,6 @@ def _identify(request: Request, access: str) -> Response | None:
     return None
 
 
-def _survey_allowed(request: Request) -> bool:
-    """Count one survey submission of the client's address; False once the window's limit is passed."""
-    return request.state.ws.accounts.hit(f"survey:{client_address(request)}", SURVEY_LIMIT, SURVEY_WINDOW)
-
-
 def guarded(endpoint: Callable, access: str) -> Callable:
     """``endpoint`` behind the checks of this module (see the module's docstring)."""
     is_async = inspect.iscoroutinefunction(endpoint)
@@ -253,8 +246,6 @@ def guarded(endpoint: Callable, access: str) -> Callable:
             if not request.state.via_token and not _csrf_ok(request, request.state.form):
                 return refuse(request, 403, "The form's security token is missing or out of date (CSRF check): "
                                             "reload the page and submit it again.")
-            if access == "survey" and not await run_in_threadpool(_survey_allowed, request):
-                return refuse(request, 429, "Too many survey submissions from this address; try again in an hour.")
         try:
             response = await endpoint(request) if is_async else await run_in_threadpool(endpoint, request)
         except ConflictError as exc:

@@ -418,6 +418,11 @@ class Pipeline(Service):
         """The audit log (at, user, entity, entity_id, field, old, new), oldest first; of one company with ``key``."""
         return repo.changes(self.ctx.store, "company" if key else None, key)
 
+    def recent_changes(self, limit: int = 10, *, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The newest ``limit`` entries of the audit log (at, user, entity, entity_id, field, old, new), newest
+        first, of every kind of record but those ``exclude`` names (e.g. ``session``: sign-ins)."""
+        return repo.recent_changes(self.ctx.store, limit, exclude=tuple(exclude))
+
     def last_contacts(self) -> pd.DataFrame:
         """company_id, last_contact: each company's latest interaction date ('' when none)."""
         return repo.last_contacts(self.ctx.store).rename(columns={"key": "company_id"})

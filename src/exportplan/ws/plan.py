@@ -82,6 +82,10 @@ class PlanService(Service):
                             str(row.get("updated_by") or ""))
         return PlanText(section, self.draft(section), int(row["version"]) if row else 0, True)
 
+    def saved_texts(self) -> pd.DataFrame:
+        """The staff sections saved so far (section, text, version, updated_at, updated_by), by section."""
+        return repo.list_texts(self.ctx.store)
+
     def draft(self, section: str) -> str:
         """The draft of a staff section, written from this workspace's findings."""
         self._check_section(section)
@@ -206,6 +210,11 @@ class PlanService(Service):
         meta = self.ws.pipeline.companies(limit=1).attrs.get("exportplan")
         return funnel_chart(stages, path, meta=meta, exporting=EXPORTING_STAGES,
                             suppress_below=SUPPRESS_BELOW if self.public else 0)
+
+    def use_facts(self, facts: drafts.Facts) -> None:
+        """Draft from these facts (made moments ago, e.g. by a web server's background cache) instead of
+        computing them again: they need the rankings, which take seconds."""
+        self.__dict__.setdefault("_cache", {})["facts"] = facts
 
     def facts(self) -> drafts.Facts:
         """What the drafts name: the region's top sectors, markets and gaps, its role and pipeline."""

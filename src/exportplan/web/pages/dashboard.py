@@ -13,8 +13,6 @@ import pandas as pd
 from starlette.requests import Request
 
 from ...analysis.roles import can
-from ...store import plan as plan_repo
-from ...store import web_sessions as activity
 from ...ws.plan import STAFF_SECTIONS
 from ..render import render, table_html
 from ..routes import page
@@ -46,7 +44,7 @@ def warm(cache) -> None:
 
 def plan_status(ws) -> list[dict]:
     """Each staff section of the plan: saved by staff (who, when) or still the draft from the data."""
-    saved = {row["section"]: row for row in plan_repo.list_texts(ws.store).to_dict("records")
+    saved = {row["section"]: row for row in ws.plan.saved_texts().to_dict("records")
              if str(row.get("text") or "").strip()}
     return [dict(key=key, title=title, saved=key in saved, updated_by=str(saved.get(key, {}).get("updated_by") or ""),
                  updated_at=str(saved.get(key, {}).get("updated_at") or "")[:16].replace("T", " "))
@@ -55,7 +53,7 @@ def plan_status(ws) -> list[dict]:
 
 def recent_activity(ws, limit: int = ACTIVITY_ROWS) -> pd.DataFrame:
     """The newest changes of the audit log (who changed what, when; sign-ins left out)."""
-    rows = activity.recent_changes(ws.store, limit, exclude=("session",))
+    rows = ws.pipeline.recent_changes(limit, exclude=("session",))
     what = rows["entity"].astype(str) + " " + rows["entity_id"].astype(str)
     change = [(f"{field}: {new}" if new else field) if not old else f"{field}: {old} \u2192 {new}"
               for field, old, new in zip(rows["field"], rows["old"], rows["new"])]

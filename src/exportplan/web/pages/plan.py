@@ -67,7 +67,7 @@ def plan_service(request: Request):
     cache = getattr(request.app.state, "cache", None)
     facts = cache.get(FACTS_KEY, lambda ws: ws.plan.facts(), FACTS_AGE) if cache is not None else None
     if facts is not None:
-        plan.__dict__.setdefault("_cache", {})["facts"] = facts
+        plan.use_facts(facts)
     return plan
 
 
