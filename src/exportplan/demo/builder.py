@@ -192,6 +192,7 @@ def show_demo(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
     show_markets(ws, echo)
     show_pipeline(ws, echo)
     show_programs(ws, echo)
+    show_own_programs(ws, echo)
     show_plan(ws, echo)
 
 
@@ -301,6 +302,37 @@ def show_programs(ws: Workspace, echo: Callable[[str], None] = print) -> list[Pa
     return written
 
 
+def show_own_programs(ws: Workspace, echo: Callable[[str], None] = print) -> list[Path]:
+    """The organization's own programs: the runs, their results (each company and outcome once in the
+    totals) and one cohort company's own export plan as a PDF."""
+    from ..output.tables import render_text_table
+
+    banner = f" [{SAMPLE_BANNER}]" if ws.is_sample else ""
+    echo("")
+    echo(f"== {ws.name}: the organization's own programs{banner} ==")
+    runs = ws.initiatives.list()
+    if not len(runs):
+        echo("No programs of the organization's own are recorded ('exportplan initiatives add').")
+        return []
+    echo(render_text_table(runs[["key", "kind", "start_date", "end_date", "companies"]], max_rows=10))
+    report = ws.initiatives.report()
+    echo("Results (an outcome attributed to several programs counts in each; the totals count it once):")
+    echo(render_text_table(report[["name", "companies_served", "plans_written", "outcomes", "first_exports",
+                                   "export_sales_usd", "sales_per_grant_dollar"]], max_rows=10))
+    written: list[Path] = []
+    cohorts = runs[runs["kind"] == "cohort"]
+    if len(cohorts):
+        members = ws.initiatives.members(str(cohorts["key"].iloc[0]))
+        plans = members[members["plan_status"] == "written"]
+        if len(plans):
+            key = str(plans["company"].iloc[0])
+            written = list(ws.company_plans.build(key, formats=("pdf",)).values())
+            echo(f"A cohort company's own export plan: {written[0]}")
+    echo(f"Explore further: exportplan -w {ws.path} initiatives show KEY | initiatives competition results KEY | "
+         "companies plan ID --format pdf,docx")
+    return written
+
+
 def show_plan(ws: Workspace, echo: Callable[[str], None] = print) -> dict[str, Path]:
     """Build the sample's full regional export plan (every format, internal edition) and say where it is."""
     banner = f" [{SAMPLE_BANNER}]" if ws.is_sample else ""
@@ -314,4 +346,6 @@ def show_plan(ws: Workspace, echo: Callable[[str], None] = print) -> dict[str, P
          "file. The staff sections are drafts from the data: edit them with 'exportplan -w "
          f"{ws.path} plan edit SECTION', set the goals' targets with 'plan goals --set KEY=TARGET --year YEAR', "
          "and build the public edition with 'plan build --edition public'.")
+    echo(f"The web app: 'exportplan -w {ws.path} users create NAME --role admin', then 'exportplan -w {ws.path} "
+         "serve' and open http://127.0.0.1:8000.")
     return written
