@@ -304,7 +304,7 @@ class LiveServer:
 
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=15)
+        self.thread.join(timeout=180)  # the app waits for its background figures (app.SHUTDOWN_WAIT)
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,8 @@ from exportplan.analysis.pipeline_terms import SERVICE_CATEGORIES, STAGE_HELP, S
 from exportplan.analysis.readiness import ITEMS, ITEMS_BY_KEY
 
 #: Barriers a company may name (plus ``other``, described in ``barrier_other``).
+#: A survey response's review status.
+STATUSES = ("pending", "accepted", "rejected")
 BARRIERS = (
     "finding buyers, distributors or agents", "knowing which markets to target", "financing export orders",
     "getting paid and credit risk", "foreign regulations, standards and certification",

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import click
 
-from ..ws.survey import STATUSES, Survey
+from ..analysis.survey_form import STATUSES
 from .main import cli, current_workspace, emit_table, friendly, table_output, workspace_option
 
 LIST_COLUMNS = ["id", "submitted_at", "company_name", "status", "reviewed_at", "reviewed_by", "company_id"]
 
 
-def _survey(ctx) -> Survey:
+def _survey(ctx):
     return current_workspace(ctx).survey
 
 

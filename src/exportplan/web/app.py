@@ -38,6 +38,10 @@ MAX_BODY = 50 * 1024 * 1024
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+#: Seconds a shutting-down app waits for the background figures being made (they hold database connections).
+SHUTDOWN_WAIT = 120.0
+
+
 class Cache:
     """Figures that take long to compute (rankings, goal progress), kept per process and refreshed in the
     background, so that a page never waits for them after the first time.
@@ -141,6 +145,8 @@ def create_app(workspace_dir: str | os.PathLike | None = None, *, workspace=None
 
             dashboard.warm(app.state.cache)
         yield
+        # the background figures being made use the workspace's connections: let them finish first
+        app.state.cache.wait(timeout=SHUTDOWN_WAIT)
         if owned:
             workspace.close()
 

@@ -56,6 +56,8 @@ runs), else the five traded clusters with the highest LQ.
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -463,6 +465,22 @@ class Markets(Service):
         preset = preset or settings.get("preset") or "balanced"
         overrides = weights if weights is not None else (settings.get("weights") or None)
         group_weights = resolve_weights("market", preset, overrides)
+        # The same ranking asked again (a page reloaded, another user, the plan) is kept too, under the same
+        # data-and-settings stamp as the inputs; each caller gets its own copy of the tables and lists.
+        key = ("markets-ranking", sector, preset, tuple(sorted(group_weights.items())), method, int(draws), seed,
+               int(top_k), year, bool(doing_business))
+        kept = ranking_cache.cached(self.ctx, key, lambda: self._rank(sector, preset, group_weights, method, draws,
+                                                                       seed, top_k, year, doing_business))
+        outcome = dataclasses.replace(kept.outcome, table=kept.outcome.table.copy(),
+                                      notes=list(kept.outcome.notes), dropped=list(kept.outcome.dropped))
+        meta = copy.deepcopy(kept.meta)
+        outcome.table.attrs["exportplan"] = meta
+        return MarketRanking(outcome, meta, kept.sector)
+
+    def _rank(self, sector, preset: str, group_weights: dict, method: str, draws: int, seed: int, top_k: int,
+              year: int | None, doing_business: bool) -> MarketRanking:
+        """The ranking itself (see :meth:`rank_markets`) on the kept inputs."""
+        settings = self.ctx.config.get("markets", {})
         data, chosen, priority, where, mm = self._ranking_inputs(sector, year, bool(doing_business))
         floor = float(settings.get("coverage_floor", am.COVERAGE_FLOOR))
         outcome = am.rank_matrix(mm, group_weights, method=method, draws=draws, seed=seed, top_k=top_k, floor=floor)

@@ -24,6 +24,7 @@ table and then the ``weights`` argument. Nothing is saved unless
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -279,6 +280,20 @@ class Sectors(Service):
         if not isinstance(top_k, (int, np.integer)) or top_k < 1:
             raise ExportPlanError(f"top_k must be a whole number >= 1, not {top_k!r}.")
         group_weights, preset = self.sector_weights(preset, weights)
+        # The same ranking asked again (a page reloaded, another user, the plan) is kept under the same
+        # data-and-settings stamp as the inputs; each caller gets its own copy of the table, notes and meta.
+        key = ("sectors-ranking", by, level, preset, tuple(sorted(group_weights.items())), method, int(draws), seed,
+               int(top_k), year, normalize)
+        kept = ranking_cache.cached(self.ctx, key, lambda: self._rank(by, level, preset, group_weights, method,
+                                                                       draws, seed, top_k, year, normalize))
+        meta = copy.deepcopy(kept.meta)
+        table = kept.table.copy()
+        table.attrs["exportplan"] = meta
+        return replace(kept, table=table, notes=list(kept.notes), meta=meta)
+
+    def _rank(self, by: str, level: int | None, preset: str, group_weights: dict, method: str, draws: int, seed: int,
+              top_k: int, year: int | None, normalize: str) -> SectorRanking:
+        """The ranking itself (see :meth:`rank_sectors`) on the kept inputs."""
         alts, info, tables, sm, feed_note, bounded = self._ranking_inputs(by, level, year, seed)
         crit_weights = spread_group_weights(group_weights, sm.criteria)
         result = score(sm.matrix, sm.criteria, crit_weights, method=method, normalize=normalize, names=sm.names)

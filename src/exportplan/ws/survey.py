@@ -27,6 +27,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ..analysis import survey_form as form
+from ..analysis.survey_form import STATUSES
 from ..analysis.pipeline_bundle import derive_key, join_list, split_list
 from ..errors import ExportPlanError
 from ..store import pipeline as audit_log
@@ -36,7 +37,6 @@ from .context import Service
 
 #: The audit log's entity for a survey response.
 ENTITY = "survey_response"
-STATUSES = ("pending", "accepted", "rejected")
 _REASON_MAX = 500
 
 
