@@ -564,3 +564,27 @@ def test_real_region_export_profile_shows_the_brookings_county_sum(columbus, sha
     for fmt in ("md", "html"):
         assert shown in columbus["written"][fmt].read_text(encoding="utf-8"), fmt
     assert shown in docx_text(columbus["written"]["docx"])
+
+
+@pytest.mark.parametrize("edition", ["internal", "public"])
+def test_the_own_programs_and_their_results_are_in_the_implementation_and_metrics(sample, edition):
+    """Issue 12: the implementation section lists the organization's programs with their results, and the
+    metrics section their KPIs, the totals counting each company and outcome once (the service's report)."""
+    plan = sample["model"][edition]
+    report = sample["ws"].initiatives.report()
+    tables = {t.key: t for t in plan.tables()}
+    runs = tables["own_programs"].frame
+    assert len(runs) == len(sample["ws"].initiatives.list()) == 3
+    results, costs = tables["program_results"].frame, tables["program_costs"].frame
+    assert list(results["name"]) == list(report["name"]) == list(costs["name"])
+    total = report[report["key"] == "total"].iloc[0]
+    shown = costs[costs["name"] == total["name"]].iloc[0]
+    assert shown["cost (USD)"] == total["cost_usd"] and shown["outcomes"] == total["outcomes"]
+    # the totals count each outcome once: not the sum of the programs' rows
+    assert total["outcomes"] < report.loc[report["key"] != "total", "outcomes"].sum()
+    section = {s.key: s for s in plan.walk()}
+    assert any(getattr(b, "key", "") == "own_programs" for b in section["implementation"].blocks)
+    assert any(getattr(b, "key", "") == "program_costs" for b in section["metrics"].blocks)
+    if edition == "public":  # counts of companies under 3 are hidden
+        small = report["first_exports"].between(1, 2)
+        assert (results.loc[small.values, "first exports"] == "<3").all() and small.any()

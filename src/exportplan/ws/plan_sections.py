@@ -355,11 +355,14 @@ def program_results(svc) -> list[Block]:
         report = _program_report(svc)
         if not len(report) or not (report["key"] != "total").any():
             return []
+        # two tables, so that each fits a page's width
         return [table(svc, "program_results", "Results of the organization's programs", report,
-                      ["name", "kind", "companies_served", "plans_written", "outcomes", "first_exports",
-                       "new_markets", "export_sales_usd", "cost_usd", "grants_usd", "sales_per_grant_dollar",
-                       "cost_per_outcome"], formats=PROGRAM_FORMATS, counts=PROGRAM_COUNTS, shares=PROGRAM_SHARES,
-                      max_rows=None)]
+                      ["name", "companies_served", "plans_written", "first_exports", "new_markets",
+                       "export_sales_usd"], formats=PROGRAM_FORMATS, counts=PROGRAM_COUNTS, shares=PROGRAM_SHARES,
+                      max_rows=None),
+                table(svc, "program_costs", "Costs and returns of the organization's programs", report,
+                      ["name", "outcomes", "cost_usd", "grants_usd", "sales_per_grant_dollar", "cost_per_outcome"],
+                      formats=PROGRAM_FORMATS, counts=PROGRAM_COUNTS, shares=PROGRAM_SHARES, max_rows=None)]
 
     return guarded(build, "the programs' results", "Attribute outcomes to programs with 'exportplan initiatives "
                    "attribute OUTCOME_ID PROGRAM'.")
