@@ -276,3 +276,36 @@ def test_robust_needs_coverage_of_at_least_06():
                                                               "X": False}
     with pytest.raises(ExportPlanError, match="coverage is missing"):
         monte_carlo(r.norm, r.weights, draws=10, coverage={"T": 1.0})
+
+
+def test_orders_by_sorted_keys_equal_a_stable_argsort_with_ties_and_missing():
+    """orders/top_orders (a sort of whole-number keys) rank as a stable argsort of (−rounded score, code)."""
+    from exportplan.analysis.batch_scoring import orders, top_orders
+    from exportplan.analysis.scoring import rank_keys
+
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 5, 300):
+        scores = rng.random((40, n))
+        scores[:, : n // 2] = np.round(scores[:, : n // 2], 1)  # many exact ties, broken by column
+        scores[:, 1::7] += 1e-14  # equal up to the rank keys' rounding: ties too
+        scores[rng.random((40, n)) < 0.15] = np.nan  # last, by column
+        expected = np.argsort(-rank_keys(scores), axis=1, kind="stable")
+        assert np.array_equal(orders(scores), expected)
+        for k in (1, 3):
+            assert np.array_equal(top_orders(scores, k), expected[:, : min(k, n)])
+
+
+def test_smallest_reorder_on_many_alternatives_equals_the_walk_over_all_of_them(monkeypatch):
+    """Leaving out the alternatives that cannot reach the top k (weighted sum) changes no threshold or top k."""
+    from exportplan.analysis import reorder
+
+    m = random_matrix(120, seed=9)
+    r = score(m, CRITERIA, WEIGHTS)
+    fast = smallest_reorder(r.norm, r.weights, top_k=4, names=r.names)
+    pruned = []
+    original = reorder._contenders
+    monkeypatch.setattr(reorder, "_contenders", lambda *a: pruned.append(len(original(*a).codes)) or a[0])
+    full = smallest_reorder(r.norm, r.weights, top_k=4, names=r.names)
+    assert min(pruned) < 120  # the fast walk did leave alternatives out
+    pd.testing.assert_frame_equal(fast, full, check_exact=True)
+    assert (fast["direction"] != "").any()

@@ -113,17 +113,45 @@ def batch_scores(inputs: BatchInputs, weights: np.ndarray) -> np.ndarray:
     return np.divide(dm, total, out=np.full(total.shape, np.nan), where=total > 0)
 
 
-def orders(scores: np.ndarray) -> np.ndarray:
-    """Per row, alternative positions best first (score desc, NaN last, ties in column = code order)."""
+def _sort_keys(scores: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """One whole-number sort key per cell, ``(10^12 − rank key) << bits | column``, and ``bits``.
+
+    The rounded score (:func:`~exportplan.analysis.scoring.rank_keys`, below 2^40) comes first and the
+    column (code order) last, so the keys are unique within a row and sorting the keys themselves (a
+    value sort, faster than an argsort) orders the row as a stable argsort of the scores would; the
+    low ``bits`` of each sorted key give back its column. None when the columns need more bits than
+    fit (over 8 million alternatives).
+    """
     n = scores.shape[1]
-    # One key per cell (rounded score, then column = code order) makes every key unique,
-    # so the fast default sort gives the order a stable sort would. The keys stay below
-    # 2^53 for up to ~9,000 alternatives, so float64 holds them exactly.
+    bits = max(1, (n - 1).bit_length())
+    if bits > 23:
+        return None
+    key = rank_keys(scores).astype(np.int64)
+    np.subtract(RANK_SCALE, key, out=key)
+    np.left_shift(key, bits, out=key)
+    key |= np.arange(n, dtype=np.int64)
+    return key, bits
+
+
+def _float_keys(scores: np.ndarray) -> np.ndarray:
+    """The keys of :func:`_sort_keys` as floats (rank key × n + column), for argsort when the bits run out."""
+    n = scores.shape[1]
     key = rank_keys(scores)
     np.subtract(float(RANK_SCALE), key, out=key)
     key *= n
     key += np.arange(n, dtype=float)
-    return np.argsort(key, axis=1)
+    return key
+
+
+def orders(scores: np.ndarray) -> np.ndarray:
+    """Per row, alternative positions best first (score desc, NaN last, ties in column = code order)."""
+    found = _sort_keys(scores)
+    if found is None:
+        return np.argsort(_float_keys(scores), axis=1)
+    key, bits = found
+    key.sort(axis=1)
+    key &= (1 << bits) - 1
+    return key
 
 
 def top_orders(scores: np.ndarray, k: int) -> np.ndarray:
@@ -134,14 +162,14 @@ def top_orders(scores: np.ndarray, k: int) -> np.ndarray:
     first k positions of the full sort.
     """
     n = scores.shape[1]
-    if k >= n:
+    found = _sort_keys(scores) if k < n else None
+    if found is None:
         return orders(scores)
-    key = rank_keys(scores)
-    np.subtract(float(RANK_SCALE), key, out=key)
-    key *= n
-    key += np.arange(n, dtype=float)
-    part = np.argpartition(key, k - 1, axis=1)[:, :k]
-    return np.take_along_axis(part, np.argsort(np.take_along_axis(key, part, axis=1), axis=1), axis=1)
+    key, bits = found
+    part = np.partition(key, k - 1, axis=1)[:, :k]
+    part.sort(axis=1)
+    part &= (1 << bits) - 1
+    return part
 
 
 def ranks_from_orders(order: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ here) for the method (methods.md §3).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Mapping, Sequence
 
@@ -23,7 +24,12 @@ from exportplan.errors import ExportPlanError
 DEFAULT_DELTAS = (-0.2, -0.1, 0.1, 0.2)
 _BISECT_TOL = 1e-9
 _BISECT_DEPTH = 5  # halvings scored together in one block (31 midpoints)
-_FIRST_BLOCK = 32  # grid points scored in the first block of a walk; each next block is twice as large
+_FIRST_BLOCK = 32  # grid points scored in the first block of a walk; each next block is twice as large,
+_BLOCK_CELLS = 32_768  # up to this many grid points × alternatives (larger products go multi-threaded in BLAS,
+#                        which on a busy machine costs far more than it saves at these sizes)
+#: How far below the k-th best a score may be and still be kept as a contender (:func:`_contenders`): far above
+#: a score's floating-point noise (~1e-15) and the rank keys' rounding (1e-12).
+_CONTENDER_MARGIN = 1e-9
 
 
 def shifted_weights(w: np.ndarray, j: int, t: np.ndarray) -> np.ndarray:
@@ -131,27 +137,57 @@ def _first_change(inputs: BatchInputs, j: int, target: float, base_top, k: int, 
 
     The grid is scored in growing blocks and the walk stops at the first
     block with a change (the first change is the same as scoring the whole
-    grid at once); only the top k of each row is ordered (:func:`top_orders`).
+    grid at once); only the top k of each row is ordered (:func:`top_orders`), and
+    only the alternatives that can reach it are scored (:func:`_contenders`).
     """
     wj = inputs.w[j]
     if wj >= 1.0 or wj == target:
         return None
+    inputs = _contenders(inputs, j, target, k)
     steps = max(1, math.ceil(abs(target - wj) / resolution))
     grid = wj + (target - wj) * np.arange(1, steps + 1) / steps
     base_idx = np.searchsorted(inputs.codes, base_top)  # codes are sorted
     first, start, size = None, 0, _FIRST_BLOCK
+    largest = max(_FIRST_BLOCK, _BLOCK_CELLS // max(1, len(inputs.codes)))
     while first is None and start < steps:
         block = grid[start:start + size]
         tops = top_orders(batch_scores(inputs, shifted_weights(inputs.w, j, block)), k)
         changed = np.any(tops != base_idx, axis=1)
         if changed.any():
             first = start + int(np.argmax(changed))
-        start, size = start + len(block), size * 2
+        start, size = start + len(block), min(size * 2, largest)
     if first is None:
         return None
     hi = _bisect(inputs, j, (wj if first == 0 else grid[first - 1]), grid[first], base_idx, k)
     top = top_orders(batch_scores(inputs, shifted_weights(inputs.w, j, hi)), k)[0]
     return float(hi), tuple(inputs.codes[top].tolist())
+
+
+def _contenders(inputs: BatchInputs, j: int, target: float, k: int) -> BatchInputs:
+    """The alternatives that can be in the top k while w_j moves from its value to ``target`` (weighted sum).
+
+    Under the weighted sum a score is ``num(t) / den(t)`` with both linear in the new weight ``t`` (the
+    other weights scaled by ``(1 − t)/(1 − w_j)``), so it is monotone in ``t`` and its extremes over the
+    walk are at its two ends (a score that is NaN, no weighted data, only ever ranks last). An
+    alternative whose better end is below the k-th best of the worse ends (less a margin) is beaten by
+    at least k others at every weight of the walk and is never in the top k: leaving it out changes no
+    top k, since the others keep their scores and their order (ties by code: the kept ones stay sorted).
+    TOPSIS scores need not be monotone: they keep every alternative.
+    """
+    n = len(inputs.codes)
+    if inputs.method != "weighted" or k >= n:
+        return inputs
+    ends = batch_scores(inputs, shifted_weights(inputs.w, j, np.array([inputs.w[j], target])))
+    ends = np.where(np.isnan(ends), -np.inf, ends)
+    worse, better = ends.min(axis=0), ends.max(axis=0)
+    floor = np.partition(worse, n - k)[n - k]  # the k-th best of the worse ends
+    if not math.isfinite(floor):
+        return inputs
+    keep = np.flatnonzero(better >= floor - _CONTENDER_MARGIN)
+    if len(keep) == n:
+        return inputs
+    return dataclasses.replace(inputs, codes=inputs.codes[keep], x0=inputs.x0[keep], mask=inputs.mask[keep],
+                               gap=inputs.gap[keep])
 
 
 def _bisect(inputs: BatchInputs, j: int, lo: float, hi: float, base_idx: np.ndarray, k: int) -> float:

@@ -17,7 +17,7 @@ Three views, all computed from the normalized matrix of a
   as variable (a sum of Dirichlet components is again Dirichlet) but also
   reshuffles weight inside a group: a measure weight of 0.04 then varies by
   about ±69% and one of 0.02 by about ±98%.
-  All draws are scored with matrix products and ranked with argsort (in
+  All draws are scored with matrix products and ranked with one sort (in
   cache-sized blocks of draws, no per-draw Python loop);
   the result gives per alternative the median rank, the 5th-95th percentile
   ranks, the probability of ranking first and in the top *k* (the rank
