@@ -1,33 +1,32 @@
-"""The version of the stored data the rankings read: a cheap fingerprint that changes with every change.
+"""The version of the stored data: a number that changes with every change, read in one look-up.
 
-Every import and download writes a provenance record in the transaction
-that stores its rows (a new id, its time, checksum and row count); an
-import that replaces rows prunes the records nothing refers to any more, so
-the set of records changes too. Companies entered or edited in exportplan
-write no new record: an edit raises the company's ``version``, an addition
-or a merge changes the count and the largest id. :func:`data_version`
-reads both in two small queries, so that a cache of the rankings' inputs
-(:mod:`exportplan.ws.ranking_cache`) can check it on every call.
+Every transaction that changes the workspace's data (``Store.transaction``:
+imports, downloads, companies entered or edited, plan texts, programs,
+accounts ...) raises the one-row counter ``data_changes`` as its last
+statement, in the same transaction, so that the new version is seen exactly
+when the change is. Bookkeeping that no page or ranking shows (web sessions,
+rate-limit counters) leaves it alone. Reading it is one primary-key look-up,
+so the rankings' input cache (:mod:`exportplan.ws.ranking_cache`) and the
+web app's page cache (:mod:`exportplan.web.views`) check it on every call,
+in every worker process.
+
+Changes made to the database by other programs than exportplan are not
+counted: change the data through exportplan (or restart the web app).
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from . import schema as t
 from .db import Store
 
-_P, _C = t.provenance.c, t.companies.c
+_QUERY = select(t.data_changes.c.counter).where(t.data_changes.c.id == 1)
 
 
-def data_version(store: Store) -> tuple:
-    """A fingerprint of the provenance records and the companies; equal only while neither has changed."""
-    records = select(_P.id, _P.kind, _P.imported_at, _P.sha256, _P.rows, _P.source, _P.publisher, _P.dataset,
-                     _P.vintage).order_by(_P.id)
-    companies = select(func.count(), func.max(_C.id), func.sum(_C.version), func.max(_C.updated_at))
+def data_version(store: Store) -> int:
+    """The data's change counter: equal only while nothing has changed."""
     with store.engine.connect() as conn:
-        prov = tuple(tuple(row) for row in conn.execute(records))
-        comp = tuple(conn.execute(companies).one())
-    return prov, comp
+        return int(conn.execute(_QUERY).scalar_one())
 
 
 __all__ = ["data_version"]

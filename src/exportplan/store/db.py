@@ -25,7 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import (Connection, Engine, and_, create_engine, delete, event, func, inspect, select, text,
-                        union)
+                        union, update)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, ProgrammingError
 
@@ -163,17 +163,31 @@ class Store:
             return MigrationContext.configure(conn).get_current_revision()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, *, changes_data: bool = True) -> Iterator[Connection]:
         """All-or-nothing: everything inside commits together or not at all.
 
         When the block added provenance (an import), records that no row
         refers to any more (replaced by the import) are removed before commit.
+        Its last statement raises the data's change counter
+        (:func:`exportplan.store.data_version.data_version`), last so that the
+        counter's row is locked only for the moment before the commit; pass
+        ``changes_data=False`` for bookkeeping that no page or ranking shows
+        (sessions, rate-limit counters), so that it does not empty the caches.
         """
         with self.engine.begin() as conn:
             conn.info.pop(_ADDED, None)
             yield conn
             if conn.info.pop(_ADDED, False):
                 self.prune_provenance(conn)
+            if changes_data and self._table_names(conn) >= {"data_changes"}:  # an older revision lacks it
+                counter = schema.data_changes.c.counter
+                conn.execute(update(schema.data_changes).where(schema.data_changes.c.id == 1).values(counter=counter + 1))
+
+    def _table_names(self, conn: Connection) -> set[str]:
+        """The database's tables, read once (a store kept at an older revision lacks some)."""
+        if self._tables is None:
+            self._tables = set(inspect(conn).get_table_names())
+        return self._tables
 
     def insert(self, conn: Connection, table, rows: Iterable[dict]) -> int:
         rows = list(rows)
@@ -211,12 +225,11 @@ class Store:
         (:data:`UNREFERENCED_KINDS`) keep the newest record per source file.
         """
         prov = schema.provenance
-        if self._tables is None:  # a store kept at an older revision lacks some tables
-            self._tables = set(inspect(conn).get_table_names())
+        tables = self._table_names(conn)
         # NOT IN over a list holding a NULL is never true: leave out the rows without a record.
         used = union(*[select(tb.c.provenance_id).where(tb.c.provenance_id.is_not(None))
                        for tb in schema.metadata.sorted_tables
-                       if "provenance_id" in tb.c and tb.name in self._tables])
+                       if "provenance_id" in tb.c and tb.name in tables])
         unused = delete(prov).where(prov.c.kind.not_in(UNREFERENCED_KINDS), prov.c.id.not_in(used))
         removed = conn.execute(unused).rowcount or 0
         newest = select(func.max(prov.c.id)).where(prov.c.kind.in_(UNREFERENCED_KINDS)).group_by(
@@ -259,7 +272,8 @@ class Store:
 
     def has_data(self) -> bool:
         """True when any table of the workspace holds rows (a database used by an older release)."""
-        tables = [tb for tb in schema.metadata.sorted_tables if tb is not schema.workspace_info]
+        bookkeeping = (schema.workspace_info, schema.data_changes)  # rows every new database has
+        tables = [tb for tb in schema.metadata.sorted_tables if tb not in bookkeeping]
         with self.engine.connect() as conn:
             return any(conn.execute(select(tb).limit(1)).first() is not None for tb in tables)
 

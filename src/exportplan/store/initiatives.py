@@ -288,9 +288,9 @@ ATTRIBUTION_COLUMNS = ("outcome_id", "company", "date", "kind", "export_sales_us
                        "created_by")
 
 
-def attributions(store: Store) -> pd.DataFrame:
-    """Every attribution, by outcome and id: :data:`ATTRIBUTION_COLUMNS` (``initiative`` is the key, '' for a
-    referral; the ``referral_*`` columns are blank for an initiative)."""
+def attributions(store: Store, company_id: int | None = None) -> pd.DataFrame:
+    """Every attribution (of one company's outcomes), by outcome and id: :data:`ATTRIBUTION_COLUMNS`
+    (``initiative`` is the key, '' for a referral; the ``referral_*`` columns are blank for an initiative)."""
     query = (select(_X.outcome_id, _C.key.label("company"), _O.date, _O.kind, _O.export_sales_usd,
                     func.coalesce(_I.key, "").label("initiative"), func.coalesce(_I.kind, "").label("initiative_kind"),
                     _X.referral_id, func.coalesce(_R.provider, "").label("referral_provider"),
@@ -301,6 +301,8 @@ def attributions(store: Store) -> pd.DataFrame:
                           .outerjoin(t.initiatives, _I.id == _X.initiative_id)
                           .outerjoin(t.referrals, _R.id == _X.referral_id))
              .order_by(_X.outcome_id, _X.id))
+    if company_id is not None:
+        query = query.where(_O.company_id == company_id)
     return read_frame(store, query, ATTRIBUTION_COLUMNS)
 
 

@@ -1,11 +1,11 @@
-"""The web app's tables (migration 0011), part of :mod:`exportplan.store.schema`.
+"""The web app's tables (migration 0011) and the data's change counter (0012), part of :mod:`exportplan.store.schema`.
 
 Import them from ``schema`` (``from . import schema as t``; ``t.web_sessions``): this module only
 keeps ``schema`` within the size limit. Same rules as there: changes are made by migrations.
 """
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table, Text
 
 from .schema import metadata
 
@@ -25,4 +25,14 @@ web_sessions = Table(
     Column("client", Text, nullable=False, server_default=""),
 )
 
-__all__ = ["web_sessions"]
+
+# ---- release 0.9: the data's change counter (migration 0012) ----
+# One row (id 1): every transaction that changes the data raises ``counter`` by one as its last
+# statement (Store.transaction), so caches check for changes with one primary-key read.
+data_changes = Table(
+    "data_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("counter", BigInteger, nullable=False, server_default="0"),
+)
+
+__all__ = ["web_sessions", "data_changes"]

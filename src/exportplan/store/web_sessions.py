@@ -38,7 +38,7 @@ def session_with_user(store: Store, session_id: str) -> dict | None:
 
 def touch_session(store: Store, session_id: str, at: str) -> None:
     """Record that a session was used at ``at`` (for the idle timeout)."""
-    with store.transaction() as conn:
+    with store.transaction(changes_data=False) as conn:
         conn.execute(update(t.web_sessions).where(_S.id == session_id).values(last_seen_at=at))
 
 

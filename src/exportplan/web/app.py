@@ -30,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 from ..errors import ExportPlanError
 from . import security
 from .routes import page, public_mount
+from .views import Views
 
 #: The environment variable that gives :func:`app_from_env` the workspace folder.
 WORKSPACE_ENV = "EXPORTPLAN_WEB_WORKSPACE"
@@ -156,6 +157,7 @@ def create_app(workspace_dir: str | os.PathLike | None = None, *, workspace=None
     app.state.workspace = workspace
     app.state.clock = clock
     app.state.cache = Cache(workspace, clock)
+    app.state.views = Views()
     return app
 
 

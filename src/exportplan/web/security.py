@@ -113,7 +113,7 @@ def start_session(ws, user: dict, client: str = "") -> tuple[str, str]:
     sign-in is written to the audit log."""
     value, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = _now(ws)
-    with ws.store.transaction() as conn:
+    with ws.store.transaction(changes_data=False) as conn:
         repo.prune_sessions(conn, _iso(now), _iso(now - IDLE_TIMEOUT))
         repo.insert_session(conn, dict(id=_sha(value), user_id=int(user["id"]), csrf_token=csrf,
                                        created_at=_iso(now), expires_at=_iso(now + LIFETIME),
@@ -126,7 +126,7 @@ def end_session(ws, session: dict | None, client: str = "") -> None:
     """End a session on the server (the cookie is worthless afterwards); the sign-out is audited."""
     if not session:
         return
-    with ws.store.transaction() as conn:
+    with ws.store.transaction(changes_data=False) as conn:
         if repo.delete_session(conn, session["id"]):
             _audit(ws, conn, session["user"]["username"], "signed out", client)
 

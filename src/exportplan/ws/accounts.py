@@ -168,7 +168,7 @@ class Accounts(Service):
         password = password if isinstance(password, str) else ""
         start, until, left = self._window(self.LOGIN_WINDOW)
         keys = [_login_key("user", name)] + ([_login_key("client", str(client)[:_TOKEN_MAX])] if client else [])
-        with self.ctx.store.transaction() as conn:
+        with self.ctx.store.transaction(changes_data=False) as conn:
             counts = [repo.bump(conn, key, start) for key in keys]
             row = repo.get_user(conn, name) if name else None
         if any(count > self.LOGIN_LIMIT for count in counts):
@@ -183,7 +183,7 @@ class Accounts(Service):
         rehash = self.hasher.check_needs_rehash(row["password_hash"])
         if rehash:
             values["password_hash"] = self.hasher.hash(password)
-        with self.ctx.store.transaction() as conn:
+        with self.ctx.store.transaction(changes_data=False) as conn:
             repo.update_user(conn, row["id"], **values)
             repo.clear(conn, keys[0])
             for key in keys[1:]:
@@ -235,7 +235,7 @@ class Accounts(Service):
             raise ExportPlanError(f"A throttle limit and window must be at least 1 (got {limit} hits in "
                                   f"{window_seconds} s).")
         start, _until, _left = self._window(int(window_seconds))
-        with self.ctx.store.transaction() as conn:
+        with self.ctx.store.transaction(changes_data=False) as conn:
             return repo.bump(conn, key[:_TOKEN_MAX], start) <= int(limit)
 
     def hits(self, key: str, window_seconds: int) -> int:
@@ -245,7 +245,7 @@ class Accounts(Service):
     def prune_counters(self, older_than_seconds: int = 86_400) -> int:
         """Delete throttle counters of windows that began more than ``older_than_seconds`` ago; returns how many."""
         before = _iso(self._now() - _dt.timedelta(seconds=int(older_than_seconds)))
-        with self.ctx.store.transaction() as conn:
+        with self.ctx.store.transaction(changes_data=False) as conn:
             return repo.prune_counters(conn, before)
 
     def _now(self) -> _dt.datetime:
@@ -279,7 +279,7 @@ class Accounts(Service):
         if not isinstance(token, str) or not token or len(token) > _TOKEN_MAX:
             return None
         at = self.ctx.clock()
-        with self.ctx.store.transaction() as conn:
+        with self.ctx.store.transaction(changes_data=False) as conn:
             row = repo.token_by_hash(conn, token_hash(token.strip()))
             if row is None or row["revoked_at"] or not row["user"]["active"]:
                 return None
@@ -336,7 +336,7 @@ class Accounts(Service):
         if not isinstance(token, str) or not token or len(token) > _TOKEN_MAX:
             return None
         now, at = self._now(), self.ctx.clock()
-        with self.ctx.store.transaction() as conn:
+        with self.ctx.store.transaction(changes_data=False) as conn:
             row = repo.link_by_hash(conn, token_hash(token.strip()))
             if row is None or row["revoked_at"] or now >= _parse_time(row["expires_at"]):
                 return None

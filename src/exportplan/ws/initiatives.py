@@ -398,7 +398,7 @@ class Initiatives(Service):
         if not check.blank(company):
             cid = self._company(self.ctx.store, company)["id"]
         frame = repo.outcomes(self.ctx.store, cid)
-        pairs = self._pairs()
+        pairs = self._pairs(cid)
         targets: dict[int, list[str]] = {}
         for oid, target in zip(pairs["outcome_id"], pairs["target"]):
             targets.setdefault(int(oid), []).append(target)
@@ -453,8 +453,8 @@ class Initiatives(Service):
         frame.attrs["exportplan"] = self.ws.citations.meta("Outcomes attributed to programs", ("companies",), [])
         return frame
 
-    def _pairs(self) -> pd.DataFrame:
-        stored = repo.attributions(self.ctx.store)
+    def _pairs(self, company_id: int | None = None) -> pd.DataFrame:
+        stored = repo.attributions(self.ctx.store, company_id)
         columns = ["outcome_id", "company", "date", "kind", "export_sales_usd", "target", "program", "created_at",
                    "created_by"]
         if not len(stored):

@@ -103,21 +103,27 @@ def find_companies(ws, chosen: dict, page_number: int, size: int = PAGE_SIZE) ->
     return ws.pipeline.companies(**args, limit=size, offset=offset), ws.pipeline.count_companies(**args)
 
 
+def _list_rows(ws, chosen: dict, number: int) -> tuple[list[dict], int]:
+    """The rows of one page of the list as the template shows them, and how many companies match."""
+    rows, total = find_companies(ws, chosen, number)
+    return [dict(r, url=company_url(r["company_id"]),
+                 employees="" if pd.isna(r["employees"]) else f"{int(r['employees']):,}",
+                 updated=str(r["updated_at"] or "")[:10])
+            for r in rows.to_dict("records")], total
+
+
 def companies(request: Request):
     """The companies of the pipeline: filters, name search and pages."""
     ws = request.state.ws
     chosen, problems = _filters(request.query_params)
     number = _page_number(request.query_params)
-    rows, total = find_companies(ws, chosen, number)
+    records, total = request.app.state.views.get(request, ("companies", tuple(sorted(chosen.items())), number),
+                                                 lambda: _list_rows(ws, chosen, number))
     pages = max(1, -(-total // PAGE_SIZE))
     kept = {k: v for k, v in chosen.items() if v}
     link = lambda n: "/companies?" + urlencode(dict(kept, page=n))  # noqa: E731
     options = request.app.state.cache.get("companies.options", _options, OPTIONS_AGE) or \
         {"sector": [], "county": [], "tag": []}
-    records = [dict(r, url=company_url(r["company_id"]),
-                    employees="" if pd.isna(r["employees"]) else f"{int(r['employees']):,}",
-                    updated=str(r["updated_at"] or "")[:10])
-               for r in rows.to_dict("records")]
     return render(request, "companies_list.html", title="Companies", rows=records, total=total, chosen=chosen,
                   problems=problems, page_number=number, pages=pages, stages=STAGES, options=options,
                   previous=link(number - 1) if number > 1 else "", next=link(number + 1) if number < pages else "",
@@ -154,10 +160,22 @@ def _choices(ws) -> dict:
 
 
 def company_context(request: Request, key: str) -> dict:
-    """What the company page shows (raises ExportPlanError when no such company is stored)."""
+    """What the company page shows (raises ExportPlanError when no such company is stored): the content read
+    from the data, kept while the data are unchanged (:mod:`exportplan.web.views`), and this request's own."""
     ws, user = request.state.ws, request.state.user
-    company = ws.pipeline.company(key)
     staff = can(user["role"], "edit")
+    content = request.app.state.views.get(request, ("company", str(key), staff),
+                                          lambda: _company_content(request, key, staff))
+    context = dict(content, form_error={"form": "", "message": ""}, kept={})
+    if staff:
+        context.update(today=ws.context.clock()[:10], staff_name=user.get("display_name") or user["username"])
+    return context
+
+
+def _company_content(request: Request, key: str, staff: bool) -> dict:
+    """What the company page shows from the data (the same for every user of the same ``staff``-ness)."""
+    ws = request.state.ws
+    company = ws.pipeline.company(key)
     outcomes = ws.initiatives.outcomes(company=company["company_id"])
     context = dict(
         company=company, key=company["company_id"], url=company_url(company["company_id"]),
@@ -169,13 +187,12 @@ def company_context(request: Request, key: str) -> dict:
         tags=split_list(company.get("tags")),
         tables={name: _table(company, name) for name in RECORD_TABLES if name != "contacts" or staff},
         outcomes=outcome_table(outcomes), outcome_ids=[int(o) for o in outcomes["outcome_id"]],
-        form_error={"form": "", "message": ""}, kept={},
     )
     if staff:
         choices = request.app.state.cache.get("companies.choices", _choices, OPTIONS_AGE) or _choices(ws)
         runs, programs = choices["runs"], choices["programs"]
         context.update(
-            today=ws.context.clock()[:10], edit_fields=EDIT_FIELDS, interaction_kinds=INTERACTION_KINDS,
+            edit_fields=EDIT_FIELDS, interaction_kinds=INTERACTION_KINDS,
             service_categories=SERVICE_CATEGORIES, referral_statuses=REFERRAL_STATUSES, outcome_kinds=OUTCOME_KINDS,
             programs=[dict(id=str(p["program_id"]), label=f"{p['name']} ({p['provider_name']})")
                       for p in programs.sort_values(["name", "program_id"]).to_dict("records")],
@@ -184,7 +201,6 @@ def company_context(request: Request, key: str) -> dict:
                  for r in runs.to_dict("records")] +
                 [dict(value=f"referral:{r['id']}", label=f"Referral #{r['id']}: {r['program'] or r['provider']}")
                  for r in company["referrals"]]),
-            staff_name=user.get("display_name") or user["username"],
         )
     return context
 

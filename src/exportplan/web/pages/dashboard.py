@@ -1,7 +1,8 @@
 """The dashboard (``/``): headline figures, the plan's status, goal progress and recent activity.
 
-It answers fast: the cheap figures (how many companies, which plan sections staff saved, the
-latest entries of the audit log) are read on every request; the slow ones (the target sectors
+It answers fast: the figures read from the data (how many companies, which plan sections staff
+saved, the latest entries of the audit log) are kept while the data are unchanged
+(:mod:`exportplan.web.views`); the slow ones (the target sectors
 and markets need the rankings, the exporters and goal progress read the whole pipeline) come from
 the app's background cache (:class:`exportplan.web.app.Cache`), made at start-up and refreshed
 while the page is being served. A partner or a judge, who may not read the organization's data,
@@ -26,9 +27,14 @@ ACTIVITY_ROWS = 12
 def _figures(ws) -> dict:
     """Exporters and the goals' progress (the pipeline's metrics; about a second on the sample)."""
     share = ws.pipeline.metrics()["exporting_share"].table
-    progress = ws.plan.progress()
+    progress = ws.plan.progress()[["goal", "unit", "baseline", "current", "target", "target_year", "status"]]
     return {"exporters": int(share["exporting"].iloc[0]) if len(share) else 0,
-            "progress": progress[["goal", "unit", "baseline", "current", "target", "target_year", "status"]]}
+            "progress": table_html(progress, caption="Goal progress", row_header="goal", caption_hidden=True,
+                                   columns={"goal": "Goal", "unit": "Unit", "baseline": "Baseline",
+                                            "current": "Now", "target": "Target", "target_year": "By",
+                                            "status": "Status"},
+                                   formats={"baseline": ",.0f", "current": ",.0f", "target": ",.0f"},
+                                   numeric=["baseline", "current", "target", "target_year"], nowrap=["status"])}
 
 
 def _facts(ws):
@@ -70,26 +76,26 @@ def dashboard(request: Request):
     cache = request.app.state.cache
     figures = cache.get("dashboard.figures", _figures, FIGURES_AGE)
     facts = cache.get("dashboard.facts", _facts, FACTS_AGE)
-    sections = plan_status(ws)
-    progress = None
-    if figures is not None:
-        progress = table_html(figures["progress"], caption="Goal progress", row_header="goal", caption_hidden=True,
-                              columns={"goal": "Goal", "unit": "Unit", "baseline": "Baseline",
-                                       "current": "Now", "target": "Target", "target_year": "By",
-                                       "status": "Status"},
-                              formats={"baseline": ",.0f", "current": ",.0f", "target": ",.0f"},
-                              numeric=["baseline", "current", "target", "target_year"], nowrap=["status"])
+    stored = request.app.state.views.get(request, ("dashboard",), lambda: _stored(ws))
+    sections = stored["sections"]
+    progress = None if figures is None else figures["progress"]
     return render(
         request, "dashboard.html", title="Dashboard", limited=False,
-        companies=ws.pipeline.count_companies(),
+        companies=stored["companies"],
         exporters=None if figures is None else figures["exporters"],
         sectors=list(facts.sectors) if facts is not None else None,
         markets=list(facts.markets) if facts is not None else None,
         facts_error=cache.error("dashboard.facts"), figures_error=cache.error("dashboard.figures"),
         sections=sections, saved=sum(s["saved"] for s in sections), progress=progress,
-        activity=table_html(recent_activity(ws), caption="Recent activity", row_header="When (UTC)",
-                            empty="No changes recorded yet.", caption_hidden=True, nowrap=["When (UTC)"]),
+        activity=stored["activity"],
     )
+
+
+def _stored(ws) -> dict:
+    """The dashboard's figures read from the data on every change (kept while the data are unchanged)."""
+    return dict(companies=ws.pipeline.count_companies(), sections=plan_status(ws),
+                activity=table_html(recent_activity(ws), caption="Recent activity", row_header="When (UTC)",
+                                    empty="No changes recorded yet.", caption_hidden=True, nowrap=["When (UTC)"]))
 
 
 ROUTES = [page("/", dashboard, access="signed_in", name="dashboard", nav="Dashboard")]

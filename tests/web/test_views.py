@@ -1,0 +1,104 @@
+"""The pages' content cache (:mod:`exportplan.web.views`) and the data's change counter it rests on: content is
+made once per version of the data and the settings, a change made anywhere (another workspace object, as another
+worker or a command would) is seen by the next request, and bookkeeping (sessions, rate-limit counters) does not
+empty the cache."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from starlette.testclient import TestClient
+
+from exportplan import Workspace
+from exportplan.store.data_version import data_version
+from exportplan.web.views import Views
+
+from .conftest import sign_in
+
+MEMBER = "SAMPLE-0012"
+
+
+def _request(counter: int, config: dict | None = None):
+    """A stand-in request whose version is ``counter`` (the views read the stamp once per request)."""
+    return SimpleNamespace(state=SimpleNamespace(data_stamp=(counter, str(config or {}))))
+
+
+def test_content_is_made_once_per_version_and_again_after_a_change():
+    views, made = Views(), []
+
+    def make():
+        made.append(1)
+        return {"n": len(made)}
+
+    first = views.get(_request(1), ("page", 1), make)
+    assert views.get(_request(1), ("page", 1), make) is first
+    assert views.get(_request(1), ("page", 2), make) == {"n": 2}  # another key: made
+    assert views.get(_request(2), ("page", 1), make) == {"n": 3}  # the data changed: made again
+    assert views.get(_request(2, {"weights": 1}), ("page", 1), make) == {"n": 4}  # the settings changed
+    assert (views.hits, views.misses) == (1, 4)
+
+
+def test_a_request_older_than_the_kept_content_is_served_but_not_kept():
+    views = Views()
+    views.get(_request(5), "k", lambda: "new")
+    assert views.get(_request(4), "k", lambda: "old") == "old"  # began before the change: made, not kept
+    assert views.get(_request(5), "k", lambda: "again") == "new"
+
+
+def test_a_failure_keeps_nothing_and_the_oldest_content_goes_first():
+    views = Views(max_entries=2)
+
+    def broken():
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        views.get(_request(1), "k", broken)
+    assert views.get(_request(1), "k", lambda: "made") == "made"
+    views.get(_request(1), "a", lambda: "a")
+    views.get(_request(1), "b", lambda: "b")  # "k" is the least recently used: dropped
+    assert len(views) == 2 and views.get(_request(1), "k", lambda: "k again") == "k again"
+
+
+def test_the_change_counter_moves_with_data_and_not_with_bookkeeping(web_copy):
+    ws = Workspace.open(web_copy)
+    try:
+        before = data_version(ws.store)
+        ws.accounts.hit("test:counter", 5, 60)  # a rate-limit counter
+        assert ws.accounts.authenticate("nobody", "wrong password") is None  # a failed sign-in is counted
+        assert data_version(ws.store) == before
+        ws.pipeline.log_interaction(MEMBER, "2026-01-05", "call", "Asked about Mexico")
+        assert data_version(ws.store) == before + 1
+        with pytest.raises(Exception):
+            with ws.store.transaction() as conn:
+                ws.pipeline.add_company  # noqa: B018 - a transaction that fails changes nothing
+                raise RuntimeError("rolled back")
+        assert data_version(ws.store) == before + 1
+    finally:
+        ws.close()
+
+
+def test_pages_show_a_change_made_by_another_workspace_object_at_once(web_copy):
+    """As when another worker or a command changes the data: the next request sees it."""
+    from exportplan.web.app import create_app
+
+    served = Workspace.open(web_copy)
+    other = Workspace.open(web_copy)
+    try:
+        app = create_app(workspace=served, warm=False)
+        with TestClient(app, follow_redirects=False) as client:
+            sign_in(client, "staff")
+            url = f"/companies/{MEMBER}"
+            assert client.get(url).status_code == 200
+            hits = app.state.views.hits
+            assert client.get(url).status_code == 200
+            assert app.state.views.hits == hits + 1  # unchanged data: the kept content
+            for page in (url, "/", "/companies?q=Renamed+Elsewhere"):  # kept before the change
+                assert "Renamed Elsewhere Ltd" not in client.get(page).text
+            company = other.pipeline.company(MEMBER)
+            other.pipeline.update_company(MEMBER, expected_version=company["version"], name="Renamed Elsewhere Ltd")
+            assert "Renamed Elsewhere Ltd" in client.get(url).text
+            assert "Renamed Elsewhere Ltd" in client.get("/companies?q=Renamed+Elsewhere").text
+            assert "Renamed Elsewhere Ltd" in client.get("/").text  # the dashboard's recent activity
+    finally:
+        other.close()
+        served.close()
