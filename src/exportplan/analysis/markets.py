@@ -34,7 +34,9 @@ from exportplan.analysis.market_exports import (  # noqa: F401
     sector_rows, source_text,
 )
 from exportplan.analysis.market_matrix import MarketMatrix, build_market_matrix, country_points, universe
-from exportplan.analysis.market_rank import COVERAGE_FLOOR, FACTOR_LABELS, MarketOutcome, factor_reasons, rank_matrix
+from exportplan.analysis.market_rank import (
+    COVERAGE_FLOOR, FACTOR_LABELS, MarketOutcome, RankMemo, factor_reasons, rank_matrix,
+)
 from exportplan.analysis.market_explain import _invert, explain, what_it_takes  # noqa: F401
 from exportplan.analysis.weights import MARKET_FACTORS  # noqa: F401
 
@@ -48,6 +50,7 @@ __all__ = [
     "MarketData",
     "MarketMatrix",
     "MarketOutcome",
+    "RankMemo",
     "Sector",
     "build_market_matrix",
     "canonical_country_values",

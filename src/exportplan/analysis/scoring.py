@@ -99,8 +99,9 @@ class ScoreResult:
 
     ``table`` has one row per alternative, best first: ``rank, code, name,
     score, coverage``, then ``raw_<key>``, ``norm_<key>`` and ``contrib_<key>``
-    for every criterion, then ``reason``. ``matrix`` holds the raw values
-    used, ``norm`` the normalized values (what :mod:`sensitivity` needs),
+    for every criterion, then ``reason`` (left out when scored with
+    ``reasons=False``). ``matrix`` holds the raw values used, ``norm`` the
+    normalized values (what :mod:`sensitivity` needs),
     ``weights`` the weights after normalization (sum 1), ``topsis_scale`` the
     per-criterion factor that lets TOPSIS run on ``norm``. For both methods
     ``norm_<key>`` is the min-max (or percentile) value; under TOPSIS it is
@@ -191,9 +192,38 @@ class ScoreResult:
         return lines
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What :func:`score` computes before it looks at the weights (:func:`prepare_scoring`): the raw values
+    checked, the normalized matrix, the TOPSIS scale, the uninformative criteria (``flat``) and the names.
+
+    The same alternatives and criteria scored with other weights can start from it
+    (:func:`score_prepared`), which gives what :func:`score` gives. Read-only: results share it.
+    """
+
+    raw: pd.DataFrame
+    criteria: tuple[Criterion, ...]
+    normalize: str
+    norm: pd.DataFrame
+    scale: pd.Series
+    flat: np.ndarray
+    names: dict[str, str]
+
+
+def prepare_scoring(matrix: pd.DataFrame, criteria: Sequence[Criterion], normalize: str = "minmax",
+            names: Mapping[str, str] | pd.Series | None = None) -> Prepared:
+    """The weight-independent part of :func:`score` (checks the matrix and criteria, normalizes)."""
+    criteria = tuple(criteria)
+    check_method("weighted", normalize)
+    raw = raw_values(matrix, criteria)
+    norm = normalize_matrix(raw, criteria, normalize)  # uninformative columns are all NaN
+    flat = np.isin([c.key for c in criteria], uninformative_criteria(raw, criteria))
+    return Prepared(raw, criteria, normalize, norm, topsis_scale(raw, criteria), flat, _names(raw.index, names))
+
+
 def score(matrix: pd.DataFrame, criteria: Sequence[Criterion], weights: Mapping[str, float], *,
           method: str = "weighted", normalize: str = "minmax",
-          names: Mapping[str, str] | pd.Series | None = None) -> ScoreResult:
+          names: Mapping[str, str] | pd.Series | None = None, reasons: bool = True) -> ScoreResult:
     """Score and rank the alternatives (rows of ``matrix``, index = codes) on ``criteria``.
 
     ``weights`` maps criterion keys to non-negative numbers (normalized to sum
@@ -203,24 +233,29 @@ def score(matrix: pd.DataFrame, criteria: Sequence[Criterion], weights: Mapping[
     ties broken by code; alternatives without any weighted data rank last with
     a NaN score. Uninformative criteria (one value among the alternatives that
     have one) are left out of the score for everyone; see the module notes.
+    ``reasons=False`` leaves the ``reason`` column out (for a caller that writes its own).
     """
-    criteria = tuple(criteria)
     check_method(method, normalize)
-    raw = raw_values(matrix, criteria)
+    prepared = prepare_scoring(matrix, criteria, normalize, names)
+    return score_prepared(prepared, weights, method=method, reasons=reasons)
+
+
+def score_prepared(prepared: Prepared, weights: Mapping[str, float], *, method: str = "weighted",
+                   reasons: bool = True) -> ScoreResult:
+    """:func:`score` from its weight-independent part (:func:`prepare_scoring`): the same result."""
+    check_method(method, prepared.normalize)
+    raw, criteria, norm, scale, flat = prepared.raw, prepared.criteria, prepared.norm, prepared.scale, prepared.flat
     keys = [c.key for c in criteria]
     w = normalize_weights(weights, keys, what="score weights")
     wvec = np.array([w[k] for k in keys], dtype=float)
-    norm = normalize_matrix(raw, criteria, normalize)  # uninformative columns are all NaN
-    scale = topsis_scale(raw, criteria)
     scores, contrib = METHODS[method](norm.to_numpy(), wvec, scale.to_numpy())
-    flat = np.isin(keys, uninformative_criteria(raw, criteria))
+    values = raw.to_numpy()
     # A value that cannot separate anyone contributes nothing (NaN stays for "no value" and "no score").
-    contrib[:, flat] = np.where(~np.isnan(raw.to_numpy()[:, flat]) & ~np.isnan(scores)[:, None], 0.0, np.nan)
-    coverage = _coverage(raw.to_numpy(), wvec, flat)
-    name_map = _names(raw.index, names)
-    table = _table(raw, norm, contrib, scores, coverage, criteria, wvec, name_map, flat)
+    contrib[:, flat] = np.where(~np.isnan(values[:, flat]) & ~np.isnan(scores)[:, None], 0.0, np.nan)
+    coverage = _coverage(values, wvec, flat)
+    table = _table(raw, norm, contrib, scores, coverage, criteria, wvec, prepared.names, flat, reasons)
     dropped = tuple(k for k, f, wk in zip(keys, flat, wvec) if f and wk > 0)
-    return ScoreResult(table, raw, norm, criteria, w, method, normalize, name_map, scale, dropped)
+    return ScoreResult(table, raw, norm, criteria, w, method, prepared.normalize, prepared.names, scale, dropped)
 
 
 def _coverage(raw: np.ndarray, wvec: np.ndarray, flat: np.ndarray) -> np.ndarray:
@@ -252,13 +287,10 @@ def rank_order(scores: np.ndarray, codes: Sequence[str]) -> np.ndarray:
     return np.lexsort((np.asarray(codes, dtype=str), -rank_keys(scores)))
 
 
-def _table(raw, norm, contrib, scores, coverage, criteria, wvec, names, flat) -> pd.DataFrame:
+def _table(raw, norm, contrib, scores, coverage, criteria, wvec, names, flat, reasons: bool = True) -> pd.DataFrame:
     codes = list(raw.index)
     order = rank_order(scores, codes)
     keys = [c.key for c in criteria]
-    values = raw[keys].to_numpy(dtype=float)  # the reasons read numbers, not pandas cells
-    where = _Positions(values, criteria)
-    reasons = [_reason(i, values, contrib, coverage, criteria, wvec, flat, where) for i in range(len(codes))]
     cols = {
         "code": pd.array(codes, dtype="str"),
         "name": pd.array([names[c] for c in codes], dtype="str"),
@@ -268,7 +300,11 @@ def _table(raw, norm, contrib, scores, coverage, criteria, wvec, names, flat) ->
     cols.update({f"raw_{k}": raw[k].to_numpy() for k in keys})
     cols.update({f"norm_{k}": norm[k].to_numpy() for k in keys})
     cols.update({f"contrib_{k}": contrib[:, j] for j, k in enumerate(keys)})
-    cols["reason"] = pd.array(reasons, dtype="str")
+    if reasons:
+        values = raw[keys].to_numpy(dtype=float)  # the reasons read numbers, not pandas cells
+        where = _Positions(values, criteria)
+        cols["reason"] = pd.array([_reason(i, values, contrib, coverage, criteria, wvec, flat, where)
+                                   for i in range(len(codes))], dtype="str")
     table = pd.DataFrame(cols).iloc[order].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1, dtype=np.int64))
     return table

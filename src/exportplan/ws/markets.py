@@ -481,9 +481,10 @@ class Markets(Service):
               year: int | None, doing_business: bool) -> MarketRanking:
         """The ranking itself (see :meth:`rank_markets`) on the kept inputs."""
         settings = self.ctx.config.get("markets", {})
-        data, chosen, priority, where, mm = self._ranking_inputs(sector, year, bool(doing_business))
+        data, chosen, priority, where, mm, memo = self._ranking_inputs(sector, year, bool(doing_business))
         floor = float(settings.get("coverage_floor", am.COVERAGE_FLOOR))
-        outcome = am.rank_matrix(mm, group_weights, method=method, draws=draws, seed=seed, top_k=top_k, floor=floor)
+        outcome = am.rank_matrix(mm, group_weights, method=method, draws=draws, seed=seed, top_k=top_k, floor=floor,
+                                 memo=memo)
         outcome.notes.extend(trade_evidence_note(group_weights, mm))
         outcome.notes.extend(pf.feed_notes(data.survey, data.fdi))  # what the pipeline's companies added
         if where and priority:
@@ -498,10 +499,12 @@ class Markets(Service):
         return MarketRanking(outcome, meta, chosen)
 
     def _ranking_inputs(self, sector, year: int | None, doing_business: bool) -> tuple:
-        """The data, the sector, the priority sectors (and where from) and the matrix; none depend on weights.
+        """The data, the sector, the priority sectors (and where from), the matrix and its
+        :class:`~exportplan.analysis.market_rank.RankMemo`; none depend on weights.
 
         Kept in the per-process cache (:mod:`exportplan.ws.ranking_cache`) while the stored data and the
-        settings are unchanged, so a re-rank with other weights only scores and checks robustness.
+        settings are unchanged, so a re-rank with other weights only scores and checks robustness (the
+        memo keeps the normalized matrix and the reasons' texts between re-ranks).
         """
         def build() -> tuple:
             data = self.market_data(year=year, doing_business=doing_business)
@@ -510,7 +513,7 @@ class Markets(Service):
             if chosen is None:  # the demand factor needs them: goods and services sectors are measured apart
                 priority, where = self.priority_sectors()
             mm = am.build_market_matrix(data, country_names(), sector=chosen, priority=priority)
-            return data, chosen, priority, where, mm
+            return data, chosen, priority, where, mm, am.RankMemo(mm)
 
         return ranking_cache.cached(self.ctx, ("markets", sector, year, doing_business), build)
 
