@@ -336,10 +336,11 @@ def changes(store: Store, entity: str | None = None, entity_id: str | None = Non
 
 
 def recent_changes(store: Store, limit: int = 10, *, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The newest ``limit`` rows of the audit log (at, user, entity, entity_id, field, old, new), newest first;
-    without the entity kinds ``exclude`` names (e.g. ``session``: sign-ins)."""
+    """The newest ``limit`` rows of the audit log (at, user, entity, entity_id, field, old, new), newest first (by
+    their time, then as written); without the entity kinds ``exclude`` names (e.g. ``session``: sign-ins)."""
     columns = ["at", "user", "entity", "entity_id", "field", "old", "new"]
-    query = select(*[t.changes.c[c] for c in columns]).order_by(t.changes.c.id.desc()).limit(int(limit))
+    query = (select(*[t.changes.c[c] for c in columns]).order_by(t.changes.c.at.desc(), t.changes.c.id.desc())
+             .limit(int(limit)))
     if exclude:
         query = query.where(t.changes.c.entity.not_in(list(exclude)))
     return read_frame(store, query, columns)

@@ -357,6 +357,7 @@ changes = Table(
     Column("old", Text, nullable=False, default=""),
     Column("new", Text, nullable=False, default=""),
     Index("ix_changes_entity", "entity", "entity_id"),
+    Index("ix_changes_at", "at"),  # the newest changes first (migration 0012)
 )
 
 column_mappings = Table(
