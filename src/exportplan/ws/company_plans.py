@@ -24,7 +24,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 
@@ -144,12 +144,26 @@ class CompanyPlans(Service):
     def text(self, company: str, section: str) -> PlanText:
         """The section's saved text, else its draft from the data (``draft`` True; version 0 when never saved)."""
         self._check_section(section)
+        return self.texts(company, (section,))[section]
+
+    def texts(self, company: str, sections: Iterable[str] | None = None) -> dict[str, PlanText]:
+        """Each section's text (default: every section, in order) as :meth:`text` gives it; the company's facts
+        are worked out once for all the drafts."""
         key = check.text(company)
-        row = repo.get_text(self.ctx.store, self._cid(self.ctx.store, key), section)
-        if row and str(row.get("text") or "").strip():
-            return PlanText(section, str(row["text"]), int(row["version"]), False, str(row.get("updated_at") or ""),
-                            str(row.get("updated_by") or ""))
-        return PlanText(section, self.draft(key, section), int(row["version"]) if row else 0, True)
+        cid = self._cid(self.ctx.store, key)
+        facts: cp.Facts | None = None
+        out: dict[str, PlanText] = {}
+        for section in (PLAN_TEXT_SECTIONS if sections is None else sections):
+            self._check_section(section)
+            row = repo.get_text(self.ctx.store, cid, section)
+            if row and str(row.get("text") or "").strip():
+                out[section] = PlanText(section, str(row["text"]), int(row["version"]), False,
+                                        str(row.get("updated_at") or ""), str(row.get("updated_by") or ""))
+                continue
+            if facts is None:
+                facts = self._facts(self.ws.pipeline.company(key))
+            out[section] = PlanText(section, cp.draft(section, facts), int(row["version"]) if row else 0, True)
+        return out
 
     def draft(self, company: str, section: str, facts: cp.Facts | None = None) -> str:
         """The draft of a text section, written from the company's data."""

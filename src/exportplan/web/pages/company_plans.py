@@ -45,10 +45,16 @@ def _section_key(request: Request) -> str:
     return key
 
 
-def _sections(ws, key: str) -> list[dict]:
+def _sections(request: Request, ws, key: str) -> list[dict]:
+    """The plan's sections with their state (saved or draft) and first line, kept while the data are unchanged."""
+    return request.app.state.views.get(request, ("company-plan-sections", key), lambda: _read_sections(ws, key))
+
+
+def _read_sections(ws, key: str) -> list[dict]:
     out = []
+    texts = ws.company_plans.texts(key)
     for section, title in PLAN_TEXT_SECTIONS.items():
-        text = ws.company_plans.text(key, section)
+        text = texts[section]
         first = text.text.strip().split("\n", 1)[0]
         out.append(dict(key=section, title=title, draft=text.draft, version=text.version, updated_by=text.updated_by,
                         updated_at=_when(text.updated_at), excerpt=first[:220] + ("\u2026" if len(first) > 220 else "")))
@@ -82,7 +88,7 @@ def plan_page(request: Request, *, status_code: int = 200, error: str = "", new_
     form = record_form or dict(status=record["status"], coach=record["coach"], markets="; ".join(record["markets"]),
                                version=record["version"])
     return render(request, "company_plan_page.html", status_code=status_code, title=f"Export plan: {company['name']}",
-                  key=key, company=company, record=record, form=form, sections=_sections(ws, key),
+                  key=key, company=company, record=record, form=form, sections=_sections(request, ws, key),
                   actions=actions, metrics=metrics, statuses=PLAN_STATUSES, action_statuses=ACTION_STATUSES,
                   formats=STAFF_FORMATS, error=error, new_link=new_link, can_edit=_can_edit(request),
                   item_form={**_EMPTY_ITEM, **(item_form or {})}, default_days=DEFAULT_DAYS,
@@ -262,7 +268,7 @@ def link_home(request: Request):
     token = request.path_params["token"]
     company = ws.pipeline.company(key)
     return render(request, "company_plan_link.html", title=f"Your export plan: {company['name']}",
-                  company_name=company["name"], base=f"/p/{token}", sections=_sections(ws, key))
+                  company_name=company["name"], base=f"/p/{token}", sections=_sections(request, ws, key))
 
 
 def link_section(request: Request):
