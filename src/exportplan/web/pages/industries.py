@@ -117,11 +117,20 @@ def _int(text: Any, default: int, allowed: tuple[int, ...]) -> int:
 
 
 def industries(request: Request):
-    """The industries and clusters page."""
+    """The industries and clusters page (its tables kept while the data are unchanged)."""
     ws, params = request.state.ws, request.query_params
     level = _int(params.get("level"), DEFAULT_LEVEL, LEVELS)
     query = str(params.get("q", "")).strip()[:100]
     kind = params.get("type") if params.get("type") in CLUSTER_TYPES else "traded"
+    table, clusters, errors, status = request.app.state.views.get(
+        request, ("industries", level, query, kind), lambda: _tables(ws, level, query, kind))
+    return render(request, "industries_page.html", status_code=status, title="Industries and clusters",
+                  levels=LEVELS, level=level, q=query, kind=kind, kinds=CLUSTER_TYPES, errors=errors,
+                  table=table, clusters=clusters, chart=f"/industries/bubble.svg?type={kind}")
+
+
+def _tables(ws, level: int, query: str, kind: str) -> tuple[dict, dict, list[str], int]:
+    """The industries table, the clusters table, the errors and the HTTP status of the page."""
     errors, status = [], 200
     table = {"rows": [], "notes": [], "title": "", "shown": 0, "total": 0}
     try:
@@ -147,9 +156,7 @@ def industries(request: Request):
     except ExportPlanError as exc:
         errors.append(f"Clusters: {exc}")
         status = 400
-    return render(request, "industries_page.html", status_code=status, title="Industries and clusters",
-                  levels=LEVELS, level=level, q=query, kind=kind, kinds=CLUSTER_TYPES, errors=errors,
-                  table=table, clusters=clusters, chart=f"/industries/bubble.svg?type={kind}")
+    return table, clusters, errors, status
 
 
 def bubble_svg(request: Request):
@@ -157,15 +164,20 @@ def bubble_svg(request: Request):
     ws = request.state.ws
     kind = request.query_params.get("type")
     kind = kind if kind in CLUSTER_TYPES else "traded"
+    status, data = request.app.state.views.get(request, ("industries-bubble", kind), lambda: _bubble(ws, kind))
+    return Response(data, status_code=status, media_type="image/svg+xml" if status == 200 else "text/plain")
+
+
+def _bubble(ws, kind: str) -> tuple[int, bytes]:
+    """(200, the chart's SVG), or (400, why it could not be drawn)."""
     try:
         frame = ws.industry.clusters(cluster_type=kind)
         with tempfile.TemporaryDirectory(prefix="exportplan-bubble-") as folder:
             written = ws.industry.bubble_chart(frame, Path(folder) / "clusters", label="cluster_name")
             svg = next(p for p in written if p.suffix == ".svg")
-            data = svg.read_bytes()
+            return 200, svg.read_bytes()
     except ExportPlanError as exc:  # ChartNotDrawn is one: nothing to draw, with the reason
-        return Response(f"The chart could not be drawn: {exc}", status_code=400, media_type="text/plain")
-    return Response(data, media_type="image/svg+xml")
+        return 400, f"The chart could not be drawn: {exc}".encode("utf-8")
 
 
 ROUTES = [
