@@ -150,9 +150,11 @@ def test_threads_reranking_at_once_build_once_and_agree(sample, builds):
 def test_a_ranking_asked_again_is_kept_and_each_caller_gets_its_own_copy(sample):
     first = sample.markets.rank_markets(draws=500)
     first.table["score"] = -1.0  # a caller changing its copy
+    first.table.loc[0, "reason"] = "changed in place"
     first.meta["notes"].append("changed by a caller")
     again = sample.markets.rank_markets(draws=500)
     assert (again.table["score"] >= 0).all() and "changed by a caller" not in again.meta["notes"]
+    assert again.table.loc[0, "reason"] != "changed in place"
     assert again.table.attrs["exportplan"] is again.meta
     sectors = sample.sectors.rank_sectors(draws=500)
     sectors.table["score"] = -1.0

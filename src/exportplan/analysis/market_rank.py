@@ -84,7 +84,7 @@ class ReasonTexts:
         self._raw: dict[str, np.ndarray] = {}
         self._common: dict[str, float | None] = {}
         self._where: dict[str, list[str]] = {}
-        self._texts: dict[tuple[str, int], str] = {}
+        self._texts: dict[str, list[str | None]] = {}
 
     def raw(self, key: str) -> np.ndarray:
         found = self._raw.get(key)
@@ -99,14 +99,17 @@ class ReasonTexts:
 
     def described(self, crit: Criterion, i: int) -> str:
         """Country ``i``'s value of ``crit`` and its position among the observed values."""
-        text = self._texts.get((crit.key, i))
+        texts = self._texts.get(crit.key)
+        if texts is None:
+            texts = self._texts.setdefault(crit.key, [None] * len(self.matrix))
+        text = texts[i]
         if text is None:
             values = self.raw(crit.key)
             where = self._where.get(crit.key)
             if where is None:
                 where = self._where[crit.key] = positions(values, crit)
             text = crit.describe(values[i])
-            text = self._texts[(crit.key, i)] = f"{text} ({where[i]})" if where[i] else text
+            text = texts[i] = f"{text} ({where[i]})" if where[i] else text
         return text
 
 

@@ -167,13 +167,16 @@ class ScoreResult:
         plural = plural or f"{noun}s"
         n = len(self.table)
         order = [str(c) for c in self.table["code"]]
+        # The matrix's rows in the table's order (best first), found once for every measure.
+        row_of = {code: i for i, code in enumerate(map(str, self.matrix.index))}
+        at = np.array([row_of[c] for c in order], dtype=np.int64)
+        codes = np.array(order, dtype=object)
         groups: dict[tuple[str, ...], list[str]] = {}
         for crit in self.criteria:
             if self.weights.get(crit.key, 0.0) <= 0 or crit.key in self.uninformative:
                 continue
-            # One pass over the column, then plain lookups (not a pandas .loc per alternative).
-            missing = dict(zip(map(str, self.matrix.index), np.isnan(self.matrix[crit.key].to_numpy(dtype=float))))
-            gone = tuple(c for c in order if missing[c])
+            missing = np.isnan(self.matrix[crit.key].to_numpy(dtype=float))[at]
+            gone = tuple(codes[missing].tolist())
             if not gone or (skip_all and len(gone) == n):
                 continue
             groups.setdefault(gone, []).append(crit.label)

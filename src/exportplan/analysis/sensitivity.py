@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Sequence
 
 import pandas as pd
@@ -146,9 +147,9 @@ class Robustness:
                  f"({self._draw_text()}); "
                  f"'robust' means in the top {self.top_k} in at least {ROBUST_SHARE:.0%} of draws and scored on "
                  f"at least {ROBUST_COVERAGE:.0%} of the weight."]
-        for row in self.table.itertuples(index=False):
-            if row.rank <= self.top_k:
-                lines.append(self._alternative_sentence(row))
+        moves = _records(self.reorder[self.reorder["direction"] != ""])  # read once for every sentence
+        for row in _records(self.table[self.table["rank"] <= self.top_k]):
+            lines.append(self._alternative_sentence(row, moves))
         lines += self._contenders()
         lines.append(self._reorder_sentence())
         return lines
@@ -170,14 +171,14 @@ class Robustness:
     def _label(self, key: str) -> str:
         return self.labels.get(key, key)
 
-    def _alternative_sentence(self, row) -> str:
+    def _alternative_sentence(self, row, moves=None) -> str:
         same = float(self.acceptability.loc[row.code, row.rank])
         band = (f"#{row.rank_p05}" if row.rank_p05 == row.rank_p95
                 else f"between #{row.rank_p05} and #{row.rank_p95}")
         text = (f"{self._name(row.code)} (#{row.rank}) stays #{row.rank} in {_pct(same)} of weight draws "
                 f"and in the top {self.top_k} in {_pct(row.p_topk)}"
                 f" ({self._verdict(row)}); 90% of draws rank it {band}")
-        return text + self._first_move(row.code, row.rank) + "."
+        return text + self._first_move(row.code, row.rank, moves) + "."
 
     def _verdict(self, row) -> str:
         """'robust', 'not robust', or 'not robust: scored on only 25% of the weight' when coverage decides."""
@@ -188,9 +189,12 @@ class Robustness:
             return f"not robust: scored on only {cover:.0%} of the weight, below {ROBUST_COVERAGE:.0%}"
         return "not robust"
 
-    def _first_move(self, code: str, rank: int) -> str:
-        """"; it drops to #3 if the 'distance' weight rises from 0.10 to 0.24" for the smallest change that moves it."""
-        for r in self.reorder.itertuples(index=False):
+    def _first_move(self, code: str, rank: int, moves=None) -> str:
+        """"; it drops to #3 if the 'distance' weight rises from 0.10 to 0.24" for the smallest change that moves it.
+
+        ``moves``: the rows of :attr:`reorder` (those with a direction suffice), when already read.
+        """
+        for r in (_records(self.reorder) if moves is None else moves):
             if not r.direction:
                 continue
             after = r.top_k.split(", ")
@@ -209,7 +213,7 @@ class Robustness:
         """Alternatives outside the top k that enter it in at least 20% of draws."""
         rows = self.table[(self.table["rank"] > self.top_k) & (self.table["p_topk"] >= 0.2)]
         return [f"{self._name(r.code)} (#{r.rank}) enters the top {self.top_k} in {_pct(r.p_topk)} of draws."
-                for r in rows.itertuples(index=False)]
+                for r in _records(rows)]
 
     def _reorder_sentence(self) -> str:
         hits = self.reorder[self.reorder["direction"] != ""]
@@ -220,6 +224,11 @@ class Robustness:
         before, after = _two(r["weight"], r["new_weight"])
         return (f"The top {self.top_k} changes first if the '{self._label(r['criterion'])}' weight {way} from "
                 f"{before} to {after}: {r['moves']}.")
+
+
+def _records(frame: pd.DataFrame) -> list[SimpleNamespace]:
+    """The rows of ``frame`` as plain records (``row.code``), in order; cheaper than itertuples for a few rows."""
+    return [SimpleNamespace(**row) for row in frame.to_dict("records")]
 
 
 def relative_spread(weight: float, concentration: float = DEFAULT_CONCENTRATION) -> float:

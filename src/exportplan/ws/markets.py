@@ -466,12 +466,14 @@ class Markets(Service):
         overrides = weights if weights is not None else (settings.get("weights") or None)
         group_weights = resolve_weights("market", preset, overrides)
         # The same ranking asked again (a page reloaded, another user, the plan) is kept too, under the same
-        # data-and-settings stamp as the inputs; each caller gets its own copy of the tables and lists.
+        # data-and-settings stamp as the inputs; each caller gets its own copy of the table (copy-on-write: it
+        # costs nothing until changed, and made from the columns alone, so pandas does not copy the kept
+        # meta only to have it replaced), of the meta and of the lists.
         key = ("markets-ranking", sector, preset, tuple(sorted(group_weights.items())), method, int(draws), seed,
                int(top_k), year, bool(doing_business))
         kept = ranking_cache.cached(self.ctx, key, lambda: self._rank(sector, preset, group_weights, method, draws,
                                                                        seed, top_k, year, doing_business))
-        outcome = dataclasses.replace(kept.outcome, table=kept.outcome.table.copy(),
+        outcome = dataclasses.replace(kept.outcome, table=pd.DataFrame(kept.outcome.table, copy=False),
                                       notes=list(kept.outcome.notes), dropped=list(kept.outcome.dropped))
         meta = copy.deepcopy(kept.meta)
         outcome.table.attrs["exportplan"] = meta
@@ -481,7 +483,7 @@ class Markets(Service):
               year: int | None, doing_business: bool) -> MarketRanking:
         """The ranking itself (see :meth:`rank_markets`) on the kept inputs."""
         settings = self.ctx.config.get("markets", {})
-        data, chosen, priority, where, mm, memo = self._ranking_inputs(sector, year, bool(doing_business))
+        data, chosen, priority, where, mm, memo, refs = self._ranking_inputs(sector, year, bool(doing_business))
         floor = float(settings.get("coverage_floor", am.COVERAGE_FLOOR))
         outcome = am.rank_matrix(mm, group_weights, method=method, draws=draws, seed=seed, top_k=top_k, floor=floor,
                                  memo=memo)
@@ -494,13 +496,14 @@ class Markets(Service):
             outcome.notes.append(f"Priority sectors: {where}; the demand factor cannot tell goods from services "
                                  "sectors. Set them with 'exportplan config set markets.priority_sectors "
                                  "cluster:Automotive,524' (NAICS codes or clusters).")
-        meta = self._market_meta(mm, outcome, chosen, preset, method, draws, seed, floor)
+        meta = self._market_meta(mm, outcome, chosen, preset, method, draws, seed, floor, refs)
         outcome.table.attrs["exportplan"] = meta
         return MarketRanking(outcome, meta, chosen)
 
     def _ranking_inputs(self, sector, year: int | None, doing_business: bool) -> tuple:
-        """The data, the sector, the priority sectors (and where from), the matrix and its
-        :class:`~exportplan.analysis.market_rank.RankMemo`; none depend on weights.
+        """The data, the sector, the priority sectors (and where from), the matrix, its
+        :class:`~exportplan.analysis.market_rank.RankMemo` and the citations of its sources; none depend
+        on weights.
 
         Kept in the per-process cache (:mod:`exportplan.ws.ranking_cache`) while the stored data and the
         settings are unchanged, so a re-rank with other weights only scores and checks robustness (the
@@ -513,16 +516,17 @@ class Markets(Service):
             if chosen is None:  # the demand factor needs them: goods and services sectors are measured apart
                 priority, where = self.priority_sectors()
             mm = am.build_market_matrix(data, country_names(), sector=chosen, priority=priority)
-            return data, chosen, priority, where, mm, am.RankMemo(mm)
+            refs = self.ws.citations.refs(ids=mm.provenance_ids) if mm.provenance_ids else []
+            return data, chosen, priority, where, mm, am.RankMemo(mm), refs
 
         return ranking_cache.cached(self.ctx, ("markets", sector, year, doing_business), build)
 
     def _market_meta(self, mm: am.MarketMatrix, outcome: am.MarketOutcome, sector, preset, method, draws, seed,
-                     floor) -> dict:
+                     floor, refs) -> dict:
+        """The ranking's meta; ``refs``: the citations of the matrix's sources (``ws.citations.refs``)."""
         view = f", sector {sector.code} {sector.name}" if sector else ""
-        citations = self.ws.citations
-        meta = citations.meta(f"{self.ctx.name}: target country markets ({preset} weights{view})", (), outcome.notes,
-                              extra=citations.refs(ids=mm.provenance_ids) if mm.provenance_ids else ())
+        meta = self.ws.citations.meta(f"{self.ctx.name}: target country markets ({preset} weights{view})", (),
+                                      outcome.notes, extra=refs)
         meta.update(exports_scope=mm.exports_scope, exports_label=mm.exports_label, preset=preset,
                     method=method, draws=draws, seed=seed, coverage_floor=floor,
                     factor_weights=outcome.group_weights, left_out=len(outcome.dropped),

@@ -145,15 +145,27 @@ def _rank_band(row: Mapping) -> str:
     return f"#{low}" if low == high else f"#{low} to #{high}"
 
 
+def _first_rows(table: pd.DataFrame, columns, rows: int) -> list[dict]:
+    """The first ``rows`` rows of ``table`` as dicts of the named columns (None for a column it lacks).
+
+    Read through a frame without the table's metadata (``attrs``, the ranking's meta), which pandas
+    would deep-copy for every column and row taken from the table itself.
+    """
+    plain = pd.DataFrame(table, copy=False).head(rows)
+    values = {c: plain[c].tolist() if c in plain.columns else [None] * len(plain) for c in dict.fromkeys(columns)}
+    return [dict(zip(values, row)) for row in zip(*values.values())]
+
+
 def result_rows(kind: Kind, ranking, choice: Choice) -> list[dict]:
     """The ranking's rows as the table shows them: rank, name, score, (tier), coverage, share of draws in the
     top k, rank band, robust, reason, and the link to the row's full explanation."""
-    table = ranking.table.head(MAX_ROWS)
+    table = ranking.table
     top_k = int(getattr(ranking, "top_k", 0) or 5)
     p_col = "p_topk" if "p_topk" in table.columns else f"p_top{top_k}"
     query = choice.query()
     rows = []
-    for record in table.to_dict("records"):
+    for record in _first_rows(table, ["rank", kind.code_col, kind.name_col, "score", "tier", "coverage", p_col,
+                                      "rank_p05", "rank_p95", "robust", "reason"], MAX_ROWS):
         code = str(record[kind.code_col])
         rows.append({
             "rank": int(record["rank"]), "code": code, "name": str(record[kind.name_col]),
@@ -177,9 +189,10 @@ def result_context(request: Request, kind: Kind, choice: Choice) -> tuple[dict, 
                     inputs=_inputs(kind, choice, None), preset=choice.preset or "", query=choice.query(),
                     announce=f"Not ranked: {exc}"), 400
     weights = used_weights(kind, ranking)
-    top = [str(n) for n in ranking.table[kind.name_col].head(3)]
+    rows = result_rows(kind, ranking, choice)
+    top = [row["name"] for row in rows[:3]]
     return dict(
-        kind=kind, error="", ranking=ranking, choice=choice, rows=result_rows(kind, ranking, choice),
+        kind=kind, error="", ranking=ranking, choice=choice, rows=rows,
         top_k=int(getattr(ranking, "top_k", 0) or 5),
         summary=ranking.summary(), notes=ranking.notes, weights=weights, preset=used_preset(kind, ranking),
         labels=_LABELS, can_save=can(user["role"], "edit"), inputs=_inputs(kind, choice, weights),
