@@ -51,7 +51,7 @@ def prepare(norm_matrix: pd.DataFrame, weights, method: str, topsis_scale,
     if method not in METHODS:
         raise ExportPlanError(f"Unknown scoring method {method!r}; choose one of {sorted(METHODS)}.")
     keys = [str(k) for k in norm_matrix.columns]
-    codes = np.asarray([str(c) for c in norm_matrix.index], dtype=str)
+    codes = np.asarray([str(c) for c in norm_matrix.index.tolist()], dtype=str)  # tolist: plain values, fast
     if len(set(codes.tolist())) != len(codes):
         raise ExportPlanError("Alternative codes in the normalized matrix must be unique.")
     order = np.argsort(codes, kind="stable")

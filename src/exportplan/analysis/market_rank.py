@@ -224,7 +224,7 @@ def factor_reasons(result: ScoreResult, weights: Mapping[str, float], *, factors
     """
     texts = texts if texts is not None else ReasonTexts(result.matrix, result.criteria)
     crits = [c for c in result.criteria if weights.get(c.key, 0) > 0 and c.key not in result.uninformative]
-    codes = [str(c) for c in result.matrix.index]
+    codes = [str(c) for c in result.matrix.index.tolist()]
     n, m = len(codes), len(crits)
     raw = np.column_stack([texts.raw(c.key) for c in crits]) if m else np.empty((n, 0))
     seen = ~np.isnan(raw)

@@ -166,9 +166,9 @@ class ScoreResult:
         """
         plural = plural or f"{noun}s"
         n = len(self.table)
-        order = [str(c) for c in self.table["code"]]
+        order = [str(c) for c in self.table["code"].tolist()]
         # The matrix's rows in the table's order (best first), found once for every measure.
-        row_of = {code: i for i, code in enumerate(map(str, self.matrix.index))}
+        row_of = {code: i for i, code in enumerate(map(str, self.matrix.index.tolist()))}
         at = np.array([row_of[c] for c in order], dtype=np.int64)
         codes = np.array(order, dtype=object)
         groups: dict[tuple[str, ...], list[str]] = {}

@@ -147,8 +147,8 @@ class Robustness:
                  f"({self._draw_text()}); "
                  f"'robust' means in the top {self.top_k} in at least {ROBUST_SHARE:.0%} of draws and scored on "
                  f"at least {ROBUST_COVERAGE:.0%} of the weight."]
-        moves = _records(self.reorder[self.reorder["direction"] != ""])  # read once for every sentence
-        for row in _records(self.table[self.table["rank"] <= self.top_k]):
+        moves = _records(self.reorder[self.reorder["direction"] != ""], _MOVE_COLUMNS)  # read once for every sentence
+        for row in _records(self.table[self.table["rank"] <= self.top_k], _ROW_COLUMNS):
             lines.append(self._alternative_sentence(row, moves))
         lines += self._contenders()
         lines.append(self._reorder_sentence())
@@ -194,7 +194,7 @@ class Robustness:
 
         ``moves``: the rows of :attr:`reorder` (those with a direction suffice), when already read.
         """
-        for r in (_records(self.reorder) if moves is None else moves):
+        for r in (_records(self.reorder, _MOVE_COLUMNS) if moves is None else moves):
             if not r.direction:
                 continue
             after = r.top_k.split(", ")
@@ -213,7 +213,7 @@ class Robustness:
         """Alternatives outside the top k that enter it in at least 20% of draws."""
         rows = self.table[(self.table["rank"] > self.top_k) & (self.table["p_topk"] >= 0.2)]
         return [f"{self._name(r.code)} (#{r.rank}) enters the top {self.top_k} in {_pct(r.p_topk)} of draws."
-                for r in _records(rows)]
+                for r in _records(rows, _ROW_COLUMNS)]
 
     def _reorder_sentence(self) -> str:
         hits = self.reorder[self.reorder["direction"] != ""]
@@ -226,9 +226,16 @@ class Robustness:
                 f"{before} to {after}: {r['moves']}.")
 
 
-def _records(frame: pd.DataFrame) -> list[SimpleNamespace]:
-    """The rows of ``frame`` as plain records (``row.code``), in order; cheaper than itertuples for a few rows."""
-    return [SimpleNamespace(**row) for row in frame.to_dict("records")]
+#: The columns the sentences read: of the Monte Carlo table, and of the reorder table.
+_ROW_COLUMNS = ("code", "rank", "rank_p05", "rank_p95", "p_topk", "robust", "coverage")
+_MOVE_COLUMNS = ("criterion", "direction", "weight", "new_weight", "top_k", "moves")
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[SimpleNamespace]:
+    """The rows of ``frame`` as plain records of ``columns`` (those it has; ``row.code``), in order: one list per
+    column, cheaper than itertuples or a pandas row per record."""
+    names = [c for c in columns if c in frame.columns]
+    return [SimpleNamespace(**dict(zip(names, values))) for values in zip(*(frame[c].tolist() for c in names))]
 
 
 def relative_spread(weight: float, concentration: float = DEFAULT_CONCENTRATION) -> float:
@@ -253,12 +260,12 @@ def robustness(result: ScoreResult, *, draws: int = DEFAULT_DRAWS,
     """
     args = dict(top_k=top_k, method=result.method, topsis_scale=result.topsis_scale)
     groups = {c.key: c.group for c in result.criteria if c.group} if by_group else None
-    coverage = dict(zip(result.table["code"], result.table["coverage"]))
+    coverage = dict(zip(result.table["code"].tolist(), result.table["coverage"].tolist()))
     mc = monte_carlo(result.norm, result.weights, draws=draws, concentration=concentration, seed=seed,
                      groups=groups, coverage=coverage,
                      data_draws=None if data_draws is None else data_draws.for_result(result), **args)
     table = mc.table.copy()
-    table.insert(1, "name", pd.array([result.names.get(c, c) for c in table["code"]], dtype="str"))
+    table.insert(1, "name", pd.array([result.names.get(c, c) for c in table["code"].tolist()], dtype="str"))
     oat = one_at_a_time(result.norm, result.weights, deltas=deltas, names=result.names, **args)
     reorder = smallest_reorder(result.norm, result.weights, names=result.names, resolution=resolution, **args)
     grouped = bool(groups) and len(mc.drawn) < len(result.norm.columns) - len(mc.left_out)
