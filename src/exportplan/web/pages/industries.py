@@ -86,16 +86,24 @@ def _true(value: Any) -> bool:
     return not _missing(value) and bool(value)
 
 
+#: The flags as a reader names them, strongest first.
+FLAG_WORDS = {"strong10": "strong (top 10%)", "strong": "strong", "significant": "significant",
+              "qualifying": "qualifying"}
+
+
 def _flags(record: Mapping) -> list[dict]:
-    """The cluster's strong flags, strongest first (an uncertain flag carries its note)."""
+    """The cluster's strong flag: the strongest that holds (``text``), and when a stronger one is uncertain
+    (withheld data), ``maybe`` in words ("may be strong") with the analysis's ``note`` (the bounds and
+    thresholds) to show on demand."""
     note = "" if _missing(record.get("strong_note")) else str(record.get("strong_note"))
-    if _true(record.get("strong10")):
-        return [{"text": "Strong (top 10%)", "note": note}]
-    if _true(record.get("strong")):
-        return [{"text": "Strong", "note": note}]
-    if _true(record.get("significant")):
-        return [{"text": "Significant", "note": note}]
-    return [{"text": "", "note": note}] if note else []
+    text = next((FLAG_WORDS[f].capitalize() for f in FLAG_WORDS if _true(record.get(f)) and f != "qualifying"), "")
+    maybe = ""
+    if note.startswith("uncertain:"):
+        named = note[len("uncertain:"):].split(":", 1)[0]  # "strong, strong10" ("LQ bounds ...": the LQ >= 1 rule)
+        uncertain = [f for f in FLAG_WORDS if f in {n.strip() for n in named.split(",")}] or ["strong"]
+        if uncertain:
+            maybe = f"may be {FLAG_WORDS[uncertain[0]]}"
+    return [{"text": text, "note": note, "maybe": maybe}] if text or note else []
 
 
 def _search(frame: pd.DataFrame, text: str, columns: tuple[str, ...]) -> pd.DataFrame:
