@@ -16,11 +16,14 @@ staff (each client its own session, signed in through the sign-in form with its 
    check's, errors (any answer but 200, or no answer). Target: p95 under 300 ms on every page, no errors.
 
 2. Re-rank (skipped with ``--skip-real`` or without ``../shared/data``): the real Columbus-area workspace
-   built as benchmarks/bench_rerank.py builds it (its ``build_columbus``), served; the first market
-   ranking's fragment ``/markets/table`` (cold: nothing read yet), then ``--repeat`` changes of the
-   proximity weight (a bounded loop, one request each), each answer checked to hold the ranking, each
-   row's reason and the robustness columns. Printed: cold time, the re-ranks' median and p95, and their
-   ratio to the cold ranking. Target: p95 under 300 ms.
+   built as benchmarks/bench_rerank.py builds it (its ``build_columbus``), served. Once the app's start-up
+   work is done (the dashboard's figures, which rank sectors and markets in the background, are shown;
+   the time it took is printed), the market ranking's fragment ``/markets/table`` is asked for with the
+   saved weights, then with ``--repeat`` new weights (the proximity and partnership weights changed: a
+   bounded loop, one request each, each weight set asked once, so none is answered from a page kept
+   before), each answer checked to hold the ranking, each row's reason and the robustness columns.
+   Printed: the first ranking's time, the re-ranks' median and p95, and their ratio to the first.
+   Target: p95 under 300 ms.
 
 The numbers depend on the machine and on what else runs on it: the load average is printed with them.
 Usage: ``python benchmarks/bench_web.py [--quick] [--skip-real] [--companies N] [--clients N] [--seconds S]
@@ -163,6 +166,19 @@ def page_mix(folder: Path) -> dict[str, list[str]]:
     }
 
 
+def wait_for_start_up(client: httpx.Client, limit: float = 300.0) -> float:
+    """Wait (at most ``limit`` seconds) until the app's start-up work is done: the dashboard's figures, made in
+    the background when the app starts (they rank sectors and markets), are shown. Returns the seconds waited."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        home = client.get("/")
+        if home.status_code == 200 and "Being worked out" not in home.text and \
+                'class="figure">\u2026<' not in home.text:  # "…": not made yet
+            break
+        time.sleep(1)
+    return time.monotonic() - start
+
+
 def warm_up(base: str, mix: dict[str, list[str]]) -> tuple[float, dict[str, float]]:
     """Ask for every page until the dashboard's figures are made (at most 2 minutes), then each URL twice;
     returns the seconds taken and each page's median latency (ms) alone, in the second round (one client)."""
@@ -170,12 +186,7 @@ def warm_up(base: str, mix: dict[str, list[str]]) -> tuple[float, dict[str, floa
     alone: dict[str, list[float]] = {name: [] for name in mix}
     client = signed_in(base)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            home = client.get("/")
-            if home.status_code == 200 and 'class="figure">\u2026<' not in home.text:  # "…": not made yet
-                break
-            time.sleep(1)
+        wait_for_start_up(client)
         for round_ in range(2):
             for name, urls in mix.items():
                 for url in urls[:10]:
@@ -306,6 +317,8 @@ def bench_rerank(args, tmp: Path) -> None:
     values = np.linspace(0.05, 0.40, 8)
     with Server(folder, args.workers) as server:
         client = signed_in(server.url)
+        waited = wait_for_start_up(client)
+        print(f"  the app's start-up work (the dashboard's figures: both rankings) took {waited:.0f} s")
         began = time.perf_counter()
         answer = client.get("/markets/table")
         cold = (time.perf_counter() - began) * 1000
@@ -322,8 +335,9 @@ def bench_rerank(args, tmp: Path) -> None:
     median, high = statistics.median(walls), p95(walls)
     passed = high < TARGET_MS
     RESULTS.append(("market re-rank p95", high, TARGET_MS, passed))
-    print(f"  first (cold) ranking {cold:8.1f} ms   first row: {first.group(1).strip() if first else '?'}")
-    print(f"  {args.repeat} re-ranks: median {median:7.1f} ms ({median / cold:5.2f}x the cold ranking), "
+    print(f"  first ranking asked (after start-up) {cold:8.1f} ms   first row: "
+          f"{first.group(1).strip() if first else '?'}")
+    print(f"  {args.repeat} re-ranks: median {median:7.1f} ms ({median / cold:5.2f}x the first ranking), "
           f"p95 {high:7.1f} ms ({high / cold:5.2f}x)  {'PASS' if passed else 'FAIL'}")
 
 

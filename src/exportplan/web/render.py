@@ -92,7 +92,8 @@ def table_html(frame, *, caption: str, columns: Sequence[str] | Mapping[str, str
                formats: Mapping[str, str | Callable] | None = None, row_header: str | None = None,
                numeric: Sequence[str] | None = None, max_rows: int | None = None, empty: str = "Nothing yet.",
                css_class: str = "data", caption_hidden: bool = False, nowrap: Sequence[str] = ()) -> Markup:
-    """A pandas frame as an accessible HTML table inside a container that scrolls sideways on small screens.
+    """A pandas frame (or a list of records: dicts of column -> value) as an accessible HTML table inside a
+    container that scrolls sideways on small screens.
 
     ``caption`` names the table (for screen readers and as its title); ``columns`` picks and orders
     the columns (a mapping also renames them: column -> heading); ``formats`` gives a column a
@@ -101,21 +102,32 @@ def table_html(frame, *, caption: str, columns: Sequence[str] | Mapping[str, str
     the caption for screen readers only (when a heading above already names the table); ``nowrap``
     columns keep their values on one line (dates).
     """
+    records = None if hasattr(frame, "columns") else [dict(r) for r in frame]  # a frame, or records
+    present = list(frame.columns) if records is None else list(dict.fromkeys(k for r in records for k in r))
+    if records is not None and columns is not None:  # records may lack a column no row has a value for
+        present += [c for c in columns if c not in present]
     if columns is None:
-        headings = {str(c): str(c) for c in frame.columns}
+        headings = {str(c): str(c) for c in present}
     elif isinstance(columns, Mapping):
-        headings = {str(c): str(h) for c, h in columns.items() if c in frame.columns}
+        headings = {str(c): str(h) for c, h in columns.items() if c in present}
     else:
-        headings = {str(c): str(c) for c in columns if c in frame.columns}
+        headings = {str(c): str(c) for c in columns if c in present}
     formats = dict(formats or {})
-    if numeric is None:
+    if numeric is None and records is None:
         numeric = [c for c in headings if str(frame[c].dtype)[:3] in ("int", "flo", "Int", "Flo", "uin", "UIn")]
+    elif numeric is None:
+        numeric = [c for c in headings if _numbers([r.get(c) for r in records])]
     numeric = set(numeric)
 
     def classes(col: str) -> str:
         names = [n for n, on in (("num", col in numeric), ("nowrap", col in nowrap)) if on]
         return f' class="{" ".join(names)}"' if names else ""
-    rows = frame if max_rows is None else frame.head(max_rows)
+    if records is None:
+        rows = frame if max_rows is None else frame.head(max_rows)
+        records_shown = rows[list(headings)].to_dict("records")
+    else:
+        records_shown = records if max_rows is None else records[:max_rows]
+        rows = records_shown
     hidden = ' class="visually-hidden"' if caption_hidden else ""
     out = [f'<div class="table-wrap" role="region" aria-label="{escape(caption)}" tabindex="0">',
            f'<table class="{escape(css_class)}"><caption{hidden}>{escape(caption)}</caption><thead><tr>']
@@ -125,10 +137,10 @@ def table_html(frame, *, caption: str, columns: Sequence[str] | Mapping[str, str
     out.append("</tr></thead><tbody>")
     if not len(rows):
         out.append(f'<tr><td colspan="{max(len(headings), 1)}">{escape(empty)}</td></tr>')
-    for record in rows[list(headings)].to_dict("records"):
+    for record in records_shown:
         out.append("<tr>")
         for col in headings:
-            text = escape(_cell(record[col], formats.get(col)))
+            text = escape(_cell(record.get(col), formats.get(col)))
             cls = classes(col)
             tag = f'th scope="row"{cls}' if col == row_header else f"td{cls}"
             out.append(f"<{tag}>{text}</{tag.split()[0]}>")
@@ -137,6 +149,12 @@ def table_html(frame, *, caption: str, columns: Sequence[str] | Mapping[str, str
     if max_rows is not None and len(frame) > max_rows:
         out.append(f'<p class="note">Showing {max_rows:,} of {len(frame):,} rows.</p>')
     return Markup("".join(out))
+
+
+def _numbers(values: list) -> bool:
+    """True when every value given is a number (booleans are not) and at least one is given."""
+    given = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return bool(given) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in given)
 
 
 def svg_figure(svg: str | bytes | Path, *, alt: str, caption: str | None = None, css_class: str = "chart") -> Markup:

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from ..store.data_version import data_version
 
 #: Contents kept per process at most (the least recently used go first).
-MAX_ENTRIES = 2000
+MAX_ENTRIES = 1000
 
 _T = TypeVar("_T")
 

@@ -8,15 +8,22 @@ service that returns a table uses it.
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
 from ..citation import ROW_KEYS, SourceRef, source_ref, unique_refs
 from ..store import provenance as repo
+from ..store.data_version import data_version
 from .context import Service
 
 SAMPLE_NOTE = "SAMPLE DATA: invented for demonstration, not real statistics."
+
+#: Each store's provenance records as read at one version of the data: store -> (version, records by id).
+_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_KEPT_LOCK = threading.Lock()
 
 
 class Citations(Service):
@@ -26,12 +33,29 @@ class Citations(Service):
 
     def refs(self, kinds: Sequence[str] = (), ids: Iterable[int] | None = None) -> list[SourceRef]:
         """The citations of the stored records of these kinds (all when empty), or of these record ids."""
-        frame = repo.records(self.ctx.store)
-        if len(frame) and kinds:
-            frame = frame[frame["kind"].isin(list(kinds))]
-        if len(frame) and ids is not None:
-            frame = frame[frame["id"].isin([int(i) for i in ids])]
-        return [source_ref(r) for r in frame.sort_values("id").to_dict("records")] if len(frame) else []
+        rows = self._records()
+        if kinds:
+            wanted = set(kinds)
+            rows = [r for r in rows if r["kind"] in wanted]
+        if ids is not None:
+            numbers = {int(i) for i in ids}
+            rows = [r for r in rows if int(r["id"]) in numbers]
+        return [source_ref(r) for r in rows]
+
+    def _records(self) -> list[dict]:
+        """Every provenance record (by id), read again only when the data have changed (every table's metadata
+        cites them: reading them once per version keeps pages and reports from reading them per table)."""
+        store = self.ctx.store
+        version = data_version(store)
+        with _KEPT_LOCK:
+            kept = _KEPT.get(store)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        frame = repo.records(store)
+        rows = frame.sort_values("id").to_dict("records") if len(frame) else []
+        with _KEPT_LOCK:
+            _KEPT[store] = (version, rows)
+        return rows
 
     def sources_table(self) -> pd.DataFrame:
         """Every stored record as a citation: id, kind, the :data:`~exportplan.citation.ROW_KEYS`, rows, imported_at."""

@@ -131,15 +131,9 @@ def companies(request: Request):
 
 
 # ---- one company --------------------------------------------------------------------------------------
-def _records(company: dict, name: str) -> pd.DataFrame:
-    caption, columns = RECORD_TABLES[name]
-    frame = pd.DataFrame(company.get(name) or [], columns=list(columns))
-    return frame
-
-
 def _table(company: dict, name: str, **extra):
     caption, columns = RECORD_TABLES[name]
-    return table_html(_records(company, name), caption=caption, columns=columns, caption_hidden=True,
+    return table_html(company.get(name) or [], caption=caption, columns=columns, caption_hidden=True,
                       empty="None recorded.", formats={"export_sales_usd": ",.0f", "score": ".1f", "id": "d",
                                                        "year": "d"}, **extra)
 

@@ -192,7 +192,7 @@ def result_context(request: Request, kind: Kind, choice: Choice) -> tuple[dict, 
     rows = result_rows(kind, ranking, choice)
     top = [row["name"] for row in rows[:3]]
     return dict(
-        kind=kind, error="", ranking=ranking, choice=choice, rows=rows,
+        kind=kind, error="", ranking={"count": len(ranking.table)}, choice=choice, rows=rows,
         top_k=int(getattr(ranking, "top_k", 0) or 5),
         summary=ranking.summary(), notes=ranking.notes, weights=weights, preset=used_preset(kind, ranking),
         labels=_LABELS, can_save=can(user["role"], "edit"), inputs=_inputs(kind, choice, weights),
@@ -221,16 +221,26 @@ def _preset_options(kind: Kind) -> list[dict]:
             kind.presets.items()]
 
 
+def kept_result_context(request: Request, kind: Kind, choice: Choice) -> tuple[dict, int]:
+    """:func:`result_context`, kept while the data and the settings are unchanged (:mod:`exportplan.web.views`):
+    the same weights asked again, by anyone of the same role, are answered without ranking again."""
+    weights = None if choice.weights is None else tuple(sorted(choice.weights.items()))
+    key = ("ranking", kind.key, choice.preset, weights, tuple(sorted((choice.typed or {}).items())), choice.error,
+           can(request.state.user["role"], "edit"))
+    context, status = request.app.state.views.get(request, key, lambda: result_context(request, kind, choice))
+    return dict(context), status
+
+
 def ranking_page(request: Request, kind: Kind) -> Response:
     choice = read_choice(kind, request.query_params)
-    context, status = result_context(request, kind, choice)
+    context, status = kept_result_context(request, kind, choice)
     return render(request, "rankings_page.html", status_code=status, title=kind.title,
                   presets=_preset_options(kind), **context)
 
 
 def ranking_fragment(request: Request, kind: Kind) -> Response:
     choice = read_choice(kind, request.query_params)
-    context, status = result_context(request, kind, choice)
+    context, status = kept_result_context(request, kind, choice)
     return render(request, "rankings_result.html", status_code=status, **context)
 
 
