@@ -1,8 +1,9 @@
 """Benchmark: the web app's main pages under load, and a market re-rank over HTTP (issue 13).
 
 Both parts serve the workspace with the real command, ``exportplan -w DIR serve`` (uvicorn, one worker
-unless ``--workers``), in a subprocess on a free loopback port, and talk to it over HTTP as signed-in
-staff (each client its own session, signed in through the sign-in form with its CSRF token).
+per CPU unless ``--workers``; ``--threads`` passes serve's option), in a subprocess on a free loopback
+port, and talk to it over HTTP as signed-in staff (each client its own session, signed in through the
+sign-in form with its CSRF token).
 
 1. Main pages (``--companies`` companies, default 10,000: the sample workspace plus generated companies
    imported through the pipeline's own import, ``ws.pipeline.import_companies``, with the generator of
@@ -27,7 +28,7 @@ staff (each client its own session, signed in through the sign-in form with its 
 
 The numbers depend on the machine and on what else runs on it: the load average is printed with them.
 Usage: ``python benchmarks/bench_web.py [--quick] [--skip-real] [--companies N] [--clients N] [--seconds S]
-[--repeat N] [--workers N] [--data DIR]``.
+[--repeat N] [--workers N] [--threads N] [--data DIR]``.
 """
 from __future__ import annotations
 
@@ -71,12 +72,13 @@ def free_port() -> int:
 class Server:
     """``exportplan -w folder serve`` in a subprocess on a free loopback port; stopped on exit."""
 
-    def __init__(self, folder: Path, workers: int = 1):
+    def __init__(self, folder: Path, workers: int = 1, threads: int | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         code = "import sys; from exportplan.cli.main import main; sys.exit(main())"
         self.args = [sys.executable, "-c", code, "-w", str(folder), "serve", "--port", str(self.port),
-                     "--workers", str(workers), "--log-level", "warning"]
+                     "--workers", str(workers), "--log-level", "warning"] + \
+            (["--threads", str(threads)] if threads else [])
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
@@ -258,9 +260,10 @@ def bench_pages(args, tmp: Path) -> None:
     total, built = build_big(folder, args.companies)
     print(f"  {total:,} companies, built in {built:.0f} s")
     mix = page_mix(folder)
-    with Server(folder, args.workers) as server:
+    with Server(folder, args.workers, args.threads) as server:
         warm, alone = warm_up(server.url, mix)
-        print(f"  server: {server.url}, {args.workers} worker(s); warm-up {warm:.1f} s; "
+        print(f"  server: {server.url}, {args.workers} worker(s), {args.threads or 'default'} threads; "
+              f"warm-up {warm:.1f} s; "
               f"{args.clients} clients for {args.seconds:g} s")
         results = load(server.url, mix, args.clients, args.seconds)
     base = results["healthz (baseline)"]["ms"]
@@ -315,7 +318,7 @@ def bench_rerank(args, tmp: Path) -> None:
         ws.close()
     print(f"  built in {time.perf_counter() - start:.0f} s")
     values = np.linspace(0.05, 0.40, 8)
-    with Server(folder, args.workers) as server:
+    with Server(folder, args.workers, args.threads) as server:
         client = signed_in(server.url)
         waited = wait_for_start_up(client)
         print(f"  the app's start-up work (the dashboard's figures: both rankings) took {waited:.0f} s")
@@ -351,7 +354,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, help="concurrent clients (default 20)")
     parser.add_argument("--seconds", type=float, help="how long the clients run (default 30)")
     parser.add_argument("--repeat", type=int, help="weight changes of the re-rank (default 30)")
-    parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="server worker processes (default: one per CPU, as docs/web.md advises)")
+    parser.add_argument("--threads", type=int, help="requests each worker works on at once (default: serve's)")
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data",
                         help="the real data folder (default ../shared/data)")
     args = parser.parse_args()

@@ -134,13 +134,14 @@ def test_serve_runs_uvicorn_with_the_app_factory(web_copy, monkeypatch):
     import uvicorn
 
     from exportplan.cli.main import cli
-    from exportplan.web.app import WORKSPACE_ENV, app_from_env
+    from exportplan.web.app import THREADS_ENV, WORKSPACE_ENV, app_from_env
 
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
     monkeypatch.delenv(WORKSPACE_ENV, raising=False)
+    monkeypatch.delenv(THREADS_ENV, raising=False)
     result = CliRunner().invoke(cli, ["-w", str(web_copy), "serve", "--port", "8123", "--workers", "3",
-                                      "--proxy-headers"])
+                                      "--threads", "6", "--proxy-headers"])
     assert result.exit_code == 0, result.output
     (args, kwargs), = calls
     assert args == ("exportplan.web.app:app_from_env",) and kwargs["factory"] is True
@@ -148,10 +149,13 @@ def test_serve_runs_uvicorn_with_the_app_factory(web_copy, monkeypatch):
     assert "SQLite" in result.output  # several workers on the SQLite file: a note says to use PostgreSQL
     import os
 
-    assert os.environ[WORKSPACE_ENV] == str(web_copy.resolve())
+    assert os.environ[WORKSPACE_ENV] == str(web_copy.resolve()) and os.environ[THREADS_ENV] == "6"
+    import anyio.to_thread
+
     app = app_from_env()
     with TestClient(app) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens) == 6
         app.state.cache.wait(120)
 
 

@@ -102,3 +102,20 @@ def test_pages_show_a_change_made_by_another_workspace_object_at_once(web_copy):
     finally:
         other.close()
         served.close()
+
+
+def test_a_worker_works_on_as_many_requests_at_once_as_its_threads(web_workspace):
+    """``serve --threads N`` (create_app's ``threads``): the thread pool the endpoints run in holds N."""
+    import anyio.to_thread
+    from starlette.responses import JSONResponse
+
+    from exportplan.web.app import create_app
+    from exportplan.web.routes import page
+
+    async def pool(request):
+        return JSONResponse({"threads": anyio.to_thread.current_default_thread_limiter().total_tokens})
+
+    app = create_app(workspace=web_workspace, warm=False, threads=3,
+                     extra_routes=[page("/test-pool", pool, access="public")])
+    with TestClient(app) as client:
+        assert client.get("/test-pool").json() == {"threads": 3}

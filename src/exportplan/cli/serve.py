@@ -20,6 +20,8 @@ from .main import cli, current_workspace, friendly, workspace_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (each opens the workspace; use PostgreSQL for more than one).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="Requests each worker works on at once; the others wait their turn in order.")
 @click.option("--proxy-headers", is_flag=True,
               help="Trust X-Forwarded-Proto and X-Forwarded-For from the reverse proxy at --forwarded-allow-ips "
                    "(so that cookies are Secure behind HTTPS and sign-ins are throttled per real client).")
@@ -31,7 +33,8 @@ from .main import cli, current_workspace, friendly, workspace_option
 @workspace_option
 @click.pass_context
 @friendly
-def serve(ctx: click.Context, host, port, workers, proxy_headers, forwarded_allow_ips, root_path, log_level):
+def serve(ctx: click.Context, host, port, workers, threads, proxy_headers, forwarded_allow_ips, root_path,
+          log_level):
     """Serve the workspace as a web app: dashboard, companies, rankings, programs, the plan.
 
     Sign in with a user made by 'exportplan users create NAME --role admin'. Stop with Ctrl+C.
@@ -45,7 +48,7 @@ def serve(ctx: click.Context, host, port, workers, proxy_headers, forwarded_allo
         import uvicorn
     except ImportError:  # pragma: no cover - a dependency
         raise ExportPlanError("The web server (uvicorn) is not installed: pip install --upgrade exportplan.") from None
-    from ..web.app import WORKSPACE_ENV
+    from ..web.app import THREADS_ENV, WORKSPACE_ENV
 
     ws = current_workspace(ctx)  # opens (and migrates) the workspace now: errors show before the server starts
     folder = str(ws.path.resolve())
@@ -58,7 +61,8 @@ def serve(ctx: click.Context, host, port, workers, proxy_headers, forwarded_allo
         click.echo("Note: the workspace uses its SQLite file; several workers then wait for each other's writes. "
                    "Use PostgreSQL for several workers (docs/web.md).", err=True)
     ws.close()
-    os.environ[WORKSPACE_ENV] = folder  # the workers' app factory reads it
+    os.environ[WORKSPACE_ENV] = folder  # the workers' app factory reads them
+    os.environ[THREADS_ENV] = str(threads)
     click.echo(f"Serving {folder} on http://{host}:{port}{root_path} (Ctrl+C stops).", err=True)
     uvicorn.run("exportplan.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,

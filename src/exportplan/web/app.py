@@ -34,6 +34,8 @@ from .views import Views
 
 #: The environment variable that gives :func:`app_from_env` the workspace folder.
 WORKSPACE_ENV = "EXPORTPLAN_WEB_WORKSPACE"
+#: The environment variable that gives :func:`app_from_env` the requests a worker works on at once.
+THREADS_ENV = "EXPORTPLAN_WEB_THREADS"
 #: The largest request body accepted (an uploaded company file), in bytes.
 MAX_BODY = 50 * 1024 * 1024
 STATIC = Path(__file__).resolve().parent / "static"
@@ -124,11 +126,14 @@ async def _server_error(request: Request, exc: Exception):
 
 
 def create_app(workspace_dir: str | os.PathLike | None = None, *, workspace=None,
-               clock: Callable[[], str] | None = None, warm: bool = True, extra_routes: Sequence = ()) -> Starlette:
+               clock: Callable[[], str] | None = None, warm: bool = True, extra_routes: Sequence = (),
+               threads: int | None = None) -> Starlette:
     """The web app of the workspace in ``workspace_dir`` (opened now, closed when the app shuts down), or of an
     open ``workspace`` (left open). ``clock`` (ISO UTC text) replaces the time for tests; ``warm`` starts
     making the dashboard's slow figures at start-up; ``extra_routes`` (made with ``routes.page``) are served
-    too (tests)."""
+    too (tests); ``threads`` sets how many requests the worker works on at once (its thread pool; default:
+    Starlette's 40) — the others wait their turn in order, so that a page is not slowed down by sharing the
+    interpreter with many others."""
     from ..workspace import Workspace
 
     if workspace is None:
@@ -141,6 +146,10 @@ def create_app(workspace_dir: str | os.PathLike | None = None, *, workspace=None
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        if threads:
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = int(threads)
         if warm:
             from .pages import dashboard
 
@@ -166,7 +175,8 @@ def app_from_env() -> Starlette:
     folder = os.environ.get(WORKSPACE_ENV)
     if not folder:
         raise ExportPlanError(f"Set {WORKSPACE_ENV} to the workspace folder (exportplan -w DIR serve sets it).")
-    return create_app(folder)
+    threads = os.environ.get(THREADS_ENV, "").strip()
+    return create_app(folder, threads=int(threads) if threads.isdigit() and int(threads) > 0 else None)
 
 
-__all__ = ["create_app", "app_from_env", "Cache", "WORKSPACE_ENV", "MAX_BODY"]
+__all__ = ["create_app", "app_from_env", "Cache", "WORKSPACE_ENV", "THREADS_ENV", "MAX_BODY"]
