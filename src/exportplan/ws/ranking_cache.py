@@ -10,8 +10,8 @@ while nothing they rest on has changed.
 
 Correctness comes from the stamp, taken on every call before anything is
 read: the stored data's version (:func:`exportplan.store.data_version.data_version`:
-the provenance records, which every import and download adds to, and the
-companies' count, largest id and versions) and the workspace settings (all
+the change counter that every transaction changing data raises, so every
+import, download and company edit, in any process) and the workspace settings (all
 of them, so a setting that changes the inputs, e.g. the region's centre,
 the priority sectors or the saved sector weights the market ranking's
 priority sectors come from, starts afresh). An entry is returned only to a
