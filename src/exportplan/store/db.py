@@ -265,9 +265,10 @@ class Store:
         info = self.workspace_info()
         if not info or not info.get("sample"):
             return False
-        with self.transaction() as conn:
+        with self.transaction() as conn:  # the change counter's row stays (this transaction raises it)
             for table in reversed(schema.metadata.sorted_tables):
-                conn.execute(delete(table))
+                if table is not schema.data_changes:
+                    conn.execute(delete(table))
         return True
 
     def has_data(self) -> bool:
