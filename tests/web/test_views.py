@@ -119,3 +119,23 @@ def test_a_worker_works_on_as_many_requests_at_once_as_its_threads(web_workspace
                      extra_routes=[page("/test-pool", pool, access="public")])
     with TestClient(app) as client:
         assert client.get("/test-pool").json() == {"threads": 3}
+
+
+def test_a_table_from_records_reads_as_one_from_a_frame():
+    """``table_html`` takes a company's records as they are (the company page's fast path): the same table as
+    from a frame of those records with the columns asked for (as the page built before)."""
+    import pandas as pd
+
+    from exportplan.web.render import table_html
+
+    records = [{"id": 3, "date": "2026-01-05", "kind": "call", "summary": "<b>Asked</b>", "amount": 1500.0},
+               {"id": 4, "date": "2026-02-01", "kind": "visit", "summary": "Plant", "amount": None}]
+    args = dict(caption="Interactions", columns={"id": "Id", "date": "Date", "summary": "Summary",
+                                                  "amount": "Amount", "missing": "Never given"},
+                formats={"id": "d", "amount": ",.0f"}, max_rows=1)
+    from_records = table_html(records, **args)
+    frame = pd.DataFrame(records, columns=[*records[0], "missing"]).astype({"missing": object})  # no value
+    assert from_records == table_html(frame, **args)
+    assert "&lt;b&gt;Asked&lt;/b&gt;" in from_records and "Showing 1 of 2 rows." in from_records
+    assert '<th scope="col" class="num">Amount</th>' in from_records
+    assert "None recorded." in table_html([], caption="Needs", columns={"id": "Id"}, empty="None recorded.")

@@ -146,8 +146,9 @@ def table_html(frame, *, caption: str, columns: Sequence[str] | Mapping[str, str
             out.append(f"<{tag}>{text}</{tag.split()[0]}>")
         out.append("</tr>")
     out.append("</tbody></table></div>")
-    if max_rows is not None and len(frame) > max_rows:
-        out.append(f'<p class="note">Showing {max_rows:,} of {len(frame):,} rows.</p>')
+    total = len(frame) if records is None else len(records)
+    if max_rows is not None and total > max_rows:
+        out.append(f'<p class="note">Showing {max_rows:,} of {total:,} rows.</p>')
     return Markup("".join(out))
 
 
