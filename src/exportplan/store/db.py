@@ -179,7 +179,7 @@ class Store:
             yield conn
             if conn.info.pop(_ADDED, False):
                 self.prune_provenance(conn)
-            if changes_data and self._table_names(conn) >= {"data_changes"}:  # an older revision lacks it
+            if changes_data and "data_changes" in self._table_names(conn):  # an older revision lacks it
                 counter = schema.data_changes.c.counter
                 conn.execute(update(schema.data_changes).where(schema.data_changes.c.id == 1).values(counter=counter + 1))
 

@@ -15,7 +15,6 @@ templates at each request) nor on the time of day, and callers must treat it as 
 """
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -23,7 +22,7 @@ from typing import TypeVar
 
 from starlette.requests import Request
 
-from ..store.data_version import data_version
+from ..ws import ranking_cache
 
 #: Contents kept per process at most (the least recently used go first).
 MAX_ENTRIES = 1000
@@ -35,9 +34,8 @@ def version(request: Request) -> tuple:
     """The version of the data and the settings this request sees, read once per request."""
     state = request.state
     found = getattr(state, "data_stamp", None)
-    if found is None:
-        ws = state.ws
-        found = state.data_stamp = (data_version(ws.store), json.dumps(ws.config, sort_keys=True, default=str))
+    if found is None:  # the stamp the rankings' cache checks: (data version, settings)
+        found = state.data_stamp = ranking_cache.stamp(state.ws.context)
     return found
 
 

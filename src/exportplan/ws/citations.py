@@ -8,22 +8,16 @@ service that returns a table uses it.
 """
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
 from ..citation import ROW_KEYS, SourceRef, source_ref, unique_refs
 from ..store import provenance as repo
-from ..store.data_version import data_version
+from . import ranking_cache
 from .context import Service
 
 SAMPLE_NOTE = "SAMPLE DATA: invented for demonstration, not real statistics."
-
-#: Each store's provenance records as read at one version of the data: store -> (version, records by id).
-_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_KEPT_LOCK = threading.Lock()
 
 
 class Citations(Service):
@@ -43,19 +37,14 @@ class Citations(Service):
         return [source_ref(r) for r in rows]
 
     def _records(self) -> list[dict]:
-        """Every provenance record (by id), read again only when the data have changed (every table's metadata
-        cites them: reading them once per version keeps pages and reports from reading them per table)."""
-        store = self.ctx.store
-        version = data_version(store)
-        with _KEPT_LOCK:
-            kept = _KEPT.get(store)
-        if kept is not None and kept[0] == version:
-            return kept[1]
-        frame = repo.records(store)
-        rows = frame.sort_values("id").to_dict("records") if len(frame) else []
-        with _KEPT_LOCK:
-            _KEPT[store] = (version, rows)
-        return rows
+        """Every provenance record (by id), kept in the rankings' cache (:mod:`exportplan.ws.ranking_cache`) while the
+        data and settings are unchanged: every table's metadata cites them, and pages and reports would
+        otherwise read them once per table. Read-only."""
+        def read() -> list[dict]:
+            frame = repo.records(self.ctx.store)
+            return frame.sort_values("id").to_dict("records") if len(frame) else []
+
+        return ranking_cache.cached(self.ctx, ("provenance-records",), read)
 
     def sources_table(self) -> pd.DataFrame:
         """Every stored record as a citation: id, kind, the :data:`~exportplan.citation.ROW_KEYS`, rows, imported_at."""

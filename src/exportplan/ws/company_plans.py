@@ -143,7 +143,6 @@ class CompanyPlans(Service):
 
     def text(self, company: str, section: str) -> PlanText:
         """The section's saved text, else its draft from the data (``draft`` True; version 0 when never saved)."""
-        self._check_section(section)
         return self.texts(company, (section,))[section]
 
     def texts(self, company: str, sections: Iterable[str] | None = None) -> dict[str, PlanText]:
